@@ -1,0 +1,71 @@
+"""Controller: NMEA bytes in; journey updated, state persisted, display notified on change."""
+
+from . import nmea
+from .journey import Journey
+
+
+class Controller:
+    """Feed receiver bytes with feed(); on_display(self) runs whenever what passengers see changes."""
+
+    def __init__(self, route, store=None, on_display=None):
+        self.route = route
+        self.journey = Journey(route)
+        self.parser = nmea.Parser(self._on_fix)
+        self.store = store
+        self.on_display = on_display
+        self.utc_s = -1  # GPS time of the last epoch
+        self.utc_ms = 0
+        self.restored = store is not None and store.load(self.journey)
+        # What the display shows now; compared after every epoch, without allocating.
+        self.train = None
+        self.utc_offset_min = None
+        self.next_stop = -1
+        self.destination = -1
+        self.at_stop = -1
+        self._shown = False
+
+    def feed(self, data, n=-1):
+        self.parser.feed(data, n)
+
+    def set_override(self, train):
+        self.journey.set_override(train)
+        self._after(self.utc_s)
+
+    def clear_override(self):
+        self.journey.clear_override()
+        self._after(self.utc_s)
+
+    def _on_fix(self, fix):
+        self.utc_s = fix.utc_s
+        self.utc_ms = fix.utc_ms
+        self.journey.update(fix)
+        self._after(fix.utc_s)
+
+    def _after(self, t):
+        j = self.journey
+        st = self.store
+        if st is not None and st.due(j):
+            st.save(j)
+        train = j.train()
+        off = j.utc_offset_min(t) if t >= 0 else None
+        nxt = j.next_stop()
+        dest = j.destination()
+        at = j.at_stop
+        if (
+            self._shown
+            and train == self.train
+            and off == self.utc_offset_min
+            and nxt == self.next_stop
+            and dest == self.destination
+            and at == self.at_stop
+        ):
+            return
+        self._shown = True
+        self.train = train
+        self.utc_offset_min = off
+        self.next_stop = nxt
+        self.destination = dest
+        self.at_stop = at
+        cb = self.on_display
+        if cb is not None:
+            cb(self)

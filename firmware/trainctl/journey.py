@@ -1,0 +1,485 @@
+"""Journey state machine: fixes -> direction, leg (train number), next stop, country (UTC offset).
+
+Rules that keep the number right: the leg only moves forward, and only on arrival (stopped in the zone
+of the leg's end station for DWELL_S) or when the train is confirmed beyond that station; the direction
+is set once and reverses only at a terminus, or after REVERSE_M of confirmed travel the other way; fixes
+pass a speed-plausibility filter, and after a gap or a jump a new position needs several fixes that agree.
+"""
+
+from . import geo
+from .compat import const
+
+# Tuning, in the units named. Class attributes so a test or a board can override them per instance.
+_NONE = const(-1)
+_BIG_DT_S = const(20000)  # beyond this, any distance is plausible (avoids overflow)
+
+
+class JourneyStats:
+    def __init__(self):
+        self.jumps = 0  # fixes rejected as implausible
+        self.held = 0  # fixes held back while a new position is confirmed
+        self.reanchors = 0  # times a new position replaced an implausible old one
+        self.stale = 0  # fixes with a time not after the last one
+        self.frozen = 0  # repeated positions while the receiver reports motion
+        self.poor = 0  # fixes with HDOP too large
+        self.off_route = 0  # fixes far from the route
+        self.reversals = 0  # mid-route direction reversals
+
+    def as_dict(self):
+        return {
+            "jumps": self.jumps,
+            "held": self.held,
+            "reanchors": self.reanchors,
+            "stale": self.stale,
+            "frozen": self.frozen,
+            "poor": self.poor,
+            "off_route": self.off_route,
+            "reversals": self.reversals,
+        }
+
+
+class Journey:
+    VMAX_CMS = 5000  # 180 km/h: faster than any train on this line (25T stock: 160 km/h)
+    NOISE_M = 300  # position error allowed on top of VMAX between two fixes
+    GAP_S = 10  # a fix further than this from the last accepted one starts a confirmation
+    CONFIRM_N = 5  # agreeing fixes needed after a gap, and to confirm passing a station or the border
+    REANCHOR_N = 60  # agreeing fixes needed to replace an implausible last position
+    HDOP_MAX_C = 1500  # HDOP x 100 above which a fix is not used
+    FROZEN_N = 3  # identical positions in a row, while moving, that mean a frozen receiver
+    RELOCK_M = 3000  # search the whole route when the local match is further than this
+    OFF_ROUTE_M = 15000  # the straight chain departs from the track by km in the hills
+    STOP_CMS = 80  # below this (2.9 km/h) the train counts as stopped
+    DWELL_S = 20  # stopped this long inside a station zone = arrived
+    ZONE_M = 800  # station zone, along the route either side
+    LOST_ARRIVAL_S = 90  # fixes lost this long after entering the end station's zone slowly = arrived
+    SLOW_CMS = 834  # 30 km/h: "slowly"
+    DIR_M = 4000  # net travel that decides the direction when it is unknown
+    REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
+    BORDER_M = 50  # hysteresis either side of the border
+    TURNAROUND_S = 3 * 3600  # standing at a terminus after arrival this long = ready for the way back
+
+    def __init__(self, route):
+        self.route = route
+        self.m = geo.Matcher(route.SEG, route.SEG_N)
+        self.stats = JourneyStats()
+        self._n_st = route.STATION_N
+        self._last_st = route.STATION_N - 1
+        self.reset()
+
+    def reset(self):
+        # Persistent (see store.py).
+        self.direction = _NONE  # 0 towards the last station of the route, 1 back; -1 unknown
+        self.leg = 0
+        self.next_idx = _NONE  # next calling station, -1 none or unknown
+        self.at_stop = _NONE  # station the train stands at, -1 none
+        self.country = _NONE  # index into route.COUNTRIES, -1 unknown
+        self.arrived_s = _NONE  # when the train arrived at its terminus, -1 not arrived
+        self.override = _NONE  # crew override: direction * 4 + leg, -1 none
+        self.anchor_s = _NONE  # last accepted fix: time, position
+        self.anchor_lat = 0
+        self.anchor_lon = 0
+        self.along_m = _NONE  # position along the route of the last matched fix
+        self.far_m = _NONE  # furthest along the route reached in the current direction
+        # Volatile.
+        self.last_s = _NONE
+        self.last_ms = 0
+        self.speed_cms = 0
+        self._chain_n = 0  # fixes in the current confirmation chain
+        self._chain_ok = False  # the chain's first fix was plausible from the anchor
+        self._chain_s = _NONE
+        self._chain_lat = 0
+        self._chain_lon = 0
+        self._back_n = 0  # fixes in a row with time going backwards
+        self._frozen_n = 0
+        self._prev_lat = 0
+        self._prev_lon = 0
+        self._stop_s = _NONE  # since when the train stands, -1 moving or unknown
+        self._dir_ref_m = _NONE  # where net travel is measured from while the direction is unknown
+        self._pass_n = 0  # confirmations of passing the leg's end station
+        self._next_n = 0  # confirmations of passing the next stop
+        self._border_n = 0
+        self._rev_n = 0
+        self.changed = True  # something persistent changed since the last save
+
+    # ---- input ---------------------------------------------------------------------------
+
+    def update(self, fix):
+        """Feed one receiver epoch (a nmea.Fix). Updates the state; sets self.changed when it moved."""
+        t = fix.utc_s
+        if t < 0:
+            return
+        if self.last_s >= 0:
+            if t < self.last_s or (t == self.last_s and fix.utc_ms <= self.last_ms):
+                self.stats.stale += 1
+                self._back_n += 1
+                if self._back_n < self.REANCHOR_N:
+                    return
+                # The clock really went back (the old time was wrong): start timing afresh.
+                self.anchor_s = _NONE
+                self._stop_s = _NONE
+                self._chain_n = 0
+        self._back_n = 0
+        self.last_s = t
+        self.last_ms = fix.utc_ms
+        if not fix.valid or (fix.hdop_c > self.HDOP_MAX_C):
+            if fix.valid:
+                self.stats.poor += 1
+            self._lost(t)
+            return
+        lat = fix.lat_udeg
+        lon = fix.lon_udeg
+        if lat == self._prev_lat and lon == self._prev_lon and fix.speed_cms >= 300:
+            self._frozen_n += 1
+            if self._frozen_n >= self.FROZEN_N:
+                self.stats.frozen += 1
+                self._lost(t)
+                return
+        else:
+            self._frozen_n = 0
+        self._prev_lat = lat
+        self._prev_lon = lon
+        if not self._accept(t, lat, lon):
+            return
+        m = self.m
+        if not m.update(lat, lon, self.RELOCK_M) or m.off_m > self.OFF_ROUTE_M:
+            self.stats.off_route += 1
+            self._stop_s = _NONE
+            return
+        along = m.along_m
+        speed = fix.speed_cms
+        if speed < 0:  # not reported: from the last two positions (coarse)
+            speed = 0 if self.along_m < 0 else _abs(along - self.along_m) * 100
+        self.speed_cms = speed
+        if speed < self.STOP_CMS:
+            if self._stop_s < 0:
+                self._stop_s = t
+        else:
+            self._stop_s = _NONE
+        self.along_m = along
+        self._step(t, along)
+
+    def _accept(self, t, lat, lon):
+        """Speed-plausibility filter with confirmation chains; True when the fix becomes the anchor."""
+        if self.anchor_s >= 0 and t - self.anchor_s <= self.GAP_S:
+            if self._plausible(self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon):
+                self._anchor(t, lat, lon)
+                return True
+        # A gap, a cold start or an implausible fix: it must be confirmed by the fixes that follow.
+        if self._chain_n > 0 and t - self._chain_s <= self.GAP_S and self._plausible(
+            self._chain_s, self._chain_lat, self._chain_lon, t, lat, lon
+        ):
+            self._chain_n += 1
+        else:
+            self._chain_n = 1
+            self._chain_ok = self.anchor_s < 0 or self._plausible(
+                self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon
+            )
+        self._chain_s = t
+        self._chain_lat = lat
+        self._chain_lon = lon
+        if self._chain_ok:
+            if self._chain_n >= self.CONFIRM_N:
+                self._anchor(t, lat, lon)
+                return True
+            self.stats.held += 1
+            return False
+        if self._chain_n >= self.REANCHOR_N:
+            self.stats.reanchors += 1
+            self.m.reset()
+            self._anchor(t, lat, lon)
+            return True
+        self.stats.jumps += 1
+        return False
+
+    def _anchor(self, t, lat, lon):
+        self.anchor_s = t
+        self.anchor_lat = lat
+        self.anchor_lon = lon
+        self._chain_n = 0
+
+    def _plausible(self, t0, lat0, lon0, t1, lat1, lon1):
+        dt = t1 - t0
+        if dt > _BIG_DT_S:
+            return True
+        if dt < 1:
+            dt = 1
+        d = geo.dist_m(lat0, lon0, lat1, lon1, self.route.KX_MEAN)
+        return d <= self.VMAX_CMS * dt // 100 + self.NOISE_M
+
+    def _lost(self, t):
+        """No usable fix at time t."""
+        self._stop_s = _NONE
+        if self.direction < 0 or self.anchor_s < 0 or self.along_m < 0 or self.arrived_s >= 0:
+            return
+        # Entered the zone of the leg's end station slowly, then lost the sky (a station roof):
+        # every train stops there, so after LOST_ARRIVAL_S it has arrived.
+        end = self.route.LEG_END[self.direction][self.leg]
+        a = self._ahead(end, self.along_m)
+        if (
+            -self.ZONE_M <= a <= self.ZONE_M
+            and self.speed_cms < self.SLOW_CMS
+            and t - self.anchor_s >= self.LOST_ARRIVAL_S
+        ):
+            self._arrive(t, end)
+
+    # ---- journey logic -------------------------------------------------------------------
+
+    def _ahead(self, st, along):
+        """Metres from along to station st in the direction of travel (negative: behind)."""
+        d = self.route.ST_ALONG_M[st] - along
+        return -d if self.direction == 1 else d
+
+    def _step(self, t, along):
+        stopped_s = t - self._stop_s if self._stop_s >= 0 else -1
+        self._update_country(along)
+        if self.direction < 0:
+            self._acquire(along, stopped_s)
+            return
+        if self.arrived_s >= 0:
+            self._turnaround(t, along)
+            return
+        self._check_reverse(along)
+        if self.direction < 0:
+            return
+        r = self.route
+        d = self.direction
+        # Leg: arrival at its end station, or confirmed beyond it.
+        end = r.LEG_END[d][self.leg]
+        a = self._ahead(end, along)
+        if -self.ZONE_M <= a <= self.ZONE_M and stopped_s >= self.DWELL_S:
+            self._arrive(t, end)
+        elif a < -self.ZONE_M:
+            self._pass_n += 1
+            if self._pass_n >= self.CONFIRM_N:
+                self._pass_n = 0
+                self._set_leg(self._implied_leg(along))
+        else:
+            self._pass_n = 0
+        if self.arrived_s >= 0:
+            return
+        # Next stop: arrival there, or confirmed beyond it.
+        n = self.next_idx
+        if n >= 0:
+            a = self._ahead(n, along)
+            if -self.ZONE_M <= a <= self.ZONE_M and stopped_s >= self.DWELL_S:
+                self._set(n, self._next_call(n))
+            elif a < -self.ZONE_M:
+                self._next_n += 1
+                if self._next_n >= self.CONFIRM_N:
+                    self._set(_NONE, self._first_call(along))
+            else:
+                self._next_n = 0
+        # Standing at a stop ends once the train is beyond it by a zone.
+        s = self.at_stop
+        if s >= 0 and self._ahead(s, along) < -2 * self.ZONE_M:
+            self._set(_NONE, self.next_idx)
+
+    def _set(self, at_stop, next_idx):
+        if at_stop != self.at_stop or next_idx != self.next_idx:
+            self.at_stop = at_stop
+            self.next_idx = next_idx
+            self.changed = True
+        self._next_n = 0
+
+    def _arrive(self, t, st):
+        r = self.route
+        if self.leg < len(r.LEG_END[self.direction]) - 1:
+            self._set_leg(self.leg + 1)
+            self._set(st, self._next_call(st))
+        else:
+            self.arrived_s = t
+            self._set(st, _NONE)
+            self.changed = True
+
+    def _set_leg(self, leg):
+        if leg > self.leg:
+            self.leg = leg
+            self.changed = True
+        self._pass_n = 0
+
+    def _implied_leg(self, along):
+        """The leg a train in the current direction is on at along, from the ends it is beyond."""
+        ends = self.route.LEG_END[self.direction]
+        leg = 0
+        while leg < len(ends) - 1 and self._ahead(ends[leg], along) < -self.ZONE_M:
+            leg += 1
+        return leg
+
+    def _next_call(self, st):
+        """The calling station after st in the current direction, -1 if none."""
+        r = self.route
+        step = -1 if self.direction == 1 else 1
+        bit = 1 << self.direction
+        i = st + step
+        while 0 <= i < self._n_st:
+            if r.ST_CALLS[i] & bit:
+                return i
+            i += step
+        return _NONE
+
+    def _first_call(self, along):
+        """The first calling station not yet left behind (within a zone behind counts as ahead)."""
+        r = self.route
+        step = -1 if self.direction == 1 else 1
+        bit = 1 << self.direction
+        i = 0 if step == 1 else self._last_st
+        while 0 <= i < self._n_st:
+            if r.ST_CALLS[i] & bit and self._ahead(i, along) >= -self.ZONE_M:
+                return i
+            i += step
+        return _NONE
+
+    def _start(self, direction, along):
+        """Take a direction (cold start, turnaround or reversal) and derive leg and next stop."""
+        self.direction = direction
+        self.leg = 0
+        self.arrived_s = _NONE
+        self.leg = self._implied_leg(along)
+        self.far_m = along
+        self._rev_n = 0
+        self._pass_n = 0
+        self.at_stop = _NONE
+        self.next_idx = self._first_call(along)
+        self.changed = True
+
+    def _acquire(self, along, stopped_s):
+        r = self.route
+        if self._dir_ref_m < 0:
+            self._dir_ref_m = along
+        # Standing at a terminus: the train will leave from there.
+        if stopped_s >= self.DWELL_S:
+            if along <= r.ST_ALONG_M[0] + self.ZONE_M:
+                self._start(0, along)
+                self._set(0, self._next_call(0))
+                return
+            if along >= r.ST_ALONG_M[self._last_st] - self.ZONE_M:
+                self._start(1, along)
+                self._set(self._last_st, self._next_call(self._last_st))
+                return
+        net = along - self._dir_ref_m
+        if net >= self.DIR_M:
+            self._start(0, along)
+        elif net <= -self.DIR_M:
+            self._start(1, along)
+
+    def _turnaround(self, t, along):
+        """At the terminus after arrival: ready for the way back after a while, or on leaving."""
+        away = self._ahead(self.route.LEG_END[self.direction][self.leg], along)
+        if t - self.arrived_s >= self.TURNAROUND_S or away >= self.DIR_M:
+            term = self.at_stop
+            self._start(1 - self.direction, along)
+            if term >= 0 and away < self.ZONE_M:
+                self._set(term, self._next_call(term))
+
+    def _check_reverse(self, along):
+        if self.direction == 0:
+            if along > self.far_m:
+                self.far_m = along
+            back = self.far_m - along
+        else:
+            if along < self.far_m or self.far_m < 0:
+                self.far_m = along
+            back = along - self.far_m
+        if back < self.REVERSE_M:
+            self._rev_n = 0
+            return
+        self._rev_n += 1
+        if self._rev_n >= self.CONFIRM_N:
+            self.stats.reversals += 1
+            self._start(1 - self.direction, along)
+
+    def _update_country(self, along):
+        b = along - self.route.BORDER_M
+        c = self.country
+        if c < 0:
+            self.country = 0 if b < 0 else 1
+            self.changed = True
+            return
+        if (c == 0 and b > self.BORDER_M) or (c == 1 and b < -self.BORDER_M):
+            self._border_n += 1
+            if self._border_n >= self.CONFIRM_N - 2:
+                self.country = 1 - c
+                self._border_n = 0
+                self.changed = True
+        else:
+            self._border_n = 0
+
+    # ---- crew override -------------------------------------------------------------------
+
+    def set_override(self, train):
+        """Show this train number until cleared; ValueError if the route has no such train.
+
+        If the direction is not known yet, the override also tells the journey where it is."""
+        tr = self.route.TRAIN
+        for d in range(len(tr)):
+            for leg in range(len(tr[d])):
+                if tr[d][leg] == train:
+                    self.override = d * 4 + leg
+                    if self.direction < 0:
+                        self.direction = d
+                        self.leg = leg
+                        self.far_m = self.along_m
+                        if self.along_m >= 0:
+                            self.next_idx = self._first_call(self.along_m)
+                    self.changed = True
+                    return
+        raise ValueError("no such train")
+
+    def clear_override(self):
+        if self.override >= 0:
+            self.override = _NONE
+            self.changed = True
+
+    # ---- what the passengers see ---------------------------------------------------------
+
+    def shown_direction(self):
+        return self.override >> 2 if self.override >= 0 else self.direction
+
+    def train(self):
+        """Train number to show, or None."""
+        if self.override >= 0:
+            return self.route.TRAIN[self.override >> 2][self.override & 3]
+        if self.direction < 0:
+            return None
+        return self.route.TRAIN[self.direction][self.leg]
+
+    def next_stop(self):
+        """Station index of the next stop, -1 if none, unknown, or the override disagrees."""
+        if self.shown_direction() != self.direction:
+            return _NONE
+        return self.next_idx
+
+    def destination(self):
+        """Station index the coach runs to, -1 unknown."""
+        d = self.shown_direction()
+        if d < 0:
+            return _NONE
+        return self._last_st if d == 0 else 0
+
+    def utc_offset_min(self, t_s):
+        """Local clock offset at epoch seconds t_s, or None when the country is not known."""
+        c = self.country
+        if c < 0:
+            c = self._country_from_leg()
+            if c < 0:
+                return None
+        tz = self.route.TZ[c]
+        off = tz[1]
+        for i in range(2, len(tz), 2):
+            if t_s >= tz[i]:
+                off = tz[i + 1]
+        return off
+
+    def _country_from_leg(self):
+        d = self.shown_direction()
+        if d < 0:
+            return _NONE
+        leg = self.override & 3 if self.override >= 0 else self.leg
+        end = self.route.LEG_END[d][leg]
+        start = self.route.LEG_END[d][leg - 1] if leg > 0 else (0 if d == 0 else self._last_st)
+        c = self.route.ST_COUNTRY
+        return c[end] if c[end] == c[start] else _NONE
+
+
+def _abs(x):
+    return -x if x < 0 else x

@@ -1,0 +1,280 @@
+"""Generate the firmware's route module from the human-edited route source (JSON).
+
+    python -m host_tools.gen_route routes/beijing-pyongyang.json firmware/trainctl/route_data.py
+
+The output is plain Python (ints, strings, tuples) that mpy-cross compiles and a custom build can freeze.
+Every problem in the source is reported as RouteError naming the field, e.g. "points[3].lat: ...".
+"""
+
+import argparse
+import calendar
+import json
+import math
+import sys
+
+KY = 1822  # must equal firmware/trainctl/geo.py KY
+M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
+DIRECTIONS = ("to_pyongyang", "to_beijing")  # direction 0 runs from the first point to the last
+NEVER = -(2**30)  # "since always" in the time-zone table
+NAME_KEYS = ("en", "zh", "ko")
+
+
+class RouteError(ValueError):
+    """A problem in the route source; the message names the field."""
+
+
+def _get(obj, key, where, kind, check=None):
+    if not isinstance(obj, dict) or key not in obj:
+        raise RouteError("%s.%s: missing" % (where, key))
+    v = obj[key]
+    if kind is float:
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    else:
+        ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
+    if not ok:
+        raise RouteError("%s.%s: expected %s, got %r" % (where, key, kind.__name__, v))
+    if check is not None and not check(v):
+        raise RouteError("%s.%s: value %r out of range" % (where, key, v))
+    return v
+
+
+def _iso_to_epoch(text, where):
+    try:
+        y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+        hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
+        if text[10] != "T" or not text.endswith("Z"):
+            raise ValueError
+    except (ValueError, IndexError):
+        raise RouteError("%s: expected 'YYYY-MM-DDThh:mm:ssZ', got %r" % (where, text)) from None
+    return calendar.timegm((y, mo, d, hh, mm, ss)) - calendar.timegm((2020, 1, 1, 0, 0, 0))
+
+
+def load(path):
+    """Read and validate the route source; returns a normalised dict for build()."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise RouteError("%s: cannot read (%s)" % (path, e.strerror)) from None
+    except json.JSONDecodeError as e:
+        raise RouteError("%s: not JSON: line %d column %d: %s" % (path, e.lineno, e.colno, e.msg)) from None
+    if not isinstance(doc, dict):
+        raise RouteError("route: expected a JSON object")
+    name = _get(doc, "name", "route", str)
+    max_seg = _get(doc, "max_segment_m", "route", int, lambda v: 500 <= v <= 8000)
+    countries = _get(doc, "countries", "route", dict)
+    if not countries:
+        raise RouteError("route.countries: empty")
+    tz = {}
+    for code, c in countries.items():
+        w = "countries.%s" % code
+        hist = _get(c, "utc_offset_min", w, list)
+        if not hist:
+            raise RouteError("%s.utc_offset_min: empty" % w)
+        rows = []
+        for i, row in enumerate(hist):
+            wi = "%s.utc_offset_min[%d]" % (w, i)
+            if not (isinstance(row, list) and len(row) == 2):
+                raise RouteError("%s: expected [from_utc or null, minutes]" % wi)
+            since = NEVER if row[0] is None else _iso_to_epoch(row[0], wi)
+            if i == 0 and row[0] is not None:
+                raise RouteError("%s: the first entry must start with null (since always)" % wi)
+            off = row[1]
+            if not isinstance(off, int) or isinstance(off, bool) or not -720 <= off <= 840:
+                raise RouteError("%s: minutes %r out of range" % (wi, off))
+            if rows and since <= rows[-1][0]:
+                raise RouteError("%s: not after the entry before it" % wi)
+            rows.append((since, off))
+        tz[code] = rows
+    points = _get(doc, "points", "route", list)
+    if len(points) < 2:
+        raise RouteError("route.points: need at least two")
+    ids = {}
+    pts = []
+    for i, p in enumerate(points):
+        w = "points[%d]" % i
+        pid = _get(p, "id", w, str, lambda v: v != "")
+        if pid in ids:
+            raise RouteError("%s.id: %r repeats points[%d]" % (w, pid, ids[pid]))
+        ids[pid] = i
+        kind = _get(p, "kind", w, str, lambda v: v in ("station", "waypoint"))
+        lat = _get(p, "lat", w, float, lambda v: -90 <= v <= 90)
+        lon = _get(p, "lon", w, float, lambda v: -180 <= v <= 180)
+        q = dict(id=pid, kind=kind, lat=lat, lon=lon)
+        if kind == "station":
+            for k in NAME_KEYS:
+                q[k] = _get(p, k, w, str, lambda v: 0 < len(v) <= 40)
+            country = _get(p, "country", w, str)
+            if country not in tz:
+                raise RouteError("%s.country: %r is not in route.countries" % (w, country))
+            q["country"] = country
+            calls = _get(p, "calls", w, list)
+            for c in calls:
+                if c not in DIRECTIONS:
+                    raise RouteError("%s.calls: %r is not one of %s" % (w, c, ", ".join(DIRECTIONS)))
+            q["calls"] = calls
+        pts.append(q)
+    stations = [p for p in pts if p["kind"] == "station"]
+    border = _get(doc, "border", "route", dict)
+    ref = _get(border, "ref", "border", str)
+    if ref not in ids:
+        raise RouteError("border.ref: %r is not a point id" % ref)
+    offset = _get(border, "offset_m", "border", int, lambda v: -5000 <= v <= 5000)
+    dirs = _get(doc, "directions", "route", dict)
+    legs = []
+    for d, dname in enumerate(DIRECTIONS):
+        w = "directions.%s" % dname
+        dd = _get(dirs, dname, "directions", dict)
+        ends = (stations[0]["id"], stations[-1]["id"])
+        if _get(dd, "from", w, str) != ends[d] or _get(dd, "to", w, str) != ends[1 - d]:
+            raise RouteError("%s: must run from %s to %s (the order of route.points)" % (w, ends[d], ends[1 - d]))
+        dl = _get(dd, "legs", w, list)
+        if len(dl) != 3:
+            raise RouteError("%s.legs: expected 3 legs, got %d" % (w, len(dl)))
+        prev = ends[d]
+        row = []
+        for i, leg in enumerate(dl):
+            wl = "%s.legs[%d]" % (w, i)
+            train = _get(leg, "train", wl, str, lambda v: 0 < len(v) <= 6)
+            if _get(leg, "from", wl, str) != prev:
+                raise RouteError("%s.from: expected %r (where the leg before ends)" % (wl, prev))
+            to = _get(leg, "to", wl, str)
+            if to not in ids or pts[ids[to]]["kind"] != "station":
+                raise RouteError("%s.to: %r is not a station id" % (wl, to))
+            prev = to
+            row.append((train, to))
+        if prev != ends[1 - d]:
+            raise RouteError("%s.legs: the last leg must end at %s" % (w, ends[1 - d]))
+        legs.append(row)
+    return dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
+                border_ref=ref, border_offset=offset, legs=legs, countries=list(tz))
+
+
+def _udeg(v):
+    return int(round(v * 1e6))
+
+
+def _kx(lat_udeg):
+    return int(round(math.cos(math.radians(lat_udeg / 1e6)) * M_PER_UDEG_LAT * 16384))
+
+
+def build(route):
+    """Segments and tables in integers, computed the way the firmware computes them."""
+    pts = route["points"]
+    seg = []
+    vertex_along = []
+    along = 0
+    for i in range(len(pts) - 1):
+        a, b = pts[i], pts[i + 1]
+        lat0, lon0, lat1, lon1 = _udeg(a["lat"]), _udeg(a["lon"]), _udeg(b["lat"]), _udeg(b["lon"])
+        k = _kx((lat0 + lat1) // 2)
+        dist = math.hypot((lon1 - lon0) * k / 16384, (lat1 - lat0) * KY / 16384)
+        if dist < 1:
+            raise RouteError("points[%d]: same place as points[%d]" % (i + 1, i))
+        n = max(1, math.ceil(dist / route["max_seg"]))
+        vertex_along.append(along)
+        for j in range(n):
+            la = lat0 + (lat1 - lat0) * j // n
+            lo = lon0 + (lon1 - lon0) * j // n
+            lb = lat0 + (lat1 - lat0) * (j + 1) // n
+            lob = lon0 + (lon1 - lon0) * (j + 1) // n
+            k = _kx((la + lb) // 2)
+            sx = ((lob - lo) * k) >> 14
+            sy = ((lb - la) * KY) >> 14
+            ln = max(1, int(round(math.hypot(sx, sy))))
+            seg.append((la, lo, k, sx, sy, ln, along))
+            along += ln
+    vertex_along.append(along)
+    ids = route["ids"]
+    st = route["stations"]
+    st_index = {p["id"]: i for i, p in enumerate(st)}
+    st_along = [vertex_along[ids[p["id"]]] for p in st]
+    ref = ids[route["border_ref"]]
+    border_m = vertex_along[ref] + route["border_offset"]
+    lat_mid = (min(p["lat"] for p in pts) + max(p["lat"] for p in pts)) / 2
+    return dict(
+        seg=seg,
+        st_along=st_along,
+        st_calls=[sum(1 << d for d, name in enumerate(DIRECTIONS) if name in p["calls"]) for p in st],
+        st_country=[route["countries"].index(p["country"]) for p in st],
+        border_m=border_m,
+        kx_mean=_kx(_udeg(lat_mid)),
+        trains=[[t for t, _ in row] for row in route["legs"]],
+        leg_end=[[st_index[to] for _, to in row] for row in route["legs"]],
+    )
+
+
+def _tuple(values, per_line=10):
+    vals = [repr(v) for v in values]
+    lines = [", ".join(vals[i:i + per_line]) + "," for i in range(0, len(vals), per_line)]
+    return "(\n    " + "\n    ".join(lines) + "\n)" if vals else "()"
+
+
+def render(route, source_name, command):
+    b = build(route)
+    st = route["stations"]
+    flat = [v for s in b["seg"] for v in s]
+    out = [
+        '"""Route tables for the firmware. Generated: do not edit; edit the source and regenerate."""',
+        "# Generated by host_tools/gen_route.py from %s" % source_name,
+        "# Command: %s" % command,
+        "",
+        "NAME = %r" % route["name"],
+        "",
+        "# Segments, 7 ints each: start latitude, start longitude (micro-degrees), metres per micro-degree",
+        "# of longitude x 2**14, east and north extent (m), length (m), distance along the route (m).",
+        "SEG_N = %d" % len(b["seg"]),
+        "SEG = " + _tuple(flat, 7),
+        "LENGTH_M = %d" % (b["seg"][-1][6] + b["seg"][-1][5]),
+        "KX_MEAN = %d  # metres per micro-degree of longitude x 2**14 at the route's middle latitude" % b["kx_mean"],
+        "",
+        "# Stations in route order. Direction 0 runs towards the last one.",
+        "STATION_N = %d" % len(st),
+        "ST_ID = " + _tuple([p["id"] for p in st], 6),
+        "ST_EN = " + _tuple([p["en"] for p in st], 6),
+        "ST_ZH = " + _tuple([p["zh"] for p in st], 8),
+        "ST_KO = " + _tuple([p["ko"] for p in st], 8),
+        "ST_ALONG_M = " + _tuple(b["st_along"]),
+        "ST_CALLS = " + _tuple(b["st_calls"], 20) + "  # bit d: the train calls there in direction d",
+        "ST_COUNTRY = " + _tuple(b["st_country"], 20),
+        "",
+        "COUNTRIES = %r" % (tuple(route["countries"]),),
+        "# Per country: (from epoch seconds, UTC offset minutes) pairs, oldest first.",
+        "TZ = %r" % (tuple(tuple(v for row in route["tz"][c] for v in row) for c in route["countries"]),),
+        "BORDER_M = %d  # along the route; country 0 before, country 1 after" % b["border_m"],
+        "",
+        "# Per direction: the train number of each leg and the station where that leg ends.",
+        "TRAIN = %r" % (tuple(tuple(r) for r in b["trains"]),),
+        "LEG_END = %r" % (tuple(tuple(r) for r in b["leg_end"]),),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("source")
+    ap.add_argument("output", nargs="?", help="write here (default: stdout)")
+    ap.add_argument("--max-segment-m", type=int, help="override the source's max_segment_m")
+    a = ap.parse_args(argv)
+    try:
+        route = load(a.source)
+        if a.max_segment_m:
+            route["max_seg"] = a.max_segment_m
+    except RouteError as e:
+        print("route error: %s" % e, file=sys.stderr)
+        return 2
+    cmd = "python -m host_tools.gen_route " + a.source + (" " + a.output if a.output else "")
+    if a.max_segment_m:
+        cmd += " --max-segment-m %d" % a.max_segment_m
+    text = render(route, a.source, cmd)
+    if a.output:
+        with open(a.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
