@@ -235,6 +235,8 @@ def render(route, source_name, command):
         "ST_ZH = " + _tuple([p["zh"] for p in st], 8),
         "ST_KO = " + _tuple([p["ko"] for p in st], 8),
         "ST_ALONG_M = " + _tuple(b["st_along"]),
+        "ST_LAT_UDEG = " + _tuple([_udeg(p["lat"]) for p in st]),
+        "ST_LON_UDEG = " + _tuple([_udeg(p["lon"]) for p in st]),
         "ST_CALLS = " + _tuple(b["st_calls"], 20) + "  # bit d: the train calls there in direction d",
         "ST_COUNTRY = " + _tuple(b["st_country"], 20),
         "",

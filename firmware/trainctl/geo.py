@@ -122,7 +122,11 @@ class Matcher:
                 self._best_d = d
                 self._best = i
         self._scan = end
-        if end < n or self._best < 0:
+        if end < n:
+            return False
+        if self._best < 0:  # nothing within reach of the whole route
+            self.reset()
+            self.off_m = _FAR
             return False
         j = self._best
         d = self._proj(j, lat, lon)

@@ -99,6 +99,7 @@ class Journey:
         self._next_n = 0  # confirmations of passing the next stop
         self._border_n = 0
         self._rev_n = 0
+        self._need = self.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
         self.changed = True  # something persistent changed since the last save
 
     # ---- input ---------------------------------------------------------------------------
@@ -180,6 +181,7 @@ class Journey:
         if self._chain_ok:
             if self._chain_n >= self.CONFIRM_N:
                 self._anchor(t, lat, lon)
+                self._need = 1  # this position is already confirmed by the chain
                 return True
             self.stats.held += 1
             return False
@@ -187,11 +189,13 @@ class Journey:
             self.stats.reanchors += 1
             self.m.reset()
             self._anchor(t, lat, lon)
+            self._need = 1
             return True
         self.stats.jumps += 1
         return False
 
     def _anchor(self, t, lat, lon):
+        self._need = self.CONFIRM_N
         self.anchor_s = t
         self.anchor_lat = lat
         self.anchor_lon = lon
@@ -231,7 +235,10 @@ class Journey:
 
     def _step(self, t, along):
         stopped_s = t - self._stop_s if self._stop_s >= 0 else -1
+        self._journey(t, along, stopped_s)
         self._update_country(along)
+
+    def _journey(self, t, along, stopped_s):
         if self.direction < 0:
             self._acquire(along, stopped_s)
             return
@@ -250,7 +257,7 @@ class Journey:
             self._arrive(t, end)
         elif a < -self.ZONE_M:
             self._pass_n += 1
-            if self._pass_n >= self.CONFIRM_N:
+            if self._pass_n >= self._need:
                 self._pass_n = 0
                 self._set_leg(self._implied_leg(along))
         else:
@@ -265,7 +272,7 @@ class Journey:
                 self._set(n, self._next_call(n))
             elif a < -self.ZONE_M:
                 self._next_n += 1
-                if self._next_n >= self.CONFIRM_N:
+                if self._next_n >= self._need:
                     self._set(_NONE, self._first_call(along))
             else:
                 self._next_n = 0
@@ -384,7 +391,7 @@ class Journey:
             self._rev_n = 0
             return
         self._rev_n += 1
-        if self._rev_n >= self.CONFIRM_N:
+        if self._rev_n >= self._need:
             self.stats.reversals += 1
             self._start(1 - self.direction, along)
 
@@ -397,7 +404,7 @@ class Journey:
             return
         if (c == 0 and b > self.BORDER_M) or (c == 1 and b < -self.BORDER_M):
             self._border_n += 1
-            if self._border_n >= self.CONFIRM_N - 2:
+            if self._border_n >= self._need - 2:
                 self.country = 1 - c
                 self._border_n = 0
                 self.changed = True

@@ -1,0 +1,171 @@
+# NMEA parser: portable (CPython, MicroPython unix and WebAssembly ports).
+from portable.nmeagen import gga, rmc, sentence
+from trainctl import clock, nmea
+
+T0 = 217589160  # 2026-11-23T09:26:00Z
+
+
+def _parse(data, chunk=0):
+    fixes = []
+
+    def on_fix(f):
+        fixes.append((f.utc_s, f.utc_ms, f.valid, f.lat_udeg, f.lon_udeg, f.speed_cms, f.course_cdeg))
+
+    p = nmea.Parser(on_fix)
+    if chunk <= 0:
+        p.feed(data)
+    else:
+        for i in range(0, len(data), chunk):
+            p.feed(data[i:i + chunk])
+    return p, fixes
+
+
+def test_rmc_fields():
+    p, fixes = _parse(sentence("GNRMC,092600.50,A,3954.12012,N,11625.26438,E,10.000,123.45,231126,,,A,V"))
+    assert fixes == [(T0, 500, True, 39902002, 116421073, 514, 12345)]
+    assert p.stats.sentences == 1 and p.stats.fixes == 1
+
+
+def test_every_talker():
+    for talker in ("GP", "GN", "GL", "GA", "GB", "BD", "GQ", "GI"):
+        p, fixes = _parse(rmc(T0, 40121861, 124382236, 0, talker=talker))
+        assert len(fixes) == 1 and fixes[0][2], talker
+        assert p.fix.talker == ord(talker[0]) << 8 | ord(talker[1])
+
+
+def test_southern_and_western_hemispheres():
+    p, fixes = _parse(rmc(T0, -33856784, -151215297))
+    assert fixes[0][3:5] == (-33856784, -151215297)
+
+
+def test_no_fix_reports_time_only():
+    p, fixes = _parse(rmc(T0))
+    assert fixes == [(T0, 0, False, 0, 0, -1, -1)]
+    assert p.stats.no_fix == 1 and p.stats.fixes == 0
+
+
+def test_dead_reckoning_mode_is_not_a_fix():
+    p, fixes = _parse(rmc(T0, 40000000, 120000000, mode="E"))
+    assert not fixes[0][2]
+
+
+def test_checksum_errors_counted_not_raised():
+    good = rmc(T0, 40000000, 120000000)
+    bad = bytearray(good)
+    bad[10] = ord("9") if bad[10] != ord("9") else ord("8")
+    nostar = good[:good.index(b"*")] + b"\r\n"
+    p, fixes = _parse(bytes(bad) + nostar + good)
+    assert len(fixes) == 1
+    assert p.stats.bad_checksum == 2 and p.stats.sentences == 1
+
+
+def test_lower_case_checksum_accepted():
+    s = rmc(T0, 40000000, 120000000)
+    i = s.index(b"*")
+    p, fixes = _parse(s[:i] + s[i:].lower())
+    assert len(fixes) == 1
+
+
+def test_too_long_line_dropped_and_counted():
+    long_body = "GPTXT," + "A" * 130
+    p, fixes = _parse(sentence(long_body) + rmc(T0, 40000000, 120000000))
+    assert p.stats.too_long == 1 and len(fixes) == 1
+
+
+def test_line_of_exactly_120_characters_is_accepted():
+    body = "GNGSV,1,1,00," + "0" * (120 - 4 - len("GNGSV,1,1,00,")) + ""
+    body = "GNGSV,1,1,00"
+    pad = 120 - 4 - len(body)  # '$' + body + '*HH'
+    p, _ = _parse(sentence("GNZDA,092600.00,23,11,2026,00,00" + "0" * 0))
+    assert p.stats.sentences == 1
+    s = sentence("GPTXT,01,01,02," + "x" * (120 - 4 - len("GPTXT,01,01,02,")))
+    assert len(s) == 122  # 120 + CRLF
+    p, _ = _parse(s)
+    assert p.stats.too_long == 0 and p.stats.unknown_type == 1
+    s2 = sentence("GPTXT,01,01,02," + "x" * (121 - 4 - len("GPTXT,01,01,02,")))
+    p, _ = _parse(s2)
+    assert p.stats.too_long == 1
+    assert pad > 0
+
+
+def test_truncated_line_then_good_line():
+    p, fixes = _parse(b"$GNRMC,0926" + rmc(T0, 40000000, 120000000))
+    assert p.stats.truncated == 1 and len(fixes) == 1
+
+
+def test_binary_garbage_counted():
+    junk = bytes(range(256))
+    p, fixes = _parse(junk + rmc(T0, 40000000, 120000000) + junk)
+    assert len(fixes) == 1
+    assert p.stats.garbage_bytes > 0
+
+
+def test_chunking_does_not_change_the_result():
+    data = b"".join(rmc(T0 + i, 40000000 + i * 100, 120000000 - i * 70, 1500) for i in range(20))
+    whole = _parse(data)[1]
+    for chunk in (1, 2, 3, 7, 64):
+        assert _parse(data, chunk)[1] == whole
+
+
+def test_gsv_with_and_without_signal_id():
+    a = sentence("GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00")
+    b = sentence("GBGSV,1,1,02,03,03,111,00,04,15,270,00,1")
+    c = sentence("GAGSV,1,1,00,7")
+    p, _ = _parse(a + b + c)
+    assert p.stats.sentences == 3 and p.stats.bad_field == 0
+    assert p.fix.sats_in_view == 13
+    p, _ = _parse(sentence("GPGSV,1,1,04,03,03,111"))  # a satellite cut in half
+    assert p.stats.bad_field == 1
+
+
+def test_gga_only_receiver_reports_fixes_after_a_date_is_known():
+    zda = sentence("GNZDA,092559.00,23,11,2026,00,00")
+    data = zda + b"".join(gga(T0 + i, 40000000, 120000000 + i * 100) for i in range(5))
+    p, fixes = _parse(data)
+    assert [f[0] for f in fixes] == [T0 + 2, T0 + 3, T0 + 4]
+    assert fixes[0][4] == 120000200
+
+
+def test_gga_quality_hdop_altitude():
+    p, _ = _parse(gga(T0, 40000000, 120000000, quality=2, sats=14, hdop="1.25"))
+    assert (p.fix.quality, p.fix.sats_used, p.fix.hdop_c, p.fix.alt_dm) == (2, 14, 125, 450)
+
+
+def test_vtg_and_gsa():
+    p, _ = _parse(sentence("GNVTG,054.7,T,034.4,M,005.5,N,010.2,K,A") + sentence(
+        "GNGSA,A,3,04,05,,09,12,,,24,,,,,2.5,1.3,2.1,1"))
+    assert p.stats.sentences == 2
+    assert p._vtg_cms == 283 and p._vtg_cdeg == 5470  # 10.2 km/h
+    assert p.fix.fix_type == 3
+
+
+def test_old_receiver_dates_are_refused():
+    # A GPS week-rollover bug reports 2006 instead of 2026: no time, no fix.
+    p, fixes = _parse(sentence("GPRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,231106,,,A"))
+    assert fixes == [] and p.stats.bad_field == 1
+
+
+def test_bad_fields_counted():
+    cases = (
+        "GNRMC,092600.00,A,4000.0000,X,12000.00000,E,0.0,,231126,,,A,V",  # hemisphere
+        "GNRMC,092600.00,A,4060.00000,N,12000.00000,E,0.0,,231126,,,A,V",  # 60 minutes
+        "GNRMC,256000.00,A,4000.00000,N,12000.00000,E,0.0,,231126,,,A,V",  # hour 25
+        "GNRMC,092600.00,A,40a0.00000,N,12000.00000,E,0.0,,231126,,,A,V",  # letter in a number
+        "GNRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,311126,,,A,V",  # 31 November
+        "GNRMC,092600.00,A,9100.00000,N,12000.00000,E,0.0,,231126,,,A,V",  # 91 degrees
+        "GNGGA,092600.00,4000.00000,N,12000.00000,E,1,10,0..9,45.0,M,,M,,",  # two points
+    )
+    for body in cases:
+        p, fixes = _parse(sentence(body))
+        assert p.stats.bad_field == 1 and fixes == [], body
+
+
+def test_unknown_and_proprietary_types():
+    p, _ = _parse(sentence("GPGLL,4000.00000,N,12000.00000,E,092600.00,A,A") + sentence("PUBX,00,1") + sentence(
+        "GPXYZ,1,2"))
+    assert p.stats.unknown_type == 3 and p.stats.bad_field == 0
+
+
+def test_time_of_fix_converts_with_the_date():
+    p, fixes = _parse(rmc(clock.epoch_seconds(2027, 1, 1, 0, 0, 0), 40000000, 120000000))
+    assert fixes[0][0] == clock.epoch_seconds(2027, 1, 1, 0, 0, 0)
