@@ -54,19 +54,26 @@ def lerp(a, b, num, den):
 class Track:
     """A train moving along straight lines between route points, one RMC per second."""
 
-    def __init__(self, route, t0_s):
+    def __init__(self, route, t0_s, sink=None):
         self.route = route
         self.t = t0_s
         self.out = []
+        self.sink = sink  # called with each sentence; kept in self.out when None
         self.lat = 0
         self.lon = 0
+
+    def emit(self, s):
+        if self.sink is None:
+            self.out.append(s)
+        else:
+            self.sink(s)
 
     def at_station(self, i):
         return self.route.ST_LAT_UDEG[i], self.route.ST_LON_UDEG[i]
 
     def stand(self, seconds, valid=True):
         for _ in range(seconds):
-            self.out.append(rmc(self.t, self.lat if valid else None, self.lon, 0))
+            self.emit(rmc(self.t, self.lat if valid else None, self.lon, 0))
             self.t += 1
 
     def place(self, lat, lon):
@@ -84,7 +91,7 @@ class Track:
         for k in range(1, n + 1):
             self.lat = lerp(la0, lat, k, n)
             self.lon = lerp(lo0, lon, k, n)
-            self.out.append(rmc(self.t, self.lat if valid else None, self.lon, speed_cms))
+            self.emit(rmc(self.t, self.lat if valid else None, self.lon, speed_cms))
             self.t += 1
 
     def data(self):
