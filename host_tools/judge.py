@@ -1,0 +1,116 @@
+"""Judge a replay against a synthetic journey's ground truth (host side).
+
+Checks the journey targets: the train number is never one that is not true at that time (a number
+may lag its true change by SWITCH_S), never flaps (the sequence of numbers is exactly the truth's),
+the clock offset is right except within OFFSET_S of a border crossing.
+"""
+
+import calendar
+
+SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at Dandong / Sinuiju
+OFFSET_S = 30  # the offset changes within 30 s of crossing the border
+BORDER_EXCURSION_S = 120  # a shunting trip onto the bridge over the border and back this short may be missed
+AFTER_OUTAGE_S = 60  # after fixes return, the receiver's position must first be confirmed
+
+
+def epoch(iso):
+    """Seconds (float) since 1970 of an ISO-8601 UTC time with Z."""
+    if iso is None:
+        return None
+    base, _, frac = iso.rstrip("Z").partition(".")
+    t = calendar.timegm((int(base[0:4]), int(base[5:7]), int(base[8:10]),
+                         int(base[11:13]), int(base[14:16]), int(base[17:19])))
+    return t + (float("0." + frac) if frac else 0.0)
+
+
+def _true_train(legs, t):
+    for leg in legs:
+        if epoch(leg["from_utc"]) <= t < epoch(leg["to_utc"]):
+            return leg["train"]
+    return legs[-1]["train"] if t >= epoch(legs[-1]["to_utc"]) else None
+
+
+def _offset_at(truth, t):
+    """True offset in minutes at t (CN 480 / KP 540), from the crossings list."""
+    start_cn = truth["direction"] == "to_pyongyang"
+    cn = start_cn
+    for c in truth.get("border_crossings_utc") or []:
+        if epoch(c) <= t:
+            cn = not cn
+    return 480 if cn else 540
+
+
+def judge(events, truth):
+    """events: display dicts in order; returns a list of violation strings (empty = all good)."""
+    bad = []
+    disp = [e for e in events if e.get("event") == "display"]
+    if not disp:
+        return ["no display event"]
+    end_t = epoch(truth["track"]["to_utc"])
+    legs = truth["legs"]
+    # Without fixes nothing can be known: during an outage (and just after) the last state may stay.
+    blind = [(epoch(o["from_utc"]), epoch(o["to_utc"]) + AFTER_OUTAGE_S) for o in truth["faults"]["outages"]]
+
+    def unseen(a, b):
+        return any(x <= a and b <= y for x, y in blind)
+
+    # 1. Never flap: the distinct numbers shown are the truth's, in order (a null only at the start).
+    shown = []
+    for e in disp:
+        if not shown or shown[-1] != e["train"]:
+            shown.append(e["train"])
+    if shown and shown[0] is None:
+        shown = shown[1:]
+    if None in shown:
+        bad.append("number went back to null: %r" % shown)
+    want = [leg["train"] for leg in legs if leg["train"] in shown or not unseen(epoch(leg["from_utc"]),
+                                                                                  epoch(leg["to_utc"]))]
+    if shown != want:
+        bad.append("numbers shown %r, truth %r" % (shown, want))
+    # 2. Never wrong: a number is shown only inside its leg, or up to SWITCH_S after the leg ended.
+    crossings = [epoch(c) for c in truth.get("border_crossings_utc") or []]
+    windows = {}
+    for i, leg in enumerate(legs):
+        lag = SWITCH_S if i + 1 < len(legs) else float("inf")
+        windows.setdefault(leg["train"], []).append((epoch(leg["from_utc"]), epoch(leg["to_utc"]) + lag))
+    for i, e in enumerate(disp):
+        t0 = epoch(e["utc"])
+        t1 = epoch(disp[i + 1]["utc"]) if i + 1 < len(disp) else end_t
+        if e["train"] is not None:
+            ok = windows.get(e["train"], [])
+            # the parts of [t0, t1) outside every window of this number
+            cur = t0
+            for a_, b_ in sorted(ok) + [(t1, t1)]:
+                lo, hi = cur, min(a_, t1)
+                if hi - lo > 0.5 and not unseen(lo, hi):
+                    bad.append("%s shows %s, not true for %.0f s from +%.0f s" % (e["utc"], e["train"], hi - lo,
+                                                                                  lo - t0))
+                    break
+                cur = max(cur, b_)
+                if cur >= t1:
+                    break
+        # 3. Offset right, except just after a crossing (or across a short excursion over the border).
+        off = e["utc_offset_min"]
+        if off is None:
+            continue
+        t = t0
+        while t < t1:
+            if _offset_at(truth, t) != off:
+                near = [c for c in crossings if c <= t < c + OFFSET_S]
+                short = any(abs(c2 - c1) < BORDER_EXCURSION_S and c1 <= t <= c2 + OFFSET_S
+                            for c1, c2 in zip(crossings, crossings[1:]))
+                if not near and not short and not unseen(t, t):
+                    bad.append("%s: offset %s, truth %s at +%.0f s" % (e["utc"], off, _offset_at(truth, t), t - t0))
+                    break
+            t += 5
+    # 4. The number changed within SWITCH_S of the train coming to rest at Dandong and Sinuiju.
+    for leg in legs[1:]:
+        t_true = epoch(leg["from_utc"])
+        first = next((epoch(e["utc"]) for e in disp if e["train"] == leg["train"]), None)
+        if first is None:
+            continue  # reported above as a missing number
+        if not (t_true - 0.5 <= first <= t_true + SWITCH_S):
+            gap_ok = any(epoch(o["from_utc"]) <= t_true <= epoch(o["to_utc"]) for o in truth["faults"]["outages"])
+            if not gap_ok:
+                bad.append("%s shown %.0f s after the true change" % (leg["train"], first - t_true))
+    return bad

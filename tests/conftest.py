@@ -1,0 +1,32 @@
+"""Shared fixtures: whole synthetic journeys with faults, generated once per test session."""
+
+import json
+
+import pytest
+from host_tools import synth
+
+FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),
+              shunting=True, outages=(("2026-11-23T12:00:00Z", 240), (40000, 600)))
+
+
+def _journey(tmp_path_factory, direction, seed, **kw):
+    args = dict(FAULTS)
+    args.update(kw)
+    data, truth = synth.generate(direction, seed=seed, **args)
+    d = tmp_path_factory.mktemp("journey")
+    track = d / ("%s-%d.nmea" % (direction, seed))
+    track.write_bytes(data)
+    (d / "truth.json").write_text(json.dumps(truth))
+    return track, truth
+
+
+@pytest.fixture(scope="session")
+def full_journey(tmp_path_factory):
+    """Beijing -> Pyongyang, 24 h at 1 Hz RMC+GGA with noise, outages, jumps, frozen fixes, garbage."""
+    return _journey(tmp_path_factory, "to_pyongyang", 11)
+
+
+@pytest.fixture(scope="session")
+def full_journey_back(tmp_path_factory):
+    """Pyongyang -> Beijing, with the whole border crossing unseen (outage), same faults."""
+    return _journey(tmp_path_factory, "to_beijing", 12, outage_border=True)

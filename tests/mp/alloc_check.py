@@ -1,0 +1,80 @@
+# MicroPython only: proves the parser and the whole pipeline allocate nothing per sentence.
+#   micropython tests/mp/alloc_check.py
+# Builds a moving-train stream (RMC + GGA + GSV at 1 Hz, some bad lines), warms up, then feeds the
+# rest under micropython.heap_lock(): any allocation raises MemoryError. Prints one JSON line.
+import gc
+import sys
+
+import micropython
+from portable.nmeagen import gga, rmc, sentence
+from trainctl import route_data as R
+from trainctl.controller import Controller
+from trainctl.nmea import Parser
+
+T0 = 217589160 + 3600  # 2026-11-23T10:26:00Z
+
+
+def build(epochs, bad):
+    """Chunks of a train running from Tianjin towards Tangshan at 25 m/s, 1 fix per second."""
+    la0, lo0 = R.ST_LAT_UDEG[1], R.ST_LON_UDEG[1]
+    la1, lo1 = R.ST_LAT_UDEG[2], R.ST_LON_UDEG[2]
+    n_total = 4000  # seconds for the whole stretch at ~25 m/s
+    gsv = (sentence("GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00,1")
+           + sentence("GPGSV,3,2,11,14,25,170,00,16,57,208,39,18,67,296,40,19,40,246,00,1")
+           + sentence("BDGSV,1,1,03,20,10,080,36,21,45,300,41,22,05,020,00,1"))
+    junk = (b"\x00\xff$GNRMC,0926" + sentence("GPTXT,01,01,02,u-blox") + b"$GPGGA,bad*00\r\n"
+            + b"$" + b"9" * 150 + b"\r\n")
+    chunks = []
+    for k in range(epochs):
+        t = T0 + k
+        lat = la0 + (la1 - la0) * k // n_total
+        lon = lo0 + (lo1 - lo0) * k // n_total
+        s = rmc(t, lat, lon, 2500) + gga(t, lat, lon) + gsv
+        if bad:
+            s += junk
+        chunks.append(bytearray(s))
+    return chunks
+
+
+def run(name, feed, chunks, counter):
+    """Warm up on the first 40 %, feed 30 % under heap_lock, measure the last 30 % unlocked."""
+    n = len(chunks)
+    a = n * 4 // 10
+    b = n * 7 // 10
+    for i in range(a):
+        feed(chunks[i])
+    gc.collect()
+    before = counter()
+    micropython.heap_lock()
+    err = False
+    try:
+        for i in range(a, b):
+            feed(chunks[i])
+    except MemoryError:
+        err = True
+    finally:
+        micropython.heap_unlock()
+    done = counter() - before
+    gc.collect()
+    gc.disable()
+    a0 = gc.mem_alloc()
+    for i in range(b, n):
+        feed(chunks[i])
+    per = (gc.mem_alloc() - a0) // max(1, n - b)
+    gc.enable()
+    return '{"case": "%s", "locked_sentences": %d, "memory_error": %s, "bytes_per_epoch_unlocked": %d}' % (
+        name, done, "true" if err else "false", per)
+
+
+def main():
+    epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 600
+    chunks = build(epochs, True)
+    p = Parser()
+    print(run("parser", p.feed, chunks, lambda: p.stats.sentences))
+    c = Controller(R, None, None)
+    print(run("pipeline", c.feed, chunks, lambda: c.parser.stats.sentences))
+    print('{"train": "%s", "next_stop": %d, "fixes": %d, "bad_checksum": %d, "too_long": %d}' % (
+        c.train, c.next_stop, c.parser.stats.fixes, c.parser.stats.bad_checksum, c.parser.stats.too_long))
+
+
+main()
