@@ -2,7 +2,5 @@
 
 try:
     from micropython import const  # noqa: F401
-except ImportError:  # CPython
-
-    def const(x):
-        return x
+except ImportError:  # CPython without a micropython shim
+    const = lambda x: x  # noqa: E731  (a def would not match micropython.const's stub signature)

