@@ -67,7 +67,7 @@ class Replay:
                   "garbage_bytes", "fixes", "no_fix"):
             pairs.append((k, st[k]))
         js_ = c.journey.stats.as_dict()
-        for k in ("jumps", "held", "reanchors", "stale", "frozen", "poor", "off_route", "reversals"):
+        for k in ("jumps", "held", "reanchors", "stale", "frozen", "poor", "off_route", "searching", "reversals"):
             pairs.append((k, js_[k]))
         pairs.append(("display_changes", self.events))
         pairs.append(("state_writes", self.store.writes if self.store else 0))

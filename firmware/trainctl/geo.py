@@ -84,7 +84,9 @@ class Matcher:
         return (c if c >= 0 else -c) // ln
 
     def update(self, lat, lon, relock_m):
-        """Match a fix; True when along_m/off_m are set. Searches the whole route if off by > relock_m."""
+        """Match a fix; True when along_m/off_m are set. Searches the whole route if off by > relock_m.
+
+        False with off_m == -1 while a whole-route search is still going on."""
         n = self.n
         j = self.idx
         if j >= 0:
@@ -123,6 +125,7 @@ class Matcher:
                 self._best = i
         self._scan = end
         if end < n:
+            self.off_m = -1  # not known yet: the search goes on with the next fix
             return False
         if self._best < 0:  # nothing within reach of the whole route
             self.reset()

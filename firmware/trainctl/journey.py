@@ -23,6 +23,7 @@ class JourneyStats:
         self.frozen = 0  # repeated positions while the receiver reports motion
         self.poor = 0  # fixes with HDOP too large
         self.off_route = 0  # fixes far from the route
+        self.searching = 0  # fixes spent searching the whole route for the position
         self.reversals = 0  # mid-route direction reversals
 
     def as_dict(self):
@@ -34,6 +35,7 @@ class JourneyStats:
             "frozen": self.frozen,
             "poor": self.poor,
             "off_route": self.off_route,
+            "searching": self.searching,
             "reversals": self.reversals,
         }
 
@@ -143,7 +145,10 @@ class Journey:
             return
         m = self.m
         if not m.update(lat, lon, self.RELOCK_M) or m.off_m > self.OFF_ROUTE_M:
-            self.stats.off_route += 1
+            if m.off_m < 0:
+                self.stats.searching += 1
+            else:
+                self.stats.off_route += 1
             self._stop_s = _NONE
             return
         along = m.along_m
