@@ -16,8 +16,9 @@ from host_tools import paths
 
 paths.use_firmware()
 
-from host_tools import replay_core  # noqa: E402
 from trainctl import clock  # noqa: E402
+
+from host_tools import replay_core  # noqa: E402
 
 CHUNK = 4096
 
@@ -97,11 +98,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         route = load_route(a.route)
-    except (OSError, ValueError) as e:
-        print("replay: route: %s" % e, file=sys.stderr)
+    except (OSError, ValueError, SyntaxError, NameError) as e:
+        print("replay: route %s: %s" % (a.route, e), file=sys.stderr)
         return 2
     try:
-        src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")
+        src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")  # noqa: SIM115 (closed below)
     except OSError as e:
         print("replay: %s: %s" % (a.track, e.strerror), file=sys.stderr)
         return 2

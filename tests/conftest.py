@@ -3,6 +3,7 @@
 import json
 
 import pytest
+
 from host_tools import synth
 
 FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),

@@ -2,6 +2,7 @@
 
 import math
 
+from hyp import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trainctl import geo
@@ -53,7 +54,7 @@ def match(lat_udeg, lon_udeg):
     raise AssertionError("no match")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.integers(0, R.SEG_N - 1), st.floats(0, 1), st.floats(-2500, 2500))
 def test_projection_matches_the_float_oracle(j, frac, side_m):
     a = PTS[j]
@@ -69,7 +70,7 @@ def test_projection_matches_the_float_oracle(j, frac, side_m):
     assert abs(m.off_m - off) <= 0.03 * off + 15, (m.off_m, off)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.floats(38.5, 42.5), st.floats(115.5, 126.5), st.floats(-3, 3), st.floats(-6, 6))
 def test_distance_matches_haversine(lat, lon, dlat, dlon):
     a = (round(lat * 1e6), round(lon * 1e6))

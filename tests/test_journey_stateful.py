@@ -6,9 +6,9 @@ number is never of the other direction, never ahead of the truth, never goes bac
 the train has stood at a border station for a minute with good fixes.
 """
 
-import os
 import random
 
+from hyp import examples
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -162,5 +162,5 @@ class TrainModel(RuleBasedStateMachine):
             assert idx[-1] <= self.true_leg, (self.shown, self.true_leg)  # never ahead of the truth
 
 
-TrainModel.TestCase.settings = settings(max_examples=int(os.environ.get("STATEFUL_EXAMPLES", "40")), stateful_step_count=20, deadline=None)
+TrainModel.TestCase.settings = settings(max_examples=examples(40), stateful_step_count=20, deadline=None)
 test_train_model = TrainModel.TestCase

@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 import pytest
-from host_tools import judge
 from mp.mp import REPO
+
+from host_tools import judge
 
 DATA = REPO / "tests" / "data"
 

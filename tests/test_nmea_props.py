@@ -1,6 +1,7 @@
 """Property tests of the NMEA parser (CPython, hypothesis), with pynmea2 as an independent oracle."""
 
 import pynmea2
+from hyp import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from portable.nmeagen import sentence
@@ -41,7 +42,7 @@ def parse_all(data, chunks=None):
     return p, out
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(TALKERS, LAT, LON, st.floats(0, 999, allow_nan=False), st.integers(0, 23), st.integers(0, 59),
        st.integers(0, 59), st.integers(1, 30))
 def test_rmc_matches_pynmea2(talker, lat, lon, kn, hh, mm, ss, day):
@@ -61,7 +62,7 @@ JUNK = st.sampled_from([b"\x00\xff\xfe", b"$GPRMC,09", b"$$$", b"*\r\n", b"\r\n\
                         b"$" + b"7" * 200 + b"\r\n", bytes(range(32)), b"\n$GNRMC,092600.00,A*00\r\n"])
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(range(40)), st.lists(JUNK, max_size=2)), min_size=1, max_size=25),
        st.lists(st.integers(1, 97), max_size=60))
 def test_random_chunks_and_garbage_lose_no_good_sentence(parts, chunks):
@@ -78,7 +79,7 @@ def test_random_chunks_and_garbage_lose_no_good_sentence(parts, chunks):
     assert [r[0] % 60 for r in whole] == want
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.binary(max_size=400), st.lists(st.integers(1, 50), max_size=20))
 def test_fuzzed_bytes_never_raise(data, chunks):
     p, out = parse_all(data, chunks)
@@ -86,7 +87,7 @@ def test_fuzzed_bytes_never_raise(data, chunks):
     assert s.sentences + s.bad_checksum + s.too_long + s.unknown_type + s.bad_field <= data.count(b"$")
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.sampled_from(range(40)), st.data())
 def test_single_byte_corruption_never_gives_a_different_fix(i, data):
     good = GOOD[i]

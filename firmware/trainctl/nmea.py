@@ -26,8 +26,10 @@ _IDLE = const(0)  # between sentences
 _BODY = const(1)  # inside a sentence
 _SKIP = const(2)  # dropping the rest of a bad line
 
-# Constellation slots for satellites in view (GSV is per constellation).
-_N_SYS = const(6)
+# Constellation slots for satellites in view (GSV is per constellation), by the talker's second
+# letter: GL GLONASS, GA Galileo, GB/BD BeiDou, GQ QZSS, GI NavIC; anything else (GP, GN) slot 0.
+_SYS_SLOT = b"LABDQI"
+_N_SYS = const(7)
 
 
 class Stats:
@@ -442,10 +444,7 @@ class Parser:
         n = self._field(3, 0)
         if num < 1 or num > total or total > 9 or n < 0 or n > 99:
             raise ValueError
-        t = self.buf[1]
-        # GP/GN: GPS & others; L GLONASS; A Galileo; B/D BeiDou; Q QZSS; I NavIC
-        slot = 1 if t == 0x4C else 2 if t == 0x41 else 3 if t == 0x42 or t == 0x44 else 4 if t == 0x51 else 5 if t == 0x49 else 0
-        self._sats[slot] = n
+        self._sats[_SYS_SLOT.find(self.buf[1]) + 1] = n
         s = 0
         for j in range(_N_SYS):
             s += self._sats[j]

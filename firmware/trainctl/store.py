@@ -79,15 +79,14 @@ class StateFile:
         rec[SIZE - 2] = c & 0xFF
         rec[SIZE - 1] = c >> 8
         try:
-            f = open(self.path, "r+b")
-        except OSError:
-            f = open(self.path, "wb")
-            f.write(bytes(2 * SIZE))
-        try:
-            f.seek(self.slot * SIZE)
-            f.write(rec)
-        finally:
-            f.close()
+            with open(self.path, "r+b") as f:  # in place: the other slot stays as it is
+                f.seek(self.slot * SIZE)
+                f.write(rec)
+        except OSError:  # no file yet
+            with open(self.path, "wb") as f:
+                f.write(bytes(2 * SIZE))
+                f.seek(self.slot * SIZE)
+                f.write(rec)
         self.slot = 1 - self.slot
         self.saved_s = j.last_s
         self.writes += 1

@@ -3,7 +3,8 @@
 # Usage: micropython tests/mp/replay_mp.py TRACK [STATE]   (repo root, firmware/ on MICROPYPATH)
 import sys
 
-from host_tools import replay_core
 from trainctl import route_data
+
+from host_tools import replay_core
 
 replay_core.run_file(route_data, sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)

@@ -1,5 +1,6 @@
 # Integer geometry: portable. (The float64 oracle comparisons are in tests/test_geo_oracle.py.)
-from trainctl import geo, route_data as R
+from trainctl import geo
+from trainctl import route_data as R
 
 
 def test_hyp_within_3_percent_of_exact():

@@ -1,7 +1,8 @@
 # Journey state machine on hand-built tracks: portable (CPython and MicroPython).
-from portable.nmeagen import Track, rmc
 from trainctl import route_data as R
 from trainctl.controller import Controller
+
+from portable.nmeagen import Track, rmc
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
 BEIJING, TIANJIN, SHENYANG, DANDONG, SINUIJU, YOMJU, PYONGYANG = 0, 1, 6, 9, 10, 11, 16

@@ -1,6 +1,7 @@
 # NMEA parser: portable (CPython, MicroPython unix and WebAssembly ports).
-from portable.nmeagen import gga, rmc, sentence
 from trainctl import clock, nmea
+
+from portable.nmeagen import gga, rmc, sentence
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
 

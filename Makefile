@@ -1,0 +1,65 @@
+# trainctl: controller of the Beijing–Pyongyang international coaches.
+#   make demo    replay a generated Beijing -> Pyongyang journey and show the passengers' timeline
+#   make test    every test: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
+#                CPython, the same logic under MicroPython (unix port and WebAssembly port)
+#   make bench   speed and memory figures, side by side with peer parsers -> BENCH.md
+#   make route   regenerate firmware/trainctl/route_data.py from routes/beijing-pyongyang.json
+# Each target installs what it needs (a venv from requirements-dev.txt, npm packages) itself.
+
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+NPMSTAMP := node_modules/.installed
+ROUTE   := routes/beijing-pyongyang.json
+BUILD   := build
+DIRECTION ?= to_pyongyang
+SEED    ?= 1
+
+.PHONY: demo test lint typecheck bench route soak clean venv npm
+
+venv: $(STAMP)
+$(STAMP): requirements-dev.txt typecheck/install_stubs.py
+	$(PY) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VPY) typecheck/install_stubs.py
+	touch $@
+
+npm: $(NPMSTAMP)
+$(NPMSTAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The main job for now: a whole journey with realistic faults, replayed through the firmware's logic.
+demo: $(STAMP)
+	@mkdir -p $(BUILD)
+	$(VPY) -m host_tools.synth --direction $(DIRECTION) --seed $(SEED) --noise-m 15 --jumps 4 --frozen 2 \
+		--garbage 0.002 --talkers GN,GP,BD,GB --shunting -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
+	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
+
+route: $(STAMP)
+	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
+
+lint: $(STAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m ruff check --config typecheck/ruff-micropython.toml firmware
+
+typecheck: $(STAMP)
+	$(VENV)/bin/pyright -p pyrightconfig.json
+	$(VENV)/bin/pyright -p typecheck/pyrightconfig.esp32.json
+
+test: $(STAMP) $(NPMSTAMP)
+	$(VPY) -m ruff check .
+	$(VPY) -m pytest tests
+
+# Long property runs, not part of `make test`.
+soak: $(STAMP) $(NPMSTAMP)
+	HYPOTHESIS_SCALE=50 $(VPY) -m pytest tests/test_journey_stateful.py tests/test_nmea_props.py \
+		tests/test_geo_oracle.py
+
+bench: $(STAMP)
+	$(VPY) -m host_tools.bench -o BENCH.md
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -exec rm -rf {} +

@@ -1,0 +1,115 @@
+"""The route generator: the committed module is what the source gives; bad sources fail clearly."""
+
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+from host_tools import gen_route
+from mp.mp import REPO
+
+SRC = REPO / "routes" / "beijing-pyongyang.json"
+OUT = REPO / "firmware" / "trainctl" / "route_data.py"
+
+
+def test_committed_route_module_is_regenerated_identically():
+    text = gen_route.render(gen_route.load(str(SRC)), "routes/beijing-pyongyang.json",
+                            "python -m host_tools.gen_route routes/beijing-pyongyang.json "
+                            "firmware/trainctl/route_data.py")
+    assert OUT.read_text() == text, "route_data.py is stale: run `make route` and commit it"
+
+
+def test_cli_writes_the_same_tables_to_stdout():
+    p = subprocess.run([sys.executable, "-m", "host_tools.gen_route", "routes/beijing-pyongyang.json"], cwd=REPO,
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    body = lambda t: t.split("\n", 3)[3]  # noqa: E731 (all but the header's command line)
+    assert body(p.stdout) == body(OUT.read_text())
+
+
+def test_header_names_generator_and_command():
+    head = OUT.read_text().splitlines()[:3]
+    assert "host_tools/gen_route.py" in head[1] and head[2].startswith("# Command: python -m host_tools.gen_route")
+
+
+def test_route_tables_are_consistent():
+    from trainctl import route_data as R
+
+    assert R.ST_ALONG_M == tuple(sorted(R.ST_ALONG_M))
+    assert R.ST_ID[0] == "beijing" and R.ST_ID[-1] == "pyongyang"
+    dandong, sinuiju = R.ST_ID.index("dandong"), R.ST_ID.index("sinuiju")
+    assert R.ST_ALONG_M[dandong] < R.BORDER_M < R.ST_ALONG_M[sinuiju]
+    assert R.TRAIN == (("K27", "95", "52"), ("51", "85", "K28"))
+    assert R.LEG_END == ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0))
+    assert R.ST_KO[dandong] == "단동" and R.ST_ZH[sinuiju] == "新义州"
+    for j in range(R.SEG_N):  # every product the matcher forms stays a small int on 32-bit ports
+        kx, sx, sy, ln = R.SEG[j * 7 + 2:j * 7 + 6]
+        assert 0 < ln <= 8100 and abs(sx) <= 8100 and abs(sy) <= 8100 and kx * 500000 < 2**30
+
+
+def _doc():
+    return json.loads(SRC.read_text())
+
+
+def _mutations():
+    def m(path, value):
+        def f(d):
+            o = d
+            for k in path[:-1]:
+                o = o[k]
+            if value is KeyError:
+                del o[path[-1]]
+            else:
+                o[path[-1]] = value
+        return f
+
+    return [
+        (m(["points", 3, "lat"], "40.0"), "points[3].lat: expected float"),
+        (m(["points", 3, "lat"], 95.0), "points[3].lat: value 95.0 out of range"),
+        (m(["points", 5, "zh"], KeyError), "points[5].zh: missing"),
+        (m(["points", 5, "country"], "XX"), "points[5].country: 'XX' is not in route.countries"),
+        (m(["points", 2, "calls"], ["to_moscow"]), "points[2].calls: 'to_moscow' is not one of"),
+        (m(["points", 4, "id"], "beijing"), "points[4].id: 'beijing' repeats points[0]"),
+        (m(["directions", "to_pyongyang", "legs", 1, "from"], "shenyang"),
+         "directions.to_pyongyang.legs[1].from: expected 'dandong'"),
+        (m(["directions", "to_beijing", "legs", 2, "to"], "nowhere"),
+         "directions.to_beijing.legs[2].to: 'nowhere' is not a station id"),
+        (m(["border", "ref"], "moon"), "border.ref: 'moon' is not a point id"),
+        (m(["countries", "KP", "utc_offset_min", 1, 1], 2000), "countries.KP.utc_offset_min[1]: minutes 2000"),
+        (m(["countries", "KP", "utc_offset_min", 2, 0], "2018-05-04"), "countries.KP.utc_offset_min[2]: expected"),
+        (m(["max_segment_m"], 100000), "route.max_segment_m: value 100000 out of range"),
+    ]
+
+
+@pytest.mark.parametrize("mutate,message", _mutations())
+def test_bad_source_names_the_field(tmp_path, mutate, message):
+    d = copy.deepcopy(_doc())
+    mutate(d)
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(d, ensure_ascii=False))
+    with pytest.raises(gen_route.RouteError) as e:
+        gen_route.load(str(p))
+    assert message in str(e.value)
+
+
+def test_cli_reports_errors_without_a_traceback(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x", "points": [1, 2,]}')
+    for src, msg in ((bad, "not JSON: line 1"), (tmp_path / "missing.json", "cannot read")):
+        p = subprocess.run([sys.executable, "-m", "host_tools.gen_route", str(src)], cwd=REPO,
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr
+
+
+def test_adding_a_station_changes_the_tables(tmp_path):
+    d = _doc()
+    ids = [p["id"] for p in d["points"]]
+    i = ids.index("benxi")
+    new = dict(d["points"][i], id="nanfen", en="Nanfen", zh="南芬", ko="난펀", lat=41.1, lon=123.85,
+               calls=["to_pyongyang"])
+    d["points"].insert(i + 1, new)
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(d, ensure_ascii=False))
+    text = gen_route.render(gen_route.load(str(p)), "r.json", "test")
+    assert "'Nanfen'" in text and "'南芬'" in text
