@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pytest
-from host_tools import gen_route
 from mp.mp import REPO
+
+from host_tools import gen_route
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 OUT = REPO / "firmware" / "trainctl" / "route_data.py"
@@ -36,12 +37,12 @@ def test_header_names_generator_and_command():
 def test_route_tables_are_consistent():
     from trainctl import route_data as R
 
-    assert R.ST_ALONG_M == tuple(sorted(R.ST_ALONG_M))
+    assert tuple(sorted(R.ST_ALONG_M)) == R.ST_ALONG_M
     assert R.ST_ID[0] == "beijing" and R.ST_ID[-1] == "pyongyang"
     dandong, sinuiju = R.ST_ID.index("dandong"), R.ST_ID.index("sinuiju")
     assert R.ST_ALONG_M[dandong] < R.BORDER_M < R.ST_ALONG_M[sinuiju]
     assert R.TRAIN == (("K27", "95", "52"), ("51", "85", "K28"))
-    assert R.LEG_END == ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0))
+    assert ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0)) == R.LEG_END
     assert R.ST_KO[dandong] == "단동" and R.ST_ZH[sinuiju] == "新义州"
     for j in range(R.SEG_N):  # every product the matcher forms stays a small int on 32-bit ports
         kx, sx, sy, ln = R.SEG[j * 7 + 2:j * 7 + 6]
