@@ -36,6 +36,7 @@ demo: $(STAMP)
 	$(VPY) -m host_tools.synth --direction $(DIRECTION) --seed $(SEED) --noise-m 15 --jumps 4 --frozen 2 \
 		--garbage 0.002 --talkers GN,GP,BD,GB --shunting -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
 	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
+	$(VPY) -m host_tools.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
 
 route: $(STAMP)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py

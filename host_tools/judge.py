@@ -114,3 +114,37 @@ def judge(events, truth):
             if not gap_ok:
                 bad.append("%s shown %.0f s after the true change" % (leg["train"], first - t_true))
     return bad
+
+
+def main(argv=None):
+    """python -m host_tools.judge TRACK TRUTH: replay TRACK and judge it against TRUTH (exit 1 if wrong)."""
+    import argparse
+    import json
+
+    from host_tools import paths
+
+    paths.use_firmware()
+    from trainctl import route_data
+
+    from host_tools import replay_core
+
+    ap = argparse.ArgumentParser(prog="python -m host_tools.judge", description=main.__doc__)
+    ap.add_argument("track")
+    ap.add_argument("truth")
+    a = ap.parse_args(argv)
+    with open(a.truth, encoding="utf-8") as f:
+        truth = json.load(f)
+    events = []
+    replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)))
+    bad = judge(events, truth)
+    shown = [e["train"] for e in events if e.get("event") == "display"]
+    seq = [t for i, t in enumerate(shown) if t is not None and (i == 0 or shown[i - 1] != t)]
+    print("judged against the ground truth: numbers %s (truth %s); %d violation(s)"
+          % (" -> ".join(seq), " -> ".join(leg["train"] for leg in truth["legs"]), len(bad)))
+    for b in bad[:20]:
+        print("  " + b)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
