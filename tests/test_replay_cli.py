@@ -115,3 +115,26 @@ def test_errors_are_messages(tmp_path):
     for route, msg in ((junk, b"route.py"), (bad, b"route.name: expected str"), (tmp_path / "no.json", b"no.json")):
         p = run(DATA / "short_clean.nmea", "--route", route)
         assert p.returncode == 2 and msg in p.stderr and b"Traceback" not in p.stderr, p.stderr
+
+
+def test_progress_bar_only_on_a_terminal():
+    """On a TTY the timeline comes with a progress bar on stderr; piped output has none (tested above)."""
+    import os
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # child: stdout and stderr are the terminal
+        os.chdir(REPO)
+        os.execv(sys.executable, [sys.executable, "-m", "host_tools.replay", str(DATA / "border_to_pyongyang.nmea")])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    assert b"] 100%" in out and b"\r[" in out
+    assert b"summary:" in out
