@@ -20,12 +20,11 @@ real .mpy files (bytecode firmware, and a native-code module compiled with
 """
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from mp.mp import ToolMissing, venv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 FIRMWARE = REPO / "firmware"
@@ -34,16 +33,10 @@ ARCHS = [None, "armv6m", "xtensawin"]  # None: portable bytecode (no -march)
 
 
 def _tool(name):
-    for exe in (Path(sys.executable).parent / name, REPO / ".venv" / "bin" / name):
-        if exe.is_file():
-            return str(exe)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(
-            "`%s` not found; run `make venv` (pip install -r requirements-dev.txt)" % name,
-            pytrace=False,
-        )
-    return found
+    try:
+        return venv_tool(name)
+    except ToolMissing as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def _run(cmd, **kwargs):

@@ -12,12 +12,11 @@ Missing tools are failures with install instructions, never skips.
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from mp.mp import ToolMissing, venv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 BAD = REPO / "tests" / "typecheck" / "bad_cpython_only.py"
@@ -58,16 +57,10 @@ values: "List[int]" = [int.from_bytes(raw, "big")]
 
 
 def _tool(name):
-    for exe in (Path(sys.executable).parent / name, REPO / ".venv" / "bin" / name):
-        if exe.is_file():
-            return str(exe)
-    found = shutil.which(name)
-    if not found:
-        pytest.fail(
-            "`%s` not found; run `make venv` (pip install -r requirements-dev.txt)" % name,
-            pytrace=False,
-        )
-    return found
+    try:
+        return venv_tool(name)
+    except ToolMissing as e:
+        pytest.fail(str(e), pytrace=False)
 
 
 def _marked_lines(kind):

@@ -31,6 +31,17 @@ class ToolMissing(RuntimeError):
     """A required interpreter is not installed; the message says how to fix it."""
 
 
+def venv_tool(name):
+    """Path of a command installed in the venv (then PATH); ToolMissing says how to install it."""
+    for exe in (Path(sys.executable).parent / name, REPO / ".venv" / "bin" / name):
+        if exe.is_file() and os.access(exe, os.X_OK):
+            return str(exe)
+    found = shutil.which(name)
+    if not found:
+        raise ToolMissing("`%s` not found; run `make venv` (pip install -r requirements-dev.txt)" % name)
+    return found
+
+
 def micropython_exe():
     """Path of the unix-port `micropython` command (venv first, then PATH)."""
     candidates = [
