@@ -65,8 +65,9 @@ def test_projection_matches_the_float_oracle(j, frac, side_m):
     lat += side_m / (math.pi / 180 * R_EARTH)
     along, off = oracle(lat, lon)
     m = match(round(lat * 1e6), round(lon * 1e6))
-    # along: scale errors of the per-segment integer frame stay below 0.1 %; off: the hypot estimate 3 %
-    assert abs(m.along_m - along) <= 0.001 * along + 40, (m.along_m, along)
+    # along: scale errors of the per-segment integer frame stay below 0.1 %; near a vertex the choice of
+    # segment rests on the hypot estimate (3 %), which can move the foot by 3 % of the distance off the line
+    assert abs(m.along_m - along) <= 0.001 * along + 0.03 * off + 40, (m.along_m, along, off)
     assert abs(m.off_m - off) <= 0.03 * off + 15, (m.off_m, off)
 
 

@@ -3,18 +3,19 @@
 Rules that keep the number right: the leg only moves forward, and only on arrival (stopped in the zone
 of the leg's end station for DWELL_S) or when the train is confirmed beyond that station; the direction
 is set once and reverses only at a terminus, or after REVERSE_M of confirmed travel the other way; fixes
-pass a speed-plausibility filter, and after a gap or a jump a new position needs several fixes that agree.
+first pass fixfilter.FixFilter (plausibility, confirmation after gaps and jumps).
 """
 
 from . import geo
 from .compat import const
+from .fixfilter import NO_FIX, USE, FixFilter
 
-# Tuning, in the units named. Class attributes so a test or a board can override them per instance.
 _NONE = const(-1)
-_BIG_DT_S = const(20000)  # beyond this, any distance is plausible (avoids overflow)
 
 
 class JourneyStats:
+    """Counters of the journey and of its fix filter."""
+
     def __init__(self):
         self.jumps = 0  # fixes rejected as implausible
         self.held = 0  # fixes held back while a new position is confirmed
@@ -41,13 +42,8 @@ class JourneyStats:
 
 
 class Journey:
-    VMAX_CMS = 5000  # 180 km/h: faster than any train on this line (25T stock: 160 km/h)
-    NOISE_M = 300  # position error allowed on top of VMAX between two fixes
-    GAP_S = 10  # a fix further than this from the last accepted one starts a confirmation
-    CONFIRM_N = 5  # agreeing fixes needed after a gap, and to confirm passing a station or the border
-    REANCHOR_N = 60  # agreeing fixes needed to replace an implausible last position
-    HDOP_MAX_C = 1500  # HDOP x 100 above which a fix is not used
-    FROZEN_N = 3  # identical positions in a row, while moving, that mean a frozen receiver
+    """Tuning in the units named; class attributes so a test or a board can override them."""
+
     RELOCK_M = 3000  # search the whole route when the local match is further than this
     OFF_ROUTE_M = 15000  # the straight chain departs from the track by km in the hills
     STOP_CMS = 80  # below this (2.9 km/h) the train counts as stopped
@@ -64,6 +60,7 @@ class Journey:
         self.route = route
         self.m = geo.Matcher(route.SEG, route.SEG_N)
         self.stats = JourneyStats()
+        self.f = FixFilter(route.KX_MEAN, self.stats)
         self._n_st = route.STATION_N
         self._last_st = route.STATION_N - 1
         self.reset()
@@ -77,31 +74,18 @@ class Journey:
         self.country = _NONE  # index into route.COUNTRIES, -1 unknown
         self.arrived_s = _NONE  # when the train arrived at its terminus, -1 not arrived
         self.override = _NONE  # crew override: direction * 4 + leg, -1 none
-        self.anchor_s = _NONE  # last accepted fix: time, position
-        self.anchor_lat = 0
-        self.anchor_lon = 0
         self.along_m = _NONE  # position along the route of the last matched fix
         self.far_m = _NONE  # furthest along the route reached in the current direction
+        self.f.reset()  # the last accepted fix and the last time are persistent too
         # Volatile.
-        self.last_s = _NONE
-        self.last_ms = 0
         self.speed_cms = 0
-        self._chain_n = 0  # fixes in the current confirmation chain
-        self._chain_ok = False  # the chain's first fix was plausible from the anchor
-        self._chain_s = _NONE
-        self._chain_lat = 0
-        self._chain_lon = 0
-        self._back_n = 0  # fixes in a row with time going backwards
-        self._frozen_n = 0
-        self._prev_lat = 0
-        self._prev_lon = 0
         self._stop_s = _NONE  # since when the train stands, -1 moving or unknown
         self._dir_ref_m = _NONE  # where net travel is measured from while the direction is unknown
         self._pass_n = 0  # confirmations of passing the leg's end station
         self._next_n = 0  # confirmations of passing the next stop
         self._border_n = 0
         self._rev_n = 0
-        self._need = self.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
+        self._need = FixFilter.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
         self.changed = True  # something persistent changed since the last save
 
     # ---- input ---------------------------------------------------------------------------
@@ -111,40 +95,18 @@ class Journey:
         t = fix.utc_s
         if t < 0:
             return
-        if self.last_s >= 0:
-            if t < self.last_s or (t == self.last_s and fix.utc_ms <= self.last_ms):
-                self.stats.stale += 1
-                self._back_n += 1
-                if self._back_n < self.REANCHOR_N:
-                    return
-                # The clock really went back (the old time was wrong): start timing afresh.
-                self.anchor_s = _NONE
-                self._stop_s = _NONE
-                self._chain_n = 0
-        self._back_n = 0
-        self.last_s = t
-        self.last_ms = fix.utc_ms
-        if not fix.valid or (fix.hdop_c > self.HDOP_MAX_C):
-            if fix.valid:
-                self.stats.poor += 1
+        f = self.f
+        r = f.check(fix)
+        if r == NO_FIX:
             self._lost(t)
             return
-        lat = fix.lat_udeg
-        lon = fix.lon_udeg
-        if lat == self._prev_lat and lon == self._prev_lon and fix.speed_cms >= 300:
-            self._frozen_n += 1
-            if self._frozen_n >= self.FROZEN_N:
-                self.stats.frozen += 1
-                self._lost(t)
-                return
-        else:
-            self._frozen_n = 0
-        self._prev_lat = lat
-        self._prev_lon = lon
-        if not self._accept(t, lat, lon):
+        if r != USE:
             return
+        self._need = f.need
         m = self.m
-        if not m.update(lat, lon, self.RELOCK_M) or m.off_m > self.OFF_ROUTE_M:
+        if f.reanchored:
+            m.reset()
+        if not m.update(fix.lat_udeg, fix.lon_udeg, self.RELOCK_M) or m.off_m > self.OFF_ROUTE_M:
             if m.off_m < 0:
                 self.stats.searching += 1
             else:
@@ -157,68 +119,18 @@ class Journey:
             speed = 0 if self.along_m < 0 else _abs(along - self.along_m) * 100
         self.speed_cms = speed
         if speed < self.STOP_CMS:
-            if self._stop_s < 0:
+            if self._stop_s < 0 or self._stop_s > t:
                 self._stop_s = t
         else:
             self._stop_s = _NONE
         self.along_m = along
         self._step(t, along)
 
-    def _accept(self, t, lat, lon):
-        """Speed-plausibility filter with confirmation chains; True when the fix becomes the anchor."""
-        if self.anchor_s >= 0 and t - self.anchor_s <= self.GAP_S:
-            if self._plausible(self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon):
-                self._anchor(t, lat, lon)
-                return True
-        # A gap, a cold start or an implausible fix: it must be confirmed by the fixes that follow.
-        if self._chain_n > 0 and t - self._chain_s <= self.GAP_S and self._plausible(
-            self._chain_s, self._chain_lat, self._chain_lon, t, lat, lon
-        ):
-            self._chain_n += 1
-        else:
-            self._chain_n = 1
-            self._chain_ok = self.anchor_s < 0 or self._plausible(
-                self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon
-            )
-        self._chain_s = t
-        self._chain_lat = lat
-        self._chain_lon = lon
-        if self._chain_ok:
-            if self._chain_n >= self.CONFIRM_N:
-                self._anchor(t, lat, lon)
-                self._need = 1  # this position is already confirmed by the chain
-                return True
-            self.stats.held += 1
-            return False
-        if self._chain_n >= self.REANCHOR_N:
-            self.stats.reanchors += 1
-            self.m.reset()
-            self._anchor(t, lat, lon)
-            self._need = 1
-            return True
-        self.stats.jumps += 1
-        return False
-
-    def _anchor(self, t, lat, lon):
-        self._need = self.CONFIRM_N
-        self.anchor_s = t
-        self.anchor_lat = lat
-        self.anchor_lon = lon
-        self._chain_n = 0
-
-    def _plausible(self, t0, lat0, lon0, t1, lat1, lon1):
-        dt = t1 - t0
-        if dt > _BIG_DT_S:
-            return True
-        if dt < 1:
-            dt = 1
-        d = geo.dist_m(lat0, lon0, lat1, lon1, self.route.KX_MEAN)
-        return d <= self.VMAX_CMS * dt // 100 + self.NOISE_M
-
     def _lost(self, t):
         """No usable fix at time t."""
         self._stop_s = _NONE
-        if self.direction < 0 or self.anchor_s < 0 or self.along_m < 0 or self.arrived_s >= 0:
+        anchor_s = self.f.anchor_s
+        if self.direction < 0 or anchor_s < 0 or self.along_m < 0 or self.arrived_s >= 0:
             return
         # Entered the zone of the leg's end station slowly, then lost the sky (a station roof):
         # every train stops there, so after LOST_ARRIVAL_S it has arrived.
@@ -227,7 +139,7 @@ class Journey:
         if (
             -self.ZONE_M <= a <= self.ZONE_M
             and self.speed_cms < self.SLOW_CMS
-            and t - self.anchor_s >= self.LOST_ARRIVAL_S
+            and t - anchor_s >= self.LOST_ARRIVAL_S
         ):
             self._arrive(t, end)
 
@@ -344,7 +256,6 @@ class Journey:
     def _start(self, direction, along):
         """Take a direction (cold start, turnaround or reversal) and derive leg and next stop."""
         self.direction = direction
-        self.leg = 0
         self.arrived_s = _NONE
         self.leg = self._implied_leg(along)
         self.far_m = along

@@ -58,23 +58,25 @@ class StateFile:
         if best is None:
             return False
         self.seq = best[2]
-        (j.direction, j.leg, j.next_idx, j.at_stop, j.country, j.arrived_s, j.override, j.anchor_s,
-         j.anchor_lat, j.anchor_lon, j.along_m, j.far_m, j.last_s, seg) = best[3:17]
+        f = j.f
+        (j.direction, j.leg, j.next_idx, j.at_stop, j.country, j.arrived_s, j.override, f.anchor_s,
+         f.anchor_lat, f.anchor_lon, j.along_m, j.far_m, f.last_s, seg) = best[3:17]
         j.m.idx = seg if 0 <= seg < j.m.n else -1
         j.changed = False
-        self.saved_s = j.last_s
+        self.saved_s = f.last_s
         return True
 
     def due(self, j):
-        return j.changed or (j.anchor_s >= 0 and j.anchor_s - self.saved_s >= SAVE_FIX_S)
+        return j.changed or (j.f.anchor_s >= 0 and j.f.anchor_s - self.saved_s >= SAVE_FIX_S)
 
     def save(self, j):
         """Write journey j into the older slot."""
         self.seq = (self.seq + 1) & 0xFFFFFFFF
         rec = self._rec
+        fl = j.f
         struct.pack_into(_FMT, rec, 0, _MAGIC, _VERSION, self.seq, j.direction, j.leg, j.next_idx,
-                         j.at_stop, j.country, j.arrived_s, j.override, j.anchor_s, j.anchor_lat,
-                         j.anchor_lon, j.along_m, j.far_m, j.last_s, j.m.idx, 0)
+                         j.at_stop, j.country, j.arrived_s, j.override, fl.anchor_s, fl.anchor_lat,
+                         fl.anchor_lon, j.along_m, j.far_m, fl.last_s, j.m.idx, 0)
         c = crc16(rec, SIZE - 2)
         rec[SIZE - 2] = c & 0xFF
         rec[SIZE - 1] = c >> 8
@@ -88,7 +90,7 @@ class StateFile:
                 f.seek(self.slot * SIZE)
                 f.write(rec)
         self.slot = 1 - self.slot
-        self.saved_s = j.last_s
+        self.saved_s = fl.last_s
         self.writes += 1
         j.changed = False
 
