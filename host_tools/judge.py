@@ -126,7 +126,7 @@ def main(argv=None):
     paths.use_firmware()
     from trainctl import route_data
 
-    from host_tools import replay_core
+    from host_tools import fast_nmea, replay_core
 
     ap = argparse.ArgumentParser(prog="python -m host_tools.judge", description=main.__doc__)
     ap.add_argument("track")
@@ -135,7 +135,8 @@ def main(argv=None):
     with open(a.truth, encoding="utf-8") as f:
         truth = json.load(f)
     events = []
-    replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)))
+    replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)),
+                         parser=fast_nmea.FastParser)
     bad = judge(events, truth)
     shown = [e["train"] for e in events if e.get("event") == "display"]
     seq = [t for i, t in enumerate(shown) if t is not None and (i == 0 or shown[i - 1] != t)]

@@ -18,7 +18,7 @@ paths.use_firmware()
 
 from trainctl import clock  # noqa: E402
 
-from host_tools import replay_core  # noqa: E402
+from host_tools import fast_nmea, replay_core  # noqa: E402
 
 CHUNK = 4096
 
@@ -39,6 +39,11 @@ def load_route(path=None):
     mod = types.ModuleType("route_from_" + os.path.basename(path))
     exec(compile(text, path, "exec"), mod.__dict__)  # our own generated tables, host side only
     return mod
+
+
+def make_replay(route, state_path=None, on_event=None):
+    """The replay engine with the fast parser (same results as the firmware's, proven by tests)."""
+    return replay_core.Replay(route, state_path, on_event, fast_nmea.FastParser)
 
 
 class Timeline:
@@ -114,7 +119,7 @@ def main(argv=None):
             out.write(replay_core.line(pairs) + "\n")
     else:
         on_event = tl.event
-    r = replay_core.Replay(route, a.state, on_event)
+    r = make_replay(route, a.state, on_event)
     buf = bytearray(CHUNK)
     with src:
         while True:

@@ -29,11 +29,11 @@ def line(pairs):
 class Replay:
     """Feed NMEA bytes; display changes arrive as (utc_s, utc_ms, state dict-like pairs) via on_event."""
 
-    def __init__(self, route, state_path=None, on_event=None):
+    def __init__(self, route, state_path=None, on_event=None, parser=None):
         self.route = route
         self.on_event = on_event
         self.store = StateFile(state_path) if state_path else None
-        self.ctl = Controller(route, self.store, self._display)
+        self.ctl = Controller(route, self.store, self._display, parser)
         self.events = 0
 
     def feed(self, data, n=-1):
@@ -75,9 +75,9 @@ class Replay:
         return pairs
 
 
-def run_file(route, path, state_path=None, emit=print, chunk=512):
+def run_file(route, path, state_path=None, emit=print, chunk=512, parser=None):
     """Replay a whole NMEA file, emitting JSON lines through emit; returns the Replay."""
-    r = Replay(route, state_path, lambda pairs: emit(line(pairs)))
+    r = Replay(route, state_path, lambda pairs: emit(line(pairs)), parser)
     buf = bytearray(chunk)
     with open(path, "rb") as f:
         while True:

@@ -7,10 +7,11 @@ from .journey import Journey
 class Controller:
     """Feed receiver bytes with feed(); on_display(self) runs whenever what passengers see changes."""
 
-    def __init__(self, route, store=None, on_display=None):
+    def __init__(self, route, store=None, on_display=None, parser=None):
+        """parser: a class taking on_fix, like nmea.Parser (the default); the host may pass an equivalent."""
         self.route = route
         self.journey = Journey(route)
-        self.parser = nmea.Parser(self._on_fix)
+        self.parser = (parser or nmea.Parser)(self._on_fix)
         self.store = store
         self.on_display = on_display
         self.utc_s = -1  # GPS time of the last epoch
