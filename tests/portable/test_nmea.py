@@ -74,19 +74,13 @@ def test_too_long_line_dropped_and_counted():
 
 
 def test_line_of_exactly_120_characters_is_accepted():
-    body = "GNGSV,1,1,00," + "0" * (120 - 4 - len("GNGSV,1,1,00,")) + ""
-    body = "GNGSV,1,1,00"
-    pad = 120 - 4 - len(body)  # '$' + body + '*HH'
-    p, _ = _parse(sentence("GNZDA,092600.00,23,11,2026,00,00" + "0" * 0))
-    assert p.stats.sentences == 1
-    s = sentence("GPTXT,01,01,02," + "x" * (120 - 4 - len("GPTXT,01,01,02,")))
-    assert len(s) == 122  # 120 + CRLF
+    head = "GPTXT,01,01,02,"
+    s = sentence(head + "x" * (120 - 4 - len(head)))  # '$' + body + '*HH' = 120 characters
+    assert len(s) == 122  # and CR LF
     p, _ = _parse(s)
-    assert p.stats.too_long == 0 and p.stats.unknown_type == 1
-    s2 = sentence("GPTXT,01,01,02," + "x" * (121 - 4 - len("GPTXT,01,01,02,")))
-    p, _ = _parse(s2)
-    assert p.stats.too_long == 1
-    assert pad > 0
+    assert p.stats.too_long == 0 and p.stats.unknown_type == 1  # read whole, then ignored (TXT)
+    p, _ = _parse(sentence(head + "x" * (121 - 4 - len(head))))
+    assert p.stats.too_long == 1 and p.stats.unknown_type == 0
 
 
 def test_truncated_line_then_good_line():
