@@ -61,6 +61,7 @@ class TrainModel(RuleBasedStateMachine):
             self.along = self.rng.randrange(50000, R.LENGTH_M - 50000)
         self.true_leg = sum(1 for a in self.ends_along[:-1] if self._ahead(a) < -2000)
         self.shown = []  # distinct numbers shown so far
+        self.term_t = None  # when the model train came to rest at its terminus
         self.known_from_start = start == "terminus"
         self.stand(30)
 
@@ -124,6 +125,8 @@ class TrainModel(RuleBasedStateMachine):
         if a > 2000:
             self.move(a - 2000, 2000)  # 72 km/h, then slowly into the station
         self.move(max(0, self._ahead(self._next_end())), 800)
+        if self.true_leg == 2 and self.term_t is None:
+            self.term_t = self.t
         self.true_leg = min(self.true_leg + 1, 2) if self.true_leg < 2 else 2
         self.stand(dwell_s)
         if dwell_s >= 60 and self.noise_m <= 25 and self.j.direction == self.d:
@@ -154,9 +157,15 @@ class TrainModel(RuleBasedStateMachine):
         if not hasattr(self, "j"):
             return
         legal = list(R.TRAIN[self.d])
-        for tr in self.shown:
+        shown = self.shown
+        back = R.TRAIN[1 - self.d][0]  # the first number of the way back: 51, or K27
+        if shown and shown[-1] == back:
+            # allowed only as the turnaround: after standing TURNAROUND_S at the terminus
+            assert self.term_t is not None and self.t - self.term_t >= Journey.TURNAROUND_S - 120, shown
+            shown = shown[:-1]
+        for tr in shown:
             assert tr in legal, (tr, self.d, self.shown)
-        idx = [legal.index(tr) for tr in self.shown]
+        idx = [legal.index(tr) for tr in shown]
         assert idx == sorted(idx), self.shown  # never goes back
         if idx:
             assert idx[-1] <= self.true_leg, (self.shown, self.true_leg)  # never ahead of the truth
