@@ -22,6 +22,7 @@ from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors t
     _SYS_SLOT,
     Parser,
     _days,
+    _hemisphere,
     _hexval,
 )
 
@@ -142,22 +143,7 @@ def _angle_c(parts, nf, i, deg_digits):
     if i + 1 > nf:
         raise ValueError
     h = parts[i + 1]
-    h = h[0] if h else 0
-    if deg_digits == 2:
-        if v > 90000000:
-            raise ValueError
-        if h == 0x53:  # 'S'
-            return -v
-        if h != 0x4E:  # 'N'
-            raise ValueError
-    else:
-        if v > 180000000:
-            raise ValueError
-        if h == 0x57:  # 'W'
-            return -v
-        if h != 0x45:  # 'E'
-            raise ValueError
-    return v
+    return _hemisphere(v, deg_digits, h[0] if h else 0)
 
 def _date_c(t):
     """Parser._date of the field text t."""
@@ -454,7 +440,6 @@ class FastParser(Parser):
         return v
 
     def _gga(self):
-        fix = self.fix
         p = self._parts
         nf = self._nf
         tod = self._tod_p(p[1])  # nf >= 1: _line checked
@@ -476,25 +461,7 @@ class FastParser(Parser):
                 lat = _angle_c(p, nf, 2, 2)
                 lon = _angle_c(p, nf, 4, 3)
                 self._last_pos = (p[2], p[3], lat, p[4], p[5], lon)
-        fix.quality = q
-        fix.sats_used = sats
-        fix.hdop_c = hdop
-        fix.alt_dm = alt
-        self._gga_run += 1
-        if self._gga_run < 3:
-            return
-        if self._tod_prev >= 0 and tod < self._tod_prev and self._day >= 0:
-            self._day += 1  # midnight passed
-        self._tod_prev = tod
-        fix.valid = q > 0 and q != 6
-        if fix.valid:
-            fix.lat_udeg = lat
-            fix.lon_udeg = lon
-            fix.speed_cms = self._vtg_cms
-            fix.course_cdeg = self._vtg_cdeg
-        t = self._text
-        fix.talker = t[0] << 8 | t[1]
-        self._emit(tod)
+        self._gga_epoch(tod, q, sats, hdop, alt, lat, lon)
 
     def _gsv(self):
         p = self._parts

@@ -297,22 +297,7 @@ class Parser:
         if min_e6 >= 60000000 or min_e6 < 0:
             raise ValueError
         v = deg * 1000000 + (min_e6 + 30) // 60
-        h = self._char(i + 1)
-        if deg_digits == 2:
-            if v > 90000000:
-                raise ValueError
-            if h == 0x53:  # 'S'
-                return -v
-            if h != 0x4E:  # 'N'
-                raise ValueError
-        else:
-            if v > 180000000:
-                raise ValueError
-            if h == 0x57:  # 'W'
-                return -v
-            if h != 0x45:  # 'E'
-                raise ValueError
-        return v
+        return _hemisphere(v, deg_digits, self._char(i + 1))
 
     def _date(self, i):
         """ddmmyy -> days since epoch."""
@@ -370,7 +355,6 @@ class Parser:
 
     def _gga(self):
         # 1 time, 2-3 lat, 4-5 lon, 6 quality, 7 sats used, 8 HDOP, 9 altitude, 10 'M', 11 geoid sep
-        fix = self.fix
         tod = self._tod(1)
         q = 0 if self._empty(6) else self._field(6, 0)
         if q < 0 or q > 9:
@@ -382,6 +366,11 @@ class Parser:
         if q > 0 and q != 6:  # 6: dead reckoning
             lat = self._angle(2, 2)
             lon = self._angle(4, 3)
+        self._gga_epoch(tod, q, sats, hdop, alt, lat, lon)
+
+    def _gga_epoch(self, tod, q, sats, hdop, alt, lat, lon):
+        """Keep a parsed GGA; a receiver that sends no RMC gets its fixes reported from GGA."""
+        fix = self.fix
         fix.quality = q
         fix.sats_used = sats
         fix.hdop_c = hdop
@@ -461,6 +450,25 @@ def _days(y, m, d):
     if y < MIN_YEAR or y > MAX_YEAR or m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
         raise ValueError
     return days_from_civil(y, m, d) - EPOCH_DAYS
+
+
+def _hemisphere(v, deg_digits, h):
+    """Micro-degrees v signed by hemisphere letter h (N/S for latitude, E/W for longitude), range checked."""
+    if deg_digits == 2:
+        if v > 90000000:
+            raise ValueError
+        if h == 0x53:  # 'S'
+            return -v
+        if h != 0x4E:  # 'N'
+            raise ValueError
+    else:
+        if v > 180000000:
+            raise ValueError
+        if h == 0x57:  # 'W'
+            return -v
+        if h != 0x45:  # 'E'
+            raise ValueError
+    return v
 
 
 def _upper5(buf):
