@@ -3,8 +3,10 @@
 #   make test    every test: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
 #                CPython, the same logic under MicroPython (unix port and WebAssembly port)
 #   make bench   speed and memory figures, side by side with peer parsers -> BENCH.md
-#   make route   regenerate firmware/trainctl/route_data.py from routes/beijing-pyongyang.json
-# Each target installs what it needs (a venv from requirements-dev.txt, npm packages) itself.
+#   make route   regenerate firmware/trainctl/route_data.py and font_data.py from routes/beijing-pyongyang.json
+#   make golden  regenerate the display's golden images in tests/data/golden (after a deliberate change)
+# Each target installs what it needs (a venv from requirements-dev.txt, npm packages, the Debian package
+# unifont for the display font) itself.
 
 PY      ?= python3
 VENV    := .venv
@@ -16,14 +18,24 @@ BUILD   := build
 DIRECTION ?= to_pyongyang
 SEED    ?= 1
 
-.PHONY: demo test lint typecheck bench route soak clean venv npm
+UNIFONT := /usr/share/unifont/unifont.hex
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
-$(STAMP): requirements-dev.txt typecheck/install_stubs.py
+$(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(VPY) typecheck/install_stubs.py
+	$(VPY) -m host_tools.fetch_mplib  # micropython-lib's ssd1306 driver for the host tests (PyPI sdist)
 	touch $@
+
+# GNU Unifont, the source of the display's CJK/Hangul/Latin glyphs (host_tools/gen_font.py).
+unifont: $(UNIFONT)
+$(UNIFONT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unifont
 
 npm: $(NPMSTAMP)
 $(NPMSTAMP): package.json package-lock.json
@@ -38,8 +50,12 @@ demo: $(STAMP)
 	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
 	$(VPY) -m host_tools.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
 
-route: $(STAMP)
+route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
+	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
+
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(VPY) -m pytest -q tests/test_pages.py -k golden
 
 lint: $(STAMP)
 	$(VPY) -m ruff check .
@@ -49,7 +65,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/pyright -p pyrightconfig.json
 	$(VENV)/bin/pyright -p typecheck/pyrightconfig.esp32.json
 
-test: $(STAMP) $(NPMSTAMP)
+test: $(STAMP) $(NPMSTAMP) $(UNIFONT)
 	$(VPY) -m ruff check .
 	$(VPY) -m pytest tests
 

@@ -17,6 +17,7 @@ M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
 DIRECTIONS = ("to_pyongyang", "to_beijing")  # direction 0 runs from the first point to the last
 NEVER = -(2**30)  # "since always" in the time-zone table
 NAME_KEYS = ("en", "zh", "ko")
+LANGS = ("zh", "ko", "en")  # display order of the languages
 
 
 class RouteError(ValueError):
@@ -49,6 +50,12 @@ def _iso_to_epoch(text, where):
     return calendar.timegm((y, mo, d, hh, mm, ss)) - calendar.timegm((2020, 1, 1, 0, 0, 0))
 
 
+def _names(obj, key, where):
+    """A {"zh", "ko", "en"} object of display strings -> tuple in LANGS order."""
+    d = _get(obj, key, where, dict)
+    return tuple(_get(d, k, "%s.%s" % (where, key), str, lambda v: 0 < len(v) <= 40) for k in LANGS)
+
+
 def load(path):
     """Read and validate the route source; returns a normalised dict for build()."""
     try:
@@ -66,8 +73,10 @@ def load(path):
     if not countries:
         raise RouteError("route.countries: empty")
     tz = {}
+    cnames = {}
     for code, c in countries.items():
         w = "countries.%s" % code
+        cnames[code] = (_names(c, "names", w), _names(c, "zone", w))
         hist = _get(c, "utc_offset_min", w, list)
         if not hist:
             raise RouteError("%s.utc_offset_min: empty" % w)
@@ -120,6 +129,7 @@ def load(path):
     if ref not in ids:
         raise RouteError("border.ref: %r is not a point id" % ref)
     offset = _get(border, "offset_m", "border", int, lambda v: -5000 <= v <= 5000)
+    border_names = _names(border, "names", "border")
     dirs = _get(doc, "directions", "route", dict)
     legs = []
     for d, dname in enumerate(DIRECTIONS):
@@ -147,7 +157,8 @@ def load(path):
             raise RouteError("%s.legs: the last leg must end at %s" % (w, ends[1 - d]))
         legs.append(row)
     return dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
-                border_ref=ref, border_offset=offset, legs=legs, countries=list(tz))
+                border_ref=ref, border_offset=offset, legs=legs, countries=list(tz), cnames=cnames,
+                border_names=border_names)
 
 
 def _udeg(v):
@@ -244,6 +255,12 @@ def render(route, source_name, command):
         "# Per country: (from epoch seconds, UTC offset minutes) pairs, oldest first.",
         "TZ = %r" % (tuple(tuple(v for row in route["tz"][c] for v in row) for c in route["countries"]),),
         "BORDER_M = %d  # along the route; country 0 before, country 1 after" % b["border_m"],
+        "",
+        "# Display strings, one per language in LANGS order.",
+        "LANGS = %r" % (LANGS,),
+        "COUNTRY_NAME = %r" % (tuple(route["cnames"][c][0] for c in route["countries"]),),
+        "ZONE_NAME = %r" % (tuple(route["cnames"][c][1] for c in route["countries"]),),
+        "BORDER_NAME = %r" % (route["border_names"],),
         "",
         "# Per direction: the train number of each leg and the station where that leg ends.",
         "TRAIN = %r" % (tuple(tuple(r) for r in b["trains"]),),

@@ -20,6 +20,7 @@ class Controller:
         # What the display shows now; compared after every epoch, without allocating.
         self.train = None
         self.utc_offset_min = None
+        self.country = -1  # whose clock is shown: index into route.COUNTRIES, -1 unknown
         self.next_stop = -1
         self.destination = -1
         self.at_stop = -1
@@ -49,6 +50,7 @@ class Controller:
             st.save(j)
         train = j.train()
         off = j.utc_offset_min(t) if t >= 0 else None
+        country = j.shown_country()
         nxt = j.next_stop()
         dest = j.destination()
         at = j.at_stop
@@ -56,6 +58,7 @@ class Controller:
             self._shown
             and train == self.train
             and off == self.utc_offset_min
+            and country == self.country
             and nxt == self.next_stop
             and dest == self.destination
             and at == self.at_stop
@@ -64,6 +67,7 @@ class Controller:
         self._shown = True
         self.train = train
         self.utc_offset_min = off
+        self.country = country
         self.next_stop = nxt
         self.destination = dest
         self.at_stop = at

@@ -379,13 +379,16 @@ class Journey:
             return _NONE
         return self._last_st if d == 0 else 0
 
+    def shown_country(self):
+        """Country whose clock is shown (index into route.COUNTRIES), -1 unknown."""
+        c = self.country
+        return c if c >= 0 else self._country_from_leg()
+
     def utc_offset_min(self, t_s):
         """Local clock offset at epoch seconds t_s, or None when the country is not known."""
-        c = self.country
+        c = self.shown_country()
         if c < 0:
-            c = self._country_from_leg()
-            if c < 0:
-                return None
+            return None
         tz = self.route.TZ[c]
         off = tz[1]
         for i in range(2, len(tz), 2):

@@ -207,6 +207,12 @@ COUNTRIES = ('CN', 'KP')
 TZ = ((-1073741824, 480), (-1073741824, 540, -138272400, 510, -52390800, 540))
 BORDER_M = 931516  # along the route; country 0 before, country 1 after
 
+# Display strings, one per language in LANGS order.
+LANGS = ('zh', 'ko', 'en')
+COUNTRY_NAME = (('中国', '중국', 'China'), ('朝鲜', '조선', 'DPRK'))
+ZONE_NAME = (('北京时间', '베이징시간', 'Beijing time'), ('平壤时间', '평양시간', 'Pyongyang time'))
+BORDER_NAME = ('中朝友谊桥', '조중친선다리', 'Friendship Bridge')
+
 # Per direction: the train number of each leg and the station where that leg ends.
 TRAIN = (('K27', '95', '52'), ('51', '85', 'K28'))
 LEG_END = ((9, 10, 16), (10, 9, 0))

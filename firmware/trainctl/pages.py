@@ -1,0 +1,312 @@
+"""Passenger pages: the controller's state as rotating trilingual screens, with alerts and scrolling.
+
+Rotation: every language (route_data.LANGS: zh, ko, en) in turn, each as many screens as its lines
+need on the display's rows of 16 px: train and route, the stop, the local time with its zone, and the
+doors/WC slot when a status source is given. An arrival, a border crossing (clock change) and a
+train-number change interrupt the rotation at once with an alert in all three languages, then the
+rotation starts again. A line wider than the display scrolls 1 px at a time after a pause.
+
+Time enters as milliseconds since the last tick (dt_ms) and GPS UTC seconds: no clock is read here.
+tick() and render() allocate nothing.
+"""
+
+from . import ui_text as T
+from .compat import const
+from .text import Line
+
+ROTATE = const(0)
+ARRIVAL = const(1)
+BORDER = const(2)
+TRAIN = const(3)  # alerts, highest priority last
+_EN = const(2)  # index of English in LANGS: the train number follows "train" there
+_GAP = "  "
+
+
+class Pages:
+    """route: route_data; font: font.Font; width/height of the display in pixels; status(line, lang):
+    optional, composes the doors/WC line."""
+
+    PAGE_MS = 4000  # a screen that needs no scrolling stays this long
+    PAUSE_MS = 1200  # before and after scrolling
+    SCROLL_PX_S = 32  # scrolling speed, pixels per second
+    INVERT_ALERTS = True  # dark on light for alerts, on displays of 2 rows or more
+
+    def __init__(self, route, font, width, height, status=None):
+        self.route = route
+        self.font = font
+        self.width = width
+        self.rows = min(4, height // font.height) or 1
+        self.y0 = (height - self.rows * font.height) // 2
+        self.lines = [Line(font) for _ in range(self.rows)]
+        self.status = status
+        self.names = (route.ST_ZH, route.ST_KO, route.ST_EN)
+        self.nlang = len(route.LANGS)
+        # What is shown (a copy of the controller's display state).
+        self.train = None
+        self.offset_min = None
+        self.country = -1
+        self.next_stop = -1
+        self.destination = -1
+        self.at_stop = -1
+        self._seen = False
+        self.utc_s = -1
+        self._ms = 0  # milliseconds since utc_s was last set
+        self._minute = -1  # local minute of the day on screen, -1 none
+        # Where the rotation is.
+        self.pending = 0  # bit k: alert k waiting
+        self.kind = ROTATE
+        self.lang = 0
+        self.screen = 0
+        self.phase_ms = 0
+        self.dwell_ms = self.PAGE_MS
+        self.scroll_px = 0
+        self._over = 0  # widest overflow of the screen's lines, px
+        self._dirty = True
+        self._warm()
+        self._compose()
+
+    def _warm(self):
+        """Iterate every string the pages can show once. MicroPython interns each character of a str
+        the first time it is iterated (objstrunicode.c); doing it at boot keeps later frames allocation-free."""
+        ln = self.lines[0]
+        r = self.route
+        for t in (r.ST_ZH, r.ST_KO, r.ST_EN, r.BORDER_NAME, T.NEXT, T.AT, T.TERMINUS, T.ARRIVING, T.NOW_TRAIN,
+                  T.TRAIN, (T.ARROW, T.NO_TIME, T.UNKNOWN, _GAP, " ")):
+            for s in t:
+                ln.clear()
+                ln.add(s)
+        for t in r.TRAIN + r.ZONE_NAME:
+            for s in t:
+                ln.clear()
+                ln.add(s)
+        ln.clear()
+
+    # ---- input ---------------------------------------------------------------------------
+
+    def update(self, c):
+        """Take the display state of a controller (or any object with the same attributes)."""
+        if self._seen:
+            if c.train is not None and self.train is not None and c.train != self.train:
+                self.pending |= 1 << TRAIN
+            if c.utc_offset_min is not None and self.offset_min is not None and c.utc_offset_min != self.offset_min:
+                self.pending |= 1 << BORDER
+            if c.at_stop >= 0 and c.at_stop != self.at_stop:
+                self.pending |= 1 << ARRIVAL
+        self._seen = True
+        self.train = c.train
+        self.offset_min = c.utc_offset_min
+        self.country = c.country
+        self.next_stop = c.next_stop
+        self.destination = c.destination
+        self.at_stop = c.at_stop
+        top = self._top_pending()
+        if top > self.kind:
+            self._start(top, 0)
+        else:
+            self._compose()
+
+    def tick(self, dt_ms, utc_s):
+        """Advance by dt_ms; utc_s is the GPS time of the latest fix (-1 none). True if the frame changed."""
+        if utc_s != self.utc_s:
+            self.utc_s = utc_s
+            self._ms = 0
+        else:
+            self._ms += dt_ms
+            if self._ms > 3600000:  # no new fix for an hour: keep counting in seconds
+                self.utc_s += self._ms // 1000
+                self._ms %= 1000
+        m = self.local_minute()
+        if m != self._minute:
+            self._minute = m
+            self._compose()
+        self.phase_ms += dt_ms
+        if self.phase_ms >= self.dwell_ms:
+            self._next_screen()
+        s = (self.phase_ms - self.PAUSE_MS) * self.SCROLL_PX_S // 1000
+        if s < 0:
+            s = 0
+        elif s > self._over:
+            s = self._over
+        if s != self.scroll_px:
+            self.scroll_px = s
+            self._dirty = True
+        d = self._dirty
+        self._dirty = False
+        return d
+
+    def local_minute(self):
+        """Local minute of the day (0..1439), -1 when the time or the zone is unknown."""
+        if self.utc_s < 0 or self.offset_min is None:
+            return -1
+        return ((self.utc_s + self._ms // 1000) // 60 + self.offset_min) % 1440
+
+    # ---- output --------------------------------------------------------------------------
+
+    def render(self, fb):
+        inv = self.kind != ROTATE and self.rows > 1 and self.INVERT_ALERTS
+        fb.fill(1 if inv else 0)
+        h = self.font.height
+        y = self.y0
+        if self.kind != ROTATE and self.rows > 2:
+            y += (self.rows - 2) * h // 2  # an alert's two lines in the middle
+        for r in range(self.rows):
+            ln = self.lines[r]
+            over = ln.width_px - self.width
+            x = 0
+            if over > 0:
+                x = -(self.scroll_px if self.scroll_px < over else over)
+            ln.draw(fb, x, y + r * h, self.width, inv)
+
+    # ---- rotation ------------------------------------------------------------------------
+
+    def _top_pending(self):
+        for k in (TRAIN, BORDER, ARRIVAL):
+            if self.pending & (1 << k):
+                return k
+        return ROTATE
+
+    def _start(self, kind, lang):
+        if kind != ROTATE:
+            self.pending &= ~(1 << kind)
+            if kind == ARRIVAL and self.at_stop < 0:  # departed before it could be shown
+                self._start(self._top_pending(), 0)
+                return
+        self.kind = kind
+        self.lang = lang
+        self.screen = 0
+        self.phase_ms = 0
+        self._compose()
+
+    def _n_lines(self):
+        if self.kind != ROTATE:
+            return 2
+        return 4 if self.status is not None else 3
+
+    def _next_screen(self):
+        self.phase_ms = 0
+        self.screen += 1
+        if self.screen * self.rows < self._n_lines():
+            self._compose()
+            return
+        self.screen = 0
+        self.lang += 1
+        if self.lang < self.nlang:
+            self._compose()
+            return
+        self._start(self._top_pending(), 0)
+
+    def _compose(self):
+        n = self._n_lines()
+        over = 0
+        for r in range(self.rows):
+            ln = self.lines[r]
+            ln.clear()
+            k = self.screen * self.rows + r
+            if k < n:
+                self._line(ln, k)
+            if ln.width_px - self.width > over:
+                over = ln.width_px - self.width
+        self._over = over
+        self.dwell_ms = self.PAGE_MS
+        if over > 0:
+            d = 2 * self.PAUSE_MS + over * 1000 // self.SCROLL_PX_S
+            if d > self.dwell_ms:
+                self.dwell_ms = d
+        self._dirty = True
+
+    # ---- the lines -----------------------------------------------------------------------
+
+    def _line(self, ln, k):
+        lang = self.lang
+        kind = self.kind
+        if kind == ROTATE:
+            if k == 0:
+                self._route_line(ln, lang)
+            elif k == 1:
+                self._stop_line(ln, lang)
+            elif k == 2:
+                self._time_line(ln, lang)
+            elif self.status is not None:
+                self.status(ln, lang)
+        elif kind == ARRIVAL:
+            if k == 0:
+                ln.add(T.ARRIVING[lang])
+                ln.add(_GAP)
+                ln.add(self.names[lang][self.at_stop])
+            elif self.at_stop == self.destination or self.next_stop < 0:
+                self._time_line(ln, lang)
+            else:
+                self._named(ln, T.NEXT[lang], self.next_stop, lang)
+        elif kind == BORDER:
+            if k == 0:
+                ln.add(self.route.BORDER_NAME[lang])
+            else:
+                self._time_line(ln, lang)
+        else:  # TRAIN
+            if k == 0:
+                ln.add(T.NOW_TRAIN[lang])
+                ln.add(" ")
+                if lang == _EN:
+                    ln.add(T.TRAIN[lang])
+                    ln.add(" ")
+                    ln.add(self.train)
+                else:
+                    ln.add(self.train)
+                    ln.add(" ")
+                    ln.add(T.TRAIN[lang])
+            else:
+                self._leg_line(ln, lang)
+
+    def _named(self, ln, label, st, lang):
+        ln.add(label)
+        ln.add(_GAP)
+        if st >= 0:
+            ln.add(self.names[lang][st])
+        else:
+            ln.add(T.UNKNOWN)
+
+    def _route_line(self, ln, lang):
+        if self.train is None:
+            ln.add(T.UNKNOWN)
+            return
+        ln.add(self.train)
+        d = self.destination
+        if d >= 0:
+            ln.add(_GAP)
+            ln.add(self.names[lang][self.route.STATION_N - 1 - d])  # the coaches run end to end
+            ln.add(T.ARROW)
+            ln.add(self.names[lang][d])
+
+    def _leg_line(self, ln, lang):
+        """The current train's own run: '95  丹东 → 新义州'."""
+        ln.add(self.train)
+        tr = self.route.TRAIN
+        ends = self.route.LEG_END
+        for d in range(len(tr)):
+            for leg in range(len(tr[d])):
+                if tr[d][leg] == self.train:
+                    start = ends[d][leg - 1] if leg > 0 else (0 if d == 0 else self.route.STATION_N - 1)
+                    ln.add(_GAP)
+                    ln.add(self.names[lang][start])
+                    ln.add(T.ARROW)
+                    ln.add(self.names[lang][ends[d][leg]])
+                    return
+
+    def _stop_line(self, ln, lang):
+        at = self.at_stop
+        if at >= 0:
+            self._named(ln, T.TERMINUS[lang] if at == self.destination else T.AT[lang], at, lang)
+        else:
+            self._named(ln, T.NEXT[lang], self.next_stop, lang)
+
+    def _time_line(self, ln, lang):
+        if self.country >= 0:
+            ln.add(self.route.ZONE_NAME[self.country][lang])
+            ln.add(_GAP)
+        m = self.local_minute()
+        if m < 0:
+            ln.add(T.NO_TIME)
+        else:
+            ln.add_2d(m // 60)
+            ln.add_cp(58)  # ':'
+            ln.add_2d(m % 60)

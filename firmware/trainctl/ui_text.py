@@ -1,0 +1,15 @@
+"""Fixed passenger-display strings, one per language in route_data.LANGS order (zh, ko, en).
+
+Korean uses DPRK forms (렬차, not 열차; see ../shared/route/FACTS.md). host_tools/gen_font.py reads
+every string here, so a glyph used here is always in the font.
+"""
+
+NEXT = ("下一站", "다음역", "Next stop")
+AT = ("本站", "이번역", "Now at")
+TERMINUS = ("终点站", "종착역", "Terminus")
+ARRIVING = ("到达", "도착", "Arrived")
+NOW_TRAIN = ("本车厢现为", "이 객차는 이제", "This coach is now")
+TRAIN = ("次列车", "렬차", "train")  # follows the number in zh and ko, precedes it in en
+ARROW = " → "
+NO_TIME = "--:--"
+UNKNOWN = "--"

@@ -1,0 +1,395 @@
+"""Host-only stand-in for MicroPython's built-in framebuf, proven equal by tests/test_framebuf_shim.py."""
+
+# Semantics follow extmod/modframebuf.c of MicroPython 1.29: colours are C uint32 (mono: any non-zero
+# low 32 bits sets the pixel), hline/vline/rect are clipped fill_rects, line is the C Bresenham,
+# blit compares key after the palette lookup and reads/writes pixel by pixel (a self-overlapping
+# blit smears exactly as on the board), scroll leaves the uncovered strip unchanged.
+# Methods never call each other through self, so subclasses that override pixel() etc. behave
+# as on MicroPython. Arguments are positional only, as in the C module.
+
+from operator import index as _int
+
+MONO_VLSB = MVLSB = 0
+RGB565 = 1
+GS4_HMSB = 2
+MONO_HLSB = 3
+MONO_HMSB = 4
+GS2_HMSB = 5
+GS8 = 6
+
+_U32 = 0xFFFFFFFF
+_GET_PIXEL = object()  # pixel(x, y) without a colour reads; pixel(x, y, None) is a TypeError as in C
+
+
+# --- per-format pixel access: (buf, stride, x, y[, col]); x, y already in range -------------------
+
+
+def _set_mvlsb(buf, stride, x, y, col):
+    i = (y >> 3) * stride + x
+    if col & _U32:
+        buf[i] |= 1 << (y & 7)
+    else:
+        buf[i] &= ~(1 << (y & 7))
+
+
+def _get_mvlsb(buf, stride, x, y):
+    return (buf[(y >> 3) * stride + x] >> (y & 7)) & 1
+
+
+def _set_mhlsb(buf, stride, x, y, col):
+    i = (x + y * stride) >> 3
+    if col & _U32:
+        buf[i] |= 0x80 >> (x & 7)
+    else:
+        buf[i] &= ~(0x80 >> (x & 7))
+
+
+def _get_mhlsb(buf, stride, x, y):
+    return (buf[(x + y * stride) >> 3] >> (7 - (x & 7))) & 1
+
+
+def _set_mhmsb(buf, stride, x, y, col):
+    i = (x + y * stride) >> 3
+    if col & _U32:
+        buf[i] |= 1 << (x & 7)
+    else:
+        buf[i] &= ~(1 << (x & 7))
+
+
+def _get_mhmsb(buf, stride, x, y):
+    return (buf[(x + y * stride) >> 3] >> (x & 7)) & 1
+
+
+def _set_rgb565(buf, stride, x, y, col):
+    i = (x + y * stride) << 1  # uint16 in the host's order; every MicroPython target is little-endian
+    buf[i] = col & 0xFF
+    buf[i + 1] = (col >> 8) & 0xFF
+
+
+def _get_rgb565(buf, stride, x, y):
+    i = (x + y * stride) << 1
+    return buf[i] | (buf[i + 1] << 8)
+
+
+def _set_gs2(buf, stride, x, y, col):
+    i = (x + y * stride) >> 2
+    shift = (x & 3) << 1
+    buf[i] = (buf[i] & ~(3 << shift)) | ((col & 3) << shift)
+
+
+def _get_gs2(buf, stride, x, y):
+    return (buf[(x + y * stride) >> 2] >> ((x & 3) << 1)) & 3
+
+
+def _set_gs4(buf, stride, x, y, col):
+    i = (x + y * stride) >> 1
+    if x & 1:
+        buf[i] = (buf[i] & 0xF0) | (col & 0x0F)
+    else:
+        buf[i] = (buf[i] & 0x0F) | ((col & 0x0F) << 4)
+
+
+def _get_gs4(buf, stride, x, y):
+    v = buf[(x + y * stride) >> 1]
+    return v & 0x0F if x & 1 else v >> 4
+
+
+def _set_gs8(buf, stride, x, y, col):
+    buf[x + y * stride] = col & 0xFF
+
+
+def _get_gs8(buf, stride, x, y):
+    return buf[x + y * stride]
+
+
+_SET = (_set_mvlsb, _set_rgb565, _set_gs4, _set_mhlsb, _set_mhmsb, _set_gs2, _set_gs8)
+_GET = (_get_mvlsb, _get_rgb565, _get_gs4, _get_mhlsb, _get_mhmsb, _get_gs2, _get_gs8)
+
+
+# --- per-format rectangle fill: (buf, stride, x, y, w, h, col); rectangle already clipped, w, h >= 1 ---
+
+_OR_TABLES = {}
+_AND_TABLES = {}
+
+
+def _or_table(mask):
+    t = _OR_TABLES.get(mask)
+    if t is None:
+        t = _OR_TABLES[mask] = bytes(b | mask for b in range(256))
+    return t
+
+
+def _and_table(mask):
+    t = _AND_TABLES.get(mask)
+    if t is None:
+        t = _AND_TABLES[mask] = bytes(b & ~mask for b in range(256))
+    return t
+
+
+def _fill_mvlsb(buf, stride, x, y, w, h, col):
+    on = col & _U32
+    yend = y + h
+    while y < yend:
+        page_end = min((y | 7) + 1, yend)
+        mask = ((1 << (page_end - y)) - 1) << (y & 7)  # the rows y..page_end-1 of this 8-row page
+        a = (y >> 3) * stride + x
+        if w == 1:
+            buf[a] = buf[a] | mask if on else buf[a] & ~mask
+        else:
+            buf[a:a + w] = bytes(buf[a:a + w]).translate(_or_table(mask) if on else _and_table(mask))
+        y = page_end
+
+
+def _fill_mono_horiz(lsb_left):
+    def fill(buf, stride, x, y, w, h, col):
+        on = col & _U32
+        xend = x + w
+        first, last = x >> 3, (xend - 1) >> 3
+        if lsb_left:  # MONO_HMSB: bit 0 is the leftmost pixel of a byte
+            head = (0xFF << (x & 7)) & 0xFF
+            tail = 0xFF >> (7 - ((xend - 1) & 7))
+        else:  # MONO_HLSB: bit 7 is the leftmost pixel
+            head = 0xFF >> (x & 7)
+            tail = (0xFF << (7 - ((xend - 1) & 7))) & 0xFF
+        if first == last:
+            head &= tail
+        full = last - first - 1 if first != last else 0
+        fill_bytes = (b"\xff" if on else b"\x00") * full
+        row = y * (stride >> 3)
+        for _ in range(h):
+            a = row + first
+            buf[a] = buf[a] | head if on else buf[a] & ~head
+            if first != last:
+                if full:
+                    buf[a + 1:a + 1 + full] = fill_bytes
+                b = row + last
+                buf[b] = buf[b] | tail if on else buf[b] & ~tail
+            row += stride >> 3
+    return fill
+
+
+def _fill_rgb565(buf, stride, x, y, w, h, col):
+    run = bytes((col & 0xFF, (col >> 8) & 0xFF)) * w
+    a = (x + y * stride) << 1
+    for _ in range(h):
+        buf[a:a + 2 * w] = run
+        a += stride << 1
+
+
+def _fill_gs8(buf, stride, x, y, w, h, col):
+    run = bytes((col & 0xFF,)) * w
+    a = x + y * stride
+    for _ in range(h):
+        buf[a:a + w] = run
+        a += stride
+
+
+def _fill_by_pixel(setter):
+    def fill(buf, stride, x, y, w, h, col):
+        for yy in range(y, y + h):
+            for xx in range(x, x + w):
+                setter(buf, stride, xx, yy, col)
+    return fill
+
+
+_FILL = (_fill_mvlsb, _fill_rgb565, _fill_by_pixel(_set_gs4), _fill_mono_horiz(False), _fill_mono_horiz(True),
+         _fill_by_pixel(_set_gs2), _fill_gs8)
+
+# (bits per pixel, row alignment in pixels) per format
+_LAYOUT = ((1, 1), (16, 1), (4, 2), (1, 8), (1, 8), (2, 4), (8, 1))
+
+
+def _writable(buffer, write):
+    """The buffer as something indexable by byte; TypeError as MicroPython for read-only when writing."""
+    if type(buffer) is bytearray:
+        return buffer
+    try:
+        mv = memoryview(buffer)
+    except TypeError:
+        raise TypeError("object with buffer protocol required") from None
+    if write and mv.readonly:
+        raise TypeError("object with buffer protocol required")
+    if mv.format != "B" or mv.ndim != 1:
+        mv = mv.cast("B")
+    return mv
+
+
+def _init(fb, buffer, width, height, fmt, stride, write):
+    width, height, fmt = _int(width), _int(height), _int(fmt)
+    stride = width if stride is None else _int(stride)
+    if width < 1 or height < 1 or width > 0xFFFF or height > 0xFFFF or stride > 0xFFFF or stride < width:
+        raise ValueError()
+    if not 0 <= fmt < len(_LAYOUT):
+        raise ValueError("invalid format")
+    bpp, align = _LAYOUT[fmt]
+    buf = _writable(buffer, write)
+    stride = (stride + align - 1) // align * align
+    if fmt == MVLSB:
+        need = ((height + 7) // 8 - 1) * stride + width
+    else:
+        need = ((height - 1) * stride + (width + align - 1) // align * align) * bpp // 8
+    if need > len(buf):
+        raise ValueError()
+    fb._fb_obj = buffer  # keeps the caller's object, as the C struct does
+    fb._fb_buf = buf
+    fb._fb_w = width
+    fb._fb_h = height
+    fb._fb_fmt = fmt
+    fb._fb_stride = stride & 0xFFFF  # stored as uint16_t in C
+    fb._fb_set = _SET[fmt]
+    fb._fb_get = _GET[fmt]
+    fb._fb_fill = _FILL[fmt]
+
+
+def _source(obj):
+    """A FrameBuffer, or a (buffer, width, height, format[, stride]) tuple/list as blit() accepts."""
+    if isinstance(obj, FrameBuffer):
+        return obj
+    if not isinstance(obj, (tuple, list)):
+        raise TypeError("object '%s' isn't a tuple or list" % type(obj).__name__)
+    if not 4 <= len(obj) <= 5:
+        raise ValueError()
+    fb = FrameBuffer.__new__(FrameBuffer)
+    _init(fb, obj[0], obj[1], obj[2], obj[3], obj[4] if len(obj) == 5 else None, False)
+    return fb
+
+
+class FrameBuffer:
+    """FrameBuffer(buffer, width, height, format[, stride]) drawing into buffer in place."""
+
+    def __init__(self, buffer, width, height, format, stride=None, /):
+        _init(self, buffer, width, height, format, stride, True)
+
+    def __buffer__(self, flags, /):  # memoryview(fb) / bytes(fb) on CPython >= 3.12, as on MicroPython
+        return memoryview(self._fb_obj)
+
+    def _fb_rect(self, x, y, w, h, col):
+        """Clipped fill_rect, the C helper behind fill_rect/hline/vline/rect."""
+        fw, fh = self._fb_w, self._fb_h
+        if h < 1 or w < 1 or x + w <= 0 or y + h <= 0 or y >= fh or x >= fw:
+            return
+        xend = min(fw, x + w)
+        yend = min(fh, y + h)
+        x = max(x, 0)
+        y = max(y, 0)
+        self._fb_fill(self._fb_buf, self._fb_stride, x, y, xend - x, yend - y, col)
+
+    def fill(self, c, /):
+        self._fb_fill(self._fb_buf, self._fb_stride, 0, 0, self._fb_w, self._fb_h, _int(c))
+
+    def fill_rect(self, x, y, w, h, c, /):
+        FrameBuffer._fb_rect(self, _int(x), _int(y), _int(w), _int(h), _int(c))
+
+    def pixel(self, x, y, c=_GET_PIXEL, /):
+        """Colour at (x, y) (None outside), or set it when c is given."""
+        x, y = _int(x), _int(y)
+        if 0 <= x < self._fb_w and 0 <= y < self._fb_h:
+            if c is _GET_PIXEL:
+                return self._fb_get(self._fb_buf, self._fb_stride, x, y)
+            self._fb_set(self._fb_buf, self._fb_stride, x, y, _int(c))
+        return None
+
+    def hline(self, x, y, w, c, /):
+        FrameBuffer._fb_rect(self, _int(x), _int(y), _int(w), 1, _int(c))
+
+    def vline(self, x, y, h, c, /):
+        FrameBuffer._fb_rect(self, _int(x), _int(y), 1, _int(h), _int(c))
+
+    def rect(self, x, y, w, h, c, f=False, /):
+        x, y, w, h, c = _int(x), _int(y), _int(w), _int(h), _int(c)
+        r = FrameBuffer._fb_rect
+        if f:
+            r(self, x, y, w, h, c)
+        else:  # w or h < 1 still draws the two other sides, as in C
+            r(self, x, y, w, 1, c)
+            r(self, x, y + h - 1, w, 1, c)
+            r(self, x, y, 1, h, c)
+            r(self, x + w - 1, y, 1, h, c)
+
+    def line(self, x1, y1, x2, y2, c, /):
+        x1, y1, x2, y2, c = _int(x1), _int(y1), _int(x2), _int(y2), _int(c)
+        buf, stride, fw, fh, put = self._fb_buf, self._fb_stride, self._fb_w, self._fb_h, self._fb_set
+        dx, sx = (x2 - x1, 1) if x2 > x1 else (x1 - x2, -1)
+        dy, sy = (y2 - y1, 1) if y2 > y1 else (y1 - y2, -1)
+        steep = dy > dx
+        if steep:  # walk along y: swap the roles of the axes
+            x1, y1, dx, dy, sx, sy = y1, x1, dy, dx, sy, sx
+            fw, fh = fh, fw
+        e = 2 * dy - dx
+        for _ in range(dx):
+            if 0 <= x1 < fw and 0 <= y1 < fh:
+                if steep:
+                    put(buf, stride, y1, x1, c)
+                else:
+                    put(buf, stride, x1, y1, c)
+            while e >= 0:
+                y1 += sy
+                e -= 2 * dx
+            x1 += sx
+            e += 2 * dy
+        if 0 <= x2 < self._fb_w and 0 <= y2 < self._fb_h:
+            put(buf, stride, x2, y2, c)
+
+    def blit(self, fbuf, x, y, key=-1, palette=None, /):
+        """Copy fbuf at (x, y); source colours equal to key (after palette lookup) are skipped."""
+        src = _source(fbuf)
+        x, y, key = _int(x), _int(y), _int(key) & _U32
+        pal = None if palette is None else _source(palette)
+        fw, fh = self._fb_w, self._fb_h
+        sw, sh = src._fb_w, src._fb_h
+        if x >= fw or y >= fh or -x >= sw or -y >= sh:
+            return
+        x0, y0 = max(0, x), max(0, y)
+        x1, y1 = max(0, -x), max(0, -y)
+        x0end, y0end = min(fw, x + sw), min(fh, y + sh)
+        dbuf, dstride, put = self._fb_buf, self._fb_stride, self._fb_set
+        sbuf, sstride, get = src._fb_buf, src._fb_stride, src._fb_get
+        if pal is not None:
+            pbuf, pstride, pget = pal._fb_buf, pal._fb_stride, pal._fb_get
+        # Pixel by pixel in C's order: source and destination may share memory.
+        for dy in range(y0, y0end):
+            sx = x1
+            for dx in range(x0, x0end):
+                col = get(sbuf, sstride, sx, y1)
+                if pal is not None:
+                    col = pget(pbuf, pstride, col, 0)
+                if col != key:
+                    put(dbuf, dstride, dx, dy, col)
+                sx += 1
+            y1 += 1
+
+    def scroll(self, xstep, ystep, /):
+        """Shift the contents by (xstep, ystep); the uncovered strip keeps its old pixels."""
+        xstep, ystep = _int(xstep), _int(ystep)
+        w, h = self._fb_w, self._fb_h
+        if xstep < 0:
+            if w + xstep <= 0:
+                return
+            xs = range(w + xstep)
+        else:
+            if xstep >= w:
+                return
+            xs = range(w - 1, xstep - 1, -1)
+        if ystep < 0:
+            if h + ystep <= 0:
+                return
+            ys = range(h + ystep)
+        else:
+            if ystep >= h:
+                return
+            ys = range(h - 1, ystep - 1, -1)
+        buf, stride, put, get = self._fb_buf, self._fb_stride, self._fb_set, self._fb_get
+        # The C loop order reads every source pixel before it is overwritten.
+        for y in ys:
+            sy = y - ystep
+            for x in xs:
+                put(buf, stride, x, y, get(buf, stride, x - xstep, sy))
+
+    def text(self, s, x, y, c=1, /):
+        raise NotImplementedError("framebuf shim: text() is not implemented (the project draws its own fonts)")
+
+    def ellipse(self, *args):
+        raise NotImplementedError("framebuf shim: ellipse() is not implemented")
+
+    def poly(self, *args):
+        raise NotImplementedError("framebuf shim: poly() is not implemented")
