@@ -265,6 +265,15 @@ def test_tick_and_render_allocate_nothing_under_heap_lock(size):
     assert frames > 500 and alloc == 0
 
 
+@pytest.mark.parametrize("kind", ["oled", "ticker"])
+def test_panel_with_real_driver_allocates_nothing_under_heap_lock(kind):
+    p = run_unix("tests/mp/pages_script.py", "alloc_panel", kind, paths=PATHS + (REPO / ".venv" / "mplib",),
+                 heap="256k")
+    assert p.returncode == 0, p.stderr
+    frames, alloc = [int(x) for x in p.stdout.split()[1::2]]
+    assert frames > 500 and alloc == 0
+
+
 def test_script_covers_every_alert():
     kinds = set()
     drive(128, 64, lambda buf, t_ms, p: kinds.add(p.kind))

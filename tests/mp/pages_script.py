@@ -1,6 +1,7 @@
 # Runs under CPython (host framebuf stand-in) and MicroPython (real framebuf), common subset only.
 #   micropython tests/mp/pages_script.py frames W H     -> one hex line per rendered frame
 #   micropython tests/mp/pages_script.py alloc W H      -> bytes allocated by tick+render, under heap_lock
+#   micropython tests/mp/pages_script.py alloc_panel oled|ticker -> the same through Panel and a real driver
 # A scripted journey of display states (boot, K27 at Beijing, under way, Dandong, the bridge, train 52,
 # Pyongyang) drives Pages through rotation, scrolling and every kind of alert.
 import sys
@@ -76,8 +77,61 @@ def drive(w, h, on_frame):
     return p
 
 
+class NullBus:
+    """Accepts I2C and SPI writes (the drivers' bus calls), keeps nothing."""
+
+    def writeto(self, addr, buf, stop=True):
+        return len(buf) + 1
+
+    def writevto(self, addr, vector, stop=True):
+        return 1
+
+    def write(self, buf):
+        pass
+
+
+def null_pin(v=None):
+    return 1
+
+
+def alloc_panel(kind):
+    import gc
+
+    import micropython
+    from trainctl.panel import Panel
+
+    if kind == "oled":
+        import ssd1306
+
+        disp = ssd1306.SSD1306_I2C(128, 64, NullBus())
+    else:
+        from trainctl.max7219 import Max7219Chain
+
+        disp = Max7219Chain(NullBus(), null_pin, 8, 2)
+    panel = Panel(Pages(R, Font(font_data), disp.width, disp.height), disp)
+    st = State()
+    st.set("K27", 480, 0, 1, 16, 0)
+    panel.pages.update(st)
+    for k in range(50):
+        panel.step(DT_MS, T0 + k // 10)
+    gc.collect()
+    before = gc.mem_alloc()
+    micropython.heap_lock()
+    try:
+        for k in range(3000):
+            if k == 700:
+                st.set("95", 540, 1, 10, 16, 9)
+                panel.pages.update(st)
+            panel.step(DT_MS, T0 + 60 + k // 10)
+    finally:
+        micropython.heap_unlock()
+    print("frames %d alloc %d" % (panel.frames, gc.mem_alloc() - before))
+
+
 def main(argv):
-    mode, w, h = argv[1], int(argv[2]), int(argv[3])
+    mode = argv[1]
+    if mode != "alloc_panel":
+        w, h = int(argv[2]), int(argv[3])
     if mode == "frames":
         import binascii
 
@@ -85,6 +139,8 @@ def main(argv):
             print("%d %s" % (t_ms, binascii.hexlify(buf).decode()))
 
         drive(w, h, emit)
+    elif mode == "alloc_panel":
+        alloc_panel(argv[2])
     elif mode == "alloc":
         import gc
 
