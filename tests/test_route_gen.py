@@ -80,6 +80,8 @@ def _mutations():
         (m(["countries", "KP", "utc_offset_min", 1, 1], 2000), "countries.KP.utc_offset_min[1]: minutes 2000"),
         (m(["countries", "KP", "utc_offset_min", 2, 0], "2018-05-04"), "countries.KP.utc_offset_min[2]: expected"),
         (m(["max_segment_m"], 100000), "route.max_segment_m: value 100000 out of range"),
+        (m(["countries", "KP", "zone", "ko"], KeyError), "countries.KP.zone.ko: missing"),
+        (m(["border", "names", "zh"], ""), "border.names.zh: value '' out of range"),
     ]
 
 
