@@ -69,12 +69,13 @@ def picture(rows, look="oled", scale=4):
     h, w = len(rows), len(rows[0])
     img = Image.new("RGB", (w * scale, h * scale), lk["off"] if look == "oled" else (12, 12, 12))
     d = ImageDraw.Draw(img)
-    g = lk["gap"]
+    g = lk["gap"] if scale >= 4 else 0
     for y, row in enumerate(rows):
         for x, v in enumerate(row):
-            if look == "led":
+            if look == "led" and scale >= 4:
                 d.ellipse((x * scale + g, y * scale + g, (x + 1) * scale - 1 - g, (y + 1) * scale - 1 - g),
                           fill=lk["on"] if v else lk["off"])
-            elif v:
-                d.rectangle((x * scale, y * scale, (x + 1) * scale - 1, (y + 1) * scale - 1), fill=lk["on"])
+            elif v or look == "led":
+                d.rectangle((x * scale, y * scale, (x + 1) * scale - 1, (y + 1) * scale - 1),
+                            fill=lk["on"] if v else lk["off"])
     return img

@@ -32,8 +32,12 @@ def test_full_journey_to_pyongyang(full_journey):
     s = events[-1]
     assert s["jumps"] >= 6 * 2  # every jump epoch rejected (each lasts 2-8 epochs)
     assert s["bad_checksum"] + s["truncated"] + s["too_long"] > 0
-    last = [e for e in events if e["event"] == "display"][-1]
+    disp = [e for e in events if e["event"] == "display"]
+    last = disp[-1]
     assert last["at_stop"] == "Pyongyang" and last["next_stop"] is None and last["utc_offset_min"] == 540
+    # Leaving a stop is seen within a few hundred metres: on the bridge nobody reads "now at Dandong".
+    clock = [e for a, e in zip(disp, disp[1:]) if e["utc_offset_min"] != a["utc_offset_min"]]
+    assert clock and all(e["at_stop"] is None for e in clock)
 
 
 def test_full_journey_to_beijing_with_the_border_unseen(full_journey_back):

@@ -109,18 +109,20 @@ def test_golden_images(display, name, lang):
 
 def test_page_texts_in_three_languages():
     sc = screen("oled", state())
-    assert text_of(sc)[:3] == ["K27  北京 → 平壤", "本站  北京", "北京时间  17:26"]
+    assert text_of(sc)[:3] == ["K27  北京 → 平壤", "本站  北京", "17:26  北京时间"]
     to_lang(sc, 1)
-    assert text_of(sc)[:3] == ["K27  베이징 → 평양", "이번역  베이징", "베이징시간  17:26"]
+    assert text_of(sc)[:3] == ["K27  베이징 → 평양", "이번역  베이징", "17:26  베이징시간"]
     to_lang(sc, 2)
-    assert text_of(sc)[:3] == ["K27  Beijing → Pyongyang", "Now at  Beijing", "Beijing time  17:26"]
+    assert text_of(sc)[:3] == ["K27  Beijing → Pyongyang", "Now at  Beijing", "17:26  Beijing time"]
     sc = screen("oled", state("52", 540, 1, -1, at=PYONGYANG), T0 + 86400)
-    assert text_of(sc)[1:3] == ["终点站  平壤", "平壤时间  18:26"]
+    assert text_of(sc)[1:3] == ["终点站  平壤", "18:26  平壤时间"]
 
 
 def test_korean_uses_dprk_forms():
     sc = case_screen("oled", "train_52", 1)
-    assert text_of(sc)[:2] == ["이 객차는 이제 52 렬차", "52  신의주 → 평양"]
+    assert text_of(sc)[:2] == ["이제 52 렬차", "52  신의주 → 평양"]
+    assert text_of(case_screen("oled", "train_52", 0))[0] == "现为 52 次列车"
+    assert text_of(case_screen("oled", "train_52", 2))[0] == "Now train 52"
     assert "열차" not in "".join(text_of(sc))
     sc = case_screen("oled", "border", 1)
     assert text_of(sc)[0] == "조중친선다리"
@@ -165,6 +167,22 @@ def test_no_alert_at_boot_or_restore_and_none_for_first_knowledge():
     assert p.kind == P.ROTATE and p.pending == 0
 
 
+def test_no_arrival_alert_when_the_journey_is_first_found_at_a_station():
+    p = screen("oled", state(None, None, -1, -1, -1, -1)).pages
+    p.update(state("K27", 480, 0, 1, PYONGYANG, 0))  # the coach is found standing at Beijing
+    assert p.kind == P.ROTATE and p.pending == 0
+
+
+def test_an_alert_starts_at_the_beginning_of_its_lines():
+    sc = screen("oled", state("95", 540, 1, SINUIJU, at=-1))
+    p = sc.pages
+    to_lang(sc, 2)
+    while p.scroll_px == 0:  # the English route line is scrolling
+        p.tick(100, T0)
+    p.update(state("95", 540, 1, SINUIJU + 1, at=SINUIJU))
+    assert p.kind == P.ARRIVAL and p.scroll_px == 0  # a frame drawn before the next tick shows the start
+
+
 def test_arrival_alert_dropped_once_departed():
     p = screen("oled", state("95", 480, 0, SINUIJU, at=-1)).pages
     p.update(state("95", 480, 0, SINUIJU + 1, at=SINUIJU))
@@ -184,12 +202,12 @@ def test_unknown_number_is_never_guessed():
 def test_clock_follows_gps_time_and_runs_on_without_fixes():
     sc = screen("oled", state(at=-1), T0 + 59)  # 17:26:59 local
     p = sc.pages
-    assert text_of(sc)[2].endswith("17:26")
+    assert text_of(sc)[2].startswith("17:26")
     assert p.tick(1000, T0 + 60)  # 17:27:00: recomposed, frame changed
-    assert text_of(sc)[2].endswith("17:27")
+    assert text_of(sc)[2].startswith("17:27")
     for _ in range(600):  # ten minutes without a new fix
         p.tick(1000, T0 + 60)
-    assert text_of(sc)[2].endswith("17:37")
+    assert text_of(sc)[2].startswith("17:37")
 
 
 @pytest.mark.parametrize("display", ["oled", "ticker"])

@@ -54,6 +54,7 @@ class Journey:
     DIR_M = 4000  # net travel that decides the direction when it is unknown
     REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
     BORDER_M = 50  # hysteresis either side of the border
+    LEAVE_M = 400  # moved this far on from where it stood (3 fixes running) = left the stop
     TURNAROUND_S = 3 * 3600  # standing at a terminus after arrival this long = ready for the way back
 
     def __init__(self, route):
@@ -83,6 +84,8 @@ class Journey:
         self._dir_ref_m = _NONE  # where net travel is measured from while the direction is unknown
         self._pass_n = 0  # confirmations of passing the leg's end station
         self._next_n = 0  # confirmations of passing the next stop
+        self._at_m = _NONE  # along the route where the train stood when at_stop was set, -1 unknown
+        self._leave_n = 0  # fixes running beyond LEAVE_M from there
         self._border_n = 0
         self._rev_n = 0
         self._need = FixFilter.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
@@ -193,12 +196,22 @@ class Journey:
                     self._set(_NONE, self._first_call(along))
             else:
                 self._next_n = 0
-        # Standing at a stop ends once the train is beyond it by a zone.
+        # Standing at a stop ends once the train has moved LEAVE_M on from where it stood (station
+        # points are approximate, the stopping place is not), or is beyond the station by two zones.
         s = self.at_stop
-        if s >= 0 and self._ahead(s, along) < -2 * self.ZONE_M:
-            self._set(_NONE, self.next_idx)
+        if s >= 0:
+            if self._at_m >= 0:
+                gone = along - self._at_m
+                if self.direction == 1:
+                    gone = -gone
+                self._leave_n = self._leave_n + 1 if gone > self.LEAVE_M else 0
+            if self._leave_n >= 3 or self._ahead(s, along) < -2 * self.ZONE_M:
+                self._set(_NONE, self.next_idx)
 
     def _set(self, at_stop, next_idx):
+        if at_stop != self.at_stop:
+            self._at_m = self.along_m if at_stop >= 0 else _NONE
+            self._leave_n = 0
         if at_stop != self.at_stop or next_idx != self.next_idx:
             self.at_stop = at_stop
             self.next_idx = next_idx

@@ -90,7 +90,7 @@ class Pages:
                 self.pending |= 1 << TRAIN
             if c.utc_offset_min is not None and self.offset_min is not None and c.utc_offset_min != self.offset_min:
                 self.pending |= 1 << BORDER
-            if c.at_stop >= 0 and c.at_stop != self.at_stop:
+            if c.at_stop >= 0 and c.at_stop != self.at_stop and self.train is not None:  # not at start-up
                 self.pending |= 1 << ARRIVAL
         self._seen = True
         self.train = c.train
@@ -175,6 +175,7 @@ class Pages:
         self.lang = lang
         self.screen = 0
         self.phase_ms = 0
+        self.scroll_px = 0
         self._compose()
 
     def _n_lines(self):
@@ -184,6 +185,7 @@ class Pages:
 
     def _next_screen(self):
         self.phase_ms = 0
+        self.scroll_px = 0
         self.screen += 1
         if self.screen * self.rows < self._n_lines():
             self._compose()
@@ -300,9 +302,7 @@ class Pages:
             self._named(ln, T.NEXT[lang], self.next_stop, lang)
 
     def _time_line(self, ln, lang):
-        if self.country >= 0:
-            ln.add(self.route.ZONE_NAME[self.country][lang])
-            ln.add(_GAP)
+        """'17:26  北京时间': the time first, so a scrolling line shows it at once."""
         m = self.local_minute()
         if m < 0:
             ln.add(T.NO_TIME)
@@ -310,3 +310,6 @@ class Pages:
             ln.add_2d(m // 60)
             ln.add_cp(58)  # ':'
             ln.add_2d(m % 60)
+        if self.country >= 0:
+            ln.add(_GAP)
+            ln.add(self.route.ZONE_NAME[self.country][lang])
