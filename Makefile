@@ -17,11 +17,12 @@ ROUTE   := routes/beijing-pyongyang.json
 BUILD   := build
 DIRECTION ?= to_pyongyang
 SEED    ?= 1
+SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage 0.002 --talkers GN,GP,BD,GB --shunting
 
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: demo frames docs-frames test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -45,10 +46,27 @@ $(NPMSTAMP): package.json package-lock.json
 # The main job for now: a whole journey with realistic faults, replayed through the firmware's logic.
 demo: $(STAMP)
 	@mkdir -p $(BUILD)
-	$(VPY) -m host_tools.synth --direction $(DIRECTION) --seed $(SEED) --noise-m 15 --jumps 4 --frozen 2 \
-		--garbage 0.002 --talkers GN,GP,BD,GB --shunting -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
+	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
 	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
 	$(VPY) -m host_tools.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
+
+# What passengers see on a whole journey: PNG stills of every alert and GIFs, both displays -> build/frames.
+frames: $(STAMP)
+	@mkdir -p $(BUILD)
+	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
+	$(VPY) -m host_tools.frames $(BUILD)/journey.nmea --display both --gif --clip-s 40 --out $(BUILD)/frames
+
+# The README's pictures (docs/frames), from the default demo journey.
+docs-frames: $(STAMP)
+	@mkdir -p $(BUILD)
+	$(SYNTH) --direction to_pyongyang --seed 1 -o $(BUILD)/docs-journey.nmea
+	rm -rf docs/frames
+	$(VPY) -m host_tools.frames $(BUILD)/docs-journey.nmea --display both --scale 3 --clip-s 40 --out docs/frames \
+		--gif --gif-clips 'oled/border_*' \
+		--pick beijing=oled/rotate_k27_at-beijing_zh --pick beijing=ticker/rotate_k27_at-beijing_en_p2 \
+		--pick 'bridge=oled/border_*_ko' --pick 'bridge=ticker/border_*_zh_p2' \
+		--pick sinuiju=oled/train_52_zh --pick sinuiju=ticker/train_52_zh_p2 \
+		--pick pyongyang=oled/arrival_pyongyang_ko --pick pyongyang=ticker/arrival_pyongyang_zh_p1
 
 route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
