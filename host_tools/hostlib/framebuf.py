@@ -1,11 +1,13 @@
 """Host-only stand-in for MicroPython's built-in framebuf, proven equal by tests/test_framebuf_shim.py."""
 
 # Semantics follow extmod/modframebuf.c of MicroPython 1.29: colours are C uint32 (mono: any non-zero
-# low 32 bits sets the pixel), hline/vline/rect are clipped fill_rects, line is the C Bresenham,
-# blit compares key after the palette lookup and reads/writes pixel by pixel (a self-overlapping
-# blit smears exactly as on the board), scroll leaves the uncovered strip unchanged.
+# low 32 bits sets the pixel), hline/vline/rect are clipped fill_rects (so rect with w or h < 1 still
+# draws two sides), line is the C Bresenham, blit compares key after the palette lookup and, within
+# one buffer, works pixel by pixel in C's order (it smears as on the board), scroll leaves the
+# uncovered strip unchanged, padding bits and stride gaps are never touched.
 # Methods never call each other through self, so subclasses that override pixel() etc. behave
-# as on MicroPython. Arguments are positional only, as in the C module.
+# as on MicroPython. Arguments are positional only, as in the C module. Not provided: text(),
+# ellipse(), poly() (NotImplementedError) and the legacy FrameBuffer1.
 
 from operator import index as _int
 
@@ -195,6 +197,106 @@ def _fill_by_pixel(setter):
 _FILL = (_fill_mvlsb, _fill_rgb565, _fill_by_pixel(_set_gs4), _fill_mono_horiz(False), _fill_mono_horiz(True),
          _fill_by_pixel(_set_gs2), _fill_gs8)
 
+# --- per-format row read for blit: the n colours from (x, y) rightwards, as a list ------------------
+
+
+def _row_mvlsb(buf, stride, x, y, n, get):
+    a = (y >> 3) * stride + x
+    bit = y & 7
+    return [(b >> bit) & 1 for b in buf[a:a + n]]
+
+
+def _row_mhlsb(buf, stride, x, y, n, get):
+    p = x + y * stride  # bit index of the first pixel, counted from the buffer's first MSB
+    first, last = p >> 3, (p + n - 1) >> 3
+    v = int.from_bytes(buf[first:last + 1], "big")
+    top = (last - first + 1) * 8 - 1 - (p & 7)
+    return [(v >> s) & 1 for s in range(top, top - n, -1)]
+
+
+def _row_mhmsb(buf, stride, x, y, n, get):
+    p = x + y * stride
+    first, last = p >> 3, (p + n - 1) >> 3
+    v = int.from_bytes(buf[first:last + 1], "little")
+    low = p & 7
+    return [(v >> s) & 1 for s in range(low, low + n)]
+
+
+def _row_rgb565(buf, stride, x, y, n, get):
+    a = (x + y * stride) << 1
+    b = buf[a:a + 2 * n]
+    return [b[i] | (b[i + 1] << 8) for i in range(0, 2 * n, 2)]
+
+
+def _row_gs8(buf, stride, x, y, n, get):
+    a = x + y * stride
+    return list(buf[a:a + n])
+
+
+def _row_by_pixel(buf, stride, x, y, n, get):
+    return [get(buf, stride, sx, y) for sx in range(x, x + n)]
+
+
+_ROW = (_row_mvlsb, _row_rgb565, _row_by_pixel, _row_mhlsb, _row_mhmsb, _row_by_pixel, _row_gs8)
+
+# --- per-format row write for blit: cols from (x, y) rightwards, skipping colour key ----------------
+
+
+def _put_row_mvlsb(buf, stride, x, y, cols, key, put):
+    a = (y >> 3) * stride + x
+    bit = 1 << (y & 7)
+    for col in cols:
+        if col != key:
+            if col:
+                buf[a] |= bit
+            else:
+                buf[a] &= ~bit
+        a += 1
+
+
+def _put_row_mhlsb(buf, stride, x, y, cols, key, put):
+    p = x + y * stride
+    for col in cols:
+        if col != key:
+            if col:
+                buf[p >> 3] |= 0x80 >> (p & 7)
+            else:
+                buf[p >> 3] &= ~(0x80 >> (p & 7))
+        p += 1
+
+
+def _put_row_mhmsb(buf, stride, x, y, cols, key, put):
+    p = x + y * stride
+    for col in cols:
+        if col != key:
+            if col:
+                buf[p >> 3] |= 1 << (p & 7)
+            else:
+                buf[p >> 3] &= ~(1 << (p & 7))
+        p += 1
+
+
+def _put_row_gs8(buf, stride, x, y, cols, key, put):
+    a = x + y * stride
+    if key not in cols:
+        buf[a:a + len(cols)] = bytes(c & 0xFF for c in cols)
+        return
+    for col in cols:
+        if col != key:
+            buf[a] = col & 0xFF
+        a += 1
+
+
+def _put_row_by_pixel(buf, stride, x, y, cols, key, put):
+    for col in cols:
+        if col != key:
+            put(buf, stride, x, y, col)
+        x += 1
+
+
+_PUT_ROW = (_put_row_mvlsb, _put_row_by_pixel, _put_row_by_pixel, _put_row_mhlsb, _put_row_mhmsb, _put_row_by_pixel,
+            _put_row_gs8)
+
 # (bits per pixel, row alignment in pixels) per format
 _LAYOUT = ((1, 1), (16, 1), (4, 2), (1, 8), (1, 8), (2, 4), (8, 1))
 
@@ -231,6 +333,7 @@ def _init(fb, buffer, width, height, fmt, stride, write):
     if need > len(buf):
         raise ValueError()
     fb._fb_obj = buffer  # keeps the caller's object, as the C struct does
+    fb._fb_base = buf.obj if isinstance(buf, memoryview) else buf  # what owns the memory
     fb._fb_buf = buf
     fb._fb_w = width
     fb._fb_h = height
@@ -346,7 +449,20 @@ class FrameBuffer:
         sbuf, sstride, get = src._fb_buf, src._fb_stride, src._fb_get
         if pal is not None:
             pbuf, pstride, pget = pal._fb_buf, pal._fb_stride, pal._fb_get
-        # Pixel by pixel in C's order: source and destination may share memory.
+        if src._fb_base is not self._fb_base:  # separate memory: read whole source rows first
+            n = x0end - x0
+            read_row, write_row = _ROW[src._fb_fmt], _PUT_ROW[self._fb_fmt]
+            mapped = {}
+            for dy in range(y0, y0end):
+                cols = read_row(sbuf, sstride, x1, y1, n, get)
+                if pal is not None:
+                    for v in set(cols).difference(mapped):
+                        mapped[v] = pget(pbuf, pstride, v, 0)
+                    cols = [mapped[v] for v in cols]
+                write_row(dbuf, dstride, x0, dy, cols, key, put)
+                y1 += 1
+            return
+        # Pixel by pixel in C's order: a blit within one buffer smears as on the board.
         for dy in range(y0, y0end):
             sx = x1
             for dx in range(x0, x0end):
@@ -362,28 +478,27 @@ class FrameBuffer:
         """Shift the contents by (xstep, ystep); the uncovered strip keeps its old pixels."""
         xstep, ystep = _int(xstep), _int(ystep)
         w, h = self._fb_w, self._fb_h
-        if xstep < 0:
-            if w + xstep <= 0:
-                return
-            xs = range(w + xstep)
-        else:
-            if xstep >= w:
-                return
-            xs = range(w - 1, xstep - 1, -1)
-        if ystep < 0:
-            if h + ystep <= 0:
-                return
-            ys = range(h + ystep)
-        else:
-            if ystep >= h:
-                return
-            ys = range(h - 1, ystep - 1, -1)
-        buf, stride, put, get = self._fb_buf, self._fb_stride, self._fb_set, self._fb_get
-        # The C loop order reads every source pixel before it is overwritten.
-        for y in ys:
-            sy = y - ystep
-            for x in xs:
-                put(buf, stride, x, y, get(buf, stride, x - xstep, sy))
+        if xstep <= -w or xstep >= w or ystep <= -h or ystep >= h:
+            return
+        # C walks away from the direction of travel, so it never reads a pixel it has already
+        # written: copying from a snapshot gives the same bytes.
+        buf, stride, fmt = self._fb_buf, self._fb_stride, self._fb_fmt
+        snapshot = bytes(buf)
+        x_lo, n = max(0, xstep), w - abs(xstep)
+        if fmt == MVLSB and ystep == 0:  # whole pages move sideways; keep the padding rows of the last one
+            for page in range((h + 7) >> 3):
+                a = page * stride + x_lo
+                moved = snapshot[a - xstep:a - xstep + n]
+                if page < h >> 3:
+                    buf[a:a + n] = moved
+                else:
+                    keep = 0xFF << (h & 7) & 0xFF
+                    buf[a:a + n] = bytes((d & keep) | (m & ~keep) for d, m in zip(buf[a:a + n], moved))
+            return
+        read_row, write_row = _ROW[fmt], _PUT_ROW[fmt]
+        for y in range(max(0, ystep), h + min(0, ystep)):
+            cols = read_row(snapshot, stride, x_lo - xstep, y - ystep, n, self._fb_get)
+            write_row(buf, stride, x_lo, y, cols, -1, self._fb_set)
 
     def text(self, s, x, y, c=1, /):
         raise NotImplementedError("framebuf shim: text() is not implemented (the project draws its own fonts)")
