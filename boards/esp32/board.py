@@ -1,0 +1,61 @@
+"""ESP32-DevKitC (ESP32-WROOM-32, no PSRAM): the only file with pin numbers. Wiring: README, "Boards".
+
+build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardware. Wi-Fi and
+Bluetooth are switched off; nothing here opens a network service.
+"""
+
+from machine import I2C, SPI, UART, WDT, Pin
+
+DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
+GPS_BAUD = 9600  # u-blox/Quectel default; 1 Hz RMC+GGA+GSA+GSV is ~600 bytes a second
+GPS_RXBUF = 2048  # bytes: > 2 s of NMEA at 9600 baud, so a slow frame or a flash write loses nothing
+WDT_MS = 8000
+
+# GPIOs. 34-39 are inputs without internal pull-ups: the beam receivers need external 10 kOhm ones.
+GPS_RX, GPS_TX = 16, 17  # UART2
+I2C_SDA, I2C_SCL = 21, 22  # I2C0, 400 kHz
+SPI_SCK, SPI_MOSI, SPI_CS = 18, 23, 5  # VSPI
+INPUTS = {  # contact closed to GND = 0 = door shut / beam clear / WC free; pulled up
+    "door_A_left": 32, "door_A_right": 33, "door_B_left": 25, "door_B_right": 26,
+    "gangway_A": 27, "gangway_B": 14,
+    "beam_A_outer": 34, "beam_A_inner": 35, "beam_B_outer": 36, "beam_B_inner": 39,
+    "wc_1": 13, "wc_2": 4,
+}
+ALARM = 19  # buzzer/lamp driver, active high
+
+
+def _radios_off():
+    try:
+        import network
+
+        for i in (network.STA_IF, network.AP_IF):
+            network.WLAN(i).active(False)
+    except (ImportError, OSError):
+        pass
+    try:
+        import bluetooth
+
+        bluetooth.BLE().active(False)
+    except (ImportError, OSError):
+        pass
+
+
+def build():
+    from trainctl.hw import Hardware
+
+    _radios_off()
+    uart = UART(2, baudrate=GPS_BAUD, rx=GPS_RX, tx=GPS_TX, rxbuf=GPS_RXBUF, timeout=0)
+    if DISPLAY == "ticker":
+        from trainctl.max7219 import Max7219Chain
+
+        spi = SPI(2, baudrate=10000000, polarity=0, phase=0, sck=Pin(SPI_SCK), mosi=Pin(SPI_MOSI))
+        display = Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
+    else:
+        import ssd1306
+
+        display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+    inputs = {}
+    for name, gpio in INPUTS.items():
+        inputs[name] = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
+    return Hardware("esp32", uart, display, WDT(timeout=WDT_MS), "/state.bin", inputs,
+                    Pin(ALARM, Pin.OUT, value=0))

@@ -1,0 +1,43 @@
+"""Raspberry Pi Pico (RP2040): the only file with pin numbers. Wiring: README, "Boards".
+
+build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardware. The Pico has no
+radio (a Pico W's stays off: nothing here starts it).
+"""
+
+from machine import I2C, SPI, UART, WDT, Pin
+
+DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
+GPS_BAUD = 9600
+GPS_RXBUF = 2048  # bytes: > 2 s of NMEA at 9600 baud
+WDT_MS = 8000  # the RP2040's watchdog allows at most 8388 ms
+
+GPS_TX, GPS_RX = 0, 1  # UART0 on GP0/GP1
+I2C_SDA, I2C_SCL = 4, 5  # I2C0
+SPI_SCK, SPI_MOSI, SPI_CS = 18, 19, 17  # SPI0
+INPUTS = {  # contact closed to GND = 0 = door shut / beam clear / WC free; internal pull-ups
+    "door_A_left": 6, "door_A_right": 7, "door_B_left": 8, "door_B_right": 9,
+    "gangway_A": 10, "gangway_B": 11,
+    "beam_A_outer": 12, "beam_A_inner": 13, "beam_B_outer": 14, "beam_B_inner": 15,
+    "wc_1": 20, "wc_2": 21,
+}
+ALARM = 22  # buzzer/lamp driver, active high
+
+
+def build():
+    from trainctl.hw import Hardware
+
+    uart = UART(0, baudrate=GPS_BAUD, tx=Pin(GPS_TX), rx=Pin(GPS_RX), rxbuf=GPS_RXBUF, timeout=0)
+    if DISPLAY == "ticker":
+        from trainctl.max7219 import Max7219Chain
+
+        spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin(SPI_SCK), mosi=Pin(SPI_MOSI))
+        display = Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
+    else:
+        import ssd1306
+
+        display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+    inputs = {}
+    for name, gpio in INPUTS.items():
+        inputs[name] = Pin(gpio, Pin.IN, Pin.PULL_UP)
+    return Hardware("rp2040", uart, display, WDT(timeout=WDT_MS), "/state.bin", inputs,
+                    Pin(ALARM, Pin.OUT, value=0))

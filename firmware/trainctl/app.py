@@ -1,0 +1,98 @@
+"""The main loop: UART bytes -> parser -> journey -> state file; pages -> display at their own rate;
+watchdog fed while the loop runs. Time comes from the `time` module's ticks (the virtual board
+replaces that module, so the same loop runs on virtual time).
+"""
+
+import gc
+import time
+
+from . import VERSION, clock
+from .controller import Controller
+from .store import StateFile
+
+POLL_MS = 10  # loop period: UART, inputs
+FRAME_MS = 40  # display step: 25 frames a second at most
+RX_CHUNK = 256  # bytes read from the UART at a time
+
+
+class App:
+    """hw: the board's hardware (see boards/*/board.py): uart, display (or None), wdt (or None),
+    state_path, name; optional poll_ms and frame_ms to override the loop's periods."""
+
+    def __init__(self, route, hw, log=print):
+        self.buf = bytearray(RX_CHUNK)  # before the rest: big buffers first
+        self.route = route
+        self.hw = hw
+        self.log = log
+        self.uart = hw.uart
+        self.wdt = getattr(hw, "wdt", None)
+        self.poll_ms = getattr(hw, "poll_ms", POLL_MS)
+        self.frame_ms = getattr(hw, "frame_ms", FRAME_MS)
+        path = getattr(hw, "state_path", None)
+        self.store = StateFile(path) if path else None
+        self.panel = None
+        disp = getattr(hw, "display", None)
+        if disp is not None:
+            from . import font_data
+            from .font import Font
+            from .pages import Pages
+            from .panel import Panel
+
+            self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height), disp)
+        self.ctl = Controller(route, self.store, self._changed)
+        self.rx_bytes = 0
+        self.loops = 0
+        self._due_ms = 0  # display time owed since the last display step
+        if self.panel is not None:
+            self.panel.pages.update(self.ctl)  # a restored state is shown at once
+            self.panel.step(0, self.ctl.utc_s)
+
+    def report(self):
+        """The boot line: version, route, board, memory (deploy reads it back from the console)."""
+        gc.collect()
+        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d" % (
+            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), gc.mem_free(), gc.mem_alloc(),
+            1 if self.ctl.restored else 0)
+
+    def _changed(self, c):
+        if self.panel is not None:
+            self.panel.pages.update(c)
+        r = self.route
+        self.log("%s %s UTC%s at=%s next=%s" % (
+            clock.iso_utc(c.utc_s) if c.utc_s >= 0 else "-", c.train or "--",
+            "?" if c.utc_offset_min is None else "%+d" % (c.utc_offset_min // 60),
+            r.ST_EN[c.at_stop] if c.at_stop >= 0 else "-", r.ST_EN[c.next_stop] if c.next_stop >= 0 else "-"))
+
+    def step(self, dt_ms):
+        """One pass of the loop, dt_ms after the last one."""
+        uart = self.uart
+        buf = self.buf
+        for _ in range(8):  # bounded: at most 8 chunks a pass, the display still gets its turn
+            if not uart.any():
+                break
+            n = uart.readinto(buf)
+            if not n:
+                break
+            self.rx_bytes += n
+            self.ctl.feed(buf, n)
+        self._due_ms += dt_ms
+        if self.panel is not None and self._due_ms >= self.frame_ms:
+            self.panel.step(self._due_ms, self.ctl.utc_s)
+            self._due_ms = 0
+        elif self.panel is None:
+            self._due_ms = 0
+        wdt = self.wdt
+        if wdt is not None:
+            wdt.feed()
+        self.loops += 1
+
+    def run(self, loops=-1):
+        """Run forever (or `loops` passes)."""
+        last = time.ticks_ms()
+        while loops != 0:
+            now = time.ticks_ms()
+            self.step(time.ticks_diff(now, last))
+            last = now
+            time.sleep_ms(self.poll_ms)
+            if loops > 0:
+                loops -= 1

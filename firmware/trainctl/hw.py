@@ -1,0 +1,20 @@
+"""What a board file hands to the app: built hardware objects and the loop's periods, nothing else."""
+
+
+class Hardware:
+    """name: board name for the boot line; uart: GPS UART (any(), readinto()); display: a
+    framebuf.FrameBuffer subclass with show(), width, height, or None; wdt: feed(), or None;
+    state_path: the state file on flash; inputs: {name: callable returning 0/1} (doors, beams, WC);
+    alarm: callable taking 0/1 (buzzer/lamp), or None."""
+
+    def __init__(self, name, uart, display=None, wdt=None, state_path=None, inputs=None, alarm=None,
+                 poll_ms=10, frame_ms=40):
+        self.name = name
+        self.uart = uart
+        self.display = display
+        self.wdt = wdt
+        self.state_path = state_path
+        self.inputs = inputs or {}
+        self.alarm = alarm
+        self.poll_ms = poll_ms
+        self.frame_ms = frame_ms
