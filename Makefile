@@ -22,7 +22,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo frames docs-frames test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: demo frames docs-frames package test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -71,6 +71,14 @@ docs-frames: $(STAMP)
 route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
 	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
+
+# firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
+package:
+	$(PY) -c 'import json, pathlib, re; fw = pathlib.Path("firmware"); \
+	files = sorted(str(p.relative_to(fw)) for p in fw.rglob("*.py") if p.name != "manifest.py"); \
+	v = re.search(r"VERSION = \"(.*)\"", (fw / "trainctl/__init__.py").read_text()).group(1); \
+	(fw / "package.json").write_text(json.dumps({"urls": [[f, f] for f in files], \
+	"deps": [["ssd1306", "latest"]], "version": v}, indent=1) + "\n")'
 
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(VPY) -m pytest -q tests/test_pages.py -k golden

@@ -28,7 +28,7 @@ from mp.mp import ToolMissing, venv_tool
 
 REPO = Path(__file__).resolve().parents[1]
 FIRMWARE = REPO / "firmware"
-SOURCES = sorted(FIRMWARE.rglob("*.py"))
+SOURCES = sorted(p for p in FIRMWARE.rglob("*.py") if p.name != "manifest.py")  # manifest: build-time only
 ARCHS = [None, "armv6m", "xtensawin"]  # None: portable bytecode (no -march)
 
 
