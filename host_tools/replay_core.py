@@ -33,8 +33,8 @@ class Replay:
         self.route = route
         self.on_event = on_event
         self.store = StateFile(state_path) if state_path else None
-        self.ctl = Controller(route, self.store, self._display, parser)
         self.events = 0
+        self.ctl = Controller(route, self.store, self._display, parser)  # a restored state is an event
 
     def feed(self, data, n=-1):
         self.ctl.feed(data, n)
@@ -42,8 +42,8 @@ class Replay:
     def name(self, idx):
         return None if idx < 0 else self.route.ST_EN[idx]
 
-    def display_pairs(self):
-        c = self.ctl
+    def display_pairs(self, c=None):
+        c = c or self.ctl
         return [
             ("event", "display"),
             ("utc", clock.iso_utc(c.utc_s) if c.utc_s >= 0 else None),
@@ -57,7 +57,7 @@ class Replay:
     def _display(self, ctl):
         self.events += 1
         if self.on_event is not None:
-            self.on_event(self.display_pairs())
+            self.on_event(self.display_pairs(ctl))
 
     def summary_pairs(self):
         c = self.ctl

@@ -50,9 +50,11 @@ class App:
     def report(self):
         """The boot line: version, route, board, memory (deploy reads it back from the console)."""
         gc.collect()
+        free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
+        alloc = getattr(gc, "mem_alloc", None)
         return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d" % (
-            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), gc.mem_free(), gc.mem_alloc(),
-            1 if self.ctl.restored else 0)
+            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
+            alloc() if alloc else -1, 1 if self.ctl.restored else 0)
 
     def _changed(self, c):
         if self.panel is not None:

@@ -16,7 +16,6 @@ class Controller:
         self.on_display = on_display
         self.utc_s = -1  # GPS time of the last epoch
         self.utc_ms = 0
-        self.restored = store is not None and store.load(self.journey)
         # What the display shows now; compared after every epoch, without allocating.
         self.train = None
         self.utc_offset_min = None
@@ -25,6 +24,9 @@ class Controller:
         self.destination = -1
         self.at_stop = -1
         self._shown = False
+        self.restored = store is not None and store.load(self.journey)
+        if self.restored:  # show the restored state at once, before any fix (clock from the last fix)
+            self._after(self.journey.f.last_s)
 
     def feed(self, data, n=-1):
         self.parser.feed(data, n)
