@@ -22,7 +22,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo frames docs-frames package test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -71,6 +71,10 @@ docs-frames: $(STAMP)
 route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
 	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
+
+# Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [MIP_INDEX=dir-or-url]
+deploy: $(STAMP)
+	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(MIP_INDEX),--mip-index $(MIP_INDEX))
 
 # firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
 package:

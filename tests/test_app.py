@@ -95,3 +95,24 @@ def test_a_restored_state_is_shown_at_boot(tmp_path):
     app2, uart2, i2c2, dec2, lines2 = _app(tmp_path, b"")
     assert app2.ctl.restored and "restored=1" in app2.report()
     assert app2.panel.pages.train == "K27" and app2.panel.frames == 1  # drawn before any fix
+
+
+def test_ctrl_c_on_the_console_stops_the_loop_and_keeps_the_watchdog_fed(tmp_path, monkeypatch):
+    import time as host_time
+
+    app, uart, *_ = _app(tmp_path, b"")
+    kept = []
+    app.hw.keep_alive = lambda: kept.append(True)
+    calls = {"n": 0}
+
+    def sleep_ms(ms):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(host_time, "ticks_ms", lambda: 0, raising=False)
+    monkeypatch.setattr(host_time, "ticks_diff", lambda a, b: a - b, raising=False)
+    monkeypatch.setattr(host_time, "sleep_ms", sleep_ms, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        app.run()
+    assert kept == [True] and app.loops == 5 and app.hw.wdt.feeds == 5

@@ -4,7 +4,7 @@ build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardw
 Bluetooth are switched off; nothing here opens a network service.
 """
 
-from machine import I2C, SPI, UART, WDT, Pin
+from machine import I2C, SPI, UART, WDT, Pin, Timer
 
 DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
 GPS_BAUD = 9600  # u-blox/Quectel default; 1 Hz RMC+GGA+GSA+GSV is ~600 bytes a second
@@ -40,6 +40,15 @@ def _radios_off():
         pass
 
 
+def _keep_alive(wdt):
+    """After Ctrl-C on the console (service): feed the watchdog every second until the next reset."""
+
+    def keep():
+        Timer(0, mode=Timer.PERIODIC, period=1000, callback=lambda t: wdt.feed())  # hardware timer 0
+
+    return keep
+
+
 def build():
     from trainctl.hw import Hardware
 
@@ -57,5 +66,6 @@ def build():
     inputs = {}
     for name, gpio in INPUTS.items():
         inputs[name] = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
-    return Hardware("esp32", uart, display, WDT(timeout=WDT_MS), "/state.bin", inputs,
-                    Pin(ALARM, Pin.OUT, value=0))
+    wdt = WDT(timeout=WDT_MS)
+    return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
+                    keep_alive=_keep_alive(wdt))

@@ -4,7 +4,7 @@ build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardw
 radio (a Pico W's stays off: nothing here starts it).
 """
 
-from machine import I2C, SPI, UART, WDT, Pin
+from machine import I2C, SPI, UART, WDT, Pin, Timer
 
 DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
 GPS_BAUD = 9600
@@ -23,6 +23,15 @@ INPUTS = {  # contact closed to GND = 0 = door shut / beam clear / WC free; inte
 ALARM = 22  # buzzer/lamp driver, active high
 
 
+def _keep_alive(wdt):
+    """After Ctrl-C on the console (service): feed the watchdog every second until the next reset."""
+
+    def keep():
+        Timer(-1, mode=Timer.PERIODIC, period=1000, callback=lambda t: wdt.feed())  # a soft timer
+
+    return keep
+
+
 def build():
     from trainctl.hw import Hardware
 
@@ -39,5 +48,6 @@ def build():
     inputs = {}
     for name, gpio in INPUTS.items():
         inputs[name] = Pin(gpio, Pin.IN, Pin.PULL_UP)
-    return Hardware("rp2040", uart, display, WDT(timeout=WDT_MS), "/state.bin", inputs,
-                    Pin(ALARM, Pin.OUT, value=0))
+    wdt = WDT(timeout=WDT_MS)
+    return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
+                    keep_alive=_keep_alive(wdt))

@@ -89,12 +89,21 @@ class App:
         self.loops += 1
 
     def run(self, loops=-1):
-        """Run forever (or `loops` passes)."""
+        """Run forever (or `loops` passes). Ctrl-C on the USB console (service, e.g. `make deploy`)
+        stops the loop; the board's keep_alive then feeds the watchdog from a timer until the next reset,
+        because a started watchdog cannot be stopped on the ESP32 or the RP2040."""
         last = time.ticks_ms()
-        while loops != 0:
-            now = time.ticks_ms()
-            self.step(time.ticks_diff(now, last))
-            last = now
-            time.sleep_ms(self.poll_ms)
-            if loops > 0:
-                loops -= 1
+        try:
+            while loops != 0:
+                now = time.ticks_ms()
+                self.step(time.ticks_diff(now, last))
+                last = now
+                time.sleep_ms(self.poll_ms)
+                if loops > 0:
+                    loops -= 1
+        except KeyboardInterrupt:
+            keep = getattr(self.hw, "keep_alive", None)
+            if keep is not None:
+                keep()
+            self.log("service: stopped from the console; watchdog kept fed until reset")
+            raise
