@@ -22,7 +22,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -49,6 +49,10 @@ demo: $(STAMP)
 	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
 	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
 	$(VPY) -m host_tools.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
+
+# The firmware on the virtual board (MicroPython unix port, fake hardware): a whole journey, frames in build/sim.
+sim: $(STAMP)
+	$(VPY) -m host_tools.sim --direction $(DIRECTION) --seed $(SEED)
 
 # What passengers see on a whole journey: PNG stills of every alert and GIFs, both displays -> build/frames.
 frames: $(STAMP)

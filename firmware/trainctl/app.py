@@ -60,9 +60,15 @@ class App:
         if self.panel is not None:
             self.panel.pages.update(c)
         r = self.route
+        off = c.utc_offset_min
+        if off is None:
+            zone = "?"
+        elif off % 60:
+            zone = "%+d:%02d" % (off // 60, off % 60)  # UTC+8:30 (the DPRK, 2015-2018)
+        else:
+            zone = "%+d" % (off // 60)
         self.log("%s %s UTC%s at=%s next=%s" % (
-            clock.iso_utc(c.utc_s) if c.utc_s >= 0 else "-", c.train or "--",
-            "?" if c.utc_offset_min is None else "%+d" % (c.utc_offset_min // 60),
+            clock.iso_utc(c.utc_s) if c.utc_s >= 0 else "-", c.train or "--", zone,
             r.ST_EN[c.at_stop] if c.at_stop >= 0 else "-", r.ST_EN[c.next_stop] if c.next_stop >= 0 else "-"))
 
     def step(self, dt_ms):

