@@ -1,4 +1,7 @@
 # trainctl: controller of the Beijing–Pyongyang international coaches.
+#   make sim     boot the firmware on the virtual board (MicroPython unix port), run a whole journey
+#   make deploy  BOARD=rp2040|esp32 PORT=/dev/ttyACM0: compile, copy what changed, reset, show the boot line
+#   make frames  a journey's display frames as PNG/GIF (build/frames)
 #   make demo    replay a generated Beijing -> Pyongyang journey and show the passengers' timeline
 #   make test    every test: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
 #                CPython, the same logic under MicroPython (unix port and WebAssembly port)
