@@ -92,8 +92,6 @@ def _epochs(path):
 def test_first_frames_equal_the_host_screen(run):
     """Replays the app's schedule on the host (epoch k fed at k s; a display step of 1000 ms after it from 1 s
     on) through host_tools.screen.Screen and compares every second's picture with the decoded I2C capture."""
-    if run["heap"] != "180k":
-        pytest.skip("once is enough")
     paths.use_firmware()
     from trainctl import route_data
     from trainctl.controller import Controller
