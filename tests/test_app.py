@@ -116,3 +116,38 @@ def test_ctrl_c_on_the_console_stops_the_loop_and_keeps_the_watchdog_fed(tmp_pat
     with pytest.raises(KeyboardInterrupt):
         app.run()
     assert kept == [True] and app.loops == 5 and app.hw.wdt.feeds == 5
+
+
+def test_sensors_in_the_loop_door_alarm_drives_the_output_and_the_display(tmp_path):
+    """short_clean: 10 min standing at Beijing, then leaving. A door left open raises the alarm once
+    the coach moves; WC 1 locked shows as occupied on the doors/WC line."""
+    from test_pages import text_of
+
+    data = TRACK.read_bytes()
+    try:
+        import ssd1306
+    except ImportError:
+        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.fetch_mplib)")
+    levels = {"door_A_left": 0, "wc_1": 1}
+    alarm = []
+    inputs = {name: (lambda n=name: levels[n]) for name in levels}
+    hw = Hardware("test", FakeUART(data), ssd1306.SSD1306_I2C(128, 64, FakeI2C()), FakeWDT(), None, inputs,
+                  alarm.append)
+    events = []
+    app = App(R, hw, log=lambda s: None)
+    app.on_event = lambda k, i: events.append((k, i))
+    run(app, hw.uart, 30 * 1000)  # 60 KB at 2 bytes per ms: about the first 140 s of the track, standing
+    assert app.sensors.wc.occupied[0] == 1 and (32, 0) in events  # WC 1 occupied
+    levels["door_A_left"] = 1  # a door opened at the platform: no alarm while standing
+    run(app, hw.uart, 10 * 1000)
+    assert app.ctl.at_stop == 0 and alarm == [0] and (1, 0) in events
+    pages = app.panel.pages
+    pages.kind, pages.lang, pages.screen = 0, 0, 0
+    pages.refresh()
+    assert text_of(type("S", (), {"pages": pages})())[3] == "厕所 1 有人 2 无人"
+    run(app, hw.uart, len(data) // 2)  # the rest of the track: the coach leaves with the door open
+    assert app.ctl.journey.speed_cms > 500
+    assert alarm[-1] == 1 and (3, 0) in events  # EV_ALARM_ON for door_A_left
+    pages.kind, pages.lang, pages.screen = 0, 0, 0
+    pages.refresh()
+    assert text_of(type("S", (), {"pages": pages})())[3] == "车门未关!"

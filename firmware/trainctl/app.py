@@ -1,6 +1,6 @@
-"""The main loop: UART bytes -> parser -> journey -> state file; pages -> display at their own rate;
-watchdog fed while the loop runs. Time comes from the `time` module's ticks (the virtual board
-replaces that module, so the same loop runs on virtual time).
+"""The main loop: UART bytes -> parser -> journey -> state file; door/beam/WC inputs -> sensors (alarm
+output, counts); pages -> display at their own rate; watchdog fed while the loop runs. Time comes from
+the `time` module's ticks (the virtual board replaces that module, so the same loop runs on virtual time).
 """
 
 import gc
@@ -30,6 +30,13 @@ class App:
         self.frame_ms = getattr(hw, "frame_ms", FRAME_MS)
         path = getattr(hw, "state_path", None)
         self.store = StateFile(path) if path else None
+        self.sensors = None
+        inputs = getattr(hw, "inputs", None)
+        if inputs:
+            from .sensors import Sensors
+
+            self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event)
+        self.on_event = None  # (kind, index) of every sensor event, for a journey log or a host tool
         self.panel = None
         disp = getattr(hw, "display", None)
         if disp is not None:
@@ -38,10 +45,12 @@ class App:
             from .pages import Pages
             from .panel import Panel
 
-            self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height), disp)
+            status = self.sensors.status if self.sensors is not None else None
+            self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp)
         self.ctl = Controller(route, self.store, self._changed)
         self.rx_bytes = 0
         self.loops = 0
+        self._fix_s = -1
         self._due_ms = 0  # display time owed since the last display step
         if self.panel is not None:
             self.panel.pages.update(self.ctl)  # a restored state is shown at once
@@ -56,7 +65,16 @@ class App:
             VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
             alloc() if alloc else -1, 1 if self.ctl.restored else 0)
 
+    def _event(self, kind, index):
+        if self.panel is not None:
+            self.panel.pages.refresh()  # the doors/WC line
+        cb = self.on_event
+        if cb is not None:
+            cb(kind, index)
+
     def _changed(self, c):
+        if self.sensors is not None:
+            self.sensors.stop(c.at_stop)
         if self.panel is not None:
             self.panel.pages.update(c)
         r = self.route
@@ -83,6 +101,13 @@ class App:
                 break
             self.rx_bytes += n
             self.ctl.feed(buf, n)
+        sens = self.sensors
+        if sens is not None:
+            ctl = self.ctl
+            if ctl.utc_s != self._fix_s:
+                self._fix_s = ctl.utc_s
+                sens.fix(ctl.speed_cms)
+            sens.poll(dt_ms)
         self._due_ms += dt_ms
         if self.panel is not None and self._due_ms >= self.frame_ms:
             self.panel.step(self._due_ms, self.ctl.utc_s)

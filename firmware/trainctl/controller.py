@@ -16,6 +16,7 @@ class Controller:
         self.on_display = on_display
         self.utc_s = -1  # GPS time of the last epoch
         self.utc_ms = 0
+        self.speed_cms = -1  # speed over ground of the last epoch, -1 none (no fix or not reported)
         # What the display shows now; compared after every epoch, without allocating.
         self.train = None
         self.utc_offset_min = None
@@ -42,6 +43,7 @@ class Controller:
     def _on_fix(self, fix):
         self.utc_s = fix.utc_s
         self.utc_ms = fix.utc_ms
+        self.speed_cms = fix.speed_cms if fix.valid else -1
         self.journey.update(fix)
         self._after(fix.utc_s)
 

@@ -71,7 +71,8 @@ class Pages:
         ln = self.lines[0]
         r = self.route
         for t in (r.ST_ZH, r.ST_KO, r.ST_EN, r.BORDER_NAME, T.NEXT, T.AT, T.TERMINUS, T.ARRIVING, T.NOW_TRAIN,
-                  T.TRAIN, (T.ARROW, T.NO_TIME, T.UNKNOWN, _GAP, " ")):
+                  T.TRAIN, T.WC, T.WC_OCCUPIED, T.WC_FREE, T.WC_CLOSED, T.DOOR_OPEN,
+                  (T.ARROW, T.NO_TIME, T.UNKNOWN, _GAP, " ", "0123456789:")):
             for s in t:
                 ln.clear()
                 ln.add(s)
@@ -104,6 +105,10 @@ class Pages:
             self._start(top, 0)
         else:
             self._compose()
+
+    def refresh(self):
+        """Recompose the screen shown (the doors/WC status changed); no allocation."""
+        self._compose()
 
     def tick(self, dt_ms, utc_s):
         """Advance by dt_ms; utc_s is the GPS time of the latest fix (-1 none). True if the frame changed."""

@@ -13,3 +13,9 @@ TRAIN = ("次列车", "렬차", "train")  # follows the number in zh and ko, pre
 ARROW = " → "
 NO_TIME = "--:--"
 UNKNOWN = "--"
+# The doors/WC line (trainctl.sensors): DPRK 위생실 (toilet), 비였음 (DPRK spelling of "empty").
+WC = ("厕所", "위생실", "WC")
+WC_OCCUPIED = ("有人", "사용중", "occupied")
+WC_FREE = ("无人", "비였음", "free")
+WC_CLOSED = ("停用", "사용금지", "closed")
+DOOR_OPEN = ("车门未关!", "문이 열렸음!", "Door open!")

@@ -1,0 +1,104 @@
+"""The coach's sensors wired together: 12 inputs -> debouncer -> doors (alarm), two vestibule counters,
+toilets; events out through one callback; the doors/WC line for the passenger pages.
+
+Inputs are callables returning the logical level (1 = door open / beam broken / WC locked); the board
+file adapts pin polarity. A missing input reads 0 (closed / clear / free). poll() allocates nothing.
+"""
+
+from . import ui_text as T
+from .counter import BeamCounter, Tally
+from .debounce import Debouncer, EventRing
+from .doors import DoorMonitor
+from .wc import CLOSED, OCCUPIED, WcMonitor
+
+INPUT_NAMES = (
+    "door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
+    "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2",
+)
+VESTIBULES = ("A", "B")
+
+
+def _zero():
+    return 0
+
+
+class Sensors:
+    """route: route_data (station count); inputs: {name: callable}; alarm: callable(0/1) or None;
+    on_event(kind, index): called for every event after each poll (kinds: doors.EV_*, counter.EV_*,
+    wc.EV_*)."""
+
+    DOOR_SETTLE_MS = 100  # reed switches chatter on a moving coach
+    BEAM_SETTLE_MS = 15  # a person's legs break a beam for 100 ms or more
+    WC_SETTLE_MS = 200
+
+    def __init__(self, route, inputs, alarm=None, on_event=None, wc_lockout=False):
+        fns = [inputs.get(n) or _zero for n in INPUT_NAMES]
+        settle = (self.DOOR_SETTLE_MS,) * 6 + (self.BEAM_SETTLE_MS,) * 4 + (self.WC_SETTLE_MS,) * 2
+        self.deb = Debouncer(fns, settle, INPUT_NAMES)
+        self.ring = EventRing(64)
+        push = self.ring.push
+        out = self.deb.out
+        self.doors = DoorMonitor(out, (0, 1, 2, 3, 4, 5), on_event=push)
+        self.tally = Tally(route.STATION_N, push)
+        self.counters = (BeamCounter(out, 6, 7, (0, 1), self.tally, 0),
+                         BeamCounter(out, 8, 9, (2, 3), self.tally, 1))
+        self.wc = WcMonitor(out, (10, 11), wc_lockout, push)
+        self.alarm = alarm
+        self.on_event = on_event
+        self.at_stop = -1
+        self.events = 0
+        self._alarm = 0
+        self.deb.prime()
+        if alarm is not None:
+            alarm(0)
+
+    def fix(self, speed_cms):
+        """A GPS fix's speed over ground (cm/s); negative: the fix had none."""
+        self.doors.speed(speed_cms)
+
+    def stop(self, at_stop):
+        """The journey's station the coach stands at (-1 none): boardings/alightings go to it."""
+        if at_stop == self.at_stop:
+            return
+        if self.at_stop >= 0:
+            self.tally.end_stop()
+        if at_stop >= 0:
+            self.tally.begin_stop(at_stop)
+        self.wc.set_station(at_stop >= 0)
+        self.at_stop = at_stop
+
+    def poll(self, dt_ms):
+        """Once per loop pass, dt_ms after the last. Returns the number of events delivered."""
+        self.deb.poll(dt_ms)
+        a = self.doors.update(dt_ms)
+        self.counters[0].update(dt_ms)
+        self.counters[1].update(dt_ms)
+        self.wc.update()
+        if a != self._alarm:
+            self._alarm = a
+            if self.alarm is not None:
+                self.alarm(a)
+        n = 0
+        cb = self.on_event
+        e = self.ring.pop()
+        while e >= 0:
+            n += 1
+            if cb is not None:
+                cb(e >> 8, e & 0xFF)
+            e = self.ring.pop()
+        self.events += n
+        return n
+
+    def status(self, ln, lang):
+        """The pages' doors/WC line: '厕所 1 有人 2 无人', or the door alarm."""
+        if self._alarm:
+            ln.add(T.DOOR_OPEN[lang])
+            return
+        ln.add(T.WC[lang])
+        wc = self.wc
+        for i in range(wc.n):
+            ln.add(" ")
+            ln.add_cp(49 + i)  # '1', '2'
+            ln.add(" ")
+            s = wc.status(i)
+            ln.add(T.WC_OCCUPIED[lang] if s == OCCUPIED else (T.WC_CLOSED[lang] if s == CLOSED else T.WC_FREE[lang]))
