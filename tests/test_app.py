@@ -144,7 +144,7 @@ def test_sensors_in_the_loop_door_alarm_drives_the_output_and_the_display(tmp_pa
     pages = app.panel.pages
     pages.kind, pages.lang, pages.screen = 0, 0, 0
     pages.refresh()
-    assert text_of(type("S", (), {"pages": pages})())[3] == "厕所 1 有人 2 无人"
+    assert text_of(type("S", (), {"pages": pages})())[3] == "厕所 1有人 2无人"
     run(app, hw.uart, len(data) // 2)  # the rest of the track: the coach leaves with the door open
     assert app.ctl.journey.speed_cms > 500
     assert alarm[-1] == 1 and (3, 0) in events  # EV_ALARM_ON for door_A_left

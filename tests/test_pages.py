@@ -300,3 +300,48 @@ def test_script_covers_every_alert():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def _sensors(levels, speed_cms):
+    from trainctl.sensors import Sensors
+
+    s = Sensors(R, {n: (lambda n=n: levels.get(n, 0)) for n in ("door_A_left", "wc_1", "wc_2")})
+    s.fix(speed_cms)
+    for _ in range(40):
+        s.poll(10)
+    return s
+
+
+STATUS = {
+    "wc": ({"wc_1": 1}, 0),  # toilet 1 locked, toilet 2 free
+    "door_alarm": ({"door_A_left": 1}, 2500),  # a door open at 90 km/h
+}
+
+
+@pytest.mark.parametrize("display", ["oled", "ticker"])
+@pytest.mark.parametrize("name", sorted(STATUS))
+@pytest.mark.parametrize("lang", [0, 1, 2], ids=["zh", "ko", "en"])
+def test_golden_status_line(display, name, lang):
+    """The doors/WC line: the fourth row on the OLED, the fourth screen of each language on the ticker."""
+    from PIL import Image, ImageChops
+
+    sens = _sensors(*STATUS[name])
+    assert sens.doors.alarm_any == (name == "door_alarm")
+    sc = Screen(display, status=sens.status)
+    sc.pages.update(state(at=-1))
+    sc.pages.tick(0, T0)
+    p = sc.pages
+    want_screen = 0 if display == "oled" else 3
+    while (p.lang, p.screen) != (lang, want_screen):
+        p.tick(p.dwell_ms - p.phase_ms, T0)
+    line = text_of(sc)[3 if display == "oled" else 0]
+    expect = {"wc": ("厕所 1有人 2无人", "위생실 1사용중 2비였음", "WC 1 occupied 2 free"),
+              "door_alarm": ("车门未关!", "문이 열렸음!", "Door open!")}[name][lang]
+    assert line == expect
+    img = sc.render().bitmap()
+    path = GOLDEN / ("%s_status_%s_%s.png" % (display, name, R.LANGS[lang]))
+    if os.environ.get("UPDATE_GOLDEN"):
+        img.save(path)
+    assert path.exists(), "no golden image %s: run `make golden`" % path.name
+    diff = ImageChops.difference(Image.open(path).convert("L"), img.convert("L")).getbbox()
+    assert diff is None, "%s differs from the golden image in box %s" % (path.name, diff)

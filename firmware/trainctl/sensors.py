@@ -90,7 +90,7 @@ class Sensors:
         return n
 
     def status(self, ln, lang):
-        """The pages' doors/WC line: '厕所 1 有人 2 无人', or the door alarm."""
+        """The pages' doors/WC line: '厕所 1有人 2无人', 'WC 1 occupied 2 free', or the door alarm."""
         if self._alarm:
             ln.add(T.DOOR_OPEN[lang])
             return
@@ -99,6 +99,5 @@ class Sensors:
         for i in range(wc.n):
             ln.add(" ")
             ln.add_cp(49 + i)  # '1', '2'
-            ln.add(" ")
             s = wc.status(i)
             ln.add(T.WC_OCCUPIED[lang] if s == OCCUPIED else (T.WC_CLOSED[lang] if s == CLOSED else T.WC_FREE[lang]))

@@ -15,7 +15,7 @@ NO_TIME = "--:--"
 UNKNOWN = "--"
 # The doors/WC line (trainctl.sensors): DPRK 위생실 (toilet), 비였음 (DPRK spelling of "empty").
 WC = ("厕所", "위생실", "WC")
-WC_OCCUPIED = ("有人", "사용중", "occupied")
-WC_FREE = ("无人", "비였음", "free")
-WC_CLOSED = ("停用", "사용금지", "closed")
+WC_OCCUPIED = ("有人", "사용중", " occupied")  # follows the toilet's number: 1有人, 1 occupied
+WC_FREE = ("无人", "비였음", " free")
+WC_CLOSED = ("停用", "사용금지", " closed")
 DOOR_OPEN = ("车门未关!", "문이 열렸음!", "Door open!")
