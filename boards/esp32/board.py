@@ -15,7 +15,8 @@ WDT_MS = 8000
 GPS_RX, GPS_TX = 16, 17  # UART2
 I2C_SDA, I2C_SCL = 21, 22  # I2C0, 400 kHz
 SPI_SCK, SPI_MOSI, SPI_CS = 18, 23, 5  # VSPI
-INPUTS = {  # contact closed to GND = 0 = door shut / beam clear / WC free; pulled up
+INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts close to GND when shut; beam
+    # receivers pull low while they see their emitter; WC lock switches close to GND when locked (inverted)
     "door_A_left": 32, "door_A_right": 33, "door_B_left": 25, "door_B_right": 26,
     "gangway_A": 27, "gangway_B": 14,
     "beam_A_outer": 34, "beam_A_inner": 35, "beam_B_outer": 36, "beam_B_inner": 39,
@@ -49,6 +50,11 @@ def _keep_alive(wdt):
     return keep
 
 
+def _inverted(pin):
+    """A WC lock switch closes to GND when locked: raw 0 = locked = logical 1."""
+    return lambda: 1 - pin()
+
+
 def build():
     from trainctl.hw import Hardware
 
@@ -65,7 +71,8 @@ def build():
         display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
     inputs = {}
     for name, gpio in INPUTS.items():
-        inputs[name] = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
+        pin = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
+        inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt))

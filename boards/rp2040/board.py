@@ -14,7 +14,8 @@ WDT_MS = 8000  # the RP2040's watchdog allows at most 8388 ms
 GPS_TX, GPS_RX = 0, 1  # UART0 on GP0/GP1
 I2C_SDA, I2C_SCL = 4, 5  # I2C0
 SPI_SCK, SPI_MOSI, SPI_CS = 18, 19, 17  # SPI0
-INPUTS = {  # contact closed to GND = 0 = door shut / beam clear / WC free; internal pull-ups
+INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts close to GND when shut; beam
+    # receivers pull low while they see their emitter; WC lock switches close to GND when locked (inverted)
     "door_A_left": 6, "door_A_right": 7, "door_B_left": 8, "door_B_right": 9,
     "gangway_A": 10, "gangway_B": 11,
     "beam_A_outer": 12, "beam_A_inner": 13, "beam_B_outer": 14, "beam_B_inner": 15,
@@ -32,6 +33,11 @@ def _keep_alive(wdt):
     return keep
 
 
+def _inverted(pin):
+    """A WC lock switch closes to GND when locked: raw 0 = locked = logical 1."""
+    return lambda: 1 - pin()
+
+
 def build():
     from trainctl.hw import Hardware
 
@@ -47,7 +53,8 @@ def build():
         display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
     inputs = {}
     for name, gpio in INPUTS.items():
-        inputs[name] = Pin(gpio, Pin.IN, Pin.PULL_UP)
+        pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
+        inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt))
