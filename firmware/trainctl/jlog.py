@@ -1,0 +1,152 @@
+"""Journey log: a bounded ring of fixed 16-byte records in one preallocated flash file (/jlog.bin).
+
+Record, little-endian ("<HBBiBbHHH"):
+  0 u16 seq low, 2 u8 seq high (24-bit sequence, compared modulo 2**24), 3 u8 kind,
+  4 i32 utc_s (GPS UTC seconds since 2020-01-01, clock.py), 8 u8 index (door/vestibule/WC/station),
+  9 i8 station (-1 none), 10 u16 a, 12 u16 b, 14 u16 CRC-16/CCITT-FALSE of bytes 0..13.
+Records never straddle a 256-byte flash page. A torn or corrupt record fails its CRC and is skipped.
+
+Kinds: doors.EV_* (1-6), counter.EV_* (16-20), wc.EV_* (32-33), and K_* below. Log events that matter,
+never single passengers: door open/close, alarms, faults, clamps, stuck beams, one K_STATION per stop.
+A 24 h run with 12 stops and 4 door openings per stop: 96 door + 12 station + ~10 alarm/fault/boot
+records = ~120 writes; 1024 records (16 KiB) hold about 8 days, a Beijing-Pyongyang round trip and
+more. Each add() is one 16-byte write and a sync: littlefs copies the record's 4 KiB block and the
+blocks after it (at most 4), ~300 block erases a day spread over the whole filesystem.
+"""
+
+import struct
+
+from .compat import const
+
+K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
+K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
+
+_FMT = "<HBBiBbHHH"
+SIZE = const(16)
+_MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
+_HALF = const(0x800000)
+
+
+def crc16(buf, n):
+    """CRC-16/CCITT-FALSE of buf[:n], byte-wise (same value as store.crc16, ~8x fewer steps)."""
+    crc = 0xFFFF
+    for i in range(n):
+        x = ((crc >> 8) ^ buf[i]) & 0xFF
+        x ^= x >> 4
+        crc = ((crc << 8) ^ (x << 12) ^ (x << 5) ^ x) & 0xFFFF
+    return crc
+
+
+def _valid(rec):
+    return crc16(rec, 14) == rec[14] | rec[15] << 8
+
+
+def _newer(a, b):
+    """Sequence a is newer than b, modulo 2**24."""
+    return a != b and ((a - b) & _MASK) < _HALF
+
+
+class JourneyLog:
+    """Ring of `records` records in the file at path; load() once at boot, then add()."""
+
+    def __init__(self, path, records=1024):
+        if records < 2 or records > 65535:
+            raise ValueError("records")
+        self.path = path
+        self.n = records
+        self.seq = 0  # sequence of the newest record (the first one written is 1)
+        self.slot = 0  # slot the next add() writes
+        self.valid = 0  # valid records found by load()
+        self.bad = 0  # records load() skipped: torn or corrupt (blank ones not counted)
+        self.writes = 0
+        self.errors = 0  # OSError on write: the record is lost, the caller goes on
+        self._rec = bytearray(SIZE)
+        self._f = None
+
+    def load(self):
+        """Open (creating or padding it to full size) and find the newest valid record; returns valid."""
+        try:
+            f = open(self.path, "r+b")  # noqa: SIM115 (held open: add() must not allocate)
+        except OSError:
+            f = open(self.path, "w+b")  # noqa: SIM115
+        size = f.seek(0, 2)
+        full = self.n * SIZE
+        while size < full:  # preallocate: later writes never grow the file
+            k = min(full - size, 1024)
+            f.write(bytes(k))
+            size += k
+        f.flush()
+        f.seek(0)
+        rec = self._rec
+        self.valid = self.bad = self.seq = 0
+        best = -1
+        for s in range(self.n):
+            if f.readinto(rec) != SIZE:
+                break
+            if not _valid(rec):
+                if any(rec):
+                    self.bad += 1
+                continue
+            self.valid += 1
+            q = rec[0] | rec[1] << 8 | rec[2] << 16
+            if best < 0 or _newer(q, self.seq):
+                best = s
+                self.seq = q
+        self.slot = 0 if best < 0 else (best + 1) % self.n
+        self._f = f
+        return self.valid
+
+    def add(self, utc_s, kind, index, station=-1, a=0, b=0):
+        """Write one record in the next slot (allocates nothing once loaded); False if the write failed.
+        a, b: 0..65535 (masked)."""
+        f = self._f
+        if f is None:  # first use: open (allocates)
+            try:
+                self.load()
+            except OSError:
+                self.errors += 1
+                return False
+            return self.add(utc_s, kind, index, station, a, b)
+        seq = (self.seq + 1) & _MASK
+        rec = self._rec
+        struct.pack_into(_FMT, rec, 0, seq & 0xFFFF, seq >> 16, kind, utc_s, index, station,
+                         a & 0xFFFF, b & 0xFFFF, 0)
+        c = crc16(rec, 14)
+        rec[14] = c & 0xFF
+        rec[15] = c >> 8
+        try:
+            f.seek(self.slot * SIZE)
+            f.write(rec)
+            f.flush()  # littlefs: lfs_file_sync commits the record
+        except OSError:
+            self.errors += 1
+            return False
+        self.seq = seq
+        self.slot = (self.slot + 1) % self.n
+        self.writes += 1
+        return True
+
+    def close(self):
+        if self._f is not None:
+            self._f.close()
+            self._f = None
+
+    def records(self):
+        """Valid records oldest first, as (seq, utc_s, kind, index, station, a, b) (host/debug: allocates)."""
+        out = []
+        try:
+            with open(self.path, "rb") as f:
+                data = f.read(self.n * SIZE)
+        except OSError:
+            return out
+        newest = -1
+        for s in range(len(data) // SIZE):
+            rec = data[s * SIZE:(s + 1) * SIZE]
+            if _valid(rec):
+                v = struct.unpack(_FMT, rec)
+                q = v[0] | v[1] << 16
+                out.append((q, v[3], v[2], v[4], v[5], v[6], v[7]))
+                if newest < 0 or _newer(q, newest):
+                    newest = q
+        out.sort(key=lambda r: (r[0] - newest - 1) & _MASK)
+        return out
