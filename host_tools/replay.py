@@ -1,10 +1,13 @@
 """Replay an NMEA log through the firmware's controller, as the board would see it.
 
-    python -m host_tools.replay TRACK [--route FILE] [--state FILE] [--json]
+    python -m host_tools.replay TRACK [--route FILE] [--state FILE] [--inputs FILE] [--json]
 
 TRACK is a raw NMEA log (garbage allowed) or '-' for stdin. With --json: one JSON object per line,
 "event": "display" whenever what passengers see changes, and a last "event": "summary" line.
 --state FILE loads and saves the persistent state exactly as the board does on flash.
+--inputs FILE: door/beam/WC input changes (CSV 'utc,input,value', raw levels before debouncing) run
+through the coach's Sensors on GPS time; their events (door_alarm, count, wc, door, door_fault,
+beam_stuck, count_clamp, station) come out beside the display states, totals in the summary.
 """
 
 import argparse
@@ -41,9 +44,16 @@ def load_route(path=None):
     return mod
 
 
-def make_replay(route, state_path=None, on_event=None):
-    """The replay engine with the fast parser (same results as the firmware's, proven by tests)."""
-    return replay_core.Replay(route, state_path, on_event, fast_nmea.FastParser)
+def make_replay(route, state_path=None, on_event=None, inputs=None):
+    """The replay engine with the fast parser (same results as the firmware's, proven by tests);
+    inputs: changes from replay_core.parse_inputs, or None."""
+    return replay_core.Replay(route, state_path, on_event, fast_nmea.FastParser, inputs)
+
+
+def load_inputs(path):
+    """Input changes from an inputs CSV; ValueError 'line N: ...' or OSError."""
+    with open(path, encoding="utf-8", newline="") as f:
+        return replay_core.parse_inputs(f)
 
 
 class Timeline:
@@ -59,6 +69,7 @@ class Timeline:
     def event(self, pairs):
         d = dict(pairs)
         if d["event"] != "display":
+            self.sensor(d)
             return
         self.clear()
         off = d["utc_offset_min"]
@@ -76,6 +87,26 @@ class Timeline:
         if d["next_stop"]:
             parts.append("next: %s" % d["next_stop"])
         self.out.write("  ".join(parts).rstrip() + "\n")
+        self.out.flush()
+
+    def sensor(self, d):
+        """Sensor events, briefly: alarms, faults, stuck beams, toilets, each stop's counts."""
+        ev = d["event"]
+        if ev == "door_alarm":
+            text = "DOOR ALARM %s %s" % ("on " if d["active"] else "off", d["door"])
+        elif ev == "door_fault":
+            text = "door fault %s %s" % ("suspected" if d["active"] else "cleared", d["door"])
+        elif ev == "beam_stuck":
+            text = "beam %s %s" % (d["door"], "stuck" if d["active"] else "clear again")
+        elif ev == "wc":
+            text = "WC %d %s" % (d["wc"], "occupied" if d["occupied"] else "free")
+        elif ev == "station":
+            text = "%s: %d boarded, %d alighted, %d on board" % (
+                d["station"], d["boardings"], d["alightings"], d["onboard"])
+        else:  # count, door, count_clamp: too many for a timeline; totals in the summary
+            return
+        self.clear()
+        self.out.write("%s  %s\n" % (d["utc"].replace("T", " "), text))
         self.out.flush()
 
     def progress(self, n):
@@ -99,8 +130,19 @@ def main(argv=None):
     ap.add_argument("track", help="NMEA log file, or - for stdin")
     ap.add_argument("--route", help="route source .json or generated route .py (default: the firmware's)")
     ap.add_argument("--state", help="persistent state file, loaded at start and saved as on the board")
+    ap.add_argument("--inputs", help="CSV of door/beam/WC input changes (utc,input,value) to replay with the track")
     ap.add_argument("--json", action="store_true", help="JSON lines instead of a readable timeline")
     a = ap.parse_args(argv)
+    inputs = None
+    if a.inputs:
+        try:
+            inputs = load_inputs(a.inputs)
+        except OSError as e:
+            print("replay: %s: %s" % (a.inputs, e.strerror), file=sys.stderr)
+            return 2
+        except (ValueError, UnicodeDecodeError) as e:
+            print("replay: inputs %s: %s" % (a.inputs, e), file=sys.stderr)
+            return 2
     try:
         route = load_route(a.route)
     except (OSError, ValueError, SyntaxError, NameError) as e:
@@ -119,7 +161,7 @@ def main(argv=None):
             out.write(replay_core.line(pairs) + "\n")
     else:
         on_event = tl.event
-    r = make_replay(route, a.state, on_event)
+    r = make_replay(route, a.state, on_event, inputs)
     buf = bytearray(CHUNK)
     with src:
         while True:
@@ -128,6 +170,7 @@ def main(argv=None):
                 break
             r.feed(buf, n)
             tl.progress(n)
+    r.finish()
     if r.events == 0:
         r._display(r.ctl)
     tl.clear()
@@ -136,6 +179,9 @@ def main(argv=None):
         out.write(replay_core.line(summary) + "\n")
     else:
         d = dict(summary)
+        for k in ("boardings", "alightings"):
+            if k in d:
+                d[k] = dict(d[k])
         out.write(
             "summary: %d sentences, %d fixes, %d without fix; dropped: %d bad checksum, %d too long, "
             "%d truncated, %d bad field, %d unknown type, %d garbage bytes; %d jumps rejected, "
@@ -143,6 +189,12 @@ def main(argv=None):
             % (d["sentences"], d["fixes"], d["no_fix"], d["bad_checksum"], d["too_long"], d["truncated"],
                d["bad_field"], d["unknown_type"], d["garbage_bytes"], d["jumps"], d["display_changes"])
         )
+        if inputs is not None:
+            per = ", ".join("%s +%d -%d" % (k, v, d["alightings"][k]) for k, v in d["boardings"].items())
+            out.write("sensors: %d input changes; on board %d, %d discrepancies, %d door alarms, %d door faults, "
+                      "%d stuck beams, %d WC uses; %s\n"
+                      % (d["input_changes"], d["onboard"], d["discrepancies"], d["door_alarms"], d["door_faults"],
+                         d["beam_stuck"], d["wc_uses"], per or "no counts"))
     return 0
 
 

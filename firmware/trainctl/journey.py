@@ -54,7 +54,7 @@ class Journey:
     DIR_M = 4000  # net travel that decides the direction when it is unknown
     REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
     BORDER_M = 50  # hysteresis either side of the border
-    LEAVE_M = 400  # moved this far on from where it stood (3 fixes running) = left the stop
+    LEAVE_M = 400  # running this far on from where it stood (3 fixes above SLOW_CMS) = left the stop
     TURNAROUND_S = 3 * 3600  # standing at a terminus after arrival this long = ready for the way back
 
     def __init__(self, route):
@@ -196,15 +196,16 @@ class Journey:
                     self._set(_NONE, self._first_call(along))
             else:
                 self._next_n = 0
-        # Standing at a stop ends once the train has moved LEAVE_M on from where it stood (station
-        # points are approximate, the stopping place is not), or is beyond the station by two zones.
+        # Standing at a stop ends once the train runs (faster than SLOW_CMS) LEAVE_M on from where it
+        # stood (station points are approximate, the stopping place is not; shunting is slow), is beyond
+        # the station by two zones, or has crossed the border (_update_country).
         s = self.at_stop
         if s >= 0:
             if self._at_m >= 0:
                 gone = along - self._at_m
                 if self.direction == 1:
                     gone = -gone
-                self._leave_n = self._leave_n + 1 if gone > self.LEAVE_M else 0
+                self._leave_n = self._leave_n + 1 if gone > self.LEAVE_M and self.speed_cms >= self.SLOW_CMS else 0
             if self._leave_n >= 3 or self._ahead(s, along) < -2 * self.ZONE_M:
                 self._set(_NONE, self.next_idx)
 
@@ -337,6 +338,9 @@ class Journey:
                 self.country = 1 - c
                 self._border_n = 0
                 self.changed = True
+                s = self.at_stop
+                if s >= 0 and self.route.ST_COUNTRY[s] != self.country:  # on the bridge: left the stop
+                    self._set(_NONE, self.next_idx)
         else:
             self._border_n = 0
 
