@@ -151,3 +151,32 @@ def test_sensors_in_the_loop_door_alarm_drives_the_output_and_the_display(tmp_pa
     pages.kind, pages.lang, pages.screen = 0, 0, 0
     pages.refresh()
     assert text_of(type("S", (), {"pages": pages})())[3] == "车门未关!"
+
+
+def test_journey_log_records_boot_doors_and_the_stop_with_its_counts(tmp_path):
+    """short_clean with a door opened and closed at Beijing and 3 people boarding through vestibule A."""
+    from trainctl.jlog import K_BOOT, K_STATION, JourneyLog
+
+    data = TRACK.read_bytes()
+    levels = {}
+    inputs = {n: (lambda n=n: levels.get(n, 0)) for n in ("door_A_left", "beam_A_outer", "beam_A_inner")}
+    hw = Hardware("test", FakeUART(data), None, FakeWDT(), None, inputs, None, jlog_path=str(tmp_path / "j.bin"))
+    app = App(R, hw, log=lambda s: None)
+    run(app, hw.uart, 30 * 1000)  # standing at Beijing
+    assert app.ctl.at_stop == 0
+    levels["door_A_left"] = 1
+    run(app, hw.uart, 1000)
+    for _ in range(3):  # outer beam, both, inner beam, clear: one person in
+        for o, i in ((1, 0), (1, 1), (0, 1), (0, 0)):
+            levels["beam_A_outer"], levels["beam_A_inner"] = o, i
+            run(app, hw.uart, 100)
+    levels["door_A_left"] = 0
+    run(app, hw.uart, len(data) // 2)  # departure
+    assert app.sensors.tally.boardings[0] == 3 and app.sensors.tally.onboard == 3
+    log = JourneyLog(str(tmp_path / "j.bin"))
+    log.load()
+    recs = log.records()
+    kinds = [r[2] for r in recs]
+    assert kinds[0] == K_BOOT and kinds.count(1) == 1 and kinds.count(2) == 1  # door open, closed
+    station = [r for r in recs if r[2] == K_STATION]
+    assert len(station) == 1 and station[0][3] == 0 and station[0][5:] == (3, 0)  # Beijing: 3 on, 0 off

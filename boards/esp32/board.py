@@ -75,4 +75,4 @@ def build():
         inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
-                    keep_alive=_keep_alive(wdt))
+                    keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin")

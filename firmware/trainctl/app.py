@@ -30,6 +30,15 @@ class App:
         self.frame_ms = getattr(hw, "frame_ms", FRAME_MS)
         path = getattr(hw, "state_path", None)
         self.store = StateFile(path) if path else None
+        self.jlog = None
+        jpath = getattr(hw, "jlog_path", None)
+        if jpath:
+            from .jlog import K_BOOT, K_STATION, JourneyLog
+
+            self._k_station = K_STATION
+            self.jlog = JourneyLog(jpath)
+            self.jlog.load()
+            self.jlog.add(-1, K_BOOT, 0)
         self.sensors = None
         inputs = getattr(hw, "inputs", None)
         if inputs:
@@ -68,13 +77,21 @@ class App:
     def _event(self, kind, index):
         if self.panel is not None:
             self.panel.pages.refresh()  # the doors/WC line
+        jl = self.jlog
+        if jl is not None and (kind < 16 or 18 <= kind < 32):  # doors, alarms, faults, clamps, stuck beams
+            jl.add(self.ctl.utc_s, kind, index, self.sensors.at_stop)
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
 
     def _changed(self, c):
-        if self.sensors is not None:
-            self.sensors.stop(c.at_stop)
+        sens = self.sensors
+        if sens is not None:
+            prev = sens.at_stop
+            if prev >= 0 and c.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
+                t = sens.tally
+                self.jlog.add(c.utc_s, self._k_station, prev, prev, t.boardings[prev], t.alightings[prev])
+            sens.stop(c.at_stop)
         if self.panel is not None:
             self.panel.pages.update(c)
         r = self.route
