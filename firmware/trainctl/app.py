@@ -78,8 +78,9 @@ class App:
         if self.panel is not None:
             self.panel.pages.refresh()  # the doors/WC line
         jl = self.jlog
-        if jl is not None and (kind < 16 or 18 <= kind < 32):  # doors, alarms, faults, clamps, stuck beams
-            jl.add(self.ctl.utc_s, kind, index, self.sensors.at_stop)
+        sens = self.sensors
+        if jl is not None and sens is not None and (kind < 16 or 18 <= kind < 32):  # doors, alarms, faults,
+            jl.add(self.ctl.utc_s, kind, index, sens.at_stop)  # clamps, stuck beams: not single passengers
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
