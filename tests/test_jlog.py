@@ -211,3 +211,29 @@ def test_pull_runs_mpremote_cp(tmp_path, monkeypatch):
     assert (tmp_path / "argv").read_text().split() == ["connect", "/dev/ttyUSB0", "fs", "cp", ":jlog.bin", str(out)]
     assert out.read_bytes() == (tmp_path / "board.bin").read_bytes()
     assert os.path.getsize(out) == 1024 * SIZE
+
+
+def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):
+    """Against the virtual board on a pseudo-terminal (host_tools.ptyboard), as from a real board."""
+    import subprocess
+    import sys
+
+    from mp.mp import REPO
+
+    from host_tools.ptyboard import PtyBoard
+
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    from trainctl.jlog import JourneyLog
+
+    log = JourneyLog(str(flash / "jlog.bin"), records=64)
+    log.load()
+    for k in range(70):  # wraps: the newest 64 stay
+        log.add(217589160 + k, 1, k % 4, 0, k, 0)
+    log.close()
+    out = tmp_path / "pulled.bin"
+    with PtyBoard(flash, heap="180k") as board:
+        p = subprocess.run([sys.executable, "-m", "host_tools.jlog", "pull", "--port", board.port, "-o", str(out)],
+                           cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert out.read_bytes() == (flash / "jlog.bin").read_bytes()
