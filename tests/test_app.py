@@ -180,3 +180,93 @@ def test_journey_log_records_boot_doors_and_the_stop_with_its_counts(tmp_path):
     assert kinds[0] == K_BOOT and kinds.count(1) == 1 and kinds.count(2) == 1  # door open, closed
     station = [r for r in recs if r[2] == K_STATION]
     assert len(station) == 1 and station[0][3] == 0 and station[0][5:] == (3, 0)  # Beijing: 3 on, 0 off
+
+
+class BrokenDisplay:
+    """A display whose driver has a bug (not a bus error): every show() raises ValueError."""
+
+    width, height = 128, 64
+
+    def __init__(self):
+        import framebuf
+
+        self.shows = 0
+        self.fb = framebuf.FrameBuffer(bytearray(1024), 128, 64, framebuf.MONO_VLSB)
+
+    def fill(self, c):
+        self.fb.fill(c)
+
+    def blit(self, *a):
+        self.fb.blit(*a)
+
+    def show(self):
+        self.shows += 1
+        raise ValueError("driver bug")
+
+
+def test_a_failing_display_or_sensor_is_logged_and_rested_while_the_journey_goes_on(tmp_path):
+    data = TRACK.read_bytes()
+    disp = BrokenDisplay()
+
+    calls = [0]
+
+    def bad_input():  # works at boot, then the sensor's wire breaks
+        calls[0] += 1
+        if calls[0] > 50:
+            raise OSError(5, "EIO")
+        return 0
+
+    lines = []
+    hw = Hardware("test", FakeUART(data), disp, FakeWDT(), None, {"wc_1": bad_input}, None,
+                  jlog_path=str(tmp_path / "j.bin"))
+    app = App(R, hw, log=lines.append)
+    run(app, hw.uart, len(data) // 2 + 1000)
+    assert app.ctl.train == "K27"  # the journey went on
+    assert app.hw.wdt.feeds == app.loops  # the loop stayed healthy
+    secs = app.loops * 10 // 1000
+    assert app.faults[0] >= 2 and app.faults[0] <= secs // 5 + 2  # retried every 5 s, not every frame
+    assert app.faults[1] >= 2 and app.faults[1] <= secs // 5 + 2
+    assert any(x.startswith("fault: display: ValueError driver bug") for x in lines)
+    assert any(x.startswith("fault: sensors: OSError") for x in lines)
+    from trainctl.jlog import K_FAULT, JourneyLog
+
+    log = JourneyLog(str(tmp_path / "j.bin"))
+    log.load()
+    faults = [r for r in log.records() if r[2] == K_FAULT]
+    assert {r[3] for r in faults} == {0, 1} and any(r[3] == 1 and r[5] == 5 for r in faults)  # EIO for sensors
+
+
+def test_an_exception_in_the_journey_leaves_the_watchdog_unfed():
+    class BadUART(FakeUART):
+        def readinto(self, buf):
+            raise RuntimeError("parser state corrupted")
+
+    hw = Hardware("test", BadUART(b"$GPRMC"), None, FakeWDT(), None)
+    app = App(R, hw, log=lambda s: None)
+    hw.uart.advance(10)
+    with pytest.raises(RuntimeError):
+        app.step(10)
+    assert hw.wdt.feeds == 0  # the hardware watchdog resets the board; the state file brings it back
+
+
+def test_an_input_failing_at_boot_means_no_sensors_not_a_boot_loop():
+    def bad_input():
+        raise OSError(5, "EIO")
+
+    lines = []
+    hw = Hardware("test", FakeUART(TRACK.read_bytes()), None, FakeWDT(), None, {"wc_1": bad_input})
+    app = App(R, hw, log=lines.append)
+    assert app.sensors is None and app.faults[1] == 1 and lines[0].startswith("fault: sensors: OSError")
+    run(app, hw.uart, 2000)
+    assert hw.wdt.feeds == app.loops > 0
+
+
+def test_boot_line_and_log_carry_the_reset_cause(tmp_path):
+    from trainctl.jlog import K_BOOT, JourneyLog
+
+    hw = Hardware("test", FakeUART(b""), None, None, None, jlog_path=str(tmp_path / "j.bin"), reset_cause=3)
+    app = App(R, hw, log=lambda s: None)
+    assert app.report().endswith(" reset=3")
+    log = JourneyLog(str(tmp_path / "j.bin"))
+    log.load()
+    assert log.records()[0][2] == K_BOOT and log.records()[0][5] == 3

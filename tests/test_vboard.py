@@ -3,6 +3,7 @@
 RP2040. About 30 s of wall time per heap size."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +140,15 @@ def test_first_frames_equal_the_host_screen(run):
 def test_summary_written(run):
     s = json.loads((run["out"] / "summary.json").read_text())
     assert s["vboard"]["epochs"] > 86000
+
+
+def test_an_unplugged_display_does_not_stop_the_board(tmp_path, monkeypatch):
+    """No device answers at the OLED's address: the board boots without a display and the journey runs."""
+    monkeypatch.setenv("VBOARD_I2C_DEVS", "0")
+    track = Path(paths.ROOT) / "tests" / "data" / "short_clean.nmea"
+    res = sim.simulate(str(track), str(track.with_suffix(".truth.json")), heap="180k", out=str(tmp_path),
+                       echo=False, images=False)
+    assert res["rc"] == 0 and res["frames"] == 0 and res["violations"] == []
+    assert len(res["errors"]) == 1 and "running without it" in res["errors"][0]  # the board's console says so
+    timeline = [json.loads(x) for x in (tmp_path / "timeline.jsonl").read_text().splitlines()]
+    assert any(e["train"] == "K27" and e["at_stop"] == "Beijing" for e in timeline)

@@ -4,7 +4,7 @@ build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardw
 radio (a Pico W's stays off: nothing here starts it).
 """
 
-from machine import I2C, SPI, UART, WDT, Pin, Timer
+from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
 
 DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
 GPS_BAUD = 9600
@@ -38,23 +38,31 @@ def _inverted(pin):
     return lambda: 1 - pin()
 
 
-def build():
-    from trainctl.hw import Hardware
-
-    uart = UART(0, baudrate=GPS_BAUD, tx=Pin(GPS_TX), rx=Pin(GPS_RX), rxbuf=GPS_RXBUF, timeout=0)
+def _display():
     if DISPLAY == "ticker":
         from trainctl.max7219 import Max7219Chain
 
         spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin(SPI_SCK), mosi=Pin(SPI_MOSI))
-        display = Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
-    else:
-        import ssd1306
+        return Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
+    import ssd1306
 
-        display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+
+
+def build():
+    from trainctl.hw import Hardware
+
+    uart = UART(0, baudrate=GPS_BAUD, tx=Pin(GPS_TX), rx=Pin(GPS_RX), rxbuf=GPS_RXBUF, timeout=0)
+    try:
+        display = _display()
+    except OSError as e:  # unplugged or NAK-ing display: run without it (journey, sensors, log go on)
+        print("display: %r: running without it" % (e,))
+        display = None
     inputs = {}
     for name, gpio in INPUTS.items():
         pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
-                    keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin")
+                    keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin",
+                    reset_cause=reset_cause())

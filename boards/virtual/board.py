@@ -30,20 +30,27 @@ INPUTS = ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway
           "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2")
 
 
+def _display():
+    if DISPLAY == "ticker":
+        from trainctl.max7219 import Max7219Chain
+
+        spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin("spi_sck"), mosi=Pin("spi_mosi"))
+        return Max7219Chain(spi, Pin("spi_cs", Pin.OUT, value=1), cols=8, rows=2)
+    import ssd1306
+
+    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
+
+
 def build():
     from trainctl.hw import Hardware
 
     poll_ms, frame_ms = RATES[os.getenv("VBOARD_RATE") or "sim"]
     uart = UART(1, baudrate=GPS_BAUD, rx="gps_rx", tx="gps_tx", rxbuf=GPS_RXBUF, timeout=0)
-    if DISPLAY == "ticker":
-        from trainctl.max7219 import Max7219Chain
-
-        spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin("spi_sck"), mosi=Pin("spi_mosi"))
-        display = Max7219Chain(spi, Pin("spi_cs", Pin.OUT, value=1), cols=8, rows=2)
-    else:
-        import ssd1306
-
-        display = ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
+    try:
+        display = _display()
+    except OSError as e:  # unplugged or NAK-ing display: run without it (journey, sensors, log go on)
+        print("display: %r: running without it" % (e,))
+        display = None
     inputs = {}
     for name in INPUTS:
         inputs[name] = Pin(name, Pin.IN, Pin.PULL_UP)

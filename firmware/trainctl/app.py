@@ -11,6 +11,9 @@ from .controller import Controller
 from .store import StateFile
 
 POLL_MS = 10  # loop period: UART, inputs
+REST_MS = 5000  # a subsystem that raised rests this long, then is tried again
+_DISPLAY = 0
+_SENSORS = 1
 FRAME_MS = 40  # display step: 25 frames a second at most
 RX_CHUNK = 256  # bytes read from the UART at a time
 
@@ -33,18 +36,25 @@ class App:
         self.jlog = None
         jpath = getattr(hw, "jlog_path", None)
         if jpath:
-            from .jlog import K_BOOT, K_STATION, JourneyLog
+            from .jlog import K_BOOT, K_FAULT, K_STATION, JourneyLog
 
             self._k_station = K_STATION
+            self._k_fault = K_FAULT
             self.jlog = JourneyLog(jpath)
             self.jlog.load()
-            self.jlog.add(-1, K_BOOT, 0)
+            self.jlog.add(-1, K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
         self.sensors = None
+        self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
+        self._rest_ms = [0, 0]  # while > 0 that subsystem is skipped
+        boot_fault = None
         inputs = getattr(hw, "inputs", None)
         if inputs:
             from .sensors import Sensors
 
-            self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event)
+            try:
+                self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event)
+            except Exception as e:  # an input that raises at boot: run without sensors, never a boot loop
+                boot_fault = e
         self.on_event = None  # (kind, index) of every sensor event, for a journey log or a host tool
         self.panel = None
         disp = getattr(hw, "display", None)
@@ -60,19 +70,33 @@ class App:
         self.rx_bytes = 0
         self.loops = 0
         self._fix_s = -1
+        if boot_fault is not None:
+            self._fault(_SENSORS, boot_fault)
         self._due_ms = 0  # display time owed since the last display step
         if self.panel is not None:
-            self.panel.pages.update(self.ctl)  # a restored state is shown at once
-            self.panel.step(0, self.ctl.utc_s)
+            try:
+                self.panel.pages.update(self.ctl)  # a restored state is shown at once
+                self.panel.step(0, self.ctl.utc_s)
+            except Exception as e:
+                self._fault(_DISPLAY, e)
 
     def report(self):
         """The boot line: version, route, board, memory (deploy reads it back from the console)."""
         gc.collect()
         free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
         alloc = getattr(gc, "mem_alloc", None)
-        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d" % (
+        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d" % (
             VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
-            alloc() if alloc else -1, 1 if self.ctl.restored else 0)
+            alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0))
+
+    def _fault(self, which, e):
+        """A subsystem raised: count it, log it, rest it; the journey and the others go on."""
+        self.faults[which] += 1
+        self._rest_ms[which] = REST_MS
+        code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
+        self.log("fault: %s: %s %s" % (("display", "sensors")[which], type(e).__name__, e))
+        if self.jlog is not None:
+            self.jlog.add(self.ctl.utc_s, self._k_fault, which, -1, code & 0xFFFF)
 
     def _event(self, kind, index):
         if self.panel is not None:
@@ -88,13 +112,19 @@ class App:
     def _changed(self, c):
         sens = self.sensors
         if sens is not None:
-            prev = sens.at_stop
-            if prev >= 0 and c.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
-                t = sens.tally
-                self.jlog.add(c.utc_s, self._k_station, prev, prev, t.boardings[prev], t.alightings[prev])
-            sens.stop(c.at_stop)
+            try:
+                prev = sens.at_stop
+                if prev >= 0 and c.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
+                    t = sens.tally
+                    self.jlog.add(c.utc_s, self._k_station, prev, prev, t.boardings[prev], t.alightings[prev])
+                sens.stop(c.at_stop)
+            except Exception as e:  # the supervisor: one subsystem's bug must not stop the journey
+                self._fault(_SENSORS, e)
         if self.panel is not None:
-            self.panel.pages.update(c)
+            try:
+                self.panel.pages.update(c)
+            except Exception as e:
+                self._fault(_DISPLAY, e)
         r = self.route
         off = c.utc_offset_min
         if off is None:
@@ -119,18 +149,32 @@ class App:
                 break
             self.rx_bytes += n
             self.ctl.feed(buf, n)
+        # Journey above: an exception there leaves the loop and the watchdog unfed (reset, state restored).
+        # Sensors and display below: an exception is caught, logged, and the subsystem rests REST_MS.
+        rest = self._rest_ms
         sens = self.sensors
         if sens is not None:
-            ctl = self.ctl
-            if ctl.utc_s != self._fix_s:
-                self._fix_s = ctl.utc_s
-                sens.fix(ctl.speed_cms)
-            sens.poll(dt_ms)
+            if rest[_SENSORS] > 0:
+                rest[_SENSORS] -= dt_ms
+            else:
+                try:
+                    ctl = self.ctl
+                    if ctl.utc_s != self._fix_s:
+                        self._fix_s = ctl.utc_s
+                        sens.fix(ctl.speed_cms)
+                    sens.poll(dt_ms)
+                except Exception as e:
+                    self._fault(_SENSORS, e)
         self._due_ms += dt_ms
-        if self.panel is not None and self._due_ms >= self.frame_ms:
-            self.panel.step(self._due_ms, self.ctl.utc_s)
+        if self.panel is None:
             self._due_ms = 0
-        elif self.panel is None:
+        elif rest[_DISPLAY] > 0:
+            rest[_DISPLAY] -= dt_ms
+        elif self._due_ms >= self.frame_ms:
+            try:
+                self.panel.step(self._due_ms, self.ctl.utc_s)
+            except Exception as e:
+                self._fault(_DISPLAY, e)
             self._due_ms = 0
         wdt = self.wdt
         if wdt is not None:

@@ -20,6 +20,7 @@ from .compat import const
 
 K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
+K_FAULT = const(66)  # a subsystem failed and rests: index = 0 display, 1 sensors; a = errno (0: not OSError)
 
 _FMT = "<HBBiBbHHH"
 SIZE = const(16)
