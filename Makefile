@@ -110,6 +110,7 @@ test: $(STAMP) $(NPMSTAMP) $(UNIFONT)
 soak: $(STAMP) $(NPMSTAMP)
 	HYPOTHESIS_SCALE=50 $(VPY) -m pytest tests/test_journey_stateful.py tests/test_nmea_props.py \
 		tests/test_geo_oracle.py
+	$(VPY) -m host_tools.faults --journeys 1000 --quick --jobs 2
 
 bench: $(STAMP)
 	$(VPY) -m host_tools.bench -o BENCH.md
