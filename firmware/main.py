@@ -1,12 +1,37 @@
-"""Boot: the board file builds the hardware (its buffers first), then the coach controller runs."""
+"""Boot: the board file builds the hardware (its buffers first), then the coach controller runs.
+
+If the controller cannot start (a route or firmware file missing or damaged on the flash), the board
+says so on its display and console and waits for service, feeding the watchdog: never a crash loop.
+"""
 
 import board  # boards/<board>/board.py, copied to the board as /board.py
 
 hw = board.build()
 
-from trainctl import route_data  # noqa: E402
-from trainctl.app import App  # noqa: E402
+try:
+    from trainctl import route_data
+    from trainctl.app import App
 
-app = App(route_data, hw)
+    app = App(route_data, hw)
+except Exception as e:  # the supervisor at the top: anything that stops the controller from starting
+    import time
+
+    msg = "service: controller cannot start: %s: %s" % (type(e).__name__, e)
+    print(msg)
+    disp = hw.display
+    while True:
+        if disp is not None:
+            try:
+                disp.fill(0)
+                disp.text("SERVICE", 0, 0, 1)  # framebuf's built-in 8x8 font: needs no font file
+                disp.text(type(e).__name__[:16], 0, 16, 1)
+                disp.text(str(e)[:16], 0, 32, 1)
+                disp.show()
+            except Exception:  # a broken display must not stop the watchdog feeding
+                pass
+        if hw.wdt is not None:
+            hw.wdt.feed()
+        time.sleep_ms(1000)
+
 print(app.report())
 app.run()

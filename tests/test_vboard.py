@@ -3,6 +3,7 @@
 RP2040. About 30 s of wall time per heap size."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,16 @@ def test_an_unplugged_display_does_not_stop_the_board(tmp_path, monkeypatch):
     assert len(res["errors"]) == 1 and "running without it" in res["errors"][0]  # the board's console says so
     timeline = [json.loads(x) for x in (tmp_path / "timeline.jsonl").read_text().splitlines()]
     assert any(e["train"] == "K27" and e["at_stop"] == "Beijing" for e in timeline)
+
+
+def test_a_missing_route_file_means_service_mode_not_a_crash_loop(tmp_path):
+    """route_data.mpy deleted from the flash: the board says so and keeps feeding the watchdog."""
+    flash, vb = sim.build_flash(str(tmp_path))
+    os.remove(os.path.join(flash, "trainctl", "route_data.mpy"))
+    track = Path(paths.ROOT) / "tests" / "data" / "short_clean.nmea"
+    lines, rc, _ = sim.run_board(flash, vb, str(track), str(tmp_path / "capture.bin"), "180k", echo=False,
+                                 end_s=60, extra_env={"VBOARD_TRACK": ""}, timeout=120)  # 60 virtual s
+    text = "\n".join(lines)
+    assert rc == 0, text  # the run's end after 60 s, not the watchdog (that would be exit code 3)
+    assert "service: controller cannot start: ImportError" in text and "WDT reset" not in text
+    assert "trainctl 0." not in text  # the controller never started
