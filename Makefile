@@ -25,7 +25,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: fuzz sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -111,6 +111,13 @@ soak: $(STAMP) $(NPMSTAMP)
 	HYPOTHESIS_SCALE=50 $(VPY) -m pytest tests/test_journey_stateful.py tests/test_nmea_props.py \
 		tests/test_geo_oracle.py
 	$(VPY) -m host_tools.faults --journeys 1000 --quick --jobs 2
+
+# Coverage-guided fuzzing (atheris), not part of `make test`; crashes land in tests/data/fuzz/crashes/
+# and tests/test_fuzz_regress.py replays them (and the corpus) on every test run.
+fuzz: $(STAMP)
+	$(VPY) -m host_tools.fuzz parser --runs 1000000 --jobs 2
+	$(VPY) -m host_tools.fuzz inputs --runs 50000
+	$(VPY) -m host_tools.fuzz route --runs 50000
 
 bench: $(STAMP)
 	$(VPY) -m host_tools.bench -o BENCH.md

@@ -29,7 +29,7 @@ def _get(obj, key, where, kind, check=None):
         raise RouteError("%s.%s: missing" % (where, key))
     v = obj[key]
     if kind is float:
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and -1e300 < v < 1e300 and math.isfinite(v)
     else:
         ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
     if not ok:
@@ -41,9 +41,12 @@ def _get(obj, key, where, kind, check=None):
 
 def _iso_to_epoch(text, where):
     try:
+        if not isinstance(text, str) or len(text) != 20 or text[10] != "T" or not text.endswith("Z"):
+            raise ValueError
         y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
         hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
-        if text[10] != "T" or not text.endswith("Z"):
+        if not (1970 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]
+                and hh < 24 and mm < 60 and ss < 60) or min(hh, mm, ss) < 0:
             raise ValueError
     except (ValueError, IndexError):
         raise RouteError("%s: expected 'YYYY-MM-DDThh:mm:ssZ', got %r" % (where, text)) from None
@@ -63,6 +66,12 @@ def load(path):
             doc = json.load(f)
     except OSError as e:
         raise RouteError("%s: cannot read (%s)" % (path, e.strerror)) from None
+    except UnicodeDecodeError as e:
+        raise RouteError("%s: not UTF-8 text (byte %d)" % (path, e.start)) from None
+    except (RecursionError, ValueError) as e:
+        if isinstance(e, json.JSONDecodeError):
+            raise RouteError("%s: not JSON: line %d column %d: %s" % (path, e.lineno, e.colno, e.msg)) from None
+        raise RouteError("%s: not usable JSON (%s)" % (path, type(e).__name__)) from None
     except json.JSONDecodeError as e:
         raise RouteError("%s: not JSON: line %d column %d: %s" % (path, e.lineno, e.colno, e.msg)) from None
     if not isinstance(doc, dict):
@@ -124,6 +133,8 @@ def load(path):
             q["calls"] = calls
         pts.append(q)
     stations = [p for p in pts if p["kind"] == "station"]
+    if len(stations) < 2:
+        raise RouteError("route.points: need at least two stations")
     border = _get(doc, "border", "route", dict)
     ref = _get(border, "ref", "border", str)
     if ref not in ids:
@@ -286,7 +297,11 @@ def main(argv=None):
     cmd = "python -m host_tools.gen_route " + a.source + (" " + a.output if a.output else "")
     if a.max_segment_m:
         cmd += " --max-segment-m %d" % a.max_segment_m
-    text = render(route, a.source, cmd)
+    try:
+        text = render(route, a.source, cmd)
+    except RouteError as e:
+        print("route error: %s" % e, file=sys.stderr)
+        return 2
     if a.output:
         with open(a.output, "w", encoding="utf-8") as f:
             f.write(text)

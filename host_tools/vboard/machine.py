@@ -182,6 +182,9 @@ class _Board:
 
     def tick(self, now_ms):
         """After every advance of the virtual clock (cheap unless something is due)."""
+        u = self.uart
+        if u is not None and u.next_ms >= 0 and now_ms >= u.next_ms:
+            u._pump()  # the GPS talks whether or not the firmware reads (a full buffer drops bytes)
         if now_ms >= self.next_mem_ms:
             self.next_mem_ms = now_ms + self.mem_ms
             self.sample()
