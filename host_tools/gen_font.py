@@ -156,11 +156,7 @@ def main(argv=None):
     except (gen_route.RouteError, FontError) as e:
         print("font error: %s" % e, file=sys.stderr)
         return 2
-    if a.output:
-        with open(a.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    gen_route.write_out(text, a.output)
     return 0
 
 

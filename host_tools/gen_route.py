@@ -281,6 +281,15 @@ def render(route, source_name, command):
     return "\n".join(out)
 
 
+def write_out(text, path):
+    """A generated module to path, or to stdout when path is empty (the generators' CLIs)."""
+    if path:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("source")
@@ -302,11 +311,7 @@ def main(argv=None):
     except RouteError as e:
         print("route error: %s" % e, file=sys.stderr)
         return 2
-    if a.output:
-        with open(a.output, "w", encoding="utf-8") as f:
-            f.write(text)
-    else:
-        sys.stdout.write(text)
+    write_out(text, a.output)
     return 0
 
 
