@@ -131,8 +131,8 @@ def _damage(path, kind, store, rng):
         data = bytearray()
     if kind == "torn_write":  # the slot the next save would write: a prefix of it changed
         slot = store.slot if store is not None else 0
-        if not data:
-            data = bytearray(2 * SIZE)
+        if len(data) < 2 * SIZE:  # never written, or truncated before: the write extends it
+            data += bytes(2 * SIZE - len(data))
         n = rng.randint(1, SIZE - 1)
         fill = rng.choice((None, 0xFF, 0x00))
         for i in range(slot * SIZE, slot * SIZE + n):
@@ -174,13 +174,16 @@ def check(events, truth, reboots):
     """Violations of one journey. events: display states from fixes, in order (the ones a controller emits
     while constructed are in the reboots); reboots, in order: dicts at (index into events where the new run
     starts), utc (last time known before the cut), before (state shown at the cut or None), restored (states
-    emitted at construction), damage (a STRICT or LENIENT kind). After a LENIENT reboot the number may be
-    blank until it is known again: that stretch counts as unseen by the judge, but the number must come back."""
+    emitted at construction), damage (a STRICT or LENIENT kind). After a LENIENT reboot an older copy of the
+    state may come back (judged with the rest: an older number is a flap), or none: then the number may be
+    blank until it is known again; that stretch counts as unseen by the judge, but the number must come back."""
     bad = []
     legs = truth["legs"]
     end_t = judge.epoch(truth["track"]["to_utc"])
     outages = list(truth["faults"]["outages"])
-    timeline, lost, prev = [], [], 0
+    timeline, prev = [], 0
+    # The cold start is judged like a state loss: blank until the journey is found, and it must be found.
+    lost = [(0, judge.epoch(truth["track"]["from_utc"]), {"utc": truth["track"]["from_utc"], "damage": "cold start"})]
     for rb in reboots:
         timeline += events[prev:rb["at"]]
         prev = rb["at"]
@@ -201,17 +204,21 @@ def check(events, truth, reboots):
                 bad.append("reboot at %s: restored %s, nothing was shown" % (rb["utc"], first["train"]))
             timeline += [dict(s, utc=rb["utc"]) for s in restored if rb["utc"]]
             continue
-        if first is not None and first["train"] is not None and t is not None and not _allowed(
+        same = before is not None and first is not None and first["train"] == before["train"]
+        if first is not None and first["train"] is not None and t is not None and not same and not _allowed(
                 legs, first["train"], t):
             bad.append("reboot at %s (%s): restored %s, truth %s" % (rb["utc"], rb["damage"], first["train"],
                                                                      _true_at(legs, t)))
-        if t is not None:
+        if t is not None and first is not None and first["train"] is not None:  # an older copy: judged too
+            timeline += [dict(s, utc=rb["utc"]) for s in restored]  # (a number going back is a flap)
+        elif t is not None:
             lost.append((len(timeline), t, rb))
     timeline += events[prev:]
     drop = set()
     for k, t, rb in lost:  # the blank stretch after a state loss: unseen, and it must end
         while k < len(timeline) and timeline[k]["train"] is None:
-            drop.add(k)
+            if rb["damage"] != "cold start":  # (the judge allows a blank number at the start)
+                drop.add(k)
             k += 1
         t_back = judge.epoch(timeline[k]["utc"]) if k < len(timeline) else end_t
         outages.append({"from_utc": synth.iso_utc(t), "to_utc": synth.iso_utc(max(t, t_back)), "kind": "lost"})
@@ -222,7 +229,7 @@ def check(events, truth, reboots):
             late = [d for d in deps if d > t and d + RECOVER_S < end_t
                     and not any(a <= d + RECOVER_S <= b for a, b in blind)]
             if late:
-                bad.append("reboot at %s (%s): no number again by the end (departure at %s)" % (
+                bad.append("%s (%s): no number by the end (departure at %s)" % (
                     rb["utc"], rb["damage"], synth.iso_utc(late[0])))
     timeline = [dict(e, event="display") for i, e in enumerate(timeline) if i not in drop]
     if lost:  # a state loss inside an outage: one unseen stretch for the judge

@@ -1,15 +1,17 @@
 """Judge a replay against a synthetic journey's ground truth (host side).
 
 Checks the journey targets: the train number is never one that is not true at that time (a number
-may lag its true change by SWITCH_S), never flaps (the sequence of numbers is exactly the truth's),
-the clock offset is right except within OFFSET_S of a border crossing.
+may lag its true change by SWITCH_S, counted from when the change could be seen if it fell in a GPS
+outage: _seen_end), never flaps (the sequence of numbers is exactly the truth's), the clock offset is
+right except in the border band (synth.BORDER_HYST_M + 2 sigma of the receiver's noise either side of
+the line, where the side cannot be told) and for OFFSET_S after leaving it.
 """
 
 import calendar
 
 SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at Dandong / Sinuiju
-OFFSET_S = 30  # the offset changes within 30 s of crossing the border
-BORDER_EXCURSION_S = 120  # a shunting trip onto the bridge over the border and back this short may be missed
+OFFSET_S = 30  # the offset changes within 30 s of leaving the border band (or of a crossing, older truths)
+BORDER_EXCURSION_S = 120  # older truths: an excursion over the border and back this short may be missed
 AFTER_OUTAGE_S = 60  # after fixes return, the receiver's position must first be confirmed
 
 
@@ -38,6 +40,22 @@ def _offset_at(truth, t):
         if epoch(c) <= t:
             cn = not cn
     return 480 if cn else 540
+
+
+def _seen_end(truth, leg):
+    """When the end of leg can be seen: its end, or, when the arrival fell in a GPS outage, AFTER_OUTAGE_S
+    after the fixes came back, or the end of a shunting move then in progress (until the train stands at
+    the station again, a slow train near it may as well still be arriving)."""
+    end = epoch(leg["to_utc"])
+    seen = end
+    for o in truth["faults"]["outages"]:
+        a, b = epoch(o["from_utc"]), epoch(o["to_utc"])
+        if a <= end <= b:
+            seen = max(seen, b + AFTER_OUTAGE_S)
+            for m in truth.get("shunting") or []:
+                if epoch(m["from_utc"]) <= b <= epoch(m["to_utc"]):
+                    seen = max(seen, epoch(m["to_utc"]))
+    return seen
 
 
 def judge(events, truth):
@@ -69,10 +87,12 @@ def judge(events, truth):
         bad.append("numbers shown %r, truth %r" % (shown, want))
     # 2. Never wrong: a number is shown only inside its leg, or up to SWITCH_S after the leg ended.
     crossings = [epoch(c) for c in truth.get("border_crossings_utc") or []]
+    band = truth.get("border_band_utc")
+    band = None if band is None else [(epoch(a), epoch(b)) for a, b in band]
     windows = {}
     for i, leg in enumerate(legs):
         lag = SWITCH_S if i + 1 < len(legs) else float("inf")
-        windows.setdefault(leg["train"], []).append((epoch(leg["from_utc"]), epoch(leg["to_utc"]) + lag))
+        windows.setdefault(leg["train"], []).append((epoch(leg["from_utc"]), _seen_end(truth, leg) + lag))
     for i, e in enumerate(disp):
         t0 = epoch(e["utc"])
         t1 = epoch(disp[i + 1]["utc"]) if i + 1 < len(disp) else end_t
@@ -96,9 +116,13 @@ def judge(events, truth):
         t = t0
         while t < t1:
             if _offset_at(truth, t) != off:
-                near = [c for c in crossings if c <= t < c + OFFSET_S]
-                short = any(abs(c2 - c1) < BORDER_EXCURSION_S and c1 <= t <= c2 + OFFSET_S
-                            for c1, c2 in zip(crossings, crossings[1:]))
+                if band is not None:  # within the border band, or less than OFFSET_S out of it
+                    near = any(a <= t < b + OFFSET_S for a, b in band)
+                    short = False
+                else:  # an older truth without the band: just after a crossing, or a short excursion
+                    near = any(c <= t < c + OFFSET_S for c in crossings)
+                    short = any(abs(c2 - c1) < BORDER_EXCURSION_S and c1 <= t <= c2 + OFFSET_S
+                                for c1, c2 in zip(crossings, crossings[1:]))
                 if not near and not short and not unseen(t, t):
                     bad.append("%s: offset %s, truth %s at +%.0f s" % (e["utc"], off, _offset_at(truth, t), t - t0))
                     break

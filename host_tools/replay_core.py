@@ -42,6 +42,8 @@ class Replay:
         self.sens = None
         if inputs is not None:
             self.sens = SensorReplay(route, inputs, self._emit)
+            if self.store is not None:
+                self.store.tally = self.sens.s.tally  # counts saved with the journey, as on the board
             p = parser
             sr = self.sens
 
@@ -257,6 +259,9 @@ class SensorReplay:
         self.now = t
         self.polls += 1
         self.s.poll(dt)
+        c = self.ctl
+        if self.s.tally.dirty and c is not None and c.store is not None:  # as App.step: saved at once
+            c.store.save(c.journey)
         self.onboard = self.s.tally.onboard
 
     def _busy(self):

@@ -28,6 +28,11 @@ BRAKE_MS2 = 0.4
 BRIDGE_SPEED_KMH = 20.0
 MARGIN_S = 600
 NOISE_TAU_S = 60.0
+# The border band: where the clock offset cannot be judged. The journey switches the clock 50 m past the
+# border line (trainctl.journey.Journey.BORDER_M, its hysteresis), and a receiver with position error
+# sigma (noise_m) cannot tell the side of the line any closer than about 2 sigma.
+BORDER_HYST_M = 50.0
+BORDER_BAND_SIGMA = 2.0
 DEFAULT_DWELL_MIN = 2
 RUNNING_MIN_SPEED_MS = 2.0
 MS_TO_KN = 3600.0 / 1852.0
@@ -919,6 +924,14 @@ def generate(
     towards_before = path.s_of(border["before"]) > ref_s
     border_s = ref_s + (border["offset_m"] if towards_before else -border["offset_m"])
     crossings = [t_s for t_s in motion.crossings(border_s) if in_window(t_s)]
+    band_m = BORDER_HYST_M + BORDER_BAND_SIGMA * noise_m
+    band = []  # [first, last] epoch times within band_m of the border line, widened by one epoch
+    for t, st in zip(epochs, truth_states):
+        if abs(st[0] - border_s) <= band_m:
+            if band and t - band[-1][1] <= 2 * rate_s:
+                band[-1][1] = t + rate_s
+            else:
+                band.append([t - rate_s, t + rate_s])
     by_id = {st["station"]: st for st in stops}
     b_first, b_second = sorted(BORDER_STATIONS, key=lambda sid: by_id[sid]["s_m"])
     main = [t_s for t_s in crossings if by_id[b_first]["dep"] < t_s < by_id[b_second]["arr"]]
@@ -993,6 +1006,8 @@ def generate(
         "passes": [{"point": pid, "utc": iso_utc(t_s)} for t_s, pid in passes],
         "border_crossing_utc": iso_utc(main[0]) if main else None,
         "border_crossings_utc": [iso_utc(t_s) for t_s in crossings],
+        "border_band_m": round(band_m, 1),
+        "border_band_utc": [[iso_utc(a), iso_utc(b)] for a, b in band],
         "legs": legs,
         "shunting": [r for r in shunts if in_window(parse_iso_utc(r["from_utc"]))],
         "faults": faults,

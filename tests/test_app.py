@@ -3,6 +3,7 @@
 import pytest
 from mp.mp import REPO
 from trainctl import route_data as R
+from trainctl import store
 from trainctl.app import App
 from trainctl.hw import Hardware
 
@@ -73,7 +74,7 @@ def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     assert app.ctl.train == "K27" and app.ctl.at_stop == -1 and app.ctl.next_stop == R.ST_ID.index("tianjin")
     assert any(" K27 UTC+8 at=Beijing next=Tianjin" in x for x in lines), lines
     assert app.hw.wdt.feeds == app.loops > 0
-    assert (tmp_path / "state.bin").stat().st_size == 132
+    assert (tmp_path / "state.bin").stat().st_size == 2 * store.SIZE == 164
     # the display shows what the host renders for the same state
     i2c.clear()
     app.panel._resend = True

@@ -55,6 +55,8 @@ class App:
                 self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event)
             except Exception as e:  # an input that raises at boot: run without sensors, never a boot loop
                 boot_fault = e
+            if self.sensors is not None and self.store is not None:
+                self.store.tally = self.sensors.tally  # counts saved with the journey, restored below
         self.on_event = None  # (kind, index) of every sensor event, for a journey log or a host tool
         self.panel = None
         disp = getattr(hw, "display", None)
@@ -163,6 +165,8 @@ class App:
                         self._fix_s = ctl.utc_s
                         sens.fix(ctl.speed_cms)
                     sens.poll(dt_ms)
+                    if sens.tally.dirty and self.store is not None:  # every crossing saved at once
+                        self.store.save(ctl.journey)
                 except Exception as e:
                     self._fault(_SENSORS, e)
         self._due_ms += dt_ms

@@ -37,6 +37,7 @@ class Tally:
         self.discrepancies = 0  # alightings counted with nobody on board (clamped)
         self.off_stop_in = 0  # counted while no stop was in progress
         self.off_stop_out = 0
+        self.dirty = False  # a count changed since the state file saved it (store.StateFile clears it)
         self._on_event = on_event
 
     def begin_stop(self, station):
@@ -52,6 +53,7 @@ class Tally:
         if n < 0:
             raise ValueError("onboard")
         self.onboard = n
+        self.dirty = True
 
     def reset_stations(self):
         for i in range(len(self.boardings)):
@@ -62,6 +64,7 @@ class Tally:
         """One person crossed at vestibule `door` (0 = A, 1 = B)."""
         cb = self._on_event
         st = self.station
+        self.dirty = True
         if inward:
             self.onboard += 1
             if st >= 0:

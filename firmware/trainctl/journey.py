@@ -11,6 +11,7 @@ from .compat import const
 from .fixfilter import NO_FIX, USE, FixFilter
 
 _NONE = const(-1)
+_FAR = const(0x3FFFFFFF)  # further than any distance on the route (a small int on 32-bit ports)
 
 
 class JourneyStats:
@@ -54,6 +55,7 @@ class Journey:
     DIR_M = 4000  # net travel that decides the direction when it is unknown
     REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
     BORDER_M = 50  # hysteresis either side of the border
+    BACK_M = 100  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
     LEAVE_M = 400  # running this far on from where it stood (3 fixes above SLOW_CMS) = left the stop
     TURNAROUND_S = 3 * 3600  # standing at a terminus after arrival this long = ready for the way back
 
@@ -86,6 +88,8 @@ class Journey:
         self._next_n = 0  # confirmations of passing the next stop
         self._at_m = _NONE  # along the route where the train stood when at_stop was set, -1 unknown
         self._leave_n = 0  # fixes running beyond LEAVE_M from there
+        self._zone_a = _FAR  # least distance ahead to the leg's end seen inside its zone (furthest point)
+        self._back_n = 0  # fixes backing away from that point (shunting: the train has arrived)
         self._border_n = 0
         self._rev_n = 0
         self._need = FixFilter.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
@@ -173,7 +177,18 @@ class Journey:
         # Leg: arrival at its end station, or confirmed beyond it.
         end = r.LEG_END[d][self.leg]
         a = self._ahead(end, along)
-        if -self.ZONE_M <= a <= self.ZONE_M and stopped_s >= self.DWELL_S:
+        zone = -self.ZONE_M <= a <= self.ZONE_M
+        if zone:  # backing away from the furthest point reached in the end station's zone: shunting, so
+            if a < self._zone_a:  # the train has arrived (also when the stop itself fell in a GPS outage)
+                self._zone_a = a
+            if a - self._zone_a >= self.BACK_M and self.speed_cms < self.SLOW_CMS:
+                self._back_n += 1
+            else:
+                self._back_n = 0
+        else:
+            self._zone_a = _FAR
+            self._back_n = 0
+        if zone and (stopped_s >= self.DWELL_S or self._back_n >= 3):
             self._arrive(t, end)
         elif a < -self.ZONE_M:
             self._pass_n += 1
@@ -234,6 +249,8 @@ class Journey:
             self.leg = leg
             self.changed = True
         self._pass_n = 0
+        self._zone_a = _FAR
+        self._back_n = 0
 
     def _implied_leg(self, along):
         """The leg a train in the current direction is on at along, from the ends it is beyond."""

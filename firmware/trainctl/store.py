@@ -1,7 +1,14 @@
 """Persistent journey state: one file, two fixed-size slots written in turn, newest valid slot wins.
 
 A record carries a sequence number and a CRC-16, so a write cut by a power failure leaves the other
-slot intact. Writes happen on change (and the last fix every SAVE_FIX_S), never in a loop.
+slot intact. A change of what the number depends on (direction, leg, crew override) is written to both
+slots, one after the other: a slot damaged later can then only bring back the same number, never the
+one before it. The passenger counts (live count, and the boardings/alightings of the stop in progress)
+are in the record too, written on every counted crossing, so a cut loses none of them and a restore
+doubles none.
+
+Writes: on change (stop, leg, border, counts) and the last fix every SAVE_FIX_S, never in a loop. The
+file stays open (a save allocates nothing) and each save is one write of SIZE bytes and a flush.
 """
 
 import struct
@@ -9,9 +16,9 @@ import struct
 from .compat import const
 
 _MAGIC = const(0x5443)  # "TC"
-_VERSION = const(1)
-# magic, version, seq, then 14 signed ints, then CRC-16 of everything before it
-_FMT = "<HHI14iH"
+_VERSION = const(2)  # 2: counts added; a file of another version is ignored (fresh state)
+# magic, version, seq, then 18 signed ints, then CRC-16 of everything before it
+_FMT = "<HHI18iH"
 SIZE = struct.calcsize(_FMT)
 SAVE_FIX_S = 600  # the last good fix is written at most this often on its own
 
@@ -27,18 +34,23 @@ def crc16(data, n):
 
 
 class StateFile:
-    """Two-slot state file at path (the board's flash, or a host file for replays)."""
+    """Two-slot state file at path (the board's flash, or a host file for replays). tally: the sensors'
+    counter.Tally whose counts are saved and restored with the journey (None: counts not kept)."""
 
-    def __init__(self, path):
+    def __init__(self, path, tally=None):
         self.path = path
+        self.tally = tally
         self.seq = 0
         self.slot = 0  # slot the next save writes
         self.saved_s = -1  # GPS time of the last save
         self.writes = 0
+        self.errors = 0  # OSError on write: that save is lost, the journey goes on
         self._rec = bytearray(SIZE)
+        self._f = None
+        self._num = -1  # direction, leg and override of the last save (what the number depends on)
 
     def load(self, j):
-        """Restore journey j from the newest valid slot; False if none (fresh state kept)."""
+        """Restore journey j (and the tally) from the newest valid slot; False if none (fresh state kept)."""
         try:
             with open(self.path, "rb") as f:
                 data = f.read(2 * SIZE)
@@ -63,36 +75,87 @@ class StateFile:
          f.anchor_lat, f.anchor_lon, j.along_m, j.far_m, f.last_s, seg) = best[3:17]
         j.m.idx = seg if 0 <= seg < j.m.n else -1
         j.changed = False
+        self._num = _num(j)
         self.saved_s = f.last_s
+        tl = self.tally
+        if tl is not None:
+            onboard, st, b, a = best[17:21]
+            tl.onboard = onboard if onboard > 0 else 0
+            if 0 <= st < len(tl.boardings):  # the stop in progress at the cut: its counts go on from here
+                tl.boardings[st] = b if b > 0 else 0
+                tl.alightings[st] = a if a > 0 else 0
         return True
 
     def due(self, j):
         return j.changed or (j.f.anchor_s >= 0 and j.f.anchor_s - self.saved_s >= SAVE_FIX_S)
 
     def save(self, j):
-        """Write journey j into the older slot."""
+        """Write journey j (and the tally) into the older slot; into both when the number may change."""
+        num = _num(j)
+        self._write(j)
+        if num != self._num:
+            self._write(j)
+            self._num = num
+        self.saved_s = j.f.last_s
+        j.changed = False
+        tl = self.tally
+        if tl is not None:
+            tl.dirty = False
+
+    def _write(self, j):
         self.seq = (self.seq + 1) & 0xFFFFFFFF
         rec = self._rec
         fl = j.f
+        tl = self.tally
+        onboard = st = b = a = -1
+        if tl is not None:
+            onboard = tl.onboard
+            st = tl.station
+            if st >= 0:
+                b = tl.boardings[st]
+                a = tl.alightings[st]
         struct.pack_into(_FMT, rec, 0, _MAGIC, _VERSION, self.seq, j.direction, j.leg, j.next_idx,
                          j.at_stop, j.country, j.arrived_s, j.override, fl.anchor_s, fl.anchor_lat,
-                         fl.anchor_lon, j.along_m, j.far_m, fl.last_s, j.m.idx, 0)
+                         fl.anchor_lon, j.along_m, j.far_m, fl.last_s, j.m.idx, onboard, st, b, a, 0)
         c = crc16(rec, SIZE - 2)
         rec[SIZE - 2] = c & 0xFF
         rec[SIZE - 1] = c >> 8
         try:
-            with open(self.path, "r+b") as f:  # in place: the other slot stays as it is
-                f.seek(self.slot * SIZE)
-                f.write(rec)
-        except OSError:  # no file yet
-            with open(self.path, "wb") as f:
-                f.write(bytes(2 * SIZE))
-                f.seek(self.slot * SIZE)
-                f.write(rec)
+            f = self._f
+            if f is None:
+                f = self._f = self._open()
+            f.seek(self.slot * SIZE)
+            f.write(rec)
+            f.flush()
+        except OSError:  # flash full or failing: counted; the next save tries again on a fresh handle
+            self.errors += 1
+            self.close()
+            return
         self.slot = 1 - self.slot
-        self.saved_s = fl.last_s
         self.writes += 1
-        j.changed = False
+
+    def _open(self):
+        try:
+            f = open(self.path, "r+b")  # noqa: SIM115 (held open: a save must not allocate)
+        except OSError:  # no file yet
+            f = open(self.path, "w+b")  # noqa: SIM115
+        if f.seek(0, 2) < 2 * SIZE:  # new or truncated: both slots exist before either is written
+            f.write(bytes(2 * SIZE - f.seek(0, 2)))
+            f.flush()
+        return f
+
+    def close(self):
+        f = self._f
+        self._f = None
+        if f is not None:
+            try:  # noqa: SIM105 (no contextlib on MicroPython)
+                f.close()
+            except OSError:
+                pass
+
+
+def _num(j):
+    return (j.direction + 1) * 4096 + j.leg * 64 + j.override + 1
 
 
 def _newer(a, b):
