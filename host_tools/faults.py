@@ -15,6 +15,7 @@ around the border (where the number changes) instead of whole 24 h journeys.
 """
 
 import argparse
+import io
 import os
 import random
 import re
@@ -67,6 +68,11 @@ def plan(seed, quick):
     }
     extra["damage"] = [rng.choice(("clean", "clean", "clean", "torn_write", "torn_write", "truncated",
                                    "garbage", "deleted")) for _ in extra["cuts"]]
+    ri = random.Random("faults-inputs:%d" % seed)  # its own stream: the faults above stay as they were
+    extra["inputs"] = ri.random() < 0.8
+    extra["people"] = ri.choice((10, 30, 60))
+    extra["floats"] = [(ri.choice(("door_A_left", "door_B_right", "beam_A_outer", "wc_2")), ri.random(),
+                        ri.uniform(10, 600)) for _ in range(ri.choice((0, 0, 1, 2)))]
     return direction, kw, extra
 
 
@@ -244,12 +250,185 @@ def check(events, truth, reboots):
     return bad
 
 
+def _inputs(truth, seed, extra, faults):
+    """The journey's door/beam/WC inputs (host_tools.inputs_synth), plus floating inputs, as changes."""
+    from host_tools import inputs_synth, replay_core
+
+    rows, itruth = inputs_synth.generate(truth, seed=seed, max_people=extra["people"])
+    faults["inputs"] += 1
+    faults["door_stuck"] += sum(1 for a in itruth["alarms"] if a.get("kind") == "stuck")
+    rng = random.Random("faults-float:%d" % seed)
+    t0, t1 = rows[0][0] if rows else 0, rows[-1][0] if rows else 0
+    for name, frac, dur_s in extra["floats"]:  # an input left floating: random levels every 1-60 ms
+        t = t0 + frac * (t1 - t0)
+        end = t + dur_s
+        while t < end:
+            rows.append((t, name, rng.randrange(2)))
+            t += rng.uniform(0.001, 0.06)
+        rows.append((end, name, 0))
+        faults["input_float"] += 1
+    rows.sort()
+    buf = io.StringIO()
+    inputs_synth.write_csv(rows, buf)
+    return replay_core.parse_inputs(buf.getvalue().splitlines())
+
+
+def _tally(r):
+    """(onboard, station of the stop in progress, its boardings, its alightings) of a replay."""
+    t = r.sens.s.tally
+    st = t.station
+    return (t.onboard, st, t.boardings[st] if st >= 0 else 0, t.alightings[st] if st >= 0 else 0)
+
+
+def _crossing(r):
+    """Vestibules with a person between the beams (or a beam broken): a cut now may lose them."""
+    s, raw, out = r.sens.s, r.sens.raw, r.sens.s.deb.out
+    return sum(1 for c, (o, i) in zip(s.counters, ((6, 7), (8, 9))) if raw[o] or raw[i] or out[o] or out[i] or c._p)
+
+
+def _dead_breaks(changes, t_ms, data, off, t0):
+    """People a power cut may miss: outer beams broken while the board is dead (after its last poll,
+    t_ms in GPS ms since 2020, until the first epoch after the cut at byte off, when the new run first
+    reads its inputs), and after that until the vestibule's beams are both clear again (a counter
+    restarts only from clear beams: a person seen halfway is never counted)."""
+    nxt = _epoch_offsets(data[off:off + 4096])
+    if t_ms < 0 or not nxt:
+        return 0
+    back = (t0 + (nxt[0][1] - t0 % 86400) % 86400 - clock_epoch()) * 1000
+    n = 0
+    for outer, inner in ((6, 7), (8, 9)):
+        lv = {outer: 0, inner: 0}
+        for t, i, v in changes:
+            if i != outer and i != inner:
+                continue
+            if t > back and not lv[outer] and not lv[inner]:
+                break  # clear again after the restart
+            lv[i] = v
+            if t_ms < t and i == outer and v:
+                n += 1
+    return n
+
+
+def clock_epoch():
+    """UNIX time of the firmware clock's epoch (trainctl.clock: seconds since 2020-01-01)."""
+    return 1577836800
+
+
+def cut_run(route, data, changes, offsets, damage, rng, t0):
+    """Replay data (with input changes, or None) through the firmware's logic, cut the power at each
+    byte offset: the state file is damaged as damage[k] says, and a fresh replay starts on it, as after
+    a reboot. t0: UNIX time of the track's start (to read RMC times). Returns the display events, the
+    reboots (see check), and with inputs: counts (per station, from each stop's end and the last run),
+    onboard, crossings counted, and per reboot the tally at the cut and restored."""
+    from host_tools import replay
+
+    out = {"events": [], "reboots": [], "mid_sentence": 0, "crossings": 0, "stations": {}, "interrupted": 0}
+    events, reboots, stations = out["events"], out["reboots"], out["stations"]
+    cur = {"utc": None, "shown": None}
+    sink = []
+
+    def on_event(pairs):
+        kind = pairs[0][1]
+        if kind == "display":
+            st = _state(pairs)
+            sink.append(st)
+            cur["shown"] = st
+            if st["utc"]:
+                cur["utc"] = st["utc"]
+        elif kind == "count":
+            out["crossings"] += 1
+        elif kind == "station":
+            d = dict(pairs)
+            stations[d["station"]] = (d["boardings"], d["alightings"])
+
+    def last_utc(chunk):  # last RMC time fed, as the UTC the board knew at the cut
+        ms = _epoch_offsets(chunk)
+        if not ms:
+            return cur["utc"]
+        return synth.iso_utc(t0 + (ms[-1][1] - t0 % 86400) % 86400)
+
+    with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
+        path = os.path.join(tmp, "state.bin")
+        r = replay.make_replay(route, path, on_event, changes)
+        events.extend(sink)
+        sink.clear()
+        pos = 0
+        for k, off in enumerate([*offsets, len(data)]):
+            r.feed(data[pos:off])
+            events.extend(sink)
+            sink.clear()
+            if off == len(data):
+                if changes is not None:
+                    r.finish()
+                break
+            if data[off - 1:off] != b"\n":
+                out["mid_sentence"] += 1
+            kind = damage[k]
+            at_cut = None
+            if changes is not None:
+                at_cut = _tally(r)
+                out["interrupted"] += _crossing(r) + _dead_breaks(changes, r.sens.now, data, off, t0)
+            if kind != "clean":
+                _damage(path, kind, r.store, rng)
+            before = cur["shown"]
+            t_cut = last_utc(data[:off]) if cur["utc"] else None
+            r.store.close()
+            r = replay.make_replay(route, path, on_event, changes)
+            rb = {"at": len(events), "utc": t_cut, "before": before, "restored": list(sink), "damage": kind}
+            if changes is not None:
+                t = r.sens.s.tally
+                st = at_cut[1]
+                rb["tally"] = (at_cut, (t.onboard, st, t.boardings[st] if st >= 0 else 0,
+                                        t.alightings[st] if st >= 0 else 0))
+            reboots.append(rb)
+            sink.clear()
+            pos = off
+        r.store.close()
+        if changes is not None:
+            t = r.sens.s.tally
+            for i in range(len(t.boardings)):  # stops not ended by the last run's end
+                if (t.boardings[i] or t.alightings[i]) and route.ST_EN[i] not in stations:
+                    stations[route.ST_EN[i]] = (t.boardings[i], t.alightings[i])
+            if t.station >= 0:
+                stations[route.ST_EN[t.station]] = (t.boardings[t.station], t.alightings[t.station])
+            out["onboard"] = t.onboard
+    return out
+
+
+def check_counts(run, ref):
+    """Counts conserved across the power cuts of run (ref: the same replay without cuts). A cut after a
+    clean or torn write must bring back exactly the counts at the cut. Overall, each station's
+    boardings and alightings and the live count may fall short of ref only by the crossings a cut
+    interrupted (a person between the beams at that instant, or crossing while the board was dead until
+    the next epoch), and never exceed it."""
+    bad = []
+    strict = True
+    for rb in run["reboots"]:
+        if rb["damage"] not in STRICT:
+            strict = False
+            continue
+        at, back = rb["tally"]
+        if at[0] != back[0] or at[2:] != back[2:]:
+            bad.append("reboot at %s (%s): counts at the cut (onboard, stop, in, out) %s, restored %s"
+                       % (rb["utc"], rb["damage"], at, back))
+    if not strict:  # a damaged state file may lose counts: nothing more to hold it to
+        return bad
+    slack = run["interrupted"]
+    for name in sorted(set(ref["stations"]) | set(run["stations"])):
+        want, got = ref["stations"].get(name, (0, 0)), run["stations"].get(name, (0, 0))
+        if any(g > w or g < w - slack for w, g in zip(want, got)):
+            bad.append("%s: boardings/alightings %s, without power cuts %s (%d crossings interrupted)"
+                       % (name, got, want, slack))
+    if abs(run["onboard"] - ref["onboard"]) > slack:
+        bad.append("on board %d at the end, without power cuts %d" % (run["onboard"], ref["onboard"]))
+    return bad
+
+
 def run_journey(seed, quick=False, keep=False):
     """One journey: returns a dict (seed, direction, faults Counter, cuts, violations, epochs); keep: with
     the events, reboots and truth that check() was given."""
     from trainctl import route_data
 
-    from host_tools import replay
 
     faults = Counter()
     res = {"seed": seed, "faults": faults, "violations": [], "epochs": 0, "cuts": 0, "mid_sentence": 0}
@@ -269,55 +448,26 @@ def run_journey(seed, quick=False, keep=False):
                 faults[k] += int(n)
         rng = random.Random("faults-run:%d" % seed)
         data = _inject(data, truth, extra, rng, faults)
+        changes = _inputs(truth, seed, extra, faults) if extra["inputs"] else None
         offsets = sorted({int(f * len(data)) for f in extra["cuts"]})
-        events, reboots = [], []
-        with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
-            path = os.path.join(tmp, "state.bin")
-            cur = {"utc": None, "shown": None}
-            sink = []
-
-            def on_event(pairs):
-                st = _state(pairs)
-                sink.append(st)
-                cur["shown"] = st
-                if st["utc"]:
-                    cur["utc"] = st["utc"]
-
-            def last_utc(chunk):  # last RMC time fed, as the UTC the board knew at the cut
-                ms = _epoch_offsets(chunk)
-                if not ms:
-                    return cur["utc"]
-                t0 = int(judge.epoch(truth["track"]["from_utc"]))
-                return synth.iso_utc(t0 + (ms[-1][1] - t0 % 86400) % 86400)
-
-            r = replay.make_replay(route_data, path, on_event)
-            events.extend(sink)
-            sink.clear()
-            pos = 0
-            for k, off in enumerate([*offsets, len(data)]):
-                r.feed(data[pos:off])
-                events.extend(sink)
-                sink.clear()
-                if off == len(data):
-                    break
-                res["cuts"] += 1
-                faults["power_cut"] += 1
-                if data[off - 1:off] != b"\n":
-                    res["mid_sentence"] += 1
-                kind = extra["damage"][k]
-                if kind != "clean":
-                    _damage(path, kind, r.store, rng)
-                    faults["state_" + kind] += 1
-                before = cur["shown"]
-                t_cut = last_utc(data[:off]) if cur["utc"] else None
-                r = replay.make_replay(route_data, path, on_event)
-                reboots.append({"at": len(events), "utc": t_cut, "before": before, "restored": list(sink),
-                                "damage": kind})
-                sink.clear()
-                pos = off
+        run = cut_run(route_data, data, changes, offsets, extra["damage"], rng,
+                      int(judge.epoch(truth["track"]["from_utc"])))
+        events, reboots = run["events"], run["reboots"]
+        res["cuts"] = len(reboots)
+        res["mid_sentence"] = run["mid_sentence"]
+        faults["power_cut"] += len(reboots)
+        for rb in reboots:
+            if rb["damage"] != "clean":
+                faults["state_" + rb["damage"]] += 1
+        bad_counts = []
+        if changes is not None:
+            res["crossings"] = run["crossings"]
+            if reboots:  # the same journey without the cuts: what the counts should have been
+                ref = cut_run(route_data, data, changes, [], [], rng, 0)
+                bad_counts = check_counts(run, ref)
         if keep:
             res.update(events=events, reboots=reboots, truth=truth)
-        res["violations"] = check(events, truth, reboots)
+        res["violations"] = check(events, truth, reboots) + bad_counts
     except Exception:  # the harness reports any escape as a violation of its journey
         res["violations"].append("exception: " + traceback.format_exc().strip().splitlines()[-1])
         res["traceback"] = traceback.format_exc()
@@ -356,6 +506,9 @@ def soak(journeys, seed=1, jobs=1, quick=False, only=None, out=sys.stdout):
     out.write("power cuts: %d at random byte offsets (%d mid-sentence); state file damaged before %d reboots\n"
               % (cuts, sum(r["mid_sentence"] for r in results),
                  sum(n for k, n in faults.items() if k.startswith("state_"))))
+    out.write("passenger counts: %d journeys with door/beam/WC inputs, %d crossings counted; counts checked "
+              "across %d power cuts\n" % (faults["inputs"], sum(r.get("crossings", 0) for r in results),
+                                          sum(r["cuts"] for r in results if "crossings" in r)))
     out.write("violations: %d in %d journeys\n" % (sum(len(r["violations"]) for r in results), len(failing)))
     for r in failing:
         out.write("  seed %d (%s): rerun: python -m host_tools.faults --only %d%s\n" % (

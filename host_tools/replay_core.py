@@ -221,6 +221,7 @@ class SensorReplay:
         if self.now < 0 and t >= 0:
             self.now = t
             self._apply(t)
+            self.s.deb.prime()  # as a board booting reads its inputs (a replay started after a power cut)
         elif t > self.now:
             self.run(t)  # every poll before this epoch, with what was known before it
         self._ctl_fix(fix)  # display change -> stop()
