@@ -74,7 +74,7 @@ def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     assert app.ctl.train == "K27" and app.ctl.at_stop == -1 and app.ctl.next_stop == R.ST_ID.index("tianjin")
     assert any(" K27 UTC+8 at=Beijing next=Tianjin" in x for x in lines), lines
     assert app.hw.wdt.feeds == app.loops > 0
-    assert (tmp_path / "state.bin").stat().st_size == 2 * store.SIZE == 164
+    assert (tmp_path / "state.bin").stat().st_size == 2 * store.SIZE == 112
     # the display shows what the host renders for the same state
     i2c.clear()
     app.panel._resend = True

@@ -17,9 +17,14 @@ from .compat import const
 
 _MAGIC = const(0x5443)  # "TC"
 _VERSION = const(2)  # 2: counts added; a file of another version is ignored (fresh state)
-# magic, version, seq, then 18 signed ints, then CRC-16 of everything before it
-_FMT = "<HHI18iH"
+# magic, version, seq; direction, leg, next stop, at stop, country, override; arrived, last fix (time,
+# lat, lon), along, far, last epoch; segment, onboard, count station, boardings, alightings; CRC-16 of
+# everything before it. 56 bytes: the file (two slots, 112 bytes) stays under littlefs's inline limit
+# (MicroPython: cache 4 x 32 = 128 bytes), so a save is one small commit to the directory's metadata
+# log instead of a copied 4 KiB block.
+_FMT = "<HHIbbhhbbiiiiiiihhhhhH"
 SIZE = struct.calcsize(_FMT)
+_CMAX = const(32767)  # counts saved up to this (int16)
 SAVE_FIX_S = 600  # the last good fix is written at most this often on its own
 
 
@@ -71,7 +76,7 @@ class StateFile:
             return False
         self.seq = best[2]
         f = j.f
-        (j.direction, j.leg, j.next_idx, j.at_stop, j.country, j.arrived_s, j.override, f.anchor_s,
+        (j.direction, j.leg, j.next_idx, j.at_stop, j.country, j.override, j.arrived_s, f.anchor_s,
          f.anchor_lat, f.anchor_lon, j.along_m, j.far_m, f.last_s, seg) = best[3:17]
         j.m.idx = seg if 0 <= seg < j.m.n else -1
         j.changed = False
@@ -109,13 +114,13 @@ class StateFile:
         tl = self.tally
         onboard = st = b = a = -1
         if tl is not None:
-            onboard = tl.onboard
+            onboard = _c(tl.onboard)
             st = tl.station
             if st >= 0:
-                b = tl.boardings[st]
-                a = tl.alightings[st]
+                b = _c(tl.boardings[st])
+                a = _c(tl.alightings[st])
         struct.pack_into(_FMT, rec, 0, _MAGIC, _VERSION, self.seq, j.direction, j.leg, j.next_idx,
-                         j.at_stop, j.country, j.arrived_s, j.override, fl.anchor_s, fl.anchor_lat,
+                         j.at_stop, j.country, j.override, j.arrived_s, fl.anchor_s, fl.anchor_lat,
                          fl.anchor_lon, j.along_m, j.far_m, fl.last_s, j.m.idx, onboard, st, b, a, 0)
         c = crc16(rec, SIZE - 2)
         rec[SIZE - 2] = c & 0xFF
@@ -152,6 +157,10 @@ class StateFile:
                 f.close()
             except OSError:
                 pass
+
+
+def _c(n):
+    return n if n < _CMAX else _CMAX
 
 
 def _num(j):
