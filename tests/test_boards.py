@@ -71,3 +71,25 @@ def test_only_board_files_import_machine():
         mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert "machine" not in names and "machine" not in mods, p
         assert "network" not in names and "socket" not in names, p  # no network service in the firmware
+
+
+def test_no_eval_exec_or_network_service_anywhere_on_the_board():
+    """Configuration and state from the flash are parsed (json, struct), never run: no eval/exec/compile
+    in the firmware or the board files; the board files import network and bluetooth only to switch the
+    radios off, and nothing imports socket, webrepl or a network server."""
+    files = [*(REPO / "firmware").rglob("*.py"), *(REPO / "boards").rglob("*.py")]
+    assert len(files) > 20
+    for p in files:
+        tree = ast.parse(p.read_text())
+        calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        assert not calls & {"eval", "exec", "compile", "__import__"}, p
+        names = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        mods = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not (names | mods) & {"socket", "usocket", "webrepl", "webrepl_setup", "ssl", "asyncio.start_server"}, p
+        if "network" in names or "bluetooth" in names:
+            assert p.parent.parent.name == "boards", p
+            active = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                      and n.func.attr == "active"]
+            assert active and all(len(c.args) == 1 and getattr(c.args[0], "value", None) is False for c in active), p
+    esp = (REPO / "boards" / "esp32" / "board.py").read_text()
+    assert "network.WLAN(i).active(False)" in esp and "bluetooth.BLE().active(False)" in esp
