@@ -331,3 +331,50 @@ def test_random_i2c_errors_and_power_cuts_on_the_main_loop(tmp_path):
     scr.pages._compose()
     scr.pages.scroll_px = app.panel.pages.scroll_px
     assert dec.visible() == scr.render().pixels()
+
+
+def _config_app(tmp_path, text, display=None):
+    cfg = tmp_path / "config.json"
+    if text is not None:
+        cfg.write_bytes(text)
+    lines = []
+    hw = Hardware("test", FakeUART(TRACK.read_bytes()), display, FakeWDT(), str(tmp_path / "state.bin"),
+                  {"door_A_left": lambda: 0}, None, jlog_path=str(tmp_path / "j.bin"), config_path=str(cfg))
+    return App(R, hw, log=lines.append), lines
+
+
+def test_configuration_file_sets_the_door_threshold_wc_lockout_and_brightness(tmp_path):
+    import ssd1306
+
+    i2c = FakeI2C()
+    disp = ssd1306.SSD1306_I2C(128, 64, i2c)
+    i2c.clear()
+    app, lines = _config_app(tmp_path, b'{"wc_lockout": true, "brightness": 3, "door_alarm_kmh": 10}', disp)
+    assert app.config.problems == [] and not any(x.startswith("config:") for x in lines)
+    assert app.sensors.doors.threshold_cms == 278 and app.sensors.wc.lockout_at_stations
+    assert (0x3C, b"\x80\x81") in i2c.transactions and (0x3C, b"\x80\x33") in i2c.transactions  # contrast 51
+    assert app._notice_ms == 0
+
+
+def test_a_bad_configuration_file_means_defaults_and_a_notice_not_a_crash(tmp_path):
+    import ssd1306
+    from trainctl.jlog import K_FAULT, JourneyLog
+
+    bad = (b'{"brightness": 99, "wc_lockout": "yes"', b"\xff\xfe\x00garbage", b'{"door_alarm_kmh": true, "x": 1}')
+    for text in bad:
+        disp = ssd1306.SSD1306_I2C(128, 64, FakeI2C())
+        app, lines = _config_app(tmp_path, text, disp)
+        assert app.config.problems and any(x.startswith("config: ") for x in lines), text
+        assert app.sensors.doors.threshold_cms == 139 and not app.sensors.wc.lockout_at_stations  # the defaults
+        assert app._notice_ms > 0 and app.panel.pages.status is not None
+        run(app, app.uart, 61000, step_ms=1000)
+        assert app._notice_ms <= 0 and app.hw.wdt.feeds == app.loops
+    log = JourneyLog(str(tmp_path / "j.bin"))
+    log.load()
+    assert sum(1 for r in log.records() if r[2] == K_FAULT and r[3] == 2) == 3
+
+
+def test_no_configuration_file_means_defaults_without_a_notice(tmp_path):
+    app, lines = _config_app(tmp_path, None)
+    assert app.config.problems == [] and app._notice_ms == 0
+    assert app.sensors.doors.threshold_cms == 139 and not app.sensors.wc.lockout_at_stations

@@ -64,5 +64,5 @@ def build():
         inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
-                    keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin",
+                    keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
                     reset_cause=reset_cause())

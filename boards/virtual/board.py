@@ -56,4 +56,5 @@ def build():
         inputs[name] = Pin(name, Pin.IN, Pin.PULL_UP)
     return Hardware("virtual", uart, display, WDT(timeout=WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
-                    jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin")
+                    jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
+                    config_path=os.getenv("VBOARD_CONFIG") or "config.json")

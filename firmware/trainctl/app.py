@@ -16,6 +16,9 @@ _DISPLAY = 0
 _SENSORS = 1
 FRAME_MS = 40  # display step: 25 frames a second at most
 RX_CHUNK = 256  # bytes read from the UART at a time
+_CONFIG = 2  # journey log K_FAULT index: the configuration file had problems (a = how many)
+CONFIG_NOTICE = "CONFIG ERROR"  # on the display's fourth line (ASCII: every font has it)
+CONFIG_NOTICE_MS = 60000
 
 
 class App:
@@ -43,6 +46,14 @@ class App:
             self.jlog = JourneyLog(jpath)
             self.jlog.load()
             self.jlog.add(-1, K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
+        cfg = None
+        cpath = getattr(hw, "config_path", None)
+        if cpath:
+            from . import config
+
+            cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
+        self.config = cfg
+        self._notice_ms = CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
         self._rest_ms = [0, 0]  # while > 0 that subsystem is skipped
@@ -52,13 +63,16 @@ class App:
             from .sensors import Sensors
 
             try:
-                self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event)
+                self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event,
+                                       cfg.wc_lockout if cfg is not None else False,
+                                       cfg.door_alarm_cms() if cfg is not None else 139)
             except Exception as e:  # an input that raises at boot: run without sensors, never a boot loop
                 boot_fault = e
             if self.sensors is not None and self.store is not None:
                 self.store.tally = self.sensors.tally  # counts saved with the journey, restored below
         self.on_event = None  # (kind, index) of every sensor event, for a journey log or a host tool
         self.panel = None
+        disp_fault = None
         disp = getattr(hw, "display", None)
         if disp is not None:
             from . import font_data
@@ -66,14 +80,29 @@ class App:
             from .pages import Pages
             from .panel import Panel
 
-            status = self.sensors.status if self.sensors is not None else None
+            status = self._status if self.sensors is not None or self._notice_ms else None
             self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp)
+            if cfg is not None:
+                try:
+                    if hasattr(disp, "brightness"):  # MAX7219 chain
+                        disp.brightness(cfg.brightness)
+                    elif hasattr(disp, "contrast"):  # SSD1306
+                        disp.contrast(cfg.brightness * 17)
+                except Exception as e:  # reported below, once the journey is up
+                    disp_fault = e
         self.ctl = Controller(route, self.store, self._changed)
         self.rx_bytes = 0
         self.loops = 0
         self._fix_s = -1
         if boot_fault is not None:
             self._fault(_SENSORS, boot_fault)
+        if disp_fault is not None:
+            self._fault(_DISPLAY, disp_fault)
+        if cfg is not None:
+            for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
+                self.log("config: " + p)  # in the log and (CONFIG_NOTICE_MS) on the display
+            if cfg.problems and self.jlog is not None:
+                self.jlog.add(-1, self._k_fault, _CONFIG, -1, len(cfg.problems))
         self._due_ms = 0  # display time owed since the last display step
         if self.panel is not None:
             try:
@@ -99,6 +128,13 @@ class App:
         self.log("fault: %s: %s %s" % (("display", "sensors")[which], type(e).__name__, e))
         if self.jlog is not None:
             self.jlog.add(self.ctl.utc_s, self._k_fault, which, -1, code & 0xFFFF)
+
+    def _status(self, ln, lang):
+        """The pages' fourth line: a configuration notice for a while after boot, then doors/WC."""
+        if self._notice_ms > 0:
+            ln.add(CONFIG_NOTICE)
+        elif self.sensors is not None:
+            self.sensors.status(ln, lang)
 
     def _event(self, kind, index):
         if self.panel is not None:
@@ -169,6 +205,10 @@ class App:
                         self.store.save(ctl.journey)
                 except Exception as e:
                     self._fault(_SENSORS, e)
+        if self._notice_ms > 0:
+            self._notice_ms -= dt_ms
+            if self._notice_ms <= 0 and self.panel is not None:
+                self.panel.pages.refresh()
         self._due_ms += dt_ms
         if self.panel is None:
             self._due_ms = 0

@@ -8,10 +8,11 @@ class Hardware:
     alarm: callable taking 0/1 (buzzer/lamp), or None; keep_alive: callable that keeps the watchdog fed
     (from a timer) once the loop is stopped from the console for service, or None; jlog_path: the
     journey log on flash (door events, alarms, boardings per station), or None; reset_cause:
-    machine.reset_cause() (power-on, watchdog, brown-out...)."""
+    machine.reset_cause() (power-on, watchdog, brown-out...); config_path: the optional configuration
+    file (trainctl.config), or None."""
 
     def __init__(self, name, uart, display=None, wdt=None, state_path=None, inputs=None, alarm=None,
-                 poll_ms=10, frame_ms=40, keep_alive=None, jlog_path=None, reset_cause=0):
+                 poll_ms=10, frame_ms=40, keep_alive=None, jlog_path=None, reset_cause=0, config_path=None):
         self.name = name
         self.uart = uart
         self.display = display
@@ -24,3 +25,4 @@ class Hardware:
         self.keep_alive = keep_alive
         self.jlog_path = jlog_path
         self.reset_cause = reset_cause  # machine.reset_cause() at boot, for the boot line and the log
+        self.config_path = config_path

@@ -20,7 +20,8 @@ from .compat import const
 
 K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
-K_FAULT = const(66)  # a subsystem failed and rests: index = 0 display, 1 sensors; a = errno (0: not OSError)
+K_FAULT = const(66)  # a subsystem failed and rests: index = 0 display, 1 sensors, a = errno (0: not
+# OSError); index 2: the configuration file had problems (defaults used), a = how many
 
 _FMT = "<HBBiBbHHH"
 SIZE = const(16)

@@ -31,14 +31,14 @@ class Sensors:
     BEAM_SETTLE_MS = 15  # a person's legs break a beam for 100 ms or more
     WC_SETTLE_MS = 200
 
-    def __init__(self, route, inputs, alarm=None, on_event=None, wc_lockout=False):
+    def __init__(self, route, inputs, alarm=None, on_event=None, wc_lockout=False, door_alarm_cms=139):
         fns = [inputs.get(n) or _zero for n in INPUT_NAMES]
         settle = (self.DOOR_SETTLE_MS,) * 6 + (self.BEAM_SETTLE_MS,) * 4 + (self.WC_SETTLE_MS,) * 2
         self.deb = Debouncer(fns, settle, INPUT_NAMES)
         self.ring = EventRing(64)
         push = self.ring.push
         out = self.deb.out
-        self.doors = DoorMonitor(out, (0, 1, 2, 3, 4, 5), on_event=push)
+        self.doors = DoorMonitor(out, (0, 1, 2, 3, 4, 5), on_event=push, threshold_cms=door_alarm_cms)
         self.tally = Tally(route.STATION_N, push)
         self.counters = (BeamCounter(out, 6, 7, (0, 1), self.tally, 0),
                          BeamCounter(out, 8, 9, (2, 3), self.tally, 1))
