@@ -623,6 +623,47 @@ def ram_steps_wasm(flash, script):
     return (out[0], None) if out else (None, _fail_text(p))
 
 
+ROMFS_PRELUDE = '''import sys
+import vfs
+
+with open(%r, "rb") as _f:
+    _img = _f.read()  # on a board the image is a flash partition; here it is one bytes object (in the base)
+vfs.mount(vfs.VfsRom(_img), "/rom")
+sys.path.insert(0, "/rom/lib")
+sys.path.insert(0, "/rom")
+'''
+ROMFS_CHECK = '''
+print('{"romfs_file": "%s"}' % app.__file__)
+'''
+
+
+def ram_steps_romfs(mp_exe, flash, script, state):
+    """The same steps with every module in a ROMFS image (`mpremote romfs build` of the flash directory)
+    mounted with vfs.VfsRom: bytecode and constant data are used in place, as from a board's ROMFS
+    partition (or a frozen build) rather than copied into the heap as from .mpy files."""
+    mpremote = venv_tool("mpremote")
+    if not mpremote:
+        return None, "`mpremote` not found (run `make venv`)"
+    sdir = os.path.dirname(script)
+    img = os.path.join(sdir, "flash.romfs")
+    p = subprocess.run([mpremote, "romfs", "-o", img, "build", flash], capture_output=True, text=True,
+                       timeout=120)
+    if p.returncode or not os.path.isfile(img):
+        return None, "mpremote romfs build: %s" % _fail_text(p)
+    rscript = os.path.join(sdir, "ram_steps_romfs.py")
+    with open(rscript, "w", encoding="utf-8") as f:
+        f.write(ROMFS_PRELUDE % img + RAM_STEPS_MP + ROMFS_CHECK)
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ".frozen"  # nothing from the flash directory: every module comes from the image
+    cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], rscript, state]
+    p = subprocess.run(cmd, cwd=sdir, env=env, capture_output=True, text=True, timeout=300)
+    out = _json_lines(p.stdout)
+    if len(out) < 2 or not out[1].get("romfs_file", "").startswith("/rom/"):
+        return None, _fail_text(p)
+    out[0]["image_bytes"] = os.path.getsize(img)
+    return out[0], None
+
+
 def bench_vboard(mp_exe, tmp):
     """Section 6: the firmware booted on the virtual board (host_tools.sim) on each heap of VBOARD_HEAPS, one after
     the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
@@ -649,6 +690,12 @@ def bench_vboard(mp_exe, tmp):
         d["steps_unix"], d["steps_unix_err"] = None, "`micropython` not found (run `make venv`)"
     log("MicroPython: RAM after boot step by step, WebAssembly port")
     d["steps_wasm"], d["steps_wasm_err"] = ram_steps_wasm(flash, script)
+    if mp_exe:
+        log("MicroPython: RAM after boot step by step, unix port, modules in a ROMFS image")
+        d["steps_romfs"], d["steps_romfs_err"] = ram_steps_romfs(mp_exe, flash, script,
+                                                                 os.path.join(sdir, "state-romfs.bin"))
+    else:
+        d["steps_romfs"], d["steps_romfs_err"] = None, "`micropython` not found (run `make venv`)"
     return d
 
 
@@ -795,7 +842,7 @@ def render_vboard_targets(runs):
 
 
 def render_ram_steps(d):
-    su, sw = d.get("steps_unix"), d.get("steps_wasm")
+    su, sw, sr = d.get("steps_unix"), d.get("steps_wasm"), d.get("steps_romfs")
     out = [
         "RAM after boot step by step, in `main.py`'s order (board file, route, App), from the same .mpy files: "
         "a MicroPython script (written by the bench) takes `gc.mem_alloc()` after `gc.collect()` after each "
@@ -804,8 +851,14 @@ def render_ram_steps(d):
         "%s --path FLASH --path FLASH/lib`. The fake machine module is not used here, so no share to take out."
         % (VBOARD_HEAPS[0], WASM_HEAP),
         "",
-        "| step | unix port (64-bit), bytes | WebAssembly port (32-bit), bytes |",
-        "|---|---:|---:|",
+        "The third column runs the same script on the unix port with the flash directory built into a ROMFS "
+        "image (`mpremote romfs -o IMG build FLASH`) and mounted with `vfs.VfsRom` (MICROPYPATH holds nothing "
+        "else; the script checks that `trainctl.app` came from `/rom`): bytecode and constants are used in "
+        "place, as on a board with a ROMFS partition or a frozen build, instead of being copied into the heap. "
+        "The image itself is one bytes object read before the first step (in the base, not in the steps).",
+        "",
+        "| step | unix port (64-bit), bytes | WebAssembly port (32-bit), bytes | unix port, modules in ROMFS, bytes |",
+        "|---|---:|---:|---:|",
     ]
 
     def cell(s, key, err):
@@ -814,16 +867,22 @@ def render_ram_steps(d):
         return "%d" % s["steps"][key] if key in s["steps"] else "—"
 
     for key, label in RAM_STEPS:
-        out.append("| %s | %s | %s |" % (label, cell(su, key, d.get("steps_unix_err")),
-                                         cell(sw, key, d.get("steps_wasm_err"))))
+        out.append("| %s | %s | %s | %s |" % (label, cell(su, key, d.get("steps_unix_err")),
+                                              cell(sw, key, d.get("steps_wasm_err")),
+                                              cell(sr, key, d.get("steps_romfs_err"))))
 
     def tot(s, field, err):
         return "could not run: %s" % err if s is None else "%d (%s)" % (s[field], _kib(s[field]))
 
-    out.append("| **all steps** | **%s** | **%s** |" % (tot(su, "total", d.get("steps_unix_err")),
-                                                      tot(sw, "total", d.get("steps_wasm_err"))))
-    out.append("| before the first step (the interpreter, the script's own code and stand-in classes) | %s | %s |" % (
-        tot(su, "base", d.get("steps_unix_err")), tot(sw, "base", d.get("steps_wasm_err"))))
+    out.append("| **all steps** | **%s** | **%s** | **%s** |" % (
+        tot(su, "total", d.get("steps_unix_err")), tot(sw, "total", d.get("steps_wasm_err")),
+        tot(sr, "total", d.get("steps_romfs_err"))))
+    out.append("| before the first step (the interpreter, the script's own code and stand-in classes; ROMFS: and "
+               "the image) | %s | %s | %s |" % (
+                   tot(su, "base", d.get("steps_unix_err")), tot(sw, "base", d.get("steps_wasm_err")),
+                   tot(sr, "base", d.get("steps_romfs_err"))))
+    if sr:
+        out += ["", "ROMFS image: %d bytes." % sr["image_bytes"]]
     mods = [m for m in (su or sw or {}).get("modules") or () if m != "trainctl"]
     out.append("")
     if su and sw:

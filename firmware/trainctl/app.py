@@ -21,6 +21,16 @@ CONFIG_NOTICE = "CONFIG ERROR"  # on the display's fourth line (ASCII: every fon
 CONFIG_NOTICE_MS = 60000
 
 
+def _exists(path):
+    import os
+
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
 class App:
     """hw: the board's hardware (see boards/*/board.py): uart, display (or None), wdt (or None),
     state_path, name; optional poll_ms and frame_ms to override the loop's periods."""
@@ -48,7 +58,7 @@ class App:
             self.jlog.add(-1, K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
         cfg = None
         cpath = getattr(hw, "config_path", None)
-        if cpath:
+        if cpath and _exists(cpath):  # no file, no import: the defaults below cost no RAM (~4 KB of code)
             from . import config
 
             cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
