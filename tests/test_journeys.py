@@ -65,3 +65,44 @@ def test_judge_catches_a_wrong_number():
     assert any("numbers shown" in b for b in judge.judge(flap, truth))
     wrong_clock = [dict(e, utc_offset_min=480) for e in disp]
     assert any("offset" in b for b in judge.judge(wrong_clock, truth))
+
+
+def _shift(disp, k, t):
+    """disp with event k moved to time t (the events it overtakes dropped): a later change."""
+    iso = judge_iso(t)
+    return disp[:k] + [dict(disp[k], utc=iso)] + [e for e in disp[k + 1:] if judge.epoch(e["utc"]) > t]
+
+
+def judge_iso(t):
+    from host_tools import synth
+
+    return synth.iso_utc(t)
+
+
+def test_judge_allows_the_border_band_and_no_more():
+    """The clock may be wrong inside the border band and up to OFFSET_S after leaving it, not later."""
+    truth = json.loads((DATA / "border_to_pyongyang.truth.json").read_text())
+    disp = [e for e in replay(DATA / "border_to_pyongyang.nmea") if e["event"] == "display"]
+    main = judge.epoch(truth["border_crossing_utc"])
+    a, b = next((judge.epoch(x), judge.epoch(y)) for x, y in truth["border_band_utc"]
+                if judge.epoch(x) <= main <= judge.epoch(y))
+    assert 0 < b - a < 120 and truth["border_band_m"] == 50 + 2 * 15
+    k = next(i for i, e in enumerate(disp) if e["utc_offset_min"] == 540 and judge.epoch(e["utc"]) >= a)
+    assert judge.judge(_shift(disp, k, b + judge.OFFSET_S - 5), truth) == []
+    late = judge.judge(_shift(disp, k, b + judge.OFFSET_S + 10), truth)
+    assert any("offset 480, truth 540" in v for v in late), late
+
+
+def test_judge_counts_the_switching_delay_from_when_an_arrival_hidden_by_an_outage_can_be_seen():
+    truth = json.loads((DATA / "border_to_pyongyang.truth.json").read_text())
+    disp = [e for e in replay(DATA / "border_to_pyongyang.nmea") if e["event"] == "display"]
+    t95 = judge.epoch(next(leg["from_utc"] for leg in truth["legs"] if leg["train"] == "95"))
+    k = next(i for i, e in enumerate(disp) if e["train"] == "95")
+    hidden = dict(truth, shunting=[], faults=dict(truth["faults"], outages=[
+        {"from_utc": judge_iso(t95 - 10), "to_utc": judge_iso(t95 + 300), "kind": "given"}]))
+    due = t95 + 300 + judge.AFTER_OUTAGE_S + judge.SWITCH_S
+    ok = judge.judge(_shift(disp, k, due - 20), hidden)
+    assert not any("after the true change" in v or "shows K27" in v for v in ok), ok
+    late = judge.judge(_shift(disp, k, due + 30), hidden)
+    assert any("95 shown" in v for v in late) and any("shows K27" in v for v in late), late
+    assert any("95 shown" in v for v in judge.judge(_shift(disp, k, t95 + judge.SWITCH_S + 30), truth))

@@ -1,11 +1,11 @@
 """Persistent journey state: one file, two fixed-size slots written in turn, newest valid slot wins.
 
 A record carries a sequence number and a CRC-16, so a write cut by a power failure leaves the other
-slot intact. A change of what the number depends on (direction, leg, crew override) is written to both
-slots, one after the other: a slot damaged later can then only bring back the same number, never the
-one before it. The passenger counts (live count, and the boardings/alightings of the stop in progress)
-are in the record too, written on every counted crossing, so a cut loses none of them and a restore
-doubles none.
+slot intact. A change of what the number or the clock depends on (direction, leg, crew override,
+country) is written to both slots, one after the other: a slot damaged later can then only bring back
+the same number and clock, never the ones before. The passenger counts (live count, and the
+boardings/alightings of the stop in progress) are in the record too, written on every counted
+crossing, so a cut loses none of them and a restore doubles none.
 
 Writes: on change (stop, leg, border, counts) and the last fix every SAVE_FIX_S, never in a loop. The
 file stays open (a save allocates nothing) and each save is one write of SIZE bytes and a flush.
@@ -52,7 +52,7 @@ class StateFile:
         self.errors = 0  # OSError on write: that save is lost, the journey goes on
         self._rec = bytearray(SIZE)
         self._f = None
-        self._num = -1  # direction, leg and override of the last save (what the number depends on)
+        self._num = -1  # direction, leg, override and country of the last save (see _num)
 
     def load(self, j):
         """Restore journey j (and the tally) from the newest valid slot; False if none (fresh state kept)."""
@@ -164,7 +164,8 @@ def _c(n):
 
 
 def _num(j):
-    return (j.direction + 1) * 4096 + j.leg * 64 + j.override + 1
+    """What the number and the clock depend on: direction, leg, override, country."""
+    return (((j.direction + 1) * 16 + j.leg) * 16 + j.override + 1) * 4 + j.country + 1
 
 
 def _newer(a, b):
