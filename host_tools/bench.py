@@ -637,26 +637,40 @@ print('{"romfs_file": "%s"}' % app.__file__)
 '''
 
 
-def ram_steps_romfs(mp_exe, flash, script, state):
-    """The same steps with every module in a ROMFS image (`mpremote romfs build` of the flash directory)
-    mounted with vfs.VfsRom: bytecode and constant data are used in place, as from a board's ROMFS
-    partition (or a frozen build) rather than copied into the heap as from .mpy files."""
+def romfs_image(flash, sdir):
+    """The flash directory as a ROMFS image (`mpremote romfs -o IMG build FLASH`): (path, None) or (None, why)."""
     mpremote = venv_tool("mpremote")
     if not mpremote:
         return None, "`mpremote` not found (run `make venv`)"
-    sdir = os.path.dirname(script)
     img = os.path.join(sdir, "flash.romfs")
     p = subprocess.run([mpremote, "romfs", "-o", img, "build", flash], capture_output=True, text=True,
                        timeout=120)
     if p.returncode or not os.path.isfile(img):
         return None, "mpremote romfs build: %s" % _fail_text(p)
+    return img, None
+
+
+def ram_steps_romfs(mp_exe, img, script, state, wasm=False):
+    """The same steps with every module in the ROMFS image img mounted with vfs.VfsRom: bytecode and
+    constant data are used in place, as from a board's ROMFS partition (or a frozen build) rather than
+    copied into the heap as from .mpy files. Unix port (mp_exe) or WebAssembly port (wasm=True)."""
+    if img is None:
+        return None, "no image"
+    sdir = os.path.dirname(script)
     rscript = os.path.join(sdir, "ram_steps_romfs.py")
     with open(rscript, "w", encoding="utf-8") as f:
         f.write(ROMFS_PRELUDE % img + RAM_STEPS_MP + ROMFS_CHECK)
-    env = dict(os.environ)
-    env["MICROPYPATH"] = ".frozen"  # nothing from the flash directory: every module comes from the image
-    cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], rscript, state]
-    p = subprocess.run(cmd, cwd=sdir, env=env, capture_output=True, text=True, timeout=300)
+    if wasm:
+        node = shutil.which("node")
+        if not node or not os.path.isfile(os.path.join(WASM_PKG, "micropython.mjs")):
+            return None, "`node` or the WebAssembly port missing (run `npm ci`)"
+        cmd = [node, RUN_WASM, "--heap", WASM_HEAP, rscript, "/tmp/state-romfs.bin"]  # script dir: the image
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    else:
+        env = dict(os.environ)
+        env["MICROPYPATH"] = ".frozen"  # nothing from the flash directory: every module comes from the image
+        cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], rscript, state]
+        p = subprocess.run(cmd, cwd=sdir, env=env, capture_output=True, text=True, timeout=300)
     out = _json_lines(p.stdout)
     if len(out) < 2 or not out[1].get("romfs_file", "").startswith("/rom/"):
         return None, _fail_text(p)
@@ -690,12 +704,17 @@ def bench_vboard(mp_exe, tmp):
         d["steps_unix"], d["steps_unix_err"] = None, "`micropython` not found (run `make venv`)"
     log("MicroPython: RAM after boot step by step, WebAssembly port")
     d["steps_wasm"], d["steps_wasm_err"] = ram_steps_wasm(flash, script)
+    img, why = romfs_image(flash, sdir)
     if mp_exe:
         log("MicroPython: RAM after boot step by step, unix port, modules in a ROMFS image")
-        d["steps_romfs"], d["steps_romfs_err"] = ram_steps_romfs(mp_exe, flash, script,
+        d["steps_romfs"], d["steps_romfs_err"] = ram_steps_romfs(mp_exe, img, script,
                                                                  os.path.join(sdir, "state-romfs.bin"))
     else:
         d["steps_romfs"], d["steps_romfs_err"] = None, "`micropython` not found (run `make venv`)"
+    log("MicroPython: RAM after boot step by step, WebAssembly port, modules in a ROMFS image")
+    d["steps_romfs_wasm"], d["steps_romfs_wasm_err"] = ram_steps_romfs(None, img, script, None, wasm=True)
+    if img is None:
+        d["steps_romfs_err"] = d["steps_romfs_wasm_err"] = why
     return d
 
 
@@ -842,7 +861,7 @@ def render_vboard_targets(runs):
 
 
 def render_ram_steps(d):
-    su, sw, sr = d.get("steps_unix"), d.get("steps_wasm"), d.get("steps_romfs")
+    su, sw, sr, srw = d.get("steps_unix"), d.get("steps_wasm"), d.get("steps_romfs"), d.get("steps_romfs_wasm")
     out = [
         "RAM after boot step by step, in `main.py`'s order (board file, route, App), from the same .mpy files: "
         "a MicroPython script (written by the bench) takes `gc.mem_alloc()` after `gc.collect()` after each "
@@ -851,14 +870,15 @@ def render_ram_steps(d):
         "%s --path FLASH --path FLASH/lib`. The fake machine module is not used here, so no share to take out."
         % (VBOARD_HEAPS[0], WASM_HEAP),
         "",
-        "The third column runs the same script on the unix port with the flash directory built into a ROMFS "
+        "The last two columns run the same script on each port with the flash directory built into a ROMFS "
         "image (`mpremote romfs -o IMG build FLASH`) and mounted with `vfs.VfsRom` (MICROPYPATH holds nothing "
         "else; the script checks that `trainctl.app` came from `/rom`): bytecode and constants are used in "
         "place, as on a board with a ROMFS partition or a frozen build, instead of being copied into the heap. "
         "The image itself is one bytes object read before the first step (in the base, not in the steps).",
         "",
-        "| step | unix port (64-bit), bytes | WebAssembly port (32-bit), bytes | unix port, modules in ROMFS, bytes |",
-        "|---|---:|---:|---:|",
+        "| step | unix port (64-bit), bytes | WebAssembly port (32-bit), bytes | unix port, modules in ROMFS, bytes "
+        "| WebAssembly port, modules in ROMFS, bytes |",
+        "|---|---:|---:|---:|---:|",
     ]
 
     def cell(s, key, err):
@@ -867,22 +887,23 @@ def render_ram_steps(d):
         return "%d" % s["steps"][key] if key in s["steps"] else "—"
 
     for key, label in RAM_STEPS:
-        out.append("| %s | %s | %s | %s |" % (label, cell(su, key, d.get("steps_unix_err")),
-                                              cell(sw, key, d.get("steps_wasm_err")),
-                                              cell(sr, key, d.get("steps_romfs_err"))))
+        out.append("| %s | %s | %s | %s | %s |" % (label, cell(su, key, d.get("steps_unix_err")),
+                                                   cell(sw, key, d.get("steps_wasm_err")),
+                                                   cell(sr, key, d.get("steps_romfs_err")),
+                                                   cell(srw, key, d.get("steps_romfs_wasm_err"))))
 
     def tot(s, field, err):
         return "could not run: %s" % err if s is None else "%d (%s)" % (s[field], _kib(s[field]))
 
-    out.append("| **all steps** | **%s** | **%s** | **%s** |" % (
+    out.append("| **all steps** | **%s** | **%s** | **%s** | **%s** |" % (
         tot(su, "total", d.get("steps_unix_err")), tot(sw, "total", d.get("steps_wasm_err")),
-        tot(sr, "total", d.get("steps_romfs_err"))))
+        tot(sr, "total", d.get("steps_romfs_err")), tot(srw, "total", d.get("steps_romfs_wasm_err"))))
     out.append("| before the first step (the interpreter, the script's own code and stand-in classes; ROMFS: and "
-               "the image) | %s | %s | %s |" % (
+               "the image) | %s | %s | %s | %s |" % (
                    tot(su, "base", d.get("steps_unix_err")), tot(sw, "base", d.get("steps_wasm_err")),
-                   tot(sr, "base", d.get("steps_romfs_err"))))
-    if sr:
-        out += ["", "ROMFS image: %d bytes." % sr["image_bytes"]]
+                   tot(sr, "base", d.get("steps_romfs_err")), tot(srw, "base", d.get("steps_romfs_wasm_err"))))
+    if sr or srw:
+        out += ["", "ROMFS image: %d bytes." % (sr or srw)["image_bytes"]]
     mods = [m for m in (su or sw or {}).get("modules") or () if m != "trainctl"]
     out.append("")
     if su and sw:
