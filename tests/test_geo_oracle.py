@@ -32,7 +32,12 @@ for a, b in zip(PTS, PTS[1:]):
 
 def oracle(lat, lon):
     """(along_m, off_m) of the nearest point of the polyline, in float64."""
-    best = None
+    return min(oracle_all(lat, lon), key=lambda r: r[1])
+
+
+def oracle_all(lat, lon):
+    """[(along_m, off_m)] of the nearest point of each segment, in float64."""
+    out = []
     for j, (a, b) in enumerate(zip(PTS, PTS[1:])):
         k = math.cos(math.radians((a[0] + b[0]) / 2)) * math.pi / 180 * R_EARTH
         ky = math.pi / 180 * R_EARTH
@@ -41,9 +46,8 @@ def oracle(lat, lon):
         L2 = sx * sx + sy * sy
         t = max(0.0, min(1.0, (x * sx + y * sy) / L2))
         d = math.hypot(x - t * sx, y - t * sy)
-        if best is None or d < best[1]:
-            best = (CUM[j] + t * (CUM[j + 1] - CUM[j]), d)
-    return best
+        out.append((CUM[j] + t * (CUM[j + 1] - CUM[j]), d))
+    return out
 
 
 def match(lat_udeg, lon_udeg):
@@ -65,10 +69,13 @@ def test_projection_matches_the_float_oracle(j, frac, side_m):
     lat += side_m / (math.pi / 180 * R_EARTH)
     along, off = oracle(lat, lon)
     m = match(round(lat * 1e6), round(lon * 1e6))
-    # along: scale errors of the per-segment integer frame stay below 0.1 %; near a vertex the choice of
-    # segment rests on the hypot estimate (3 %), which can move the foot by 3 % of the distance off the line
-    assert abs(m.along_m - along) <= 0.001 * along + 0.03 * off + 40, (m.along_m, along, off)
     assert abs(m.off_m - off) <= 0.03 * off + 15, (m.off_m, off)
+    # The choice of segment rests on the hypot estimate (3 %): near a vertex, off the line, a segment up to
+    # 3 % further than the nearest may win, and on a bend its foot can lie hundreds of metres along from the
+    # nearest one's. So: the matcher's foot is the exact foot (scale errors of the per-segment integer frame
+    # below 0.1 %) of a segment no more than 3 % (+15 m) further than the nearest.
+    near = [a for a, d in oracle_all(lat, lon) if d <= 1.03 * off + 15]
+    assert any(abs(m.along_m - a) <= 0.001 * a + 40 for a in near), (m.along_m, along, off, near)
 
 
 @settings(max_examples=examples(300))
@@ -78,8 +85,11 @@ def test_distance_matches_haversine(lat, lon, dlat, dlon):
     b = (round((lat + dlat) * 1e6), round((lon + dlon) * 1e6))
     want = haversine(a[0] / 1e6, a[1] / 1e6, b[0] / 1e6, b[1] / 1e6)
     got = geo.dist_m(a[0], a[1], b[0], b[1], R.KX_MEAN)
-    # within 3 % (hypot estimate) plus the east-west scale of the route's middle latitude (< 3 % here)
-    assert abs(got - want) <= 0.06 * want + 150, (got, want)
+    # within 3 % (hypot estimate) plus the error of the east-west scale, which is the route's middle
+    # latitude's (KX_MEAN) wherever the points are: 3 % on the route's own latitudes, more further off
+    k_true = math.cos(math.radians((a[0] + b[0]) / 2e6)) * math.pi / 180 * R_EARTH / 1e6
+    scale = abs(R.KX_MEAN / 2**14 / k_true - 1)
+    assert abs(got - want) <= (0.035 + scale) * want + 150, (got, want, scale)
 
 
 def test_route_length_matches_haversine_chain():
