@@ -20,10 +20,13 @@ def test_sensor_polling_allocates_nothing_under_heap_lock():
 
 
 def test_the_main_loops_sensor_path_allocates_nothing(tmp_path):
-    """Sensors.poll through App: events refresh the pages and go to the journey log, under heap_lock."""
-    p = run_unix("tests/mp/app_sensors_alloc.py", str(tmp_path / "jlog.bin"), heap="256k", paths=PATHS)
+    """Sensors.poll through App: events refresh the pages, go to the journey log, and every count is saved
+    to the state file, under heap_lock."""
+    p = run_unix("tests/mp/app_sensors_alloc.py", str(tmp_path / "jlog.bin"), str(tmp_path / "state.bin"),
+                 heap="256k", paths=PATHS)
     assert p.returncode == 0, p.stdout + p.stderr
     w = p.stdout.split()
     r = {w[i]: int(w[i + 1]) for i in range(0, len(w), 2)}
     assert r["memory_error"] == 0 and r["bytes"] == 0, r
     assert r["events"] >= 60 and r["ins"] >= 30 and r["uses"] >= 10, r  # doors, counts and WC all ran
+    assert r["saves"] >= r["ins"], r  # one save per counted crossing, inside the locked stretch too

@@ -1,5 +1,6 @@
 # MicroPython only: the main loop's sensor path (Sensors.poll -> App._event -> pages refresh + journey log)
-# allocates nothing per poll.   micropython tests/mp/app_sensors_alloc.py JLOG_PATH
+# allocates nothing per poll; with STATE_PATH every counted crossing is saved to the state file as well.
+#   micropython tests/mp/app_sensors_alloc.py JLOG_PATH [STATE_PATH]
 import gc
 import sys
 
@@ -50,7 +51,8 @@ class Disp:
 inputs = {}
 for k in range(len(NAMES)):
     inputs[NAMES[k]] = In(k)
-hw = Hardware("alloc", NoUart(), Disp(), None, None, inputs, None, jlog_path=sys.argv[1])
+hw = Hardware("alloc", NoUart(), Disp(), None, sys.argv[2] if len(sys.argv) > 2 else None, inputs, None,
+              jlog_path=sys.argv[1])
 app = App(R, hw, log=lambda s: None)
 # a pattern of 400 polls (4 s): door opens, 3 people in, door closes, WC locked and unlocked
 PATTERN = []
@@ -84,5 +86,5 @@ except MemoryError:
 micropython.heap_unlock()
 after = gc.mem_alloc()
 s = app.sensors
-print("memory_error %d bytes %d events %d ins %d uses %d" % (err, after - before, s.events, s.tally.onboard,
-                                                              s.wc.uses[0]))
+print("memory_error %d bytes %d events %d ins %d uses %d saves %d" % (
+    err, after - before, s.events, s.tally.onboard, s.wc.uses[0], app.store.writes if app.store else -1))
