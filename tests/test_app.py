@@ -65,6 +65,26 @@ def run(app, uart, ms, step_ms=10):
         app.step(step_ms)
 
 
+def _sent_frame(app, i2c, dec):
+    """The next frame the app sends, forced out and decoded from the bus (dec: the driver's init seen)."""
+    i2c.clear()
+    app.panel._resend = True
+    app.step(40)
+    dec.feed_all(i2c.transactions)
+    return dec.visible()
+
+
+def _host_frame(app):
+    """What the host renders for the app's state, on the same screen, language and scroll position."""
+    ref = Screen("oled")
+    ref.pages.update(app.ctl)
+    ref.pages.phase_ms, ref.pages.lang, ref.pages.screen = app.panel.pages.phase_ms, app.panel.pages.lang, 0
+    ref.pages.tick(0, app.ctl.utc_s)
+    ref.pages._compose()
+    ref.pages.scroll_px = app.panel.pages.scroll_px
+    return ref.render().pixels()
+
+
 def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     data = TRACK.read_bytes()
     app, uart, i2c, dec, lines = _app(tmp_path, data)
@@ -76,17 +96,7 @@ def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     assert app.hw.wdt.feeds == app.loops > 0
     assert (tmp_path / "state.bin").stat().st_size == 2 * store.SIZE == 112
     # the display shows what the host renders for the same state
-    i2c.clear()
-    app.panel._resend = True
-    app.step(40)
-    dec.feed_all(i2c.transactions)
-    ref = Screen("oled")
-    ref.pages.update(app.ctl)
-    ref.pages.phase_ms, ref.pages.lang, ref.pages.screen = app.panel.pages.phase_ms, app.panel.pages.lang, 0
-    ref.pages.tick(0, app.ctl.utc_s)
-    ref.pages._compose()
-    ref.pages.scroll_px = app.panel.pages.scroll_px
-    assert dec.visible() == ref.render().pixels()
+    assert _sent_frame(app, i2c, dec) == _host_frame(app)
 
 
 def test_a_restored_state_is_shown_at_boot(tmp_path):
@@ -319,18 +329,7 @@ def test_random_i2c_errors_and_power_cuts_on_the_main_loop(tmp_path):
     c, r = app.ctl, ref.ctl
     assert (c.train, c.next_stop, c.at_stop, c.utc_offset_min) == (r.train, r.next_stop, r.at_stop, r.utc_offset_min)
     flaky["on"] = False
-    i2c.clear()
-    app.panel._resend = True
-    app.step(40)
-    dec = Ssd1306Decoder(128, 64).feed_all(init)
-    dec.feed_all(i2c.transactions)
-    scr = Screen("oled")
-    scr.pages.update(app.ctl)
-    scr.pages.phase_ms, scr.pages.lang, scr.pages.screen = app.panel.pages.phase_ms, app.panel.pages.lang, 0
-    scr.pages.tick(0, app.ctl.utc_s)
-    scr.pages._compose()
-    scr.pages.scroll_px = app.panel.pages.scroll_px
-    assert dec.visible() == scr.render().pixels()
+    assert _sent_frame(app, i2c, Ssd1306Decoder(128, 64).feed_all(init)) == _host_frame(app)
 
 
 def _config_app(tmp_path, text, display=None):
