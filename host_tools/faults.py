@@ -29,6 +29,8 @@ from host_tools import judge, paths, synth
 
 paths.use_firmware()
 
+from trainctl import clock  # noqa: E402
+
 DIRECTIONS = ("to_pyongyang", "to_beijing")
 KEYS = ("train", "utc_offset_min", "next_stop", "destination", "at_stop")
 STRICT = ("clean", "torn_write")  # damage after which the shown state must come back exactly
@@ -76,6 +78,11 @@ def plan(seed, quick):
     return direction, kw, extra
 
 
+def _utc_of(t0, sod):
+    """UNIX time of an RMC's seconds of day sod, on a track that starts at t0 (it may pass midnight)."""
+    return int(t0) + (sod - int(t0) % 86400) % 86400
+
+
 def _epoch_offsets(data):
     """[(byte offset, seconds of day)] of every RMC sentence start."""
     return [(m.start(), int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3])) for m in _RMC.finditer(data)]
@@ -85,10 +92,9 @@ def _inject(data, truth, extra, rng, faults):
     """Receiver silence and binary noise bursts into the bytes; silences become outages of the truth."""
     t0 = judge.epoch(truth["track"]["from_utc"])
     marks = _epoch_offsets(data)
-    sod0 = int(t0) % 86400
 
-    def t_of(k):  # UTC seconds of mark k (the track may pass midnight)
-        return int(t0) + (marks[k][1] - sod0) % 86400
+    def t_of(k):  # UTC seconds of mark k
+        return _utc_of(t0, marks[k][1])
 
     cuts = []
     for frac, dur_s in extra["silence"]:
@@ -294,7 +300,7 @@ def _dead_breaks(changes, t_ms, data, off, t0):
     nxt = _epoch_offsets(data[off:off + 4096])
     if t_ms < 0 or not nxt:
         return 0
-    back = (t0 + (nxt[0][1] - t0 % 86400) % 86400 - clock_epoch()) * 1000
+    back = (_utc_of(t0, nxt[0][1]) - clock.EPOCH_DAYS * 86400) * 1000  # GPS ms since the clock's epoch
     n = 0
     for outer, inner in ((6, 7), (8, 9)):
         lv = {outer: 0, inner: 0}
@@ -307,11 +313,6 @@ def _dead_breaks(changes, t_ms, data, off, t0):
             if t_ms < t and i == outer and v:
                 n += 1
     return n
-
-
-def clock_epoch():
-    """UNIX time of the firmware clock's epoch (trainctl.clock: seconds since 2020-01-01)."""
-    return 1577836800
 
 
 def cut_run(route, data, changes, offsets, damage, rng, t0):
@@ -345,7 +346,7 @@ def cut_run(route, data, changes, offsets, damage, rng, t0):
         ms = _epoch_offsets(chunk)
         if not ms:
             return cur["utc"]
-        return synth.iso_utc(t0 + (ms[-1][1] - t0 % 86400) % 86400)
+        return synth.iso_utc(_utc_of(t0, ms[-1][1]))
 
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         path = os.path.join(tmp, "state.bin")

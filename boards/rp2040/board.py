@@ -33,11 +33,6 @@ def _keep_alive(wdt):
     return keep
 
 
-def _inverted(pin):
-    """A WC lock switch closes to GND when locked: raw 0 = locked = logical 1."""
-    return lambda: 1 - pin()
-
-
 def _display():
     if DISPLAY == "ticker":
         from trainctl.max7219 import Max7219Chain
@@ -50,18 +45,14 @@ def _display():
 
 
 def build():
-    from trainctl.hw import Hardware
+    from trainctl.hw import Hardware, inverted, optional_display
 
     uart = UART(0, baudrate=GPS_BAUD, tx=Pin(GPS_TX), rx=Pin(GPS_RX), rxbuf=GPS_RXBUF, timeout=0)
-    try:
-        display = _display()
-    except OSError as e:  # unplugged or NAK-ing display: run without it (journey, sensors, log go on)
-        print("display: %r: running without it" % (e,))
-        display = None
+    display = optional_display(_display)
     inputs = {}
     for name, gpio in INPUTS.items():
         pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
-        inputs[name] = _inverted(pin) if name.startswith("wc_") else pin
+        inputs[name] = inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=WDT_MS)
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",

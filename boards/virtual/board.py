@@ -42,15 +42,11 @@ def _display():
 
 
 def build():
-    from trainctl.hw import Hardware
+    from trainctl.hw import Hardware, optional_display
 
     poll_ms, frame_ms = RATES[os.getenv("VBOARD_RATE") or "sim"]
     uart = UART(1, baudrate=GPS_BAUD, rx="gps_rx", tx="gps_tx", rxbuf=GPS_RXBUF, timeout=0)
-    try:
-        display = _display()
-    except OSError as e:  # unplugged or NAK-ing display: run without it (journey, sensors, log go on)
-        print("display: %r: running without it" % (e,))
-        display = None
+    display = optional_display(_display)
     inputs = {}
     for name in INPUTS:
         inputs[name] = Pin(name, Pin.IN, Pin.PULL_UP)

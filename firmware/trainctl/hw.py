@@ -1,4 +1,4 @@
-"""What a board file hands to the app: built hardware objects and the loop's periods, nothing else."""
+"""What a board file hands to the app (hardware objects, the loop's periods), and helpers to build them."""
 
 
 class Hardware:
@@ -26,3 +26,18 @@ class Hardware:
         self.jlog_path = jlog_path
         self.reset_cause = reset_cause  # machine.reset_cause() at boot, for the boot line and the log
         self.config_path = config_path
+
+
+def inverted(pin):
+    """An input read upside down: a WC lock switch closes to GND when locked (raw 0 = logical 1)."""
+    return lambda: 1 - pin()
+
+
+def optional_display(make):
+    """make() the display, or None if it does not answer (unplugged, NAK): the board then runs without it
+    (journey, sensors, log go on) instead of failing to boot."""
+    try:
+        return make()
+    except OSError as e:
+        print("display: %r: running without it" % (e,))
+        return None

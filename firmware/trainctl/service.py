@@ -37,11 +37,9 @@ def _load(path, route):
     st = StateFile(path, tl)
     ok = st.load(j)
     # StateFile.load puts the counts of the stop in progress back in their station's slot but leaves
-    # tally.station at -1, and a save with no stop in progress would write them as none. A fresh Tally
-    # has counts in that one slot only: it is the stop (counts both 0 are none either way).
-    for i in range(len(tl.boardings)):
-        if tl.boardings[i] or tl.alightings[i]:
-            tl.station = i
+    # tally.station to the firmware's restored stop; here nothing runs in between, so the save below
+    # must write them for the same stop.
+    tl.station = st.count_station
     return st, j, tl, ok
 
 

@@ -53,6 +53,7 @@ class StateFile:
         self._rec = bytearray(SIZE)
         self._f = None
         self._num = -1  # direction, leg, override and country of the last save (see _num)
+        self.count_station = -1  # load(): the stop whose counts were restored into the tally, -1 none
 
     def load(self, j):
         """Restore journey j (and the tally) from the newest valid slot; False if none (fresh state kept)."""
@@ -89,6 +90,7 @@ class StateFile:
             if 0 <= st < len(tl.boardings):  # the stop in progress at the cut: its counts go on from here
                 tl.boardings[st] = b if b > 0 else 0
                 tl.alightings[st] = a if a > 0 else 0
+                self.count_station = st  # (tally.station stays for the journey's restored stop to set)
         return True
 
     def due(self, j):
