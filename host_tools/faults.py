@@ -244,14 +244,13 @@ def check(events, truth, reboots):
                 bad.append("%s (%s): no number by the end (departure at %s)" % (
                     rb["utc"], rb["damage"], synth.iso_utc(late[0])))
     timeline = [dict(e, event="display") for i, e in enumerate(timeline) if i not in drop]
-    if lost:  # a state loss inside an outage: one unseen stretch for the judge
-        merged = []
-        for a, b in sorted((judge.epoch(o["from_utc"]), judge.epoch(o["to_utc"])) for o in outages):
-            if merged and a <= merged[-1][1] + judge.AFTER_OUTAGE_S:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        outages = [{"from_utc": synth.iso_utc(a), "to_utc": synth.iso_utc(b), "kind": "unseen"} for a, b in merged]
+    merged = []  # outages and blank stretches (the cold start is always one) touching: one unseen stretch
+    for a, b in sorted((judge.epoch(o["from_utc"]), judge.epoch(o["to_utc"])) for o in outages):
+        if merged and a <= merged[-1][1] + judge.AFTER_OUTAGE_S:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    outages = [{"from_utc": synth.iso_utc(a), "to_utc": synth.iso_utc(b), "kind": "unseen"} for a, b in merged]
     bad += judge.judge(timeline, dict(truth, faults=dict(truth["faults"], outages=outages)))
     return bad
 
