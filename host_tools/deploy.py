@@ -1,13 +1,17 @@
 """Deploy the firmware to a board over its serial port with mpremote, copying only what changed.
 
     python -m host_tools.deploy --board esp32|rp2040|virtual --port PORT [--mip-index URL_OR_DIR]
-                                [--no-reset] [--hard-reset] [--boot-timeout S]
+                                [--no-reset] [--hard-reset] [--boot-timeout S] [--romfs auto|yes|no]
 
 1. compiles firmware/ with mpy-cross into build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy,
    -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual) and adds boards/<board>/board.py
    as board.py;
 2. connects (mpremote's serial transport: Ctrl-C, raw REPL, soft reset) and checks that the board runs the
    MicroPython version and .mpy version mpy-cross compiles for (and the board's native architecture);
+   With a ROMFS partition on the board (MicroPython built with one; `--romfs auto`, the default), trainctl/
+   goes there instead, as one image (mpremote's romfs builder and `romfs deploy` transfer), written only when
+   the partition's sha256 differs: the modules then run in place from flash instead of loading into RAM, and
+   the filesystem keeps main.py, board.py, lib/ and the state files;
 3. compares the sha256 of every file on the board with the build; checks the free space (os.statvfs);
    copies the changed files, removes trainctl/ files that are no longer built (a stale .py would shadow
    its .mpy);
@@ -52,6 +56,24 @@ CONNECT_TIMEOUT_S = 6
 READ_TIMEOUT_S = 2
 
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
+# The ROMFS0 partition's size in bytes (0: the build has none) and the sha256 of its first N bytes.
+ROM_PROBE = """import vfs, hashlib, binascii
+def _rom(n):
+    if not hasattr(vfs, 'rom_ioctl') or vfs.rom_ioctl(1) <= 0:
+        return (0, '')
+    d = vfs.rom_ioctl(2, 0)
+    if isinstance(d, int) or hasattr(d, 'ioctl'):
+        return (0, '')
+    m = memoryview(d)
+    if n > len(m):
+        return (len(m), '')
+    h = hashlib.sha256()
+    for i in range(0, n, 1024):
+        h.update(m[i:min(n, i + 1024)])
+    return (len(m), binascii.hexlify(h.digest()).decode())
+print(repr(_rom(%d)))
+del _rom
+"""
 # {path: (size, sha256 hex)} of the top-level files and of trainctl/, and the free bytes of the filesystem.
 LISTING = """import os, hashlib, binascii
 def _h(p, b=bytearray(512)):
@@ -157,6 +179,52 @@ def build(board, out_dir=None, log=print):
                 os.remove(os.path.join(dirpath, name))
     log("built %d files for %s in %s" % (len(files), board, os.path.relpath(out_dir, ROOT)))
     return files
+
+
+def romfs_image(files, out_dir, log=print):
+    """The trainctl package of a build ({path: bytes}) as a ROMFS image (mpremote's builder): image bytes."""
+    from mpremote.romfs import make_romfs
+
+    stage = os.path.join(out_dir, "romfs")
+    shutil.rmtree(stage, ignore_errors=True)
+    for rel, data in files.items():
+        if rel.startswith("trainctl/"):
+            os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
+            with open(os.path.join(stage, rel), "wb") as f:
+                f.write(data)
+    img, _ = _quiet(make_romfs, stage, mpy_cross=False)  # already .mpy for the board's architecture
+    with open(os.path.join(out_dir, "trainctl.romfs"), "wb") as f:
+        f.write(img)
+    log("ROMFS image of trainctl: %d bytes (%s)" % (len(img), os.path.relpath(os.path.join(out_dir, "trainctl.romfs"),
+                                                                             ROOT)))
+    return img
+
+
+def deploy_romfs(b, img, log):
+    """Write img to the board's ROMFS0 partition with mpremote's `romfs deploy` (its transfer code)."""
+    from mpremote.commands import _do_romfs_deploy
+
+    class _State:
+        transport = b.t
+
+        def ensure_raw_repl(self):
+            pass
+
+        def did_action(self):
+            pass
+
+    class _Args:
+        path = os.path.join(BUILD, "romfs-deploy.romfs")
+        partition = 0
+        mpy = False
+
+    with open(_Args.path, "wb") as f:
+        f.write(img)
+    try:
+        _quiet(_do_romfs_deploy, _State(), _Args())
+    except (b.TransportError, OSError) as e:
+        raise DeployError("writing the ROMFS partition: %s" % e, code=1) from None
+    log("ROMFS0: image written (%d bytes)" % len(img))
 
 
 def blocks(n):
@@ -319,16 +387,35 @@ def reset_and_read(b, hard, timeout_s, log):
         b.close()
 
 
-def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_timeout_s=30, log=print):
-    """The whole deploy; returns the boot line (or None with reset=False). Raises DeployError."""
+def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_timeout_s=30, log=print,
+           romfs="auto"):
+    """The whole deploy; returns the boot line (or None with reset=False). Raises DeployError.
+
+    romfs: "auto" puts trainctl into the board's ROMFS partition when it has one big enough (the modules then
+    run in place from flash), else onto the filesystem; "yes" requires the partition; "no" never uses it."""
     if not os.path.exists(port):
         raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
     cross_version, cross_mpy = mpy_cross_version(tool("mpy-cross"))
     local = build(board, log=log)
+    img = romfs_image(local, os.path.join(BUILD, board), log) if romfs != "no" else None
     b = Board(port)
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
+        rom_size, rom_sha = b.eval(ROM_PROBE % len(img)) if img else (0, "")
+        if img and rom_size >= len(img):
+            local = {p: v for p, v in local.items() if not p.startswith("trainctl/")}  # the board's copies go
+            if rom_sha == hashlib.sha256(img).hexdigest():
+                log("ROMFS0 (%d bytes): trainctl image up to date" % rom_size)
+            else:
+                deploy_romfs(b, img, log)
+        elif romfs == "yes":
+            raise DeployError("the board has no ROMFS partition big enough for the %d-byte image (%s): flash a "
+                              "MicroPython build with one (README, Deploy) or use --romfs auto"
+                              % (len(img), "partition of %d bytes" % rom_size if rom_size else "none"))
+        elif img:
+            log("no ROMFS partition (or too small): trainctl goes onto the filesystem as .mpy and loads into RAM "
+                "(BENCH.md section 6 gives the difference)")
         remote, free = b.eval(LISTING)
         changed, stale, same = plan(local, remote)
         need = space_needed(local, remote, changed, stale)
@@ -341,6 +428,10 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
         for p in stale:
             b.eval("import os\nos.remove(%r)\nprint(1)" % p)
             log("removed %s" % p)
+        if not any(p.startswith("trainctl/") for p in local) and "trainctl" in remote_dirs(b):
+            # trainctl runs from the ROMFS: an empty folder first on sys.path would hide it
+            b.eval("import os\ntry:\n os.rmdir('trainctl')\nexcept OSError:\n pass\nprint(1)")
+            log("removed trainctl/ (now in the ROMFS)")
         for p in changed:
             try:
                 b.t.fs_writefile(p, local[p], chunk_size=1024)
@@ -374,9 +465,12 @@ def main(argv=None):
     ap.add_argument("--no-reset", action="store_true", help="leave the board at the REPL after copying")
     ap.add_argument("--hard-reset", action="store_true", help="machine.reset() instead of a soft reboot")
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
+    ap.add_argument("--romfs", choices=("auto", "yes", "no"), default="auto",
+                    help="trainctl into the board's ROMFS partition: auto (if it has one, default), yes, no")
     args = ap.parse_args(argv)
     try:
-        deploy(args.board, args.port, args.mip_index, not args.no_reset, args.hard_reset, args.boot_timeout)
+        deploy(args.board, args.port, args.mip_index, not args.no_reset, args.hard_reset, args.boot_timeout,
+               romfs=args.romfs)
     except DeployError as e:
         print("deploy: error: %s" % e, file=sys.stderr)
         return e.code

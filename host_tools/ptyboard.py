@@ -1,7 +1,7 @@
 """The MicroPython unix port as a serial board on a pseudo-terminal, for mpremote without hardware.
 
     python -m host_tools.ptyboard --flash DIR [--heap 180k] [--path EXTRA]... [--capacity BYTES]
-                                  [--report-version 1.22.0]
+                                  [--report-version 1.22.0] [--romfs BYTES]
 
 prints the device path (/dev/pts/N) on its first line and runs until killed (SIGTERM/SIGINT; SIGUSR1 is a
 hard reset). Then `mpremote connect /dev/pts/N ...` works as on a board. From Python:
@@ -26,7 +26,9 @@ Output with no client reading is dropped once the pty's buffer is full, like a U
 --capacity BYTES: `os.statvfs()` reports a filesystem of that size whose used part is what DIR holds
 (4 KiB blocks), and opening a file for writing fails with ENOSPC once it is full; the host disk is not
 touched. --report-version X.Y.Z: sys.implementation reports that version (and an older .mpy version when
-X.Y < 1.23) so a deploy tool's version check can be tested.
+X.Y < 1.23) so a deploy tool's version check can be tested. --romfs BYTES: a ROMFS partition (ROMFS0) as on a
+board built with one: `vfs.rom_ioctl` serves `mpremote romfs query/deploy` (the partition is kept in the file
+DIR.rom0), and at each start a valid image is mounted at /rom, with /rom and /rom/lib on sys.path after ''.
 """
 
 import argparse
@@ -96,6 +98,62 @@ def _ptyboard_setup(report_version, capacity):
                 raise OSError(28)  # ENOSPC
             return _open(path, mode, *a)
         builtins.open = _open_checked
+def _ptyboard_rom(path, size):
+    # A ROMFS partition, as a board built with one has: the launcher holds the partition's bytes (a board maps
+    # its flash), vfs.rom_ioctl serves mpremote's `romfs query/deploy`, and a valid image is mounted at /rom
+    # with /rom and /rom/lib on sys.path after '' (files on the filesystem shadow the ROMFS, as on a board).
+    import vfs as _vfs
+    part = bytearray(size)  # the only copy: the heap was given `size` more for it
+    mv = memoryview(part)
+    ff = b"\xff" * 256
+    def erase(off, n):
+        for i in range(off, off + n, 256):
+            k = min(256, off + n - i)
+            mv[i:i + k] = ff[:k]
+    try:
+        with open(path, "rb") as f:
+            n = f.readinto(part)
+    except OSError:
+        n = 0
+    erase(n, size - n)
+    def rom_ioctl(op, *a):
+        if op == 1:
+            return 1
+        if not a or a[0] != 0:
+            return -19  # ENODEV: one partition, ROMFS0
+        if op == 2:
+            return mv
+        if op == 3:  # prepare: erase (offset, length) or (length)
+            off, n = (a[1], a[2]) if len(a) > 2 else (0, a[1])
+            if off < 0 or off + n > size:
+                return -22
+            erase(off, n)
+            return 16  # smallest write
+        if op == 4:
+            off, buf = a[1], a[2]
+            if off < 0 or off + len(buf) > size:
+                return -22
+            mv[off:off + len(buf)] = buf
+            return 0
+        if op == 5:  # writing done: the partition persists across resets
+            with open(path, "wb") as f:
+                f.write(part)
+            return 0
+        if op == 6:
+            return 4096  # erase block
+        return -22
+    class _VfsProxy:
+        def __getattr__(self, name):
+            return getattr(_vfs, name)
+    proxy = _VfsProxy()
+    proxy.rom_ioctl = rom_ioctl
+    sys.modules["vfs"] = proxy
+    if part[:3] == b"\xd2\xcd\x31":
+        try:
+            _vfs.mount(_vfs.VfsRom(mv), "/rom")
+            sys.path[1:1] = ["/rom", "/rom/lib"]
+        except OSError as e:
+            print("ROMFS0: cannot mount:", e)
 def _ptyboard_run(names):
     import os
     for name in names:
@@ -113,8 +171,10 @@ def _ptyboard_run(names):
             sys.print_exception(e)
         del code
 _ptyboard_setup(%(report_version)r, %(capacity)r)
+if %(romfs)r:
+    _ptyboard_rom(%(romfs_file)r, %(romfs)r)
 _ptyboard_run(%(run)r)
-del _ptyboard_setup, _ptyboard_run
+del _ptyboard_setup, _ptyboard_run, _ptyboard_rom
 import gc
 gc.collect()
 del gc
@@ -136,6 +196,13 @@ def micropython_exe():
     return found
 
 
+def heap_bytes(text):
+    """'180k' -> 184320, '1m' -> 1048576, '5000' -> 5000."""
+    t = str(text).strip().lower()
+    mult = 1024 if t.endswith("k") else 1024 * 1024 if t.endswith("m") else 1
+    return int(float(t.rstrip("km")) * mult)
+
+
 def parse_version(text):
     """'1.22.0' -> (1, 22, 0, '')"""
     parts = [int(p) for p in text.split(".")]
@@ -148,9 +215,13 @@ class PtyBoard:
     """A MicroPython unix-port interpreter behind a pty that mpremote can open as a board's serial port."""
 
     def __init__(self, flash, heap="180k", paths=(), capacity=None, report_version=None, micropython=None,
-                 env=None):
-        """env: extra environment variables for the interpreter (e.g. the virtual board's VBOARD_*)."""
+                 env=None, romfs=0):
+        """env: extra environment variables for the interpreter (e.g. the virtual board's VBOARD_*).
+        romfs: size in bytes of a ROMFS partition (0: none, like a stock build), kept in FLASH.rom0 beside the
+        flash folder; the heap is given that much more, since the partition lives in it here."""
         self.flash = os.path.abspath(flash)
+        self.romfs = int(romfs)
+        self.romfs_file = self.flash.rstrip(os.sep) + ".rom0"
         self.heap = str(heap)
         self.paths = [os.path.abspath(p) for p in paths]
         self.capacity = capacity
@@ -223,7 +294,8 @@ class PtyBoard:
         launcher = os.path.join(self._tmp, "launch%d.py" % self.resets)
         with open(launcher, "w") as f:
             f.write(_LAUNCHER % {"paths": ["", os.path.join(self.flash, "lib")] + self.paths,
-                                 "report_version": self.report_version, "capacity": self.capacity, "run": names})
+                                 "report_version": self.report_version, "capacity": self.capacity, "run": names,
+                                 "romfs": self.romfs, "romfs_file": self.romfs_file})
         im, islave = os.openpty()
         attrs = termios.tcgetattr(islave)
         attrs[1] &= ~termios.OPOST  # "\r\n" exactly as the REPL writes it (a board's UART adds nothing)
@@ -235,7 +307,8 @@ class PtyBoard:
         env = dict(os.environ, **self.env)
         env["MICROPYPATH"] = os.pathsep.join([""] + self.paths)
         self._proc = subprocess.Popen(
-            [self.exe, "-X", "heapsize=" + self.heap, "-i", launcher], cwd=self.flash, env=env,
+            [self.exe, "-X", "heapsize=%d" % (heap_bytes(self.heap) + self.romfs), "-i", launcher], cwd=self.flash,
+            env=env,
             stdin=islave, stdout=islave, stderr=islave, close_fds=True, start_new_session=True,
             preexec_fn=controlling_tty)
         os.close(islave)
@@ -413,9 +486,11 @@ def main(argv=None):
     ap.add_argument("--path", action="append", default=[], help="extra folder on sys.path (repeatable)")
     ap.add_argument("--capacity", type=int, help="filesystem size in bytes reported by os.statvfs")
     ap.add_argument("--report-version", help="MicroPython version the board reports (X.Y.Z)")
+    ap.add_argument("--romfs", type=int, default=0, help="ROMFS partition size in bytes (default: none); kept in "
+                                                          "FLASH.rom0 beside the flash folder")
     args = ap.parse_args(argv)
     try:
-        board = PtyBoard(args.flash, args.heap, args.path, args.capacity, args.report_version)
+        board = PtyBoard(args.flash, args.heap, args.path, args.capacity, args.report_version, romfs=args.romfs)
     except (FileNotFoundError, ValueError) as e:
         print("ptyboard: error: %s" % e, file=sys.stderr)
         return 2

@@ -32,6 +32,7 @@ paths.use_firmware()
 
 from host_tools import judge as judge_mod  # noqa: E402
 from host_tools.buses import Max7219Decoder, Ssd1306Decoder  # noqa: E402
+from host_tools.ptyboard import heap_bytes  # noqa: E402,F401 (sim.heap_bytes for callers)
 
 ROOT = paths.ROOT
 VBOARD = os.path.join(ROOT, "host_tools", "vboard")
@@ -56,13 +57,6 @@ def tool(name):
     if not found:
         raise SystemExit("sim: `%s` not found; run `make venv`" % name)
     return found
-
-
-def heap_bytes(text):
-    """'180k' -> 184320."""
-    t = str(text).strip().lower()
-    mult = 1024 if t.endswith("k") else 1024 * 1024 if t.endswith("m") else 1
-    return int(float(t.rstrip("km")) * mult)
 
 
 # ---------------------------------------------------------------------------------------------------- build

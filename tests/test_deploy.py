@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from mp.mp import REPO, ToolMissing, venv_tool
@@ -186,3 +187,87 @@ def test_make_deploy(first, board, index):
                           "MIP_INDEX=" + str(index)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert BOOT_LINE.search(out.stdout), out.stdout
+
+
+# --------------------------------------------------------------------------- a board with a ROMFS partition
+ROMFS_BYTES = 256 * 1024
+ROMFS_MAGIC = b"\xd2\xcd\x31"
+
+
+def _fs_files(flash):
+    return sorted(p.relative_to(flash).as_posix() for p in flash.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def rom_board(tmp_path_factory):
+    flash = tmp_path_factory.mktemp("romflash")
+    with PtyBoard(flash, heap="180k", paths=[VBOARD], env=VENV, romfs=ROMFS_BYTES) as b:
+        b.flash_path = flash
+        yield b
+
+
+@pytest.fixture(scope="module")
+def rom_first(rom_board, index):
+    """The first deploy onto a board with a ROMFS partition: as files first (--romfs no), then into the ROMFS,
+    as when a board that ran from its filesystem is moved over."""
+    files = deploy(rom_board.port, index, "--romfs", "no", "--no-reset")
+    return files, deploy(rom_board.port, index)
+
+
+def test_romfs_deploy_puts_trainctl_in_the_partition(rom_first, rom_board):
+    files, out = rom_first
+    assert files.returncode == 0 and out.returncode == 0, files.stderr + out.stderr + out.stdout
+    flash = rom_board.flash_path
+    assert (flash / "trainctl" / "geo.mpy").exists() is False and not (flash / "trainctl").exists()
+    code = [f for f in _fs_files(flash) if f.endswith((".py", ".mpy"))]  # beside the firmware's state files
+    assert code == ["board.py", "lib/ssd1306.mpy", "main.py"]
+    part = Path(rom_board.romfs_file).read_bytes()
+    img = (REPO / "build" / "deploy" / "virtual" / "trainctl.romfs").read_bytes()
+    assert len(part) == ROMFS_BYTES and part.startswith(ROMFS_MAGIC) and part[:len(img)] == img
+    names = (b"\x07geo.mpy", b"\x07app.mpy", b"\x07main.py", b"\x08board.py")  # ROMFS names: length + name
+    assert [n in img for n in names] == [True, True, False, False]
+    assert "ROMFS0: image written" in out.stdout
+    assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == sorted(
+        ["trainctl/"] + [p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
+                         for p in (REPO / "firmware" / "trainctl").glob("*.py")])
+
+
+def test_romfs_board_boots_from_the_partition(rom_first):
+    _need_boot_files()
+    out = rom_first[1]
+    m = BOOT_LINE.search(out.stdout)
+    assert m, out.stdout + out.stderr
+    assert re.search(r"^trainctl .* rom=1$", out.stdout, re.M), out.stdout  # the modules came from /rom
+
+
+def test_romfs_second_deploy_writes_nothing(rom_first, rom_board, index):
+    again = deploy(rom_board.port, index)
+    assert again.returncode == 0, again.stderr + again.stdout
+    assert "trainctl image up to date" in again.stdout and "image written" not in again.stdout
+    assert _copied(again.stdout) == []
+    assert re.search(r"^trainctl .* rom=1$", again.stdout, re.M), again.stdout
+
+
+def test_files_board_says_no_romfs_and_boots_from_files(first):
+    assert "no ROMFS partition" in first.stdout
+    assert re.search(r"^trainctl .* rom=0$", first.stdout, re.M), first.stdout
+
+
+def test_romfs_required_but_missing_or_too_small(tmp_path, index):
+    for size, what in ((0, "none"), (8192, "partition of 8192 bytes")):
+        flash = tmp_path / ("f%d" % size)
+        with PtyBoard(flash, paths=[VBOARD], env=VENV, romfs=size) as b:
+            out = deploy(b.port, index, "--romfs", "yes")
+        assert out.returncode == 2, out.stdout + out.stderr
+        msg = out.stderr.strip()
+        assert re.fullmatch(r"deploy: error: the board has no ROMFS partition big enough for the \d+-byte image "
+                            r"\(%s\): flash a MicroPython build with one .*" % re.escape(what), msg), msg
+        assert not (flash / "main.py").exists()
+
+
+def test_romfs_too_small_falls_back_to_files(tmp_path, index):
+    with PtyBoard(tmp_path, paths=[VBOARD], env=VENV, romfs=8192) as b:
+        out = deploy(b.port, index, "--no-reset")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "no ROMFS partition (or too small)" in out.stdout
+    assert (tmp_path / "trainctl" / "geo.mpy").is_file()

@@ -126,9 +126,10 @@ class App:
         gc.collect()
         free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
         alloc = getattr(gc, "mem_alloc", None)
-        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d" % (
+        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d rom=%d" % (
             VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
-            alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0))
+            alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
+            1 if __file__.startswith("/rom/") else 0)  # rom=1: the firmware runs in place from a ROMFS
 
     def _fault(self, which, e):
         """A subsystem raised: count it, log it, rest it; the journey and the others go on."""
