@@ -181,22 +181,26 @@ def build(board, out_dir=None, log=print):
     return files
 
 
-def romfs_image(files, out_dir, log=print):
-    """The trainctl package of a build ({path: bytes}) as a ROMFS image (mpremote's builder): image bytes."""
+def romfs_image(files, out_dir, log=print, deps=None):
+    """The trainctl package of a build ({path: bytes}) and, with deps = (mip index, board's .mpy version),
+    package.json's dependencies (mip-installed into lib/) as a ROMFS image (mpremote's builder): the image
+    bytes; the staging folder is out_dir/romfs."""
     from mpremote.romfs import make_romfs
 
     stage = os.path.join(out_dir, "romfs")
     shutil.rmtree(stage, ignore_errors=True)
     for rel, data in files.items():
-        if rel.startswith("trainctl/"):
+        if rel.startswith(("trainctl/", "lib/")):
             os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
             with open(os.path.join(stage, rel), "wb") as f:
                 f.write(data)
+    if deps:
+        install_deps(HostFolder(stage, deps[1]), deps[0], lambda m: log("ROMFS image: " + m))
     img, _ = _quiet(make_romfs, stage, mpy_cross=False)  # already .mpy for the board's architecture
     with open(os.path.join(out_dir, "trainctl.romfs"), "wb") as f:
         f.write(img)
-    log("ROMFS image of trainctl: %d bytes (%s)" % (len(img), os.path.relpath(os.path.join(out_dir, "trainctl.romfs"),
-                                                                             ROOT)))
+    log("ROMFS image of trainctl and lib/: %d bytes (%s)" % (len(img), os.path.relpath(
+        os.path.join(out_dir, "trainctl.romfs"), ROOT)))
     return img
 
 
@@ -307,8 +311,9 @@ def check_version(board, impl_version, mpy, cross_version, cross_mpy):
     return have
 
 
-def install_deps(b, index, log):
-    """mip-install firmware/package.json's deps into lib/; number of files copied."""
+def install_deps(transport, index, log, errors=()):
+    """mip-install firmware/package.json's deps into lib/ over transport (the board's, or HostFolder's);
+    returns the paths mip installed or found up to date."""
     from mpremote.commands import CommandError
     from mpremote.mip import _install_package
 
@@ -316,18 +321,50 @@ def install_deps(b, index, log):
         deps = json.load(f).get("deps", ())
     if os.path.isdir(index):
         index = os.path.abspath(index)
-    copied = 0
+    paths = []
     for name, version in deps:
         try:
-            _, out = _quiet(_install_package, b.t, name, index.rstrip("/"), "lib", version, True)
+            _, out = _quiet(_install_package, transport, name, index.rstrip("/"), "lib", version, True)
         except CommandError as e:
             raise DeployError("mip install %s from %s: %s" % (name, index, e), code=1) from None
-        except b.TransportError as e:
+        except tuple(errors) as e:
             raise DeployError("mip install %s: the board failed: %s" % (name, e), code=1) from None
         n = out.count("Installing:")
-        copied += n
+        paths += re.findall(r"^(?:Installing|Exists): (\S+)$", out, re.M)
         log("%s: %s" % (name, "installed %d file(s)" % n if n else "up to date"))
-    return copied
+    return paths
+
+
+class HostFolder:
+    """The part of mpremote's transport that mip uses, onto a host folder: mip installs the dependencies
+    there (into the ROMFS image) for a board whose .mpy version is mpy."""
+
+    def __init__(self, root, mpy):
+        self.root = root
+        self.mpy = mpy
+
+    def _p(self, path):
+        return os.path.join(self.root, path)
+
+    def fs_exists(self, path):
+        return os.path.exists(self._p(path))
+
+    def fs_mkdir(self, path):
+        os.makedirs(self._p(path), exist_ok=True)
+
+    def fs_hashfile(self, path, algo):
+        with open(self._p(path), "rb") as f:
+            return hashlib.new(algo, f.read()).digest()
+
+    def fs_writefile(self, path, data, progress_callback=None):
+        with open(self._p(path), "wb") as f:
+            f.write(data)
+
+    def exec(self, code):
+        return b""
+
+    def eval(self, code):
+        return self.mpy & 0xFF  # mip asks for the board's .mpy version only
 
 
 def read_boot(stream_read, timeout_s, log):
@@ -397,13 +434,14 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
         raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
     cross_version, cross_mpy = mpy_cross_version(tool("mpy-cross"))
     local = build(board, log=log)
-    img = romfs_image(local, os.path.join(BUILD, board), log) if romfs != "no" else None
     b = Board(port)
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
+        img = romfs_image(local, os.path.join(BUILD, board), log, (mip_index, mpy)) if romfs != "no" else None
         rom_size, rom_sha = b.eval(ROM_PROBE % len(img)) if img else (0, "")
-        if img and rom_size >= len(img):
+        in_rom = bool(img) and rom_size >= len(img)
+        if in_rom:
             local = {p: v for p, v in local.items() if not p.startswith("trainctl/")}  # the board's copies go
             if rom_sha == hashlib.sha256(img).hexdigest():
                 log("ROMFS0 (%d bytes): trainctl image up to date" % rom_size)
@@ -440,7 +478,13 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
                     raise DeployError("filesystem full while writing %s" % p) from None
                 raise DeployError("writing %s: %s" % (p, e), code=1) from None
             log("copied %s (%d bytes)" % (p, len(local[p])))
-        install_deps(b, mip_index, log)
+        if in_rom:  # the dependencies are in the image's lib/: copies on the filesystem would shadow them
+            for p in sorted(os.path.relpath(os.path.join(dp, n), os.path.join(BUILD, board, "romfs"))
+                            for dp, _, ns in os.walk(os.path.join(BUILD, board, "romfs", "lib")) for n in ns):
+                if b.eval("import os\ntry:\n os.remove(%r)\n print(1)\nexcept OSError:\n print(0)" % p):
+                    log("removed %s (now in the ROMFS)" % p)
+        else:
+            install_deps(b.t, mip_index, log, (b.TransportError,))
         if not reset:
             b.t.exit_raw_repl()
             b.close()
