@@ -2,13 +2,16 @@
 (host_tools/vboard) and runs a whole journey fast-forwarded; the display capture becomes pictures.
 
     python -m host_tools.sim [--track FILE --truth FILE] [--direction D] [--seed N] [--heap 180k]
-                             [--display oled|ticker] [--rate sim|real] [--out build/sim]
+                             [--display oled|ticker] [--rate sim|real] [--out build/sim] [--no-romfs]
 
-Steps: a flash directory OUT/flash as on a board (main.py, board.mpy = boards/virtual/board.py, trainctl/*.mpy,
+Steps: a flash directory OUT/flash as on a board (main.py, board.mpy = boards/virtual/board.py,
 lib/ssd1306.mpy; everything but main.py through mpy-cross, as `make deploy` does, because compiling source
-on a small heap does not fit); a synthetic journey with the demo's faults unless --track is given; then
-`micropython -X heapsize=HEAP+ALLOWANCE main.py` with MICROPYPATH = the flash directory, its lib and the
-compiled fake hardware, the console streamed as it runs. The fake machine and time modules live in the
+on a small heap does not fit) with trainctl/*.mpy and lib/ in a ROMFS image OUT/rom/trainctl.romfs, as `make
+deploy` puts them on a board with a ROMFS partition (--no-romfs: files in OUT/flash, as on a stock build); a
+synthetic journey with the demo's faults unless --track is given; then `micropython -X heapsize=HEAP+ALLOWANCE
+main.py` with MICROPYPATH = the flash directory, its lib and the compiled fake hardware (with the ROMFS:
+`-c "import vboot"`, host_tools/vboard/vboot.py, which mounts the image at /rom first and then runs main.py;
+the heap is given the image's size more), the console streamed as it runs. The fake machine and time modules live in the
 same heap on the host but are built in on a board: VBOARD_ALLOWANCE_K is added to --heap for them (their
 measured share is printed as vboard_bytes). Then the capture is decoded: OUT/frames/*.png (every distinct
 frame within ALERT_S after each timeline line, the boot frames), OUT/journey.gif (the journey sampled every
@@ -36,7 +39,7 @@ from host_tools.ptyboard import heap_bytes  # noqa: E402,F401 (sim.heap_bytes fo
 
 ROOT = paths.ROOT
 VBOARD = os.path.join(ROOT, "host_tools", "vboard")
-VBOARD_ALLOWANCE_K = 32  # KiB: the fake machine + time modules and their state (measured 26.2 KiB, 64-bit)
+VBOARD_ALLOWANCE_K = 40  # KiB: what precedes main.py (start-up, fake machine + time modules) and fake devices
 ALERT_S = 30  # seconds of frames kept as PNG after each timeline line
 GIF_SAMPLE_S = 300  # one GIF frame per 5 virtual minutes between events
 SYNTH_ARGS = ["--noise-m", "15", "--jumps", "4", "--frozen", "2", "--garbage", "0.002",
@@ -62,15 +65,19 @@ def tool(name):
 # ---------------------------------------------------------------------------------------------------- build
 
 
-def _compile(src, dst, mpy_cross):
+def _compile(src, dst, mpy_cross, name):
+    """src -> dst with mpy-cross; name: the source name the .mpy carries (as `make deploy` gives it: short, since
+    each name is a string in the board's RAM once loaded)."""
     if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
         return
     os.makedirs(os.path.dirname(dst), exist_ok=True)
-    subprocess.run([mpy_cross, "-o", dst, src], check=True)
+    subprocess.run([mpy_cross, "-s", name, "-o", dst, src], check=True)
 
 
-def build_flash(out):
-    """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both."""
+def build_flash(out, romfs=False):
+    """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
+    romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl and lib/ (not on the filesystem then), as `make
+    deploy` makes for a board with a ROMFS partition."""
     mpy_cross = tool("mpy-cross")
     flash = os.path.join(out, "flash")
     vb = os.path.join(out, "vboard")
@@ -80,13 +87,26 @@ def build_flash(out):
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
         if name.endswith(".py"):
             _compile(os.path.join(fw, "trainctl", name), os.path.join(flash, "trainctl", name[:-3] + ".mpy"),
-                     mpy_cross)
-    _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(flash, "board.mpy"), mpy_cross)
+                     mpy_cross, "trainctl/" + name)
+    _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(flash, "board.mpy"), mpy_cross,
+             "board.py")
     _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(flash, "lib", "ssd1306.mpy"),
-             mpy_cross)
-    for m in ("machine", "time"):
-        _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross)
-    return flash, vb
+             mpy_cross, "ssd1306.py")
+    for m in ("machine", "time", "vboot"):
+        _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
+    if not romfs:
+        return flash, vb, None
+    from host_tools.deploy import romfs_image
+
+    files = {}
+    for sub in ("trainctl", "lib"):
+        for name in sorted(os.listdir(os.path.join(flash, sub))):
+            with open(os.path.join(flash, sub, name), "rb") as f:
+                files[sub + "/" + name] = f.read()
+    romfs_image(files, os.path.join(out, "rom"), log=lambda *_: None)
+    for sub in ("trainctl", "lib"):  # the next build compiles again (mtimes): only the image holds them
+        shutil.rmtree(os.path.join(flash, sub))
+    return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
 
 
 def synth(out, direction, seed):
@@ -101,8 +121,10 @@ def synth(out, direction, seed):
 
 
 def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s=10, echo=True, extra_env=None,
-              allowance_k=VBOARD_ALLOWANCE_K, timeout=600):
-    """Boot main.py on the virtual board; returns (console lines, return code, wall seconds)."""
+              allowance_k=VBOARD_ALLOWANCE_K, timeout=600, romfs=None):
+    """Boot main.py on the virtual board; returns (console lines, return code, wall seconds). romfs: a ROMFS
+    image that the board has in its partition (host_tools/vboard/vboot.py mounts it before main.py; the heap
+    is given its size more, counted as the board's share)."""
     flash, vb = os.path.abspath(flash), os.path.abspath(vb)
     if os.path.exists(capture):
         os.remove(capture)
@@ -120,7 +142,10 @@ def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s
         "VBOARD_STATE": state,
     })
     env.update(extra_env or {})
-    cmd = [tool("micropython"), "-X", "heapsize=%d" % (heap_bytes(heap) + 1024 * allowance_k), "main.py"]
+    size = heap_bytes(heap) + 1024 * allowance_k + (os.path.getsize(romfs) if romfs else 0)
+    cmd = [tool("micropython"), "-X", "heapsize=%d" % size, "-c", "import vboot"]  # vboot runs main.py
+    if romfs:
+        env["VBOARD_ROMFS"] = os.path.abspath(romfs)
     t0 = time.perf_counter()
     lines = []
     with subprocess.Popen(cmd, cwd=flash, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -138,6 +163,62 @@ def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s
         finally:
             rc = p.wait()
     return lines, rc, time.perf_counter() - t0
+
+
+WASM_BOOT = """# The virtual board on the WebAssembly port: its os has no getenv, so the environment is given here.
+import os
+import sys
+
+_ENV = %r
+
+
+class _Os:
+    def getenv(self, key, default=None):
+        return _ENV.get(key, default)
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+
+sys.modules["os"] = _Os()
+import vboot
+"""
+
+
+def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
+    """Boot main.py on the virtual board inside the 32-bit WebAssembly port (npm's
+    @micropython/micropython-webassembly-pyscript, through tests/mp/run_wasm.mjs): no track, end_s virtual
+    seconds, then the board's summary. That port keeps files its program writes in the GC heap, so the
+    journey log and state file are there beforehand at their full size, as on a board that has run before
+    (the firmware only opens them), and the display is not captured. Its heap grows on demand: this measures,
+    it does not limit.
+    Returns (console lines, return code)."""
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit("sim: `node` not found (Node.js runs the WebAssembly port)")
+    fs_dir = os.path.join(os.path.abspath(out), "wasm")
+    shutil.rmtree(fs_dir, ignore_errors=True)
+    os.makedirs(fs_dir)
+    with open(os.path.join(fs_dir, "jlog.bin"), "wb") as f:
+        f.write(bytes(1024 * 16))  # what JourneyLog.load() writes on a first boot (1024 records of 16 bytes)
+    with open(os.path.join(fs_dir, "state.bin"), "wb") as f:
+        f.write(bytes(112))  # two blank slots: no valid record, a fresh journey
+    env = {"VBOARD_END": str(end_s), "VBOARD_STATE": os.path.join(fs_dir, "state.bin"),
+           "VBOARD_JLOG": os.path.join(fs_dir, "jlog.bin")}  # no display capture: it would fill the heap
+    copies = ["--copy", fs_dir]
+    if romfs:
+        env["VBOARD_ROMFS"] = os.path.abspath(romfs)
+        copies += ["--copy", os.path.dirname(os.path.abspath(romfs))]
+    script = os.path.join(fs_dir, "wboot.py")
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(WASM_BOOT % (env,))
+    flash = os.path.abspath(flash)
+    paths_ = [flash] + ([os.path.join(flash, "lib")] if os.path.isdir(os.path.join(flash, "lib")) else [])
+    cmd = [node, os.path.join(ROOT, "tests", "mp", "run_wasm.mjs"), "--heap", "256k"]
+    for d in paths_ + [os.path.abspath(vb)]:
+        cmd += ["--path", d]
+    p = subprocess.run(cmd + copies + [script], cwd=flash, capture_output=True, text=True, timeout=timeout)
+    return (p.stdout + p.stderr).splitlines(), p.returncode
 
 
 def boot_info(lines):
@@ -416,17 +497,17 @@ def pictures(frames, syncs, events, display, out, scale=3):
 
 
 def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180k", display="oled", rate="sim",
-             out="build/sim", echo=True, images=True):
+             out="build/sim", echo=True, images=True, romfs=True):
     """The whole run; returns a dict of figures (also written to OUT/summary.json)."""
     t0 = time.perf_counter()
     out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
-    flash, vb = build_flash(out)
+    flash, vb, img = build_flash(out, romfs)
     if track is None:
         track, truth = synth(out, direction, seed)
     t_build = time.perf_counter() - t0
     capture = os.path.join(out, "capture.bin")
-    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo)
+    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img)
     boot, vbi = boot_info(lines), vboard_info(lines)
     events = timeline_events(lines)
     t1 = time.perf_counter()
@@ -443,7 +524,8 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
         for e in events:
             f.write(json.dumps(e) + "\n")
     res = {
-        "rc": rc, "heap": heap, "display": display, "boot": boot, "vboard": vbi, "timeline": len(events),
+        "rc": rc, "heap": heap, "romfs": os.path.getsize(img) if img else 0,
+        "display": display, "boot": boot, "vboard": vbi, "timeline": len(events),
         "frames": len(frames), "pngs": pngs, "gif_frames": gif_frames, "violations": violations,
         "wall_s": {"build_and_synth": round(t_build, 1), "board": round(t_run, 1), "pictures": round(t_pics, 1),
                    "total": round(time.perf_counter() - t0, 1)},
@@ -459,14 +541,19 @@ def report(res):
     k = 1024.0
     print("-" * 100)
     if boot:
-        print("boot: %s; heap after boot %.1f KiB (of which the fake hardware %.1f KiB, built in on a board)"
-              % (" ".join("%s=%s" % kv for kv in boot.items() if kv[0] in ("free", "alloc", "restored")),
-                 int(boot["alloc"]) / k, vb.get("vboard_bytes", 0) / k))
+        share = vb.get("vboard_bytes", 0)
+        print("boot: %s; heap after boot %.1f KiB, of which the fake hardware%s %.1f KiB (built in on a board): "
+              "firmware %.1f KiB, %s"
+              % (" ".join("%s=%s" % kv for kv in boot.items() if kv[0] in ("free", "alloc", "restored", "rom")),
+                 int(boot["alloc"]) / k, " and the ROMFS partition" if res.get("romfs") else "", share / k,
+                 (int(boot["alloc"]) - share) / k, "modules in place in the ROMFS" if boot.get("rom") == "1"
+                 else "modules loaded from .mpy files"))
     if vb:
         print("heap (gc.collect(); gc.mem_alloc() every virtual minute, %d samples): first %.1f KiB, high-water "
-              "%.1f KiB, end %.1f KiB, heap %.0f KiB (--heap %s + %d KiB allowance)"
+              "%.1f KiB, end %.1f KiB, heap %.0f KiB (--heap %s + %d KiB allowance%s)"
               % (vb["heap_samples"], vb["heap_first"] / k, vb["heap_max"] / k, vb["heap_end"] / k,
-                 vb["heap_size"] / k, res["heap"], VBOARD_ALLOWANCE_K))
+                 vb["heap_size"] / k, res["heap"], VBOARD_ALLOWANCE_K,
+                 " + the %d-byte ROMFS partition" % res["romfs"] if res.get("romfs") else ""))
         print("watchdog: timeout %d ms, longest gap between feeds %d ms (%d feeds); run ended: %s at %.1f virtual h"
               % (vb["wdt_timeout_ms"], vb["wdt_max_gap_ms"], vb["wdt_feeds"], vb["why"], vb["ms"] / 3.6e6))
         print("uart: %d epochs, %d bytes, %d dropped; display: %d frames decoded (%d I2C / %d SPI transactions)"
@@ -494,8 +581,11 @@ def main(argv=None):
     ap.add_argument("--rate", default="sim", choices=("sim", "real"),
                     help="loop periods: sim 100/1000 ms (fast), real 10/40 ms (the firmware's)")
     ap.add_argument("--out", default=os.path.join("build", "sim"))
+    ap.add_argument("--no-romfs", dest="romfs", action="store_false",
+                    help="a board without a ROMFS partition (a stock build): trainctl as .mpy files on the "
+                         "filesystem, loaded into RAM (default: in a ROMFS partition, run in place)")
     a = ap.parse_args(argv)
-    res = simulate(a.track, a.truth, a.direction, a.seed, a.heap, a.display, a.rate, a.out)
+    res = simulate(a.track, a.truth, a.direction, a.seed, a.heap, a.display, a.rate, a.out, romfs=a.romfs)
     report(res)
     ok = res["rc"] == 0 and not res["errors"] and not res["violations"]
     return 0 if ok else 1
