@@ -1,6 +1,7 @@
 # trainctl: controller of the Beijing–Pyongyang international coaches.
 #   make sim     boot the firmware on the virtual board (MicroPython unix port), run a whole journey
-#   make deploy  BOARD=rp2040|esp32 PORT=/dev/ttyACM0: compile, copy what changed, reset, show the boot line
+#   make deploy  BOARD=rp2040|esp32 PORT=/dev/ttyACM0: compile, copy what changed (into the board's ROMFS
+#                partition if it has one), reset, show the boot line
 #   make frames  a journey's display frames as PNG/GIF (build/frames)
 #   make demo    replay a generated Beijing -> Pyongyang journey and show the passengers' timeline
 #   make test    every test: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
@@ -81,8 +82,10 @@ route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
 
 # Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [MIP_INDEX=dir-or-url]
+# [ROMFS=auto|yes|no] (auto: into the board's ROMFS partition when it has one, run in place from flash)
 deploy: $(STAMP)
-	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(MIP_INDEX),--mip-index $(MIP_INDEX))
+	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(MIP_INDEX),--mip-index $(MIP_INDEX)) \
+		$(if $(ROMFS),--romfs $(ROMFS))
 
 # firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
 package:
