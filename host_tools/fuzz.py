@@ -55,12 +55,12 @@ _mods = {}
 def _m(name):
     """Import lazily: under atheris the modules must be first imported inside instrument_imports()."""
     if not _mods:
-        from trainctl import nmea, route_data
+        from trainctl import geo, nmea, route_data
         from trainctl.controller import Controller
 
         from host_tools import fast_nmea, gen_route, replay_core
 
-        _mods.update(nmea=nmea, route_data=route_data, Controller=Controller, fast_nmea=fast_nmea,
+        _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, fast_nmea=fast_nmea,
                      gen_route=gen_route, replay_core=replay_core,
                      fix_fields=tuple(sorted(vars(nmea.Fix()))))
     return _mods[name]
@@ -229,12 +229,14 @@ def _angle(udeg, deg_digits, pos, neg):
 def _route_point(rng):
     """A position on or near the route (micro-degrees), mostly close to the track, sometimes far off."""
     rd = _m("route_data")
+    geo = _m("geo")
     i = rng.randrange(rd.SEG_N)
-    lat, lon = rd.SEG[7 * i], rd.SEG[7 * i + 1]
+    lat, lon = geo.seg_start(rd.SEG, i)
     if i + 1 < rd.SEG_N and rng.random() < 0.7:
         f = rng.random()
-        lat += int((rd.SEG[7 * i + 7] - lat) * f)
-        lon += int((rd.SEG[7 * i + 8] - lon) * f)
+        lat1, lon1 = geo.seg_start(rd.SEG, i + 1)
+        lat += int((lat1 - lat) * f)
+        lon += int((lon1 - lon) * f)
     spread = rng.choice((0, 10, 100, 1000, 10000, 200000, 5000000))
     return lat + rng.randint(-spread, spread), lon + rng.randint(-spread, spread)
 
@@ -287,6 +289,7 @@ def gen_epoch(rng, t_s, lat, lon, speed_cms):
 def gen_track(rng, max_size):
     """Epochs of a train moving along the route with realistic faults: gaps, jumps, stops, reversals."""
     rd = _m("route_data")
+    geo = _m("geo")
     t = T0_S + rng.randint(-400 * 86400, 400 * 86400) if rng.random() < 0.3 else T0_S + rng.randrange(86400)
     i = rng.randrange(rd.SEG_N)
     frac = rng.random()
@@ -296,8 +299,10 @@ def gen_track(rng, max_size):
     size = 0
     while size < max_size and len(out) < 60:
         j = min(rd.SEG_N - 1, max(0, i))
-        lat = rd.SEG[7 * j] + int((rd.SEG[7 * min(j + 1, rd.SEG_N - 1)] - rd.SEG[7 * j]) * frac)
-        lon = rd.SEG[7 * j + 1] + int((rd.SEG[7 * min(j + 1, rd.SEG_N - 1) + 1] - rd.SEG[7 * j + 1]) * frac)
+        la0, lo0 = geo.seg_start(rd.SEG, j)
+        la1, lo1 = geo.seg_start(rd.SEG, min(j + 1, rd.SEG_N - 1))
+        lat = la0 + int((la1 - la0) * frac)
+        lon = lo0 + int((lo1 - lo0) * frac)
         noise = rng.choice((0, 0, 20, 200, 3000))
         ep = gen_epoch(rng, t, lat + rng.randint(-noise, noise), lon + rng.randint(-noise, noise), speed)
         if rng.random() < 0.03:  # a jump
@@ -307,7 +312,7 @@ def gen_track(rng, max_size):
         size += len(ep)
         dt = rng.choice((1, 1, 2, 5, 5, 30, 60, 600)) if rng.random() < 0.95 else rng.randint(-90000, 90000)
         t += dt
-        frac += step * speed * max(dt, 0) / 100 / max(1, rd.SEG[7 * j + 5])
+        frac += step * speed * max(dt, 0) / 100 / max(1, geo.seg_len_m(rd.SEG, j))
         while frac >= 1:
             frac -= 1
             i += 1

@@ -2,7 +2,8 @@
 
     python -m host_tools.gen_route routes/beijing-pyongyang.json firmware/trainctl/route_data.py
 
-The output is plain Python (ints, strings, tuples) that mpy-cross compiles and a custom build can freeze.
+The output is plain Python (ints, strings, tuples, and the segment table as one `bytes` constant, which stays
+in flash when the module is frozen or used in place from ROMFS) that mpy-cross compiles.
 Every problem in the source is reported as RouteError naming the field, e.g. "points[3].lat: ...".
 """
 
@@ -10,6 +11,7 @@ import argparse
 import calendar
 import json
 import math
+import struct
 import sys
 
 KY = 1822  # must equal firmware/trainctl/geo.py KY
@@ -18,6 +20,21 @@ DIRECTIONS = ("to_pyongyang", "to_beijing")  # direction 0 runs from the first p
 NEVER = -(2**30)  # "since always" in the time-zone table
 NAME_KEYS = ("en", "zh", "ko")
 LANGS = ("zh", "ko", "en")  # display order of the languages
+SMALL = 2**30  # |value| below this: a small int on 32-bit ports, decoded without a long int
+NEAR_UDEG = 500000  # must equal geo.py _NEAR: |fix - segment start| the matcher multiplies, micro-degrees
+MAX_EXTENT_M = 8100  # |east|, |north|, length: the matcher's products stay below 2**30 (see _check_seg)
+# One segment of SEG, little-endian, in this order; firmware/trainctl/geo.py reads it at fixed offsets.
+SEG_LAYOUT = (  # name, struct code, lowest, highest (lat, lon, along: small ints on 32-bit ports)
+    ("lat_udeg", "i", -SMALL + 1, SMALL - 1),
+    ("lon_udeg", "i", -SMALL + 1, SMALL - 1),
+    ("kx", "H", 0, 2**16 - 1),
+    ("east_m", "h", -(2**15), 2**15 - 1),
+    ("north_m", "h", -(2**15), 2**15 - 1),
+    ("len_m", "H", 0, 2**16 - 1),
+    ("along_m", "i", -SMALL + 1, SMALL - 1),
+)
+SEG_FORMAT = "<" + "".join(f[1] for f in SEG_LAYOUT)
+SEG_BYTES = struct.calcsize(SEG_FORMAT)  # 20, must equal geo.SEG_BYTES
 
 
 class RouteError(ValueError):
@@ -184,6 +201,7 @@ def build(route):
     """Segments and tables in integers, computed the way the firmware computes them."""
     pts = route["points"]
     seg = []
+    seg_point = []  # the index of the point each segment starts from (for error messages)
     vertex_along = []
     along = 0
     for i in range(len(pts) - 1):
@@ -205,6 +223,7 @@ def build(route):
             sy = ((lb - la) * KY) >> 14
             ln = max(1, int(round(math.hypot(sx, sy))))
             seg.append((la, lo, k, sx, sy, ln, along))
+            seg_point.append(i)
             along += ln
     vertex_along.append(along)
     ids = route["ids"]
@@ -216,6 +235,7 @@ def build(route):
     lat_mid = (min(p["lat"] for p in pts) + max(p["lat"] for p in pts)) / 2
     return dict(
         seg=seg,
+        seg_point=seg_point,
         st_along=st_along,
         st_calls=[sum(1 << d for d, name in enumerate(DIRECTIONS) if name in p["calls"]) for p in st],
         st_country=[route["countries"].index(p["country"]) for p in st],
@@ -232,10 +252,42 @@ def _tuple(values, per_line=10):
     return "(\n    " + "\n    ".join(lines) + "\n)" if vals else "()"
 
 
+def _check_seg(seg, seg_point):
+    """RouteError unless every field fits its SEG_LAYOUT slot and the matcher's products stay small ints.
+
+    geo.Matcher forms x, y = (d * kx) >> 14, (d * KY) >> 14 with |d| < NEAR_UDEG and kx <= KY, so |x|, |y| <
+    55,604 m, then x * east + y * north and x * north - y * east: < 2**30 with |east|, |north| <= MAX_EXTENT_M."""
+    for j, row in enumerate(seg):
+        i = seg_point[j]
+        where = "points[%d]-points[%d]: segment %d" % (i, i + 1, j)
+        for (name, code, lo, hi), v in zip(SEG_LAYOUT, row):
+            if not lo <= v <= hi:
+                raise RouteError("%s: %s = %d does not fit its field (%s, %d..%d)" % (where, name, v, code, lo, hi))
+        _, _, kx, sx, sy, ln, along = row
+        if kx > KY:  # cos(latitude) <= 1; then |x| has the same bound as |y|
+            raise RouteError("%s: kx = %d over KY (%d)" % (where, kx, KY))
+        if not (0 < ln <= MAX_EXTENT_M and abs(sx) <= MAX_EXTENT_M and abs(sy) <= MAX_EXTENT_M):
+            raise RouteError("%s: %d m long (%d m east, %d m north), over %d m: lower max_segment_m"
+                             % (where, ln, sx, sy, MAX_EXTENT_M))
+        if along + ln >= SMALL:
+            raise RouteError("%s: the route is %d m long, too long (under 2**30 m)" % (where, along + ln))
+
+
+def _seg_bytes(seg):
+    """SEG as lines of Python: one bytes literal per segment, fields as adjacent literals, index comment."""
+    lines = []
+    for j, row in enumerate(seg):
+        parts = []
+        for (_, code, _, _), v in zip(SEG_LAYOUT, row):
+            parts.append('b"' + "".join("\\x%02x" % c for c in struct.pack("<" + code, v)) + '"')
+        lines.append("    " + " ".join(parts) + "  # %d" % j)
+    return "(\n" + "\n".join(lines) + "\n)"
+
+
 def render(route, source_name, command):
     b = build(route)
     st = route["stations"]
-    flat = [v for s in b["seg"] for v in s]
+    _check_seg(b["seg"], b["seg_point"])
     out = [
         '"""Route tables for the firmware. Generated: do not edit; edit the source and regenerate."""',
         "# Generated by host_tools/gen_route.py from %s" % source_name,
@@ -243,10 +295,13 @@ def render(route, source_name, command):
         "",
         "NAME = %r" % route["name"],
         "",
-        "# Segments, 7 ints each: start latitude, start longitude (micro-degrees), metres per micro-degree",
-        "# of longitude x 2**14, east and north extent (m), length (m), distance along the route (m).",
+        "# Segments, %d bytes each, little-endian (read by trainctl/geo.py; bytes stay in flash when frozen):"
+        % SEG_BYTES,
+        "#   int32 start latitude, int32 start longitude (micro-degrees), uint16 metres per micro-degree of",
+        "#   longitude x 2**14, int16 east and int16 north extent (m), uint16 length (m), int32 distance along",
+        "#   the route (m). One line per segment; the trailing number is the segment's index.",
         "SEG_N = %d" % len(b["seg"]),
-        "SEG = " + _tuple(flat, 7),
+        "SEG = " + _seg_bytes(b["seg"]),
         "LENGTH_M = %d" % (b["seg"][-1][6] + b["seg"][-1][5]),
         "KX_MEAN = %d  # metres per micro-degree of longitude x 2**14 at the route's middle latitude" % b["kx_mean"],
         "",

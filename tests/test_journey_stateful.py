@@ -13,10 +13,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from trainctl import route_data as R
+from trainctl.geo import seg_along_m, seg_len_m, seg_start
 from trainctl.journey import Journey
 from trainctl.nmea import Fix
 
-F = 7
 T0 = 217589160
 
 
@@ -26,18 +26,18 @@ def point_at(along_m):
     lo, hi = 0, R.SEG_N - 1
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if R.SEG[mid * F + 6] <= along_m:
+        if seg_along_m(R.SEG, mid) <= along_m:
             lo = mid
         else:
             hi = mid - 1
-    o = lo * F
-    t = along_m - R.SEG[o + 6]
-    ln = R.SEG[o + 5]
+    t = along_m - seg_along_m(R.SEG, lo)
+    ln = seg_len_m(R.SEG, lo)
+    la0, lo0 = seg_start(R.SEG, lo)
     if lo + 1 < R.SEG_N:
-        la1, lo1 = R.SEG[o + F], R.SEG[o + F + 1]
+        la1, lo1 = seg_start(R.SEG, lo + 1)
     else:
         la1, lo1 = R.ST_LAT_UDEG[-1], R.ST_LON_UDEG[-1]
-    return R.SEG[o] + (la1 - R.SEG[o]) * t // ln, R.SEG[o + 1] + (lo1 - R.SEG[o + 1]) * t // ln
+    return la0 + (la1 - la0) * t // ln, lo0 + (lo1 - lo0) * t // ln
 
 
 class TrainModel(RuleBasedStateMachine):

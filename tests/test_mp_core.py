@@ -23,6 +23,10 @@ def test_zero_allocation_per_sentence_under_heap_lock():
         assert r["bytes_per_epoch_unlocked"] == 0, r
     # the locked phase ran with the journey fully engaged (direction known, stops tracked)
     assert rows[-1]["train"] == "K27" and rows[-1]["bad_checksum"] == 600
+    # geo.Matcher alone on the bytes segment table: tracking, whole-route searches and relocks, all locked
+    r = cases["matcher"]
+    assert r["memory_error"] is False and r["bytes_per_epoch_unlocked"] == 0, r
+    assert r["locked_sentences"] == 3 * (4 * 148 + 5) * 7 // 10 - 3 * (4 * 148 + 5) * 4 // 10, r
 
 
 def _cpython_replay(track, *extra):

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from mp.mp import REPO
+from trainctl import geo
 
 from host_tools import gen_route
 
@@ -44,9 +45,66 @@ def test_route_tables_are_consistent():
     assert R.TRAIN == (("K27", "95", "52"), ("51", "85", "K28"))
     assert ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0)) == R.LEG_END
     assert R.ST_KO[dandong] == "단동" and R.ST_ZH[sinuiju] == "新义州"
+    assert isinstance(R.SEG, bytes) and len(R.SEG) == R.SEG_N * geo.SEG_BYTES
     for j in range(R.SEG_N):  # every product the matcher forms stays a small int on 32-bit ports
-        kx, sx, sy, ln = R.SEG[j * 7 + 2:j * 7 + 6]
+        lat, lon, kx, sx, sy, ln, along = geo.seg_row(R.SEG, j)
         assert 0 < ln <= 8100 and abs(sx) <= 8100 and abs(sy) <= 8100 and kx * 500000 < 2**30
+        assert max(abs(lat), abs(lon), along + ln) < 2**30  # decoded without a long int on 32-bit ports
+
+
+def test_seg_bytes_decode_to_the_generator_rows():
+    """The firmware's decoding of the bytes constant gives back every value build() computed."""
+    from trainctl import route_data as R
+
+    b = gen_route.build(gen_route.load(str(SRC)))
+    assert gen_route.SEG_BYTES == geo.SEG_BYTES and gen_route.NEAR_UDEG == geo._NEAR
+    assert [geo.seg_row(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r) for r in b["seg"]]
+    assert [geo.seg_start(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r[:2]) for r in b["seg"]]
+    assert [geo.seg_len_m(R.SEG, j) for j in range(R.SEG_N)] == [r[5] for r in b["seg"]]
+    assert [geo.seg_along_m(R.SEG, j) for j in range(R.SEG_N)] == [r[6] for r in b["seg"]]
+    assert b["seg"][-1][6] + b["seg"][-1][5] == R.LENGTH_M
+
+
+@pytest.mark.parametrize("v", [0, 1, -1, 127, 128, -128, -129, 32767, -32768, 2**24, -(2**24) - 1, 2**30 - 1,
+                               -(2**30) + 1, 125736389, -125736389])
+def test_field_decoders_match_struct(v):
+    import struct
+
+    b = struct.pack("<i", v)
+    assert geo._i32(b * 2, 4) == v
+    if -(2**15) <= v < 2**15:
+        assert geo._i16(b"\0" + struct.pack("<h", v), 1) == v
+    if 0 <= v < 2**16:
+        assert geo._u16(struct.pack("<H", v), 0) == v
+
+
+def test_segment_that_breaks_a_field_or_the_matcher_bounds_is_refused():
+    row = [39902002, 116421073, 1398, 4766, -6095, 7737, 0]
+    gen_route._check_seg([row], [0])
+    for k, v, msg in ((3, 40000, "east_m = 40000 does not fit its field"),
+                      (3, 9000, "over 8100 m: lower max_segment_m"),
+                      (5, 0, "0 m long"),
+                      (2, 1900, "kx = 1900 over KY"),
+                      (0, 2**30, "lat_udeg = 1073741824 does not fit"),
+                      (6, 2**30 - 10, "too long (under 2**30 m)")):
+        bad = list(row)
+        bad[k] = v
+        with pytest.raises(gen_route.RouteError, match="points\\[0\\]-points\\[1\\]: segment 0: "):
+            gen_route._check_seg([bad], [0])
+        with pytest.raises(gen_route.RouteError) as e:
+            gen_route._check_seg([row, bad], [0, 1])
+        assert msg in str(e.value) and "segment 1" in str(e.value), str(e.value)
+
+
+def test_segments_longer_than_the_matcher_allows_fail_with_route_error(tmp_path):
+    """Far from the middle latitude a sub-segment's own scale is larger: refused, not written."""
+    d = _doc()
+    d["max_segment_m"] = 8000
+    d["points"][1]["lat"], d["points"][1]["lon"] = 0.5, 150.0  # one 4,000 km leg down to the equator
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps(d, ensure_ascii=False))
+    with pytest.raises(gen_route.RouteError, match="over 8100 m: lower max_segment_m"):
+        gen_route.render(gen_route.load(str(p)), "r.json", "test")
 
 
 def _doc():

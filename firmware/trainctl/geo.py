@@ -4,6 +4,7 @@ Positions are micro-degrees (WGS-84). Each route segment carries its own east-we
 metres come from integer multiplies; every product stays below 2**30 (a small int on 32-bit ports),
 which makes CPython and MicroPython give identical results. Per-fix cost does not depend on the route
 size: a hill-climb from the last matched segment, and a bounded slice of a full scan when lost.
+The segment table is a bytes constant (route_data.SEG, read in place: no tuple of ints in RAM).
 """
 
 from .compat import const
@@ -13,7 +14,51 @@ _NEAR = const(500000)  # |difference| in micro-degrees (~55 km) below which the 
 _CLIMB = const(16)  # hill-climb steps per fix at most
 _SCAN = const(48)  # segments scanned per fix while searching the whole route
 _FAR = const(999999)  # metres; "not near"
-SEG_FIELDS = const(7)  # lat0, lon0, kx, east_m, north_m, len_m, start_m
+# One segment of route_data.SEG, little-endian (host_tools/gen_route.py SEG_LAYOUT writes it).
+SEG_BYTES = const(20)
+_LAT = const(0)  # int32 start latitude, micro-degrees
+_LON = const(4)  # int32 start longitude, micro-degrees
+_KX = const(8)  # uint16 metres per micro-degree of longitude x 2**14
+_EAST = const(10)  # int16 east extent, m
+_NORTH = const(12)  # int16 north extent, m
+_LEN = const(14)  # uint16 length, m
+_ALONG = const(16)  # int32 distance along the route at the start, m
+
+
+def _i32(b, o):
+    """Signed little-endian int32 at b[o]. The generator keeps |value| < 2**30, so the sign-extended top
+    byte is within -64..63 and no step leaves the small-int range of a 32-bit port."""
+    return ((b[o + 3] ^ 128) - 128) << 24 | b[o + 2] << 16 | b[o + 1] << 8 | b[o]
+
+
+def _i16(b, o):
+    return ((b[o + 1] ^ 128) - 128) << 8 | b[o]
+
+
+def _u16(b, o):
+    return b[o + 1] << 8 | b[o]
+
+
+def seg_start(seg, j):
+    """(lat, lon) micro-degrees where segment j starts."""
+    o = j * SEG_BYTES
+    return _i32(seg, o + _LAT), _i32(seg, o + _LON)
+
+
+def seg_len_m(seg, j):
+    return _u16(seg, j * SEG_BYTES + _LEN)
+
+
+def seg_along_m(seg, j):
+    """Distance along the route where segment j starts, m."""
+    return _i32(seg, j * SEG_BYTES + _ALONG)
+
+
+def seg_row(seg, j):
+    """Segment j: (lat, lon, kx, east_m, north_m, len_m, along_m)."""
+    o = j * SEG_BYTES
+    return (_i32(seg, o + _LAT), _i32(seg, o + _LON), _u16(seg, o + _KX), _i16(seg, o + _EAST),
+            _i16(seg, o + _NORTH), _u16(seg, o + _LEN), _i32(seg, o + _ALONG))
 
 
 def hyp_m(x, y):
@@ -42,7 +87,9 @@ class Matcher:
     """Tracks the fix's position along the route: along_m from the first point, off_m to the side."""
 
     def __init__(self, seg, seg_n):
-        self.seg = seg  # flat tuple, SEG_FIELDS ints per segment (see host_tools/gen_route.py)
+        if len(seg) != seg_n * SEG_BYTES:  # e.g. a route_data.py from before SEG was bytes
+            raise ValueError("route: SEG is not SEG_N segments")
+        self.seg = seg  # bytes, SEG_BYTES per segment
         self.n = seg_n
         self.idx = -1  # matched segment, -1 when lost
         self.along_m = -1
@@ -60,18 +107,25 @@ class Matcher:
 
     def _proj(self, j, lat, lon):
         """Distance in metres from the fix to segment j; the position along it goes to self._t."""
+        # Fields decoded inline as _i32/_i16/_u16 do: unix port, 10,000 updates along the route, 3.8 us each
+        # (calling the helpers: 5.1 us; SEG as a tuple of ints: 2.2 us).
         s = self.seg
-        o = j * SEG_FIELDS
-        dy = lat - s[o]
-        dx = lon - s[o + 1]
-        if dy <= -_NEAR or dy >= _NEAR or dx <= -_NEAR or dx >= _NEAR:
+        o = j * SEG_BYTES
+        dy = lat - (((s[o + (_LAT + 3)] ^ 128) - 128) << 24 | s[o + (_LAT + 2)] << 16 | s[o + (_LAT + 1)] << 8
+                    | s[o])
+        if dy <= -_NEAR or dy >= _NEAR:
             self._t = 0
             return _FAR
-        x = (dx * s[o + 2]) >> 14
+        dx = lon - (((s[o + (_LON + 3)] ^ 128) - 128) << 24 | s[o + (_LON + 2)] << 16 | s[o + (_LON + 1)] << 8
+                    | s[o + _LON])
+        if dx <= -_NEAR or dx >= _NEAR:
+            self._t = 0
+            return _FAR
+        x = (dx * (s[o + (_KX + 1)] << 8 | s[o + _KX])) >> 14
         y = (dy * KY) >> 14
-        sx = s[o + 3]
-        sy = s[o + 4]
-        ln = s[o + 5]
+        sx = ((s[o + (_EAST + 1)] ^ 128) - 128) << 8 | s[o + _EAST]
+        sy = ((s[o + (_NORTH + 1)] ^ 128) - 128) << 8 | s[o + _NORTH]
+        ln = s[o + (_LEN + 1)] << 8 | s[o + _LEN]
         dot = x * sx + y * sy  # |x|,|y| < 56 km, |sx|,|sy| <= 8 km: below 2**30
         if dot <= 0:
             self._t = 0
@@ -142,4 +196,4 @@ class Matcher:
     def _set(self, j, d, t):
         self.idx = j
         self.off_m = d
-        self.along_m = self.seg[j * SEG_FIELDS + 6] + t
+        self.along_m = _i32(self.seg, j * SEG_BYTES + _ALONG) + t

@@ -1,12 +1,14 @@
-# MicroPython only: proves the parser and the whole pipeline allocate nothing per sentence.
+# MicroPython only: proves the parser and the whole pipeline allocate nothing per sentence, and
+# geo.Matcher (decoding the bytes segment table) nothing per fix.
 #   micropython tests/mp/alloc_check.py
 # Builds a moving-train stream (RMC + GGA + GSV at 1 Hz, some bad lines), warms up, then feeds the
-# rest under micropython.heap_lock(): any allocation raises MemoryError. Prints one JSON line.
+# rest under micropython.heap_lock(): any allocation raises MemoryError. Prints JSON lines.
 import gc
 import sys
 
 import micropython
 from portable.nmeagen import gga, rmc, sentence
+from trainctl import geo
 from trainctl import route_data as R
 from trainctl.controller import Controller
 from trainctl.nmea import Parser
@@ -66,8 +68,39 @@ def run(name, feed, chunks, counter):
         name, done, "true" if err else "false", per)
 
 
+class MatchFeed:
+    """Matcher.update on (lat, lon) pairs, counted."""
+
+    def __init__(self):
+        self.m = geo.Matcher(R.SEG, R.SEG_N)
+        self.n = 0
+
+    def feed(self, p):
+        self.m.update(p[0], p[1], 3000)
+        self.n += 1
+
+
+def match_points(passes):
+    """The whole route walked 1/4 segment per fix ~1 km off the line, passes times; mid-way through each
+    pass 5 fixes far away (a whole-route search follows), and each pass restarts at the far end (a jump)."""
+    pts = []
+    for _ in range(passes):
+        for j in range(R.SEG_N - 1):
+            la0, lo0 = geo.seg_start(R.SEG, j)
+            la1, lo1 = geo.seg_start(R.SEG, j + 1)
+            for k in range(4):
+                pts.append((la0 + (la1 - la0) * k // 4 + 9000, lo0 + (lo1 - lo0) * k // 4))
+            if j == R.SEG_N // 2:
+                for _ in range(5):
+                    pts.append((30000000, 100000000))
+    return pts
+
+
 def main():
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 600
+    mf = MatchFeed()
+    print(run("matcher", mf.feed, match_points(3), lambda: mf.n))
+    mf = None
     chunks = build(epochs, True)
     p = Parser()
     print(run("parser", p.feed, chunks, lambda: p.stats.sentences))

@@ -133,7 +133,7 @@ class Timed:
 def bench_pipeline(path, route_name, warm_fixes, repeats):
     """Controller on the whole stream: microseconds per fix (bytes in), per steady moving fix, bytes per fix."""
     gc.collect()
-    route = __import__(route_name)  # first: its SEG tuple needs one contiguous block of heap
+    route = __import__(route_name)  # first: its SEG bytes (from a .mpy file) need one contiguous block of heap
     for part in route_name.split(".")[1:]:
         route = getattr(route, part)
     from trainctl.controller import Controller

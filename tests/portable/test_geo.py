@@ -29,15 +29,16 @@ def test_every_station_matches_at_its_own_along():
 def test_tracking_follows_a_moving_point_with_local_search_only():
     m = geo.Matcher(R.SEG, R.SEG_N)
     j = 40
-    F = geo.SEG_FIELDS
-    while not m.update(R.SEG[j * F], R.SEG[j * F + 1], 3000):
+    la, lo = geo.seg_start(R.SEG, j)
+    while not m.update(la, lo, 3000):
         pass
     prev = m.along_m
     # walk the route from segment 40 on, 1/4 segment per step, ~1 km north of the line
     for k in range(1, 60):
-        o = (j + k // 4) * F
-        lat = R.SEG[o] + (R.SEG[o + F] - R.SEG[o]) * (k % 4) // 4 + 9000
-        lon = R.SEG[o + 1] + (R.SEG[o + F + 1] - R.SEG[o + 1]) * (k % 4) // 4
+        la0, lo0 = geo.seg_start(R.SEG, j + k // 4)
+        la1, lo1 = geo.seg_start(R.SEG, j + k // 4 + 1)
+        lat = la0 + (la1 - la0) * (k % 4) // 4 + 9000
+        lon = lo0 + (lo1 - lo0) * (k % 4) // 4
         assert m.update(lat, lon, 3000)
         assert m.along_m > prev and m.off_m < 1100, (k, m.along_m, prev, m.off_m)
         prev = m.along_m
@@ -60,3 +61,24 @@ def test_dist_is_symmetric_and_scales_far_away():
     assert 760000 < d1 < 840000, d1
 
 
+
+
+def test_segment_fields_decode_signed_and_unsigned():
+    # one segment packed by hand (CPython struct "<iiHhhHi"): south and west of 0, heading south-west, 8 km
+    seg = (b"\xa0\x94\xfa\xfd" + b"\xd0\xb8\xca\xfb" + b"\xe7\x05" + b"\x60\xf0" + b"\xa8\xe4" + b"\x7f\x1f"
+           + b"\x40\x42\x0f\x00")
+    assert geo.seg_row(seg, 0) == (-33909600, -70600496, 1511, -4000, -7000, 8063, 1000000)
+    assert geo.seg_start(seg, 0) == (-33909600, -70600496)
+    assert geo.seg_len_m(seg, 0) == 8063 and geo.seg_along_m(seg, 0) == 1000000
+    m = geo.Matcher(seg, 1)
+    assert m.update(-33909600 - 31475, -70600496 - 21715, 3000)  # half-way along the segment (~3.5 km S, 2 km W)
+    assert abs(m.along_m - (1000000 + 8063 // 2)) < 150 and m.off_m < 150, (m.along_m, m.off_m)
+
+
+def test_matcher_refuses_a_table_of_the_wrong_size():
+    for seg in (tuple(range(7 * R.SEG_N)), R.SEG[:-1]):  # SEG as it was before it became bytes; truncated
+        try:
+            geo.Matcher(seg, R.SEG_N)
+        except ValueError:
+            continue
+        raise AssertionError("accepted %d items" % len(seg))
