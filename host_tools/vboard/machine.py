@@ -134,6 +134,7 @@ class _Capture:
         digests = self.digests
         for i in range(_CACHE):
             if digests[i] == d and self.offsets[i] >= 0:
+                self.last[key] = digests[i]  # the ring's own object: no 33rd digest kept alive
                 self.record(ord("R"), chan, struct.pack("<I", self.offsets[i]))
                 self.repeats += 1
                 return
@@ -163,6 +164,7 @@ class _Board:
         self.next_mem_ms = 0
         self.heap = []  # [first, max, last] of gc.mem_alloc() after gc.collect()
         self.heap_samples = 0
+        self.last_sample_ms = -1
         self.end_ms = -1 if os.getenv("VBOARD_TRACK") or self.end_s < 0 else 1000 * self.end_s
         self.wdt = None
         self.uart = None
@@ -198,10 +200,13 @@ class _Board:
             self.finish("wdt_reset")
             raise SystemExit(3)
         if self.end_ms >= 0 and now_ms >= self.end_ms:
-            self.finish("end")
+            if self.last_sample_ms != now_ms:
+                self.sample()  # at the depth of every other sample: finish()'s own frame is on the heap
+            self.finish("end", False)
             raise SystemExit(0)
 
     def sample(self):
+        self.last_sample_ms = _t.now_ms()
         gc.collect()
         a = gc.mem_alloc()
         h = self.heap
@@ -220,8 +225,9 @@ class _Board:
             return -1
         return self.utc_s + (_t.now_ms() - self.utc_ms) // 1000
 
-    def finish(self, why):
-        self.sample()
+    def finish(self, why, sample=True):
+        if sample:
+            self.sample()
         cap = self.cap
         if cap is not None:
             cap.record(ord("E"), 0, b"")
