@@ -755,7 +755,15 @@ def _vb_figures(r):
         max_growth=vb["heap_max"] - vb["heap_first"], samples=vb["heap_samples"], heap_size=vb["heap_size"],
         memory_error=any("MemoryError" in e for e in errors), errors=errors, why=vb["why"], hours=vb["ms"] / 3.6e6,
         wdt_gap=vb["wdt_max_gap_ms"], wdt_timeout=vb["wdt_timeout_ms"], violations=s.get("violations"),
-        wall=s["wall_s"], rc=s["rc"], given=sim_heap_bytes(r["heap"]))
+        wall=s["wall_s"], rc=s["rc"], given=sim_heap_bytes(r["heap"]), romfs=s.get("romfs") or 0)
+
+
+def _no_figures(r):
+    """Why a run has no heap figures: it did not run, or the firmware did not boot (its first error line)."""
+    if r.get("error"):
+        return "could not run: %s" % r["error"]
+    errs = (r.get("summary") or {}).get("errors") or []
+    return "did not boot: `%s`" % errs[0] if errs else "no heap figures in summary.json"
 
 
 def _run_name(r):
@@ -798,13 +806,14 @@ def render_vboard(ctx):
         cells = []
         for r, f in runs:
             if f is None:
-                cells.append("could not run: %s" % (r.get("error") or "no heap figures in summary.json"))
+                cells.append(_no_figures(r))
             else:
                 cells.append(cell(f))
         out.append("| %s | %s |" % (label, " | ".join(cells)))
 
-    row("heap given to MicroPython", lambda f: "%s + %d KiB allowance = %s (GC reports %s usable)" % (
-        _kib(f["given"]), k, _kib(f["given"] + 1024 * k), _kib(f["heap_size"])))
+    row("heap given to MicroPython", lambda f: "%s + %d KiB allowance%s = %s (GC reports %s usable)" % (
+        _kib(f["given"]), k, " + the %d-byte ROMFS image" % f["romfs"] if f["romfs"] else "",
+        _kib(f["given"] + 1024 * k + f["romfs"]), _kib(f["heap_size"])))
     row("fake hardware's share (`vboard_bytes`, taken out below)", lambda f: "%d B" % f["own"])
     row("**firmware RAM after boot** (boot line's `alloc`, after `gc.collect()`, minus the share)",
         lambda f: "**%s** (%d B)" % (_kib(f["boot"]), f["boot"]))
@@ -884,7 +893,7 @@ def render_vboard_targets(runs, wasm):
     ok = {}
     for r, f in runs:
         if f is None:
-            cells.append("%s: could not run" % _run_name(r))
+            cells.append("%s: %s" % (_run_name(r), _no_figures(r)))
             continue
         good = not f["memory_error"] and f["why"] == "end" and f["rc"] == 0 and f["hours"] >= 24
         ok[r["heap"]] = ok.get(r["heap"], False) or good
