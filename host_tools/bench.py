@@ -912,10 +912,10 @@ def render_vboard_targets(runs, wasm):
     if first:
         out += [
             "Loaded from .mpy files on the filesystem, the modules' bytecode and constants are copied into the "
-            "heap; from a ROMFS partition they are used in place, and what stays in RAM is the qstr pool (every "
-            "name in the code, interned at import), the function, class and module objects and what the app "
-            "builds. The unix port is 64-bit (8-byte words and pointers), hence the 32-bit WebAssembly figures "
-            "for the target. A 32-bit board itself was not measured.",
+            "heap; from a ROMFS partition they are used in place (the interned names' text too), and what stays "
+            "in RAM is the module dictionaries, function and class objects, the qstr pool's index of the "
+            "interned names and what the app builds. The unix port is 64-bit (8-byte words and pointers), "
+            "hence the 32-bit WebAssembly figures for the target. A 32-bit board itself was not measured.",
             "",
         ]
     return out

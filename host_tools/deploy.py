@@ -8,10 +8,11 @@
    as board.py;
 2. connects (mpremote's serial transport: Ctrl-C, raw REPL, soft reset) and checks that the board runs the
    MicroPython version and .mpy version mpy-cross compiles for (and the board's native architecture);
-   With a ROMFS partition on the board (MicroPython built with one; `--romfs auto`, the default), trainctl/
-   goes there instead, as one image (mpremote's romfs builder and `romfs deploy` transfer), written only when
-   the partition's sha256 differs: the modules then run in place from flash instead of loading into RAM, and
-   the filesystem keeps main.py, board.py, lib/ and the state files;
+   With a ROMFS partition on the board (MicroPython built with one; `--romfs auto`, the default), trainctl/,
+   board.mpy (compiled for the board) and the micropython-lib dependencies go there instead, as one image
+   (mpremote's romfs builder and `romfs deploy` transfer), written only when the partition's sha256
+   differs: the modules then run in place from flash instead of loading into RAM, and the filesystem keeps
+   main.py and the state files;
 3. compares the sha256 of every file on the board with the build; checks the free space (os.statvfs);
    copies the changed files, removes trainctl/ files that are no longer built (a stale .py would shadow
    its .mpy);
@@ -182,15 +183,15 @@ def build(board, out_dir=None, log=print):
 
 
 def romfs_image(files, out_dir, log=print, deps=None):
-    """The trainctl package of a build ({path: bytes}) and, with deps = (mip index, board's .mpy version),
-    package.json's dependencies (mip-installed into lib/) as a ROMFS image (mpremote's builder): the image
-    bytes; the staging folder is out_dir/romfs."""
+    """The trainctl package of a build ({path: bytes}), its board.mpy if it has one, and, with deps = (mip
+    index, board's .mpy version), package.json's dependencies (mip-installed into lib/) as a ROMFS image
+    (mpremote's builder): the image bytes; the staging folder is out_dir/romfs."""
     from mpremote.romfs import make_romfs
 
     stage = os.path.join(out_dir, "romfs")
     shutil.rmtree(stage, ignore_errors=True)
     for rel, data in files.items():
-        if rel.startswith(("trainctl/", "lib/")):
+        if rel.startswith(("trainctl/", "lib/")) or rel == "board.mpy":
             os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
             with open(os.path.join(stage, rel), "wb") as f:
                 f.write(data)
@@ -231,6 +232,20 @@ def deploy_romfs(b, img, log):
     log("ROMFS0: image written (%d bytes)" % len(img))
 
 
+def compile_board(board, out_dir):
+    """boards/<board>/board.py compiled for the board (for the ROMFS image: run in place, not compiled at
+    boot into RAM); its bytes."""
+    out = os.path.join(out_dir, "board.mpy")
+    march = BOARDS[board][0]
+    cmd = [tool("mpy-cross"), "-s", "board.py", "-o", out] + (["-march=" + march] if march else []) + [
+        board_file(board)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode:
+        raise DeployError("mpy-cross board.py: %s" % (p.stderr or p.stdout).strip(), code=1)
+    with open(out, "rb") as f:
+        return f.read()
+
+
 def blocks(n):
     return (n + BLOCK - 1) // BLOCK * BLOCK
 
@@ -240,6 +255,7 @@ def plan(local, remote):
     changed = [p for p in sorted(local) if remote.get(p, (0, ""))[1] != hashlib.sha256(local[p]).hexdigest()]
     stale = sorted(p for p in remote if p.startswith("trainctl/") and p not in local)
     stale += [p for p in ("main.mpy", "board.mpy") if p in remote]  # would not run, but confuse
+    stale += [p for p in ("board.py",) if p in remote and p not in local]  # in the ROMFS now: would shadow it
     return changed, stale, len(local) - len(changed)
 
 
@@ -438,11 +454,16 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
-        img = romfs_image(local, os.path.join(BUILD, board), log, (mip_index, mpy)) if romfs != "no" else None
+        if romfs != "no":
+            out_dir = os.path.join(BUILD, board)
+            img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log,
+                              (mip_index, mpy))
+        else:
+            img = None
         rom_size, rom_sha = b.eval(ROM_PROBE % len(img)) if img else (0, "")
         in_rom = bool(img) and rom_size >= len(img)
         if in_rom:
-            local = {p: v for p, v in local.items() if not p.startswith("trainctl/")}  # the board's copies go
+            local = {p: v for p, v in local.items() if p == "main.py"}  # the rest is in the image: copies go
             if rom_sha == hashlib.sha256(img).hexdigest():
                 log("ROMFS0 (%d bytes): trainctl image up to date" % rom_size)
             else:

@@ -6,8 +6,9 @@
 
 Steps: a flash directory OUT/flash as on a board (main.py, board.mpy = boards/virtual/board.py,
 lib/ssd1306.mpy; everything but main.py through mpy-cross, as `make deploy` does, because compiling source
-on a small heap does not fit) with trainctl/*.mpy and lib/ in a ROMFS image OUT/rom/trainctl.romfs, as `make
-deploy` puts them on a board with a ROMFS partition (--no-romfs: files in OUT/flash, as on a stock build); a
+on a small heap does not fit) with trainctl/*.mpy, lib/ and board.mpy in a ROMFS image OUT/rom/trainctl.romfs,
+as `make deploy` puts them on a board with a ROMFS partition (--no-romfs: files in OUT/flash, as on a stock
+build); a
 synthetic journey with the demo's faults unless --track is given; then `micropython -X heapsize=HEAP+ALLOWANCE
 main.py` with MICROPYPATH = the flash directory, its lib and the compiled fake hardware (with the ROMFS:
 `-c "import vboot"`, host_tools/vboard/vboot.py, which mounts the image at /rom first and then runs main.py;
@@ -76,7 +77,7 @@ def _compile(src, dst, mpy_cross, name):
 
 def build_flash(out, romfs=False):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
-    romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl and lib/ (not on the filesystem then), as `make
+    romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (not on the filesystem then), as `make
     deploy` makes for a board with a ROMFS partition."""
     mpy_cross = tool("mpy-cross")
     flash = os.path.join(out, "flash")
@@ -103,9 +104,12 @@ def build_flash(out, romfs=False):
         for name in sorted(os.listdir(os.path.join(flash, sub))):
             with open(os.path.join(flash, sub, name), "rb") as f:
                 files[sub + "/" + name] = f.read()
+    with open(os.path.join(flash, "board.mpy"), "rb") as f:
+        files["board.mpy"] = f.read()
     romfs_image(files, os.path.join(out, "rom"), log=lambda *_: None)
     for sub in ("trainctl", "lib"):  # the next build compiles again (mtimes): only the image holds them
         shutil.rmtree(os.path.join(flash, sub))
+    os.remove(os.path.join(flash, "board.mpy"))
     return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
 
 
