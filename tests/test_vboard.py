@@ -119,7 +119,7 @@ def test_romfs_saves_most_of_the_ram_on_32_bit(wasm_boots):
     assert wasm_boots[True] < wasm_boots[False] - 40 * KIB, wasm_boots
 
 
-@pytest.mark.xfail(strict=True, reason="firmware RAM after boot is ~54 KiB on the 32-bit port even with every "
+@pytest.mark.xfail(strict=True, reason="firmware RAM after boot is ~52.5 KiB on the 32-bit port even with every "
                    "module in a ROMFS (BENCH.md section 6): module dictionaries, function and class objects, the "
                    "interned names' index and the app's objects stay in RAM")
 def test_ram_after_boot_under_48k_on_32_bit(wasm_boots):
