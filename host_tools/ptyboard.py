@@ -98,7 +98,33 @@ def _ptyboard_setup(report_version, capacity):
                 raise OSError(28)  # ENOSPC
             return _open(path, mode, *a)
         builtins.open = _open_checked
-def _ptyboard_rom(path, size):
+def _ptyboard_run(names):
+    import os
+    for name in names:
+        try:
+            os.stat(name)
+        except OSError:
+            continue
+        with open(name) as f:
+            code = compile(f.read(), name, "exec")
+        try:
+            exec(code, globals())
+        except SystemExit:
+            raise
+        except BaseException as e:
+            sys.print_exception(e)
+        del code
+_ptyboard_setup(%(report_version)r, %(capacity)r)
+%(rom)s_ptyboard_run(%(run)r)
+del _ptyboard_setup, _ptyboard_run
+import gc
+gc.collect()
+del gc
+'''
+
+
+# Added to the launcher for a board with a ROMFS partition (--romfs).
+_LAUNCHER_ROM = r'''def _ptyboard_rom(path, size):
     # A ROMFS partition, as a board built with one has: the launcher holds the partition's bytes (a board maps
     # its flash), vfs.rom_ioctl serves mpremote's `romfs query/deploy`, and a valid image is mounted at /rom
     # with /rom and /rom/lib on sys.path after '' (files on the filesystem shadow the ROMFS, as on a board).
@@ -154,32 +180,9 @@ def _ptyboard_rom(path, size):
             sys.path[1:1] = ["/rom", "/rom/lib"]
         except OSError as e:
             print("ROMFS0: cannot mount:", e)
-def _ptyboard_run(names):
-    import os
-    for name in names:
-        try:
-            os.stat(name)
-        except OSError:
-            continue
-        with open(name) as f:
-            code = compile(f.read(), name, "exec")
-        try:
-            exec(code, globals())
-        except SystemExit:
-            raise
-        except BaseException as e:
-            sys.print_exception(e)
-        del code
-_ptyboard_setup(%(report_version)r, %(capacity)r)
-if %(romfs)r:
-    _ptyboard_rom(%(romfs_file)r, %(romfs)r)
-_ptyboard_run(%(run)r)
-del _ptyboard_setup, _ptyboard_run, _ptyboard_rom
-import gc
-gc.collect()
-del gc
+_ptyboard_rom(%(romfs_file)r, %(romfs)r)
+del _ptyboard_rom
 '''
-
 
 def micropython_exe():
     """The unix port's `micropython` next to this Python (venv), else on PATH."""
@@ -295,7 +298,8 @@ class PtyBoard:
         with open(launcher, "w") as f:
             f.write(_LAUNCHER % {"paths": ["", os.path.join(self.flash, "lib")] + self.paths,
                                  "report_version": self.report_version, "capacity": self.capacity, "run": names,
-                                 "romfs": self.romfs, "romfs_file": self.romfs_file})
+                                 "rom": _LAUNCHER_ROM % {"romfs": self.romfs, "romfs_file": self.romfs_file}
+                                 if self.romfs else ""})
         im, islave = os.openpty()
         attrs = termios.tcgetattr(islave)
         attrs[1] &= ~termios.OPOST  # "\r\n" exactly as the REPL writes it (a board's UART adds nothing)

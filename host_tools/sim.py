@@ -4,15 +4,15 @@
     python -m host_tools.sim [--track FILE --truth FILE] [--direction D] [--seed N] [--heap 180k]
                              [--display oled|ticker] [--rate sim|real] [--out build/sim] [--no-romfs]
 
-Steps: a flash directory OUT/flash as on a board (main.py, board.mpy = boards/virtual/board.py,
-lib/ssd1306.mpy; everything but main.py through mpy-cross, as `make deploy` does, because compiling source
-on a small heap does not fit) with trainctl/*.mpy, lib/ and board.mpy in a ROMFS image OUT/rom/trainctl.romfs,
-as `make deploy` puts them on a board with a ROMFS partition (--no-romfs: files in OUT/flash, as on a stock
-build); a
-synthetic journey with the demo's faults unless --track is given; then `micropython -X heapsize=HEAP+ALLOWANCE
-main.py` with MICROPYPATH = the flash directory, its lib and the compiled fake hardware (with the ROMFS:
-`-c "import vboot"`, host_tools/vboard/vboot.py, which mounts the image at /rom first and then runs main.py;
-the heap is given the image's size more), the console streamed as it runs. The fake machine and time modules live in the
+Steps: the firmware compiled with mpy-cross into OUT/mpy (board.mpy = boards/virtual/board.py, trainctl/*.mpy,
+lib/ssd1306.mpy: everything but main.py, as `make deploy` does, because compiling source on a small heap does
+not fit; recompiled only when a source changes), then put where `make deploy` puts it: into a ROMFS image
+OUT/rom/trainctl.romfs for a board with a ROMFS partition, or with --no-romfs into the flash directory
+OUT/flash beside main.py, as on a stock build; a synthetic journey with the demo's faults unless --track is
+given; then `micropython -X heapsize=HEAP+ALLOWANCE -c "import vboot"` in OUT/flash with MICROPYPATH = the
+flash directory, its lib and the compiled fake hardware (host_tools/vboard/vboot.py mounts the image at /rom
+if there is one, the heap being given its size more, then runs main.py), the console streamed as it runs.
+What precedes main.py, the fake machine and time modules among it, lives in the
 same heap on the host but are built in on a board: VBOARD_ALLOWANCE_K is added to --heap for them (their
 measured share is printed as vboard_bytes). Then the capture is decoded: OUT/frames/*.png (every distinct
 frame within ALERT_S after each timeline line, the boot frames), OUT/journey.gif (the journey sampled every
@@ -36,7 +36,7 @@ paths.use_firmware()
 
 from host_tools import judge as judge_mod  # noqa: E402
 from host_tools.buses import Max7219Decoder, Ssd1306Decoder  # noqa: E402
-from host_tools.ptyboard import heap_bytes  # noqa: E402,F401 (sim.heap_bytes for callers)
+from host_tools.ptyboard import heap_bytes  # noqa: E402
 
 ROOT = paths.ROOT
 VBOARD = os.path.join(ROOT, "host_tools", "vboard")
@@ -75,41 +75,48 @@ def _compile(src, dst, mpy_cross, name):
     subprocess.run([mpy_cross, "-s", name, "-o", dst, src], check=True)
 
 
+def _read_tree(root):
+    """{relative path with '/': bytes} of every file under root."""
+    files = {}
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, root).replace(os.sep, "/")] = f.read()
+    return files
+
+
 def build_flash(out, romfs=False):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
-    romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (not on the filesystem then), as `make
-    deploy` makes for a board with a ROMFS partition."""
+    romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (then not on the
+    filesystem), as `make deploy` makes for a board with a ROMFS partition."""
     mpy_cross = tool("mpy-cross")
+    mpy = os.path.join(out, "mpy")
     flash = os.path.join(out, "flash")
     vb = os.path.join(out, "vboard")
-    os.makedirs(flash, exist_ok=True)
     fw = os.path.join(ROOT, "firmware")
-    shutil.copyfile(os.path.join(fw, "main.py"), os.path.join(flash, "main.py"))
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
         if name.endswith(".py"):
-            _compile(os.path.join(fw, "trainctl", name), os.path.join(flash, "trainctl", name[:-3] + ".mpy"),
+            _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, "trainctl/" + name)
-    _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(flash, "board.mpy"), mpy_cross,
+    _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
              "board.py")
-    _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(flash, "lib", "ssd1306.mpy"),
+    _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(mpy, "lib", "ssd1306.mpy"),
              mpy_cross, "ssd1306.py")
     for m in ("machine", "time", "vboot"):
         _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
+    os.makedirs(flash, exist_ok=True)
+    shutil.copyfile(os.path.join(fw, "main.py"), os.path.join(flash, "main.py"))
+    for sub in ("trainctl", "lib"):  # what a previous build put there, in either mode
+        shutil.rmtree(os.path.join(flash, sub), ignore_errors=True)
+    if os.path.exists(os.path.join(flash, "board.mpy")):
+        os.remove(os.path.join(flash, "board.mpy"))
     if not romfs:
+        shutil.copytree(mpy, flash, dirs_exist_ok=True)
         return flash, vb, None
     from host_tools.deploy import romfs_image
 
-    files = {}
-    for sub in ("trainctl", "lib"):
-        for name in sorted(os.listdir(os.path.join(flash, sub))):
-            with open(os.path.join(flash, sub, name), "rb") as f:
-                files[sub + "/" + name] = f.read()
-    with open(os.path.join(flash, "board.mpy"), "rb") as f:
-        files["board.mpy"] = f.read()
-    romfs_image(files, os.path.join(out, "rom"), log=lambda *_: None)
-    for sub in ("trainctl", "lib"):  # the next build compiles again (mtimes): only the image holds them
-        shutil.rmtree(os.path.join(flash, sub))
-    os.remove(os.path.join(flash, "board.mpy"))
+    romfs_image(_read_tree(mpy), os.path.join(out, "rom"), log=lambda *_: None)
     return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
 
 
@@ -223,6 +230,21 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
         cmd += ["--path", d]
     p = subprocess.run(cmd + copies + [script], cwd=flash, capture_output=True, text=True, timeout=timeout)
     return (p.stdout + p.stderr).splitlines(), p.returncode
+
+
+def ram_after_boot_wasm(out, romfs):
+    """Firmware RAM after boot on the 32-bit WebAssembly port (build_flash + boot_wasm in out): a dict with the
+    boot line's alloc, the board's share (vboard_bytes) and firmware = alloc - share, or with error."""
+    flash, vb, img = build_flash(out, romfs)
+    try:
+        lines, rc = boot_wasm(flash, vb, img, out)
+    except (SystemExit, subprocess.TimeoutExpired) as e:
+        return dict(error=str(e))
+    boot, vbi = boot_info(lines), vboard_info(lines)
+    if rc or not boot or not vbi:
+        return dict(error="exit %d: %s" % (rc, " / ".join(lines[-3:])))
+    alloc = int(boot["alloc"])
+    return dict(alloc=alloc, share=vbi["vboard_bytes"], firmware=alloc - vbi["vboard_bytes"], rom=boot.get("rom"))
 
 
 def boot_info(lines):

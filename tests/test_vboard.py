@@ -105,13 +105,10 @@ def wasm_boots(tmp_path_factory):
     .mpy files: boot line's alloc minus the virtual board's share (what precedes main.py, the fake devices)."""
     out = {}
     for romfs in (True, False):
-        d = str(tmp_path_factory.mktemp("wasm-%s" % ("rom" if romfs else "files")))
-        flash, vb, img = sim.build_flash(d, romfs)
-        lines, rc = sim.boot_wasm(flash, vb, img, d)
-        boot, vbi = sim.boot_info(lines), sim.vboard_info(lines)
-        assert rc == 0 and boot and vbi, "\n".join(lines[-20:])
-        assert boot["rom"] == ("1" if romfs else "0")
-        out[romfs] = int(boot["alloc"]) - vbi["vboard_bytes"]
+        r = sim.ram_after_boot_wasm(str(tmp_path_factory.mktemp("wasm-%s" % ("rom" if romfs else "files"))), romfs)
+        assert "error" not in r, r
+        assert r["rom"] == ("1" if romfs else "0")
+        out[romfs] = r["firmware"]
     return out
 
 

@@ -392,8 +392,6 @@ class UART:
 
     def __init__(self, id, baudrate=9600, bits=8, parity=None, stop=1, tx=None, rx=None, rxbuf=256, timeout=0,
                  **kwargs):
-        gc.collect()
-        a0 = gc.mem_alloc()
         self.id = id
         self.baudrate = baudrate
         self.rx = bytearray(max(rxbuf, 64))
@@ -414,8 +412,6 @@ class UART:
             else:
                 self.next_ms = self.t0_ms + self.track.due_ms()
             _board.uart = self
-        gc.collect()
-        _board.bytes += gc.mem_alloc() - a0 - len(self.rx)  # the receive buffer counts as the firmware's
 
     def init(self, *args, **kwargs):
         pass
@@ -777,7 +773,8 @@ def time_pulse_us(pin, level, timeout_us=1000000):
 
 def _board_owned(cls):
     """The fake device's own state counts as the virtual board's share (on a board these are C objects of a
-    few dozen bytes, or static ones for pins), like the UART's bookkeeping."""
+    few dozen bytes, or static ones for pins); a UART's receive buffer, which the firmware sizes, counts as the
+    firmware's."""
     init = cls.__init__
 
     def counted(self, *args, **kwargs):
@@ -785,12 +782,12 @@ def _board_owned(cls):
         a0 = gc.mem_alloc()
         init(self, *args, **kwargs)
         gc.collect()
-        _board.bytes += gc.mem_alloc() - a0
+        _board.bytes += gc.mem_alloc() - a0 - len(getattr(self, "rx", b""))
 
     cls.__init__ = counted
 
 
-for _cls in (Pin, I2C, SPI, WDT):
+for _cls in (UART, Pin, I2C, SPI, WDT):
     _board_owned(_cls)
 del _cls
 
