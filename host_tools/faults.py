@@ -30,6 +30,7 @@ from host_tools import judge, paths, synth
 paths.use_firmware()
 
 from trainctl import clock  # noqa: E402
+from trainctl.text import station_en  # noqa: E402
 
 DIRECTIONS = ("to_pyongyang", "to_beijing")
 KEYS = ("train", "utc_offset_min", "next_stop", "destination", "at_stop")
@@ -387,10 +388,10 @@ def cut_run(route, data, changes, offsets, damage, rng, t0):
         if changes is not None:
             t = r.sens.s.tally
             for i in range(len(t.boardings)):  # stops not ended by the last run's end
-                if (t.boardings[i] or t.alightings[i]) and route.ST_EN[i] not in stations:
-                    stations[route.ST_EN[i]] = (t.boardings[i], t.alightings[i])
+                if (t.boardings[i] or t.alightings[i]) and station_en(route, i) not in stations:
+                    stations[station_en(route, i)] = (t.boardings[i], t.alightings[i])
             if t.station >= 0:
-                stations[route.ST_EN[t.station]] = (t.boardings[t.station], t.alightings[t.station])
+                stations[station_en(route, t.station)] = (t.boardings[t.station], t.alightings[t.station])
             out["onboard"] = t.onboard
     return out
 

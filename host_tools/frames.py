@@ -28,8 +28,9 @@ paths.use_firmware()
 from trainctl import clock  # noqa: E402
 from trainctl.controller import Controller  # noqa: E402
 from trainctl.pages import ARRIVAL, BORDER, ROTATE, TRAIN  # noqa: E402
+from trainctl.text import station_en  # noqa: E402
 
-from host_tools import fast_nmea, replay, screen  # noqa: E402
+from host_tools import fast_nmea, replay, route_names, screen  # noqa: E402
 
 CHUNK = 65536
 KIND_NAME = {ROTATE: "rotate", ARRIVAL: "arrival", BORDER: "border", TRAIN: "train"}
@@ -277,14 +278,14 @@ class Recorder:
         k = p.kind
         if k == ROTATE:
             if p.at_stop >= 0:
-                where = "at-" + slug(self.route.ST_EN[p.at_stop])
+                where = "at-" + slug(station_en(self.route, p.at_stop))
             elif p.next_stop >= 0:
-                where = "next-" + slug(self.route.ST_EN[p.next_stop])
+                where = "next-" + slug(station_en(self.route, p.next_stop))
             else:
                 where = "none"
             lb = "rotate_%s_%s" % (slug(p.train) if p.train else "none", where)
         elif k == ARRIVAL:
-            lb = "arrival_" + (slug(self.route.ST_EN[p.at_stop]) if p.at_stop >= 0 else "none")
+            lb = "arrival_" + (slug(station_en(self.route, p.at_stop)) if p.at_stop >= 0 else "none")
         elif k == BORDER:
             lb = "border_" + zone(p.offset_min)
         else:
@@ -342,9 +343,9 @@ class Recorder:
                                                  ":%02d" % (off % 60) if off % 60 else "")
         utc = clock.iso_utc(s).replace("T", " ")
         if p.at_stop >= 0:
-            where = "at " + self.route.ST_EN[p.at_stop]
+            where = "at " + station_en(self.route, p.at_stop)
         elif p.next_stop >= 0:
-            where = "next " + self.route.ST_EN[p.next_stop]
+            where = "next " + station_en(self.route, p.next_stop)
         else:
             where = ""
         return "%s   %s\ntrain %s   %s" % (local, utc, p.train or "--", where)
@@ -375,7 +376,7 @@ class Recorder:
             font = ImageFont.load_default(size=max(10, 3 * self.opts.scale))
         except (ImportError, OSError, TypeError):  # Pillow without FreeType: the fixed bitmap font
             font = ImageFont.load_default()
-        longest = max((n for n in self.route.ST_EN), key=len)
+        longest = max(route_names.names(self.route).ST_EN, key=len)
         worst = ["23:59:59 UTC+8:30   2026-12-31 23:59:59Z", "train K27   next " + longest]
         d0 = ImageDraw.Draw(Image.new("P", (1, 1)))
         text_w = max(int(d0.textlength(s, font=font)) for s in worst)

@@ -22,7 +22,7 @@ import random
 import sys
 import time
 
-from host_tools import paths, sensor_synth, synth
+from host_tools import paths, route_names, sensor_synth, synth
 
 paths.use_firmware()
 
@@ -130,7 +130,8 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
         if not win:
             continue
         a, z = win[0]  # doors open on arrival, in the first stretch clear of shunting and outages
-        name = route_data.ST_EN[route_data.ST_ID.index(st["station"])]
+        nm = route_names.names(route_data)
+        name = nm.ST_EN[nm.ST_ID.index(st["station"])]
         side = rng.choice(("left", "right"))
         t_open = a + rng.uniform(0, 10)
         t_close = z - rng.uniform(0, 10)

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 
-from host_tools import paths
+from host_tools import paths, route_names
 
 paths.use_firmware()
 
@@ -53,7 +53,7 @@ def _pick(names, i):
 
 
 def station_name(i):
-    return "" if i < 0 else _pick(route_data.ST_EN, i)
+    return "" if i < 0 else _pick(route_names.names(route_data).ST_EN, i)
 
 
 def index_name(kind, index):
@@ -101,7 +101,7 @@ def per_station(records):
         if kind == jlog.K_STATION and 0 <= index < route_data.STATION_N:
             on[index] += a
             off[index] += b
-    return list(zip(route_data.ST_EN, on, off))
+    return list(zip(route_names.names(route_data).ST_EN, on, off))
 
 
 def _font(size):

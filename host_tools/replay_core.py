@@ -8,6 +8,7 @@ the controller: polled as the board's 10 ms loop would while anything is unsettl
 from trainctl import clock
 from trainctl.controller import Controller
 from trainctl.store import StateFile
+from trainctl.text import station_en
 
 
 def js(v):
@@ -66,7 +67,7 @@ class Replay:
         self.ctl.feed(data, n)
 
     def name(self, idx):
-        return None if idx < 0 else self.route.ST_EN[idx]
+        return None if idx < 0 else station_en(self.route, idx)
 
     def display_pairs(self, c=None):
         c = c or self.ctl
@@ -240,7 +241,7 @@ class SensorReplay:
         s.stop(at_stop)
         if old >= 0 and at_stop != old:
             tl = s.tally
-            self.emit([("event", "station"), ("utc", self._utc(self.t_fix)), ("station", self.route.ST_EN[old]),
+            self.emit([("event", "station"), ("utc", self._utc(self.t_fix)), ("station", station_en(self.route, old)),
                        ("boardings", tl.boardings[old]), ("alightings", tl.alightings[old]),
                        ("onboard", tl.onboard)])
 
@@ -354,8 +355,8 @@ class SensorReplay:
         a = []
         for i in range(len(tl.boardings)):
             if tl.boardings[i] or tl.alightings[i]:
-                b.append((self.route.ST_EN[i], tl.boardings[i]))
-                a.append((self.route.ST_EN[i], tl.alightings[i]))
+                b.append((station_en(self.route, i), tl.boardings[i]))
+                a.append((station_en(self.route, i), tl.alightings[i]))
         return [("boardings", b), ("alightings", a), ("onboard", tl.onboard),
                 ("discrepancies", tl.discrepancies), ("off_stop_in", tl.off_stop_in),
                 ("off_stop_out", tl.off_stop_out), ("door_alarms", s.doors.alarms), ("door_faults", s.doors.faults),

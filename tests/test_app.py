@@ -7,6 +7,7 @@ from trainctl import store
 from trainctl.app import App
 from trainctl.hw import Hardware
 
+from host_tools import route_names
 from host_tools.buses import FakeI2C, Ssd1306Decoder
 from host_tools.screen import Screen
 
@@ -91,7 +92,8 @@ def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     assert app.report().startswith("trainctl %s route=%s board=test free=" % (__import__("trainctl").VERSION, R.NAME))
     run(app, uart, len(data) // 2 + 1000)
     assert uart.pos == len(data)  # everything read, in chunks of at most RX_CHUNK
-    assert app.ctl.train == "K27" and app.ctl.at_stop == -1 and app.ctl.next_stop == R.ST_ID.index("tianjin")
+    tianjin = route_names.names(R).ST_ID.index("tianjin")
+    assert app.ctl.train == "K27" and app.ctl.at_stop == -1 and app.ctl.next_stop == tianjin
     assert any(" K27 UTC+8 at=Beijing next=Tianjin" in x for x in lines), lines
     assert app.hw.wdt.feeds == app.loops > 0
     assert (tmp_path / "state.bin").stat().st_size == 2 * store.SIZE == 112

@@ -10,6 +10,7 @@ import pytest
 from mp.mp import REPO
 from PIL import Image
 
+from host_tools import route_names
 from host_tools.screen import Screen
 
 DATA = REPO / "tests" / "data"
@@ -55,7 +56,7 @@ class State:
     """A controller's display state, from a replay event (names back to station indexes)."""
 
     def __init__(self, e, route):
-        en = list(route.ST_EN)
+        en = list(route_names.names(route).ST_EN)
         self.train = e["train"]
         self.utc_offset_min = e["utc_offset_min"]
         # 2026: China is on UTC+8, the DPRK on UTC+9 (routes/beijing-pyongyang.json, time zones)

@@ -17,7 +17,7 @@ from mp.mp import REPO, run_unix
 from PIL import Image
 
 from host_tools import jlog as tool
-from host_tools import paths
+from host_tools import paths, route_names
 
 paths.use_firmware()
 
@@ -165,7 +165,7 @@ def test_csv_cli_decodes_names_and_times(tmp_path):
     assert rows[1]["kind"] == "door_open" and rows[1]["index"] == "door_A_left" and rows[1]["station"] == "Beijing"
     st_rows = [r for r in rows if r["kind"] == "station"]
     assert {r["index"]: (int(r["a"]), int(r["b"])) for r in st_rows} == \
-        {route_data.ST_EN[s]: v for s, v in truth.items()}
+        {route_names.names(route_data).ST_EN[s]: v for s, v in truth.items()}
     assert rows[-1]["kind"] == "clamp" and rows[-1]["index"] == "B" and rows[-1]["station"] == "Pyongyang"
 
 
@@ -184,7 +184,7 @@ def test_plot_cli_draws_a_chart(tmp_path):
 def test_per_station_sums_in_route_order(tmp_path):
     truth = journey_log(tmp_path / "jlog.bin")
     data = tool.per_station(tool.read_log(str(tmp_path / "jlog.bin")))
-    assert [d[0] for d in data] == list(route_data.ST_EN)
+    assert [d[0] for d in data] == list(route_names.names(route_data).ST_EN)
     assert {i: d[1:] for i, d in enumerate(data) if i in truth} == truth
     assert all(d[1:] == (0, 0) for i, d in enumerate(data) if i not in truth)
 

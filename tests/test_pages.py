@@ -14,12 +14,14 @@ from mp.pages_script import STEPS, State, drive
 from trainctl import pages as P
 from trainctl import route_data as R
 
+from host_tools import route_names
 from host_tools.screen import Screen
 
 GOLDEN = REPO / "tests" / "data" / "golden"
 T0 = 217589160  # 2026-11-23T09:26:00Z
 PATHS = (REPO / "firmware", REPO / "tests")
-DANDONG, SINUIJU, PYONGYANG = R.ST_ID.index("dandong"), R.ST_ID.index("sinuiju"), R.STATION_N - 1
+ST_ID = route_names.names(R).ST_ID
+DANDONG, SINUIJU, PYONGYANG = ST_ID.index("dandong"), ST_ID.index("sinuiju"), R.STATION_N - 1
 
 
 def state(train="K27", off=480, country=0, nxt=1, dest=PYONGYANG, at=0):
@@ -212,7 +214,7 @@ def test_clock_follows_gps_time_and_runs_on_without_fixes():
 
 @pytest.mark.parametrize("display", ["oled", "ticker"])
 def test_long_lines_scroll_smoothly_to_their_end(display):
-    sc = screen(display, state("K27", 480, 0, R.ST_ID.index("fenghuangcheng"), PYONGYANG, -1))
+    sc = screen(display, state("K27", 480, 0, ST_ID.index("fenghuangcheng"), PYONGYANG, -1))
     p = sc.pages
     to_lang(sc, 2)
     while not any(ln.width_px > sc.width for ln in p.lines):

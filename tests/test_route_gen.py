@@ -38,13 +38,17 @@ def test_header_names_generator_and_command():
 def test_route_tables_are_consistent():
     from trainctl import route_data as R
 
+    from host_tools.route_names import names
+
+    N = names(R)
     assert tuple(sorted(R.ST_ALONG_M)) == R.ST_ALONG_M
-    assert R.ST_ID[0] == "beijing" and R.ST_ID[-1] == "pyongyang"
-    dandong, sinuiju = R.ST_ID.index("dandong"), R.ST_ID.index("sinuiju")
+    assert N.ST_ID[0] == "beijing" and N.ST_ID[-1] == "pyongyang"
+    dandong, sinuiju = N.ST_ID.index("dandong"), N.ST_ID.index("sinuiju")
     assert R.ST_ALONG_M[dandong] < R.BORDER_M < R.ST_ALONG_M[sinuiju]
     assert R.TRAIN == (("K27", "95", "52"), ("51", "85", "K28"))
     assert ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0)) == R.LEG_END
-    assert R.ST_KO[dandong] == "단동" and R.ST_ZH[sinuiju] == "新义州"
+    assert N.ST_KO[dandong] == "단동" and N.ST_ZH[sinuiju] == "新义州"
+    assert N.ZONE_NAME[1][0] == "平壤时间" and N.BORDER_NAME[2] == "Friendship Bridge"
     assert isinstance(R.SEG, bytes) and len(R.SEG) == R.SEG_N * geo.SEG_BYTES
     for j in range(R.SEG_N):  # every product the matcher forms stays a small int on 32-bit ports
         lat, lon, kx, sx, sy, ln, along = geo.seg_row(R.SEG, j)
@@ -173,4 +177,4 @@ def test_adding_a_station_changes_the_tables(tmp_path):
     p = tmp_path / "r.json"
     p.write_text(json.dumps(d, ensure_ascii=False))
     text = gen_route.render(gen_route.load(str(p)), "r.json", "test")
-    assert "'Nanfen'" in text and "'南芬'" in text
+    assert 'b"Nanfen"  #' in text and '  # 32 南芬' in text  # after benxi's four texts (zh, ko, en, id)

@@ -9,6 +9,7 @@ import time
 from . import VERSION, clock
 from .controller import Controller
 from .store import StateFile
+from .text import station_en
 
 POLL_MS = 10  # loop period: UART, inputs
 REST_MS = 5000  # a subsystem that raised rests this long, then is tried again
@@ -17,7 +18,7 @@ _SENSORS = 1
 FRAME_MS = 40  # display step: 25 frames a second at most
 RX_CHUNK = 256  # bytes read from the UART at a time
 _CONFIG = 2  # journey log K_FAULT index: the configuration file had problems (a = how many)
-CONFIG_NOTICE = "CONFIG ERROR"  # on the display's fourth line (ASCII: every font has it)
+CONFIG_NOTICE = b"CONFIG ERROR"  # on the display's fourth line (ASCII: every font has it)
 CONFIG_NOTICE_MS = 60000
 
 
@@ -184,7 +185,7 @@ class App:
             zone = "%+d" % (off // 60)
         self.log("%s %s UTC%s at=%s next=%s" % (
             clock.iso_utc(c.utc_s) if c.utc_s >= 0 else "-", c.train or "--", zone,
-            r.ST_EN[c.at_stop] if c.at_stop >= 0 else "-", r.ST_EN[c.next_stop] if c.next_stop >= 0 else "-"))
+            station_en(r, c.at_stop), station_en(r, c.next_stop)))
 
     def step(self, dt_ms):
         """One pass of the loop, dt_ms after the last one."""

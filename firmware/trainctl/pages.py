@@ -10,7 +10,6 @@ Time enters as milliseconds since the last tick (dt_ms) and GPS UTC seconds: no 
 tick() and render() allocate nothing.
 """
 
-from . import ui_text as T
 from .compat import const
 from .text import Line
 
@@ -19,7 +18,7 @@ ARRIVAL = const(1)
 BORDER = const(2)
 TRAIN = const(3)  # alerts, highest priority last
 _EN = const(2)  # index of English in LANGS: the train number follows "train" there
-_GAP = "  "
+_GAP = b"  "
 
 
 class Pages:
@@ -39,7 +38,6 @@ class Pages:
         self.y0 = (height - self.rows * font.height) // 2
         self.lines = [Line(font) for _ in range(self.rows)]
         self.status = status
-        self.names = (route.ST_ZH, route.ST_KO, route.ST_EN)
         self.nlang = len(route.LANGS)
         # What is shown (a copy of the controller's display state).
         self.train = None
@@ -62,25 +60,7 @@ class Pages:
         self.scroll_px = 0
         self._over = 0  # widest overflow of the screen's lines, px
         self._dirty = True
-        self._warm()
         self._compose()
-
-    def _warm(self):
-        """Iterate every string the pages can show once. MicroPython interns each character of a str
-        the first time it is iterated (objstrunicode.c); doing it at boot keeps later frames allocation-free."""
-        ln = self.lines[0]
-        r = self.route
-        for t in (r.ST_ZH, r.ST_KO, r.ST_EN, r.BORDER_NAME, T.NEXT, T.AT, T.TERMINUS, T.ARRIVING, T.NOW_TRAIN,
-                  T.TRAIN, T.WC, T.WC_OCCUPIED, T.WC_FREE, T.WC_CLOSED, T.DOOR_OPEN,
-                  (T.ARROW, T.NO_TIME, T.UNKNOWN, _GAP, " ", "0123456789:")):
-            for s in t:
-                ln.clear()
-                ln.add(s)
-        for t in r.TRAIN + r.ZONE_NAME:
-            for s in t:
-                ln.clear()
-                ln.add(s)
-        ln.clear()
 
     # ---- input ---------------------------------------------------------------------------
 
@@ -226,6 +206,7 @@ class Pages:
     def _line(self, ln, k):
         lang = self.lang
         kind = self.kind
+        r = self.route
         if kind == ROTATE:
             if k == 0:
                 self._route_line(ln, lang)
@@ -237,84 +218,108 @@ class Pages:
                 self.status(ln, lang)
         elif kind == ARRIVAL:
             if k == 0:
-                ln.add(T.ARRIVING[lang])
+                ln.add_text(r, r.T_ARRIVING + lang)
                 ln.add(_GAP)
-                ln.add(self.names[lang][self.at_stop])
+                self._station(ln, self.at_stop, lang)
             elif self.at_stop == self.destination or self.next_stop < 0:
                 self._time_line(ln, lang)
             else:
-                self._named(ln, T.NEXT[lang], self.next_stop, lang)
+                self._named(ln, r.T_NEXT, self.next_stop, lang)
         elif kind == BORDER:
             if k == 0:
-                ln.add(self.route.BORDER_NAME[lang])
+                ln.add_text(r, r.BORDER_TEXT + lang)
             else:
                 self._time_line(ln, lang)
         else:  # TRAIN
             if k == 0:
-                ln.add(T.NOW_TRAIN[lang])
-                ln.add(" ")
+                ln.add_text(r, r.T_NOW_TRAIN + lang)
+                ln.add(b" ")
                 if lang == _EN:
-                    ln.add(T.TRAIN[lang])
-                    ln.add(" ")
-                    ln.add(self.train)
+                    ln.add_text(r, r.T_TRAIN + lang)
+                    ln.add(b" ")
+                    self._train(ln)
                 else:
-                    ln.add(self.train)
-                    ln.add(" ")
-                    ln.add(T.TRAIN[lang])
+                    self._train(ln)
+                    ln.add(b" ")
+                    ln.add_text(r, r.T_TRAIN + lang)
             else:
                 self._leg_line(ln, lang)
 
+    def _station(self, ln, st, lang):
+        r = self.route
+        ln.add_text(r, r.ST_TEXT + 4 * st + lang)
+
     def _named(self, ln, label, st, lang):
-        ln.add(label)
+        """label: the first of a text's three languages (T_NEXT...)."""
+        r = self.route
+        ln.add_text(r, label + lang)
         ln.add(_GAP)
         if st >= 0:
-            ln.add(self.names[lang][st])
+            self._station(ln, st, lang)
         else:
-            ln.add(T.UNKNOWN)
+            ln.add_text(r, r.T_UNKNOWN)
 
-    def _route_line(self, ln, lang):
-        if self.train is None:
-            ln.add(T.UNKNOWN)
-            return
-        ln.add(self.train)
-        d = self.destination
-        if d >= 0:
-            ln.add(_GAP)
-            ln.add(self.names[lang][self.route.STATION_N - 1 - d])  # the coaches run end to end
-            ln.add(T.ARROW)
-            ln.add(self.names[lang][d])
-
-    def _leg_line(self, ln, lang):
-        """The current train's own run: '95  丹东 → 新义州'."""
-        ln.add(self.train)
+    def _leg(self):
+        """(direction * LEGS + leg) of the train shown, -1 if the route has no such train."""
         tr = self.route.TRAIN
-        ends = self.route.LEG_END
         for d in range(len(tr)):
             for leg in range(len(tr[d])):
                 if tr[d][leg] == self.train:
-                    start = ends[d][leg - 1] if leg > 0 else (0 if d == 0 else self.route.STATION_N - 1)
-                    ln.add(_GAP)
-                    ln.add(self.names[lang][start])
-                    ln.add(T.ARROW)
-                    ln.add(self.names[lang][ends[d][leg]])
-                    return
+                    return d * self.route.LEGS + leg
+        return -1
+
+    def _train(self, ln):
+        k = self._leg()
+        r = self.route
+        ln.add_text(r, r.TRAIN_TEXT + k if k >= 0 else r.T_UNKNOWN)
+
+    def _route_line(self, ln, lang):
+        r = self.route
+        if self.train is None:
+            ln.add_text(r, r.T_UNKNOWN)
+            return
+        self._train(ln)
+        d = self.destination
+        if d >= 0:
+            ln.add(_GAP)
+            self._station(ln, r.STATION_N - 1 - d, lang)  # the coaches run end to end
+            ln.add_text(r, r.T_ARROW)
+            self._station(ln, d, lang)
+
+    def _leg_line(self, ln, lang):
+        """The current train's own run: '95  丹东 → 新义州'."""
+        self._train(ln)
+        k = self._leg()
+        if k < 0:
+            return
+        r = self.route
+        d = k // r.LEGS
+        leg = k % r.LEGS
+        ends = r.LEG_END
+        start = ends[d][leg - 1] if leg > 0 else (0 if d == 0 else r.STATION_N - 1)
+        ln.add(_GAP)
+        self._station(ln, start, lang)
+        ln.add_text(r, r.T_ARROW)
+        self._station(ln, ends[d][leg], lang)
 
     def _stop_line(self, ln, lang):
         at = self.at_stop
+        r = self.route
         if at >= 0:
-            self._named(ln, T.TERMINUS[lang] if at == self.destination else T.AT[lang], at, lang)
+            self._named(ln, r.T_TERMINUS if at == self.destination else r.T_AT, at, lang)
         else:
-            self._named(ln, T.NEXT[lang], self.next_stop, lang)
+            self._named(ln, r.T_NEXT, self.next_stop, lang)
 
     def _time_line(self, ln, lang):
         """'17:26  北京时间': the time first, so a scrolling line shows it at once."""
         m = self.local_minute()
+        r = self.route
         if m < 0:
-            ln.add(T.NO_TIME)
+            ln.add_text(r, r.T_NO_TIME)
         else:
             ln.add_2d(m // 60)
             ln.add_cp(58)  # ':'
             ln.add_2d(m % 60)
         if self.country >= 0:
             ln.add(_GAP)
-            ln.add(self.route.ZONE_NAME[self.country][lang])
+            ln.add_text(r, r.ZONE_TEXT + 3 * self.country + lang)

@@ -165,26 +165,6 @@ KX_MEAN = 1387  # metres per micro-degree of longitude x 2**14 at the route's mi
 
 # Stations in route order. Direction 0 runs towards the last one.
 STATION_N = 17
-ST_ID = (
-    'beijing', 'tianjin', 'tangshan', 'beidaihe', 'shanhaiguan', 'jinzhou',
-    'shenyang', 'benxi', 'fenghuangcheng', 'dandong', 'sinuiju', 'yomju',
-    'chonggang', 'jongju', 'sinanju', 'west_pyongyang', 'pyongyang',
-)
-ST_EN = (
-    'Beijing', 'Tianjin', 'Tangshan', 'Beidaihe', 'Shanhaiguan', 'Jinzhou',
-    'Shenyang', 'Benxi', 'Fenghuangcheng', 'Dandong', 'Sinuiju', 'Yomju',
-    'Chonggang', 'Jongju', 'Sinanju', 'West Pyongyang', 'Pyongyang',
-)
-ST_ZH = (
-    '北京', '天津', '唐山', '北戴河', '山海关', '锦州', '沈阳', '本溪',
-    '凤凰城', '丹东', '新义州', '盐州', '晴江', '定州', '新安州', '西平壤',
-    '平壤',
-)
-ST_KO = (
-    '베이징', '톈진', '탕산', '베이다이허', '산하이관', '진저우', '선양', '번시',
-    '펑황청', '단동', '신의주', '염주', '청강', '정주', '신안주', '서평양',
-    '평양',
-)
 ST_ALONG_M = (
     0, 108534, 207665, 322706, 352070, 521159, 724418, 787973, 884801, 930489,
     932839, 961972, 981761, 1019341, 1053874, 1115734, 1121183,
@@ -209,12 +189,172 @@ COUNTRIES = ('CN', 'KP')
 TZ = ((-1073741824, 480), (-1073741824, 540, -138272400, 510, -52390800, 540))
 BORDER_M = 931516  # along the route; country 0 before, country 1 after
 
-# Display strings, one per language in LANGS order.
-LANGS = ('zh', 'ko', 'en')
-COUNTRY_NAME = (('中国', '중국', 'China'), ('朝鲜', '조선', 'DPRK'))
-ZONE_NAME = (('北京时间', '베이징시간', 'Beijing time'), ('平壤时间', '평양시간', 'Pyongyang time'))
-BORDER_NAME = ('中朝友谊桥', '조중친선다리', 'Friendship Bridge')
+LANGS = ('zh', 'ko', 'en')  # display order of the languages
 
 # Per direction: the train number of each leg and the station where that leg ends.
 TRAIN = (('K27', '95', '52'), ('51', '85', 'K28'))
 LEG_END = ((9, 10, 16), (10, 9, 0))
+
+# Display texts (trainctl/text.py draws them from here without allocating; one bytes object each stays
+# in flash from a ROMFS or a frozen build). Text i is TEXT[TEXT_AT[i]:TEXT_AT[i + 1]] (uint16 LE), UTF-8.
+# Station s: ST_TEXT + 4 * s + lang (LANGS order), + 3 its id; country c: COUNTRY_TEXT/ZONE_TEXT + 3 * c
+# + lang; the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the
+# fixed texts of host_tools/ui_text.py: T_<NAME> (+ lang for those in three languages).
+LEGS = 3
+TEXT_N = 125
+ST_TEXT = 0
+COUNTRY_TEXT = 68
+ZONE_TEXT = 74
+BORDER_TEXT = 80
+TRAIN_TEXT = 83
+T_NEXT = 89
+T_AT = 92
+T_TERMINUS = 95
+T_ARRIVING = 98
+T_NOW_TRAIN = 101
+T_TRAIN = 104
+T_ARROW = 107
+T_NO_TIME = 108
+T_UNKNOWN = 109
+T_WC = 110
+T_WC_OCCUPIED = 113
+T_WC_FREE = 116
+T_WC_CLOSED = 119
+T_DOOR_OPEN = 122
+TEXT = (
+    b"\xe5\x8c\x97\xe4\xba\xac"  # 0 北京
+    b"\xeb\xb2\xa0\xec\x9d\xb4\xec\xa7\x95"  # 1 베이징
+    b"Beijing"  # 2 Beijing
+    b"beijing"  # 3 beijing
+    b"\xe5\xa4\xa9\xe6\xb4\xa5"  # 4 天津
+    b"\xed\x86\x88\xec\xa7\x84"  # 5 톈진
+    b"Tianjin"  # 6 Tianjin
+    b"tianjin"  # 7 tianjin
+    b"\xe5\x94\x90\xe5\xb1\xb1"  # 8 唐山
+    b"\xed\x83\x95\xec\x82\xb0"  # 9 탕산
+    b"Tangshan"  # 10 Tangshan
+    b"tangshan"  # 11 tangshan
+    b"\xe5\x8c\x97\xe6\x88\xb4\xe6\xb2\xb3"  # 12 北戴河
+    b"\xeb\xb2\xa0\xec\x9d\xb4\xeb\x8b\xa4\xec\x9d\xb4\xed\x97\x88"  # 13 베이다이허
+    b"Beidaihe"  # 14 Beidaihe
+    b"beidaihe"  # 15 beidaihe
+    b"\xe5\xb1\xb1\xe6\xb5\xb7\xe5\x85\xb3"  # 16 山海关
+    b"\xec\x82\xb0\xed\x95\x98\xec\x9d\xb4\xea\xb4\x80"  # 17 산하이관
+    b"Shanhaiguan"  # 18 Shanhaiguan
+    b"shanhaiguan"  # 19 shanhaiguan
+    b"\xe9\x94\xa6\xe5\xb7\x9e"  # 20 锦州
+    b"\xec\xa7\x84\xec\xa0\x80\xec\x9a\xb0"  # 21 진저우
+    b"Jinzhou"  # 22 Jinzhou
+    b"jinzhou"  # 23 jinzhou
+    b"\xe6\xb2\x88\xe9\x98\xb3"  # 24 沈阳
+    b"\xec\x84\xa0\xec\x96\x91"  # 25 선양
+    b"Shenyang"  # 26 Shenyang
+    b"shenyang"  # 27 shenyang
+    b"\xe6\x9c\xac\xe6\xba\xaa"  # 28 本溪
+    b"\xeb\xb2\x88\xec\x8b\x9c"  # 29 번시
+    b"Benxi"  # 30 Benxi
+    b"benxi"  # 31 benxi
+    b"\xe5\x87\xa4\xe5\x87\xb0\xe5\x9f\x8e"  # 32 凤凰城
+    b"\xed\x8e\x91\xed\x99\xa9\xec\xb2\xad"  # 33 펑황청
+    b"Fenghuangcheng"  # 34 Fenghuangcheng
+    b"fenghuangcheng"  # 35 fenghuangcheng
+    b"\xe4\xb8\xb9\xe4\xb8\x9c"  # 36 丹东
+    b"\xeb\x8b\xa8\xeb\x8f\x99"  # 37 단동
+    b"Dandong"  # 38 Dandong
+    b"dandong"  # 39 dandong
+    b"\xe6\x96\xb0\xe4\xb9\x89\xe5\xb7\x9e"  # 40 新义州
+    b"\xec\x8b\xa0\xec\x9d\x98\xec\xa3\xbc"  # 41 신의주
+    b"Sinuiju"  # 42 Sinuiju
+    b"sinuiju"  # 43 sinuiju
+    b"\xe7\x9b\x90\xe5\xb7\x9e"  # 44 盐州
+    b"\xec\x97\xbc\xec\xa3\xbc"  # 45 염주
+    b"Yomju"  # 46 Yomju
+    b"yomju"  # 47 yomju
+    b"\xe6\x99\xb4\xe6\xb1\x9f"  # 48 晴江
+    b"\xec\xb2\xad\xea\xb0\x95"  # 49 청강
+    b"Chonggang"  # 50 Chonggang
+    b"chonggang"  # 51 chonggang
+    b"\xe5\xae\x9a\xe5\xb7\x9e"  # 52 定州
+    b"\xec\xa0\x95\xec\xa3\xbc"  # 53 정주
+    b"Jongju"  # 54 Jongju
+    b"jongju"  # 55 jongju
+    b"\xe6\x96\xb0\xe5\xae\x89\xe5\xb7\x9e"  # 56 新安州
+    b"\xec\x8b\xa0\xec\x95\x88\xec\xa3\xbc"  # 57 신안주
+    b"Sinanju"  # 58 Sinanju
+    b"sinanju"  # 59 sinanju
+    b"\xe8\xa5\xbf\xe5\xb9\xb3\xe5\xa3\xa4"  # 60 西平壤
+    b"\xec\x84\x9c\xed\x8f\x89\xec\x96\x91"  # 61 서평양
+    b"West Pyongyang"  # 62 West Pyongyang
+    b"west_pyongyang"  # 63 west_pyongyang
+    b"\xe5\xb9\xb3\xe5\xa3\xa4"  # 64 平壤
+    b"\xed\x8f\x89\xec\x96\x91"  # 65 평양
+    b"Pyongyang"  # 66 Pyongyang
+    b"pyongyang"  # 67 pyongyang
+    b"\xe4\xb8\xad\xe5\x9b\xbd"  # 68 中国
+    b"\xec\xa4\x91\xea\xb5\xad"  # 69 중국
+    b"China"  # 70 China
+    b"\xe6\x9c\x9d\xe9\xb2\x9c"  # 71 朝鲜
+    b"\xec\xa1\xb0\xec\x84\xa0"  # 72 조선
+    b"DPRK"  # 73 DPRK
+    b"\xe5\x8c\x97\xe4\xba\xac\xe6\x97\xb6\xe9\x97\xb4"  # 74 北京时间
+    b"\xeb\xb2\xa0\xec\x9d\xb4\xec\xa7\x95\xec\x8b\x9c\xea\xb0\x84"  # 75 베이징시간
+    b"Beijing time"  # 76 Beijing time
+    b"\xe5\xb9\xb3\xe5\xa3\xa4\xe6\x97\xb6\xe9\x97\xb4"  # 77 平壤时间
+    b"\xed\x8f\x89\xec\x96\x91\xec\x8b\x9c\xea\xb0\x84"  # 78 평양시간
+    b"Pyongyang time"  # 79 Pyongyang time
+    b"\xe4\xb8\xad\xe6\x9c\x9d\xe5\x8f\x8b\xe8\xb0\x8a\xe6\xa1\xa5"  # 80 中朝友谊桥
+    b"\xec\xa1\xb0\xec\xa4\x91\xec\xb9\x9c\xec\x84\xa0\xeb\x8b\xa4\xeb\xa6\xac"  # 81 조중친선다리
+    b"Friendship Bridge"  # 82 Friendship Bridge
+    b"K27"  # 83 K27
+    b"95"  # 84 95
+    b"52"  # 85 52
+    b"51"  # 86 51
+    b"85"  # 87 85
+    b"K28"  # 88 K28
+    b"\xe4\xb8\x8b\xe4\xb8\x80\xe7\xab\x99"  # 89 下一站
+    b"\xeb\x8b\xa4\xec\x9d\x8c\xec\x97\xad"  # 90 다음역
+    b"Next stop"  # 91 Next stop
+    b"\xe6\x9c\xac\xe7\xab\x99"  # 92 本站
+    b"\xec\x9d\xb4\xeb\xb2\x88\xec\x97\xad"  # 93 이번역
+    b"Now at"  # 94 Now at
+    b"\xe7\xbb\x88\xe7\x82\xb9\xe7\xab\x99"  # 95 终点站
+    b"\xec\xa2\x85\xec\xb0\xa9\xec\x97\xad"  # 96 종착역
+    b"Terminus"  # 97 Terminus
+    b"\xe5\x88\xb0\xe8\xbe\xbe"  # 98 到达
+    b"\xeb\x8f\x84\xec\xb0\xa9"  # 99 도착
+    b"Arrived"  # 100 Arrived
+    b"\xe7\x8e\xb0\xe4\xb8\xba"  # 101 现为
+    b"\xec\x9d\xb4\xec\xa0\x9c"  # 102 이제
+    b"Now"  # 103 Now
+    b"\xe6\xac\xa1\xe5\x88\x97\xe8\xbd\xa6"  # 104 次列车
+    b"\xeb\xa0\xac\xec\xb0\xa8"  # 105 렬차
+    b"train"  # 106 train
+    b" \xe2\x86\x92 "  # 107  → 
+    b"--:--"  # 108 --:--
+    b"--"  # 109 --
+    b"\xe5\x8e\x95\xe6\x89\x80"  # 110 厕所
+    b"\xec\x9c\x84\xec\x83\x9d\xec\x8b\xa4"  # 111 위생실
+    b"WC"  # 112 WC
+    b"\xe6\x9c\x89\xe4\xba\xba"  # 113 有人
+    b"\xec\x82\xac\xec\x9a\xa9\xec\xa4\x91"  # 114 사용중
+    b" occupied"  # 115  occupied
+    b"\xe6\x97\xa0\xe4\xba\xba"  # 116 无人
+    b"\xeb\xb9\x84\xec\x98\x80\xec\x9d\x8c"  # 117 비였음
+    b" free"  # 118  free
+    b"\xe5\x81\x9c\xe7\x94\xa8"  # 119 停用
+    b"\xec\x82\xac\xec\x9a\xa9\xea\xb8\x88\xec\xa7\x80"  # 120 사용금지
+    b" closed"  # 121  closed
+    b"\xe8\xbd\xa6\xe9\x97\xa8\xe6\x9c\xaa\xe5\x85\xb3!"  # 122 车门未关!
+    b"\xeb\xac\xb8\xec\x9d\xb4 \xec\x97\xb4\xeb\xa0\xb8\xec\x9d\x8c!"  # 123 문이 열렸음!
+    b"Door open!"  # 124 Door open!
+)
+TEXT_AT = (
+    b"\x00\x00\x06\x00\x0f\x00\x16\x00\x1d\x00\x23\x00\x29\x00\x30\x00\x37\x00\x3d\x00\x43\x00\x4b\x00\x53\x00\x5c\x00\x6b\x00\x73\x00"
+    b"\x7b\x00\x84\x00\x90\x00\x9b\x00\xa6\x00\xac\x00\xb5\x00\xbc\x00\xc3\x00\xc9\x00\xcf\x00\xd7\x00\xdf\x00\xe5\x00\xeb\x00\xf0\x00"
+    b"\xf5\x00\xfe\x00\x07\x01\x15\x01\x23\x01\x29\x01\x2f\x01\x36\x01\x3d\x01\x46\x01\x4f\x01\x56\x01\x5d\x01\x63\x01\x69\x01\x6e\x01"
+    b"\x73\x01\x79\x01\x7f\x01\x88\x01\x91\x01\x97\x01\x9d\x01\xa3\x01\xa9\x01\xb2\x01\xbb\x01\xc2\x01\xc9\x01\xd2\x01\xdb\x01\xe9\x01"
+    b"\xf7\x01\xfd\x01\x03\x02\x0c\x02\x15\x02\x1b\x02\x21\x02\x26\x02\x2c\x02\x32\x02\x36\x02\x42\x02\x51\x02\x5d\x02\x69\x02\x75\x02"
+    b"\x83\x02\x92\x02\xa4\x02\xb5\x02\xb8\x02\xba\x02\xbc\x02\xbe\x02\xc0\x02\xc3\x02\xcc\x02\xd5\x02\xde\x02\xe4\x02\xed\x02\xf3\x02"
+    b"\xfc\x02\x05\x03\x0d\x03\x13\x03\x19\x03\x20\x03\x26\x03\x2c\x03\x2f\x03\x38\x03\x3e\x03\x43\x03\x48\x03\x4d\x03\x4f\x03\x55\x03"
+    b"\x5e\x03\x60\x03\x66\x03\x6f\x03\x78\x03\x7e\x03\x87\x03\x8c\x03\x92\x03\x9e\x03\xa5\x03\xb2\x03\xc3\x03\xcd\x03"
+)

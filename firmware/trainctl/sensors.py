@@ -5,7 +5,6 @@ Inputs are callables returning the logical level (1 = door open / beam broken / 
 file adapts pin polarity. A missing input reads 0 (closed / clear / free). poll() allocates nothing.
 """
 
-from . import ui_text as T
 from .counter import BeamCounter, Tally
 from .debounce import Debouncer, EventRing
 from .doors import DoorMonitor
@@ -23,9 +22,9 @@ def _zero():
 
 
 class Sensors:
-    """route: route_data (station count); inputs: {name: callable}; alarm: callable(0/1) or None;
-    on_event(kind, index): called for every event after each poll (kinds: doors.EV_*, counter.EV_*,
-    wc.EV_*)."""
+    """route: route_data (station count, the doors/WC line's texts); inputs: {name: callable}; alarm:
+    callable(0/1) or None; on_event(kind, index): called for every event after each poll (kinds: doors.EV_*,
+    counter.EV_*, wc.EV_*)."""
 
     DOOR_SETTLE_MS = 100  # reed switches chatter on a moving coach
     BEAM_SETTLE_MS = 15  # a person's legs break a beam for 100 ms or more
@@ -39,6 +38,7 @@ class Sensors:
         push = self.ring.push
         out = self.deb.out
         self.doors = DoorMonitor(out, (0, 1, 2, 3, 4, 5), on_event=push, threshold_cms=door_alarm_cms)
+        self.route = route
         self.tally = Tally(route.STATION_N, push)
         self.counters = (BeamCounter(out, 6, 7, (0, 1), self.tally, 0),
                          BeamCounter(out, 8, 9, (2, 3), self.tally, 1))
@@ -91,13 +91,15 @@ class Sensors:
 
     def status(self, ln, lang):
         """The pages' doors/WC line: '厕所 1有人 2无人', 'WC 1 occupied 2 free', or the door alarm."""
+        r = self.route
         if self._alarm:
-            ln.add(T.DOOR_OPEN[lang])
+            ln.add_text(r, r.T_DOOR_OPEN + lang)
             return
-        ln.add(T.WC[lang])
+        ln.add_text(r, r.T_WC + lang)
         wc = self.wc
         for i in range(wc.n):
-            ln.add(" ")
+            ln.add_cp(32)  # ' '
             ln.add_cp(49 + i)  # '1', '2'
             s = wc.status(i)
-            ln.add(T.WC_OCCUPIED[lang] if s == OCCUPIED else (T.WC_CLOSED[lang] if s == CLOSED else T.WC_FREE[lang]))
+            ln.add_text(r, (r.T_WC_OCCUPIED if s == OCCUPIED else (r.T_WC_CLOSED if s == CLOSED else r.T_WC_FREE))
+                        + lang)

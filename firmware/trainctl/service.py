@@ -17,6 +17,7 @@ counts. Nothing here resets the board.
 from .counter import Tally
 from .journey import Journey
 from .store import StateFile
+from .text import station_en
 
 STATE_PATH = "/state.bin"  # boards/esp32, boards/rp2040: Hardware state_path
 MAX_ONBOARD = 999  # a coach seats far fewer; a larger number is a typing error
@@ -43,20 +44,16 @@ def _load(path, route):
     return st, j, tl, ok
 
 
-def _name(route, st):
-    return route.ST_EN[st] if 0 <= st < route.STATION_N else "-"
-
-
 def _line(route, j, tl, ok):
     train = j.train()
     ov = j.override
     leg = ov & 3 if ov >= 0 else (j.leg if j.direction >= 0 else -1)
     return "train=%s to=%s leg=%s at=%s next=%s override=%s onboard=%d state=%s" % (
         train if train is not None else "-",
-        _name(route, j.destination()),
+        station_en(route, j.destination()),
         leg if leg >= 0 else "-",
-        _name(route, j.at_stop),
-        _name(route, j.next_stop()),
+        station_en(route, j.at_stop),
+        station_en(route, j.next_stop()),
         route.TRAIN[ov >> 2][ov & 3] if ov >= 0 else "-",
         tl.onboard,
         "saved" if ok else "none",

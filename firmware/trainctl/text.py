@@ -1,6 +1,27 @@
-"""A line of display text as glyph references, composed without allocating and drawn clipped."""
+"""A line of display text as glyph references, composed without allocating and drawn clipped.
+
+Text comes as UTF-8 bytes: the route's text table (route_data.TEXT, by index) or a bytes literal. A str is
+never iterated here: MicroPython interns every character of a str it iterates (objstrunicode.c), a qstr
+each, for good.
+"""
 
 import array
+
+
+def _at(route, i):
+    """Start of text i in route.TEXT (i = TEXT_N: the end of the last)."""
+    at = route.TEXT_AT
+    return at[2 * i] | at[2 * i + 1] << 8
+
+
+def text(route, i):
+    """Text i of the route's table as a str (allocates: for logs and the console, not for frames)."""
+    return str(route.TEXT[_at(route, i):_at(route, i + 1)], "utf-8")
+
+
+def station_en(route, st):
+    """English name of station st, '-' for none (the console's timeline, the crew service)."""
+    return text(route, route.ST_TEXT + 4 * st + 2) if 0 <= st < route.STATION_N else "-"
 
 
 class Line:
@@ -32,9 +53,39 @@ class Line:
         self.n += 1
         self.width_px += self.font.width(ref)
 
-    def add(self, s):
-        for ch in s:
-            self.add_cp(ord(ch))
+    def add(self, b, i=0, end=-1):
+        """UTF-8 bytes b[i:end] (end -1: to the end); a broken sequence shows as the missing-glyph box."""
+        if end < 0:
+            end = len(b)
+        while i < end:
+            c = b[i]
+            if c < 0x80:
+                n = 0
+            elif 0xC0 <= c < 0xE0:
+                n = 1
+                c &= 0x1F
+            elif 0xE0 <= c < 0xF0:
+                n = 2
+                c &= 0x0F
+            elif 0xF0 <= c < 0xF8:
+                n = 3
+                c &= 0x07
+            else:  # a continuation byte where a character should start
+                n = -1
+            i += 1
+            k = 0
+            while 0 <= k < n:
+                if i >= end or b[i] & 0xC0 != 0x80:
+                    n = -1
+                else:
+                    c = c << 6 | b[i] & 0x3F
+                    i += 1
+                    k += 1
+            self.add_cp(0 if n < 0 else c)
+
+    def add_text(self, route, i):
+        """Text i of the route's table (route_data.TEXT)."""
+        self.add(route.TEXT, _at(route, i), _at(route, i + 1))
 
     def add_2d(self, v):
         """Two decimal digits of 0 <= v < 100."""

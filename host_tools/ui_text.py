@@ -1,7 +1,9 @@
-"""Fixed passenger-display strings, one per language in route_data.LANGS order (zh, ko, en).
+"""Fixed passenger-display strings (human-edited): a tuple has one per language in route_data.LANGS order
+(zh, ko, en), a str is the same in every language.
 
-Korean uses DPRK forms (렬차, not 열차; see ../shared/route/FACTS.md). host_tools/gen_font.py reads
-every string here, so a glyph used here is always in the font.
+host_tools/gen_route.py puts them into route_data's text table (T_<NAME>, in ORDER) and
+host_tools/gen_font.py takes their glyphs into the font: regenerate both (`make route`) after an edit.
+Korean uses DPRK forms (렬차, not 열차; see ../shared/route/FACTS.md).
 """
 
 NEXT = ("下一站", "다음역", "Next stop")
@@ -19,3 +21,6 @@ WC_OCCUPIED = ("有人", "사용중", " occupied")  # follows the toilet's numbe
 WC_FREE = ("无人", "비였음", " free")
 WC_CLOSED = ("停用", "사용금지", " closed")
 DOOR_OPEN = ("车门未关!", "문이 열렸음!", "Door open!")
+
+ORDER = ("NEXT", "AT", "TERMINUS", "ARRIVING", "NOW_TRAIN", "TRAIN", "ARROW", "NO_TIME", "UNKNOWN", "WC",
+         "WC_OCCUPIED", "WC_FREE", "WC_CLOSED", "DOOR_OPEN")
