@@ -145,6 +145,16 @@ def board_file(board):
     return path
 
 
+def source_name(rel):
+    """The source name a compiled module carries (tracebacks: File "trainctl.geo", line 57): its import name,
+    a string the board interns anyway, rather than its path, which would be one more interned string per
+    module in the board's RAM (a qstr index entry each)."""
+    name = rel[:-3] if rel.endswith(".py") else rel
+    if name.endswith("/__init__"):
+        name = name[:-9]
+    return name.replace("/", ".")
+
+
 def build(board, out_dir=None, log=print):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
@@ -165,7 +175,7 @@ def build(board, out_dir=None, log=print):
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            cmd = [exe, "-s", rel, "-o", out] + (["-march=" + march] if march else []) + [src]
+            cmd = [exe, "-s", source_name(rel), "-o", out] + (["-march=" + march] if march else []) + [src]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
             if p.returncode:
                 raise DeployError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
@@ -240,7 +250,7 @@ def compile_board(board, out_dir):
     boot into RAM); its bytes."""
     out = os.path.join(out_dir, "board.mpy")
     march = BOARDS[board][0]
-    cmd = [tool("mpy-cross"), "-s", "board.py", "-o", out] + (["-march=" + march] if march else []) + [
+    cmd = [tool("mpy-cross"), "-s", source_name("board.py"), "-o", out] + (["-march=" + march] if march else []) + [
         board_file(board)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if p.returncode:

@@ -253,34 +253,38 @@ def _tuple(values, per_line=10):
 
 
 def texts(route, b=None):
-    """The display texts in the order of route_data.TEXT: [(name of the first index or None, [str...])].
-    Stations (LANGS order, then the id), country names, zone names, the border, the trains (per direction
-    and leg), then the fixed texts of host_tools/ui_text.py (a tuple: one per language)."""
+    """The display texts in the order of route_data.TEXT: [(name, [str...])]. First the fixed texts of
+    host_tools/ui_text.py in its ORDER (a tuple: one per language), at indexes the firmware knows as
+    constants (`_T_<NAME>` in trainctl/pages.py and sensors.py; a test checks them), then the border, the
+    zone names (per country), the trains (per direction and leg) and the stations (LANGS order, then the id),
+    each group at the index route_data names <NAME>."""
     from host_tools import ui_text
 
     b = b or build(route)
     st = route["stations"]
-    cs = route["countries"]
-    groups = [
-        ("ST_TEXT", [t for p in st for t in (p["zh"], p["ko"], p["en"], p["id"])]),
-        ("COUNTRY_TEXT", [t for c in cs for t in route["cnames"][c][0]]),
-        ("ZONE_TEXT", [t for c in cs for t in route["cnames"][c][1]]),
-        ("BORDER_TEXT", list(route["border_names"])),
-        ("TRAIN_TEXT", [t for row in b["trains"] for t in row]),
-    ]
+    groups = []
     for name in ui_text.ORDER:
         v = getattr(ui_text, name)
-        groups.append(("T_" + name, list(v) if isinstance(v, tuple) else [v]))
+        groups.append(("_T_" + name, list(v) if isinstance(v, tuple) else [v]))
+    groups += [
+        ("BORDER_TEXT", list(route["border_names"])),
+        ("ZONE_TEXT", [t for c in route["countries"] for t in route["cnames"][c][1]]),
+        ("TRAIN_TEXT", [t for row in b["trains"] for t in row]),
+        ("ST_TEXT", [t for p in st for t in (p["zh"], p["ko"], p["en"], p["id"])]),
+    ]
     return groups
 
 
 def _text_table(route, b):
     """TEXT (UTF-8 texts one after the other), TEXT_AT (uint16 LE start of each, then the end) and the index
     of each group's first text."""
-    lines, at, idx, names = [], [], 0, []
+    lines, at, idx, names, fixed = [], [], 0, [], []
     pos = 0
     for name, group in texts(route, b):
-        names.append("%s = %d" % (name, idx))
+        if name.startswith("_"):
+            fixed.append("%s %d" % (name[3:], idx))
+        else:
+            names.append("%s = %d" % (name, idx))
         for t in group:
             u = t.encode("utf-8")
             if b"\r" in u or b"\n" in u:
@@ -295,6 +299,9 @@ def _text_table(route, b):
         raise RouteError("texts: %d bytes, more than TEXT_AT's 16 bits address" % pos)
     at_b = b"".join(struct.pack("<H", v) for v in at)
     at_lines = ['    b"' + "".join("\\x%02x" % c for c in at_b[i:i + 32]) + '"' for i in range(0, len(at_b), 32)]
+    import textwrap
+
+    names[:0] = ["# " + ln for ln in textwrap.wrap("Fixed texts (host_tools/ui_text.py): %s." % ", ".join(fixed), 108)]
     return ("TEXT = (\n" + "\n".join(lines) + "\n)", "TEXT_AT = (\n" + "\n".join(at_lines) + "\n)", idx, names)
 
 
@@ -375,11 +382,10 @@ def render(route, source_name, command):
         "",
         "# Display texts (trainctl/text.py draws them from here without allocating; one bytes object each stays",
         "# in flash from a ROMFS or a frozen build). Text i is TEXT[TEXT_AT[i]:TEXT_AT[i + 1]] (uint16 LE), UTF-8.",
-        "# Station s: ST_TEXT + 4 * s + lang (LANGS order), + 3 its id; country c: COUNTRY_TEXT/ZONE_TEXT + 3 * c",
-        "# + lang; the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the",
-        "# fixed texts of host_tools/ui_text.py: T_<NAME> (+ lang for those in three languages).",
+        "# Station s: ST_TEXT + 4 * s + lang (LANGS order), + 3 its id; zone of country c: ZONE_TEXT + 3 * c + lang;",
+        "# the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the fixed texts",
+        "# first, at the indexes below (+ lang for those in three languages).",
         "LEGS = %d" % len(b["trains"][0]),
-        "TEXT_N = %d" % n_text,
         *text_names,
         text_lit,
         at_lit,

@@ -67,8 +67,8 @@ def tool(name):
 
 
 def _compile(src, dst, mpy_cross, name):
-    """src -> dst with mpy-cross; name: the source name the .mpy carries (as `make deploy` gives it: short, since
-    each name is a string in the board's RAM once loaded)."""
+    """src -> dst with mpy-cross; name: the source name the .mpy carries (deploy.source_name, as `make deploy`
+    gives it)."""
     if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
         return
     os.makedirs(os.path.dirname(dst), exist_ok=True)
@@ -90,6 +90,8 @@ def build_flash(out, romfs=False):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
     romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (then not on the
     filesystem), as `make deploy` makes for a board with a ROMFS partition."""
+    from host_tools.deploy import source_name
+
     mpy_cross = tool("mpy-cross")
     mpy = os.path.join(out, "mpy")
     flash = os.path.join(out, "flash")
@@ -98,9 +100,9 @@ def build_flash(out, romfs=False):
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
         if name.endswith(".py"):
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
-                     mpy_cross, "trainctl/" + name)
+                     mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
-             "board.py")
+             source_name("board.py"))
     _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(mpy, "lib", "ssd1306.mpy"),
              mpy_cross, "ssd1306.py")
     for m in ("machine", "time", "vboot"):
@@ -215,7 +217,8 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     with open(os.path.join(fs_dir, "state.bin"), "wb") as f:
         f.write(bytes(112))  # two blank slots: no valid record, a fresh journey
     env = {"VBOARD_END": str(end_s), "VBOARD_STATE": os.path.join(fs_dir, "state.bin"),
-           "VBOARD_JLOG": os.path.join(fs_dir, "jlog.bin")}  # no display capture: it would fill the heap
+           "VBOARD_JLOG": os.path.join(fs_dir, "jlog.bin"),  # no display capture: it would fill the heap
+           "VBOARD_QSTR": "1"}  # the interned-name pools before main.py and after boot (qstr_board_figures)
     copies = ["--copy", fs_dir]
     if romfs:
         env["VBOARD_ROMFS"] = os.path.abspath(romfs)
@@ -232,19 +235,68 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     return (p.stdout + p.stderr).splitlines(), p.returncode
 
 
+# MicroPython's interned names (qstrs) made at run time live in pools on the heap: each pool is one block of a
+# 24-byte header and, per entry, a 4-byte pointer, a 2-byte hash and a 1-byte length (32-bit ports with
+# MICROPY_QSTR_BYTES_IN_HASH 2, as the ESP32 and RP2040 builds), in 16-byte GC blocks; a full pool is followed
+# by one twice its size, the first holding 20 (py/qstr.c: 2 x the frozen pool's alloc of 10, at least
+# MICROPY_ALLOC_QSTR_ENTRIES_INIT). qstr_board_figures checks this model against the port's own figures.
+QSTR_FIRST_POOL = 20
+QSTR_INFO = re.compile(r"^qstr pool: n_pool=(\d+), n_qstr=(\d+), n_str_data_bytes=(\d+), n_total_bytes=(\d+)")
+
+
+def qstr_pool_bytes(entries):
+    """Heap bytes of one qstr pool of that many entries on a 32-bit port."""
+    return -(-(24 + 7 * entries) // 16) * 16
+
+
+def qstr_pools_bytes(n_pool):
+    """Heap bytes of the first n_pool pools (20, 40, 80... entries)."""
+    return sum(qstr_pool_bytes(QSTR_FIRST_POOL << k) for k in range(n_pool))
+
+
+def qstr_pools_for(n_qstr):
+    """How many pools a board needs for n_qstr interned names made at run time."""
+    k = 0
+    while QSTR_FIRST_POOL * ((1 << k) - 1) < n_qstr:
+        k += 1
+    return k
+
+
+def qstr_board_figures(lines):
+    """The firmware's interned names as a board holds them, from the two `qstr pool:` lines of a VBOARD_QSTR
+    boot (before main.py, right after boot). On the virtual board the names of vboot.py and the fake machine
+    (built in on a board) come first and fill the small pools, which then count as the board's share; on a
+    board the firmware's names start the pools. Returns {qstr_fw: names added by the firmware, pools_fw: pool
+    bytes that appeared after main.py started (in the measured figure), pools_board: what a board allocates
+    for qstr_fw names, model_ok: the model gives the port's own pool bytes at both points} or {}."""
+    m = [QSTR_INFO.match(ln) for ln in lines]
+    m = [tuple(int(v) for v in x.groups()) for x in m if x]
+    if len(m) < 2:
+        return {}
+    (p0, q0, s0, t0), (p1, q1, s1, t1) = m[0], m[-1]
+    qstr_fw = q1 - q0
+    return dict(qstr_fw=qstr_fw, pools_fw=(t1 - s1) - (t0 - s0), pools_board=qstr_pools_bytes(qstr_pools_for(qstr_fw)),
+                pools_board_n=qstr_pools_for(qstr_fw),
+                model_ok=t0 - s0 == qstr_pools_bytes(p0) and t1 - s1 == qstr_pools_bytes(p1))
+
+
 def ram_after_boot_wasm(out, romfs):
     """Firmware RAM after boot on the 32-bit WebAssembly port (build_flash + boot_wasm in out): a dict with the
-    boot line's alloc, the board's share (vboard_bytes) and firmware = alloc - share, or with error."""
+    boot line's alloc, the board's share (vboard_bytes), firmware = alloc - share, the qstr figures
+    (qstr_board_figures) and firmware_board = firmware with the qstr pools a board would hold for the
+    firmware's names instead of the ones counted here; or with error."""
     flash, vb, img = build_flash(out, romfs)
     try:
         lines, rc = boot_wasm(flash, vb, img, out)
     except (SystemExit, subprocess.TimeoutExpired) as e:
         return dict(error=str(e))
-    boot, vbi = boot_info(lines), vboard_info(lines)
-    if rc or not boot or not vbi:
+    boot, vbi, q = boot_info(lines), vboard_info(lines), qstr_board_figures(lines)
+    if rc or not boot or not vbi or not q:
         return dict(error="exit %d: %s" % (rc, " / ".join(lines[-3:])))
     alloc = int(boot["alloc"])
-    return dict(alloc=alloc, share=vbi["vboard_bytes"], firmware=alloc - vbi["vboard_bytes"], rom=boot.get("rom"))
+    fw = alloc - vbi["vboard_bytes"]
+    return dict(alloc=alloc, share=vbi["vboard_bytes"], firmware=fw, rom=boot.get("rom"),
+                firmware_board=fw - q["pools_fw"] + q["pools_board"], **q)
 
 
 def boot_info(lines):

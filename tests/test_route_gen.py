@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import subprocess
 import sys
 
@@ -177,4 +178,23 @@ def test_adding_a_station_changes_the_tables(tmp_path):
     p = tmp_path / "r.json"
     p.write_text(json.dumps(d, ensure_ascii=False))
     text = gen_route.render(gen_route.load(str(p)), "r.json", "test")
-    assert 'b"Nanfen"  #' in text and '  # 32 南芬' in text  # after benxi's four texts (zh, ko, en, id)
+    assert re.search(r'b"Nanfen"  # \d+ Nanfen', text) and re.search(r"  # \d+ 南芬", text)
+
+
+def test_fixed_text_indexes_in_the_firmware_match_the_generated_table():
+    """pages.py and sensors.py know the fixed texts' indexes as private constants (folded by the compiler:
+    no name in the board's RAM); they must be where gen_route puts host_tools/ui_text.py's texts."""
+    from trainctl import route_data as R
+    from trainctl.text import text
+
+    from host_tools import ui_text
+
+    found = {}
+    for mod in ("pages", "sensors"):
+        src = (REPO / "firmware" / "trainctl" / (mod + ".py")).read_text()
+        found.update((n, int(i)) for n, i in re.findall(r"^_T_(\w+) = const\((\d+)\)", src, re.M))
+    assert sorted(found) == sorted(ui_text.ORDER)
+    for name, i in found.items():
+        v = getattr(ui_text, name)
+        want = v if isinstance(v, tuple) else (v,)
+        assert tuple(text(R, i + k) for k in range(len(want))) == want, name

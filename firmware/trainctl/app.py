@@ -6,20 +6,23 @@ the `time` module's ticks (the virtual board replaces that module, so the same l
 import gc
 import time
 
+from micropython import const
+
 from . import VERSION, clock
 from .controller import Controller
 from .store import StateFile
 from .text import station_en
 
-POLL_MS = 10  # loop period: UART, inputs
-REST_MS = 5000  # a subsystem that raised rests this long, then is tried again
-_DISPLAY = 0
-_SENSORS = 1
-FRAME_MS = 40  # display step: 25 frames a second at most
-RX_CHUNK = 256  # bytes read from the UART at a time
-_CONFIG = 2  # journey log K_FAULT index: the configuration file had problems (a = how many)
-CONFIG_NOTICE = b"CONFIG ERROR"  # on the display's fourth line (ASCII: every font has it)
-CONFIG_NOTICE_MS = 60000
+# Private constants (folded by the compiler: no global, no interned name in the board's RAM).
+_POLL_MS = const(10)  # loop period: UART, inputs
+_REST_MS = const(5000)  # a subsystem that raised rests this long, then is tried again
+_DISPLAY = const(0)
+_SENSORS = const(1)
+_FRAME_MS = const(40)  # display step: 25 frames a second at most
+_RX_CHUNK = const(256)  # bytes read from the UART at a time
+_CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
+_CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
+_CONFIG_NOTICE_MS = const(60000)
 
 
 def _exists(path):
@@ -37,14 +40,14 @@ class App:
     state_path, name; optional poll_ms and frame_ms to override the loop's periods."""
 
     def __init__(self, route, hw, log=print):
-        self.buf = bytearray(RX_CHUNK)  # before the rest: big buffers first
+        self.buf = bytearray(_RX_CHUNK)  # before the rest: big buffers first
         self.route = route
         self.hw = hw
         self.log = log
         self.uart = hw.uart
         self.wdt = getattr(hw, "wdt", None)
-        self.poll_ms = getattr(hw, "poll_ms", POLL_MS)
-        self.frame_ms = getattr(hw, "frame_ms", FRAME_MS)
+        self.poll_ms = getattr(hw, "poll_ms", _POLL_MS)
+        self.frame_ms = getattr(hw, "frame_ms", _FRAME_MS)
         path = getattr(hw, "state_path", None)
         self.store = StateFile(path) if path else None
         self.jlog = None
@@ -64,7 +67,7 @@ class App:
 
             cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
         self.config = cfg
-        self._notice_ms = CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
+        self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
         self._rest_ms = [0, 0]  # while > 0 that subsystem is skipped
@@ -111,7 +114,7 @@ class App:
             self._fault(_DISPLAY, disp_fault)
         if cfg is not None:
             for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
-                self.log("config: " + p)  # in the log and (CONFIG_NOTICE_MS) on the display
+                self.log("config: " + p)  # in the log and (_CONFIG_NOTICE_MS) on the display
             if cfg.problems and self.jlog is not None:
                 self.jlog.add(-1, self._k_fault, _CONFIG, -1, len(cfg.problems))
         self._due_ms = 0  # display time owed since the last display step
@@ -135,7 +138,7 @@ class App:
     def _fault(self, which, e):
         """A subsystem raised: count it, log it, rest it; the journey and the others go on."""
         self.faults[which] += 1
-        self._rest_ms[which] = REST_MS
+        self._rest_ms[which] = _REST_MS
         code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
         self.log("fault: %s: %s %s" % (("display", "sensors")[which], type(e).__name__, e))
         if self.jlog is not None:
@@ -144,7 +147,7 @@ class App:
     def _status(self, ln, lang):
         """The pages' fourth line: a configuration notice for a while after boot, then doors/WC."""
         if self._notice_ms > 0:
-            ln.add(CONFIG_NOTICE)
+            ln.add(_CONFIG_NOTICE)
         elif self.sensors is not None:
             self.sensors.status(ln, lang)
 
@@ -200,7 +203,7 @@ class App:
             self.rx_bytes += n
             self.ctl.feed(buf, n)
         # Journey above: an exception there leaves the loop and the watchdog unfed (reset, state restored).
-        # Sensors and display below: an exception is caught, logged, and the subsystem rests REST_MS.
+        # Sensors and display below: an exception is caught, logged, and the subsystem rests _REST_MS.
         rest = self._rest_ms
         sens = self.sensors
         if sens is not None:

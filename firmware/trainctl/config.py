@@ -11,7 +11,7 @@ display and the journey log). The file is parsed with json only: it is data, nev
 import json
 import os
 
-from .compat import const
+from micropython import const
 
 MAX_BYTES = const(2048)  # a real file is ~80 bytes; more is a wrong file (and would cost heap to parse)
 MAX_PROBLEMS = const(8)  # the rest are summed up in one line

@@ -11,7 +11,7 @@ door (flag `stuck`) until both beams read clear. Counting runs only while one of
 doors is open, and starts once both beams read clear.
 """
 
-from .compat import const
+from micropython import const
 
 EV_IN = const(16)
 EV_OUT = const(17)
@@ -20,7 +20,7 @@ EV_STUCK = const(19)
 EV_UNSTUCK = const(20)
 
 _MAX_DT_MS = const(60000)
-_Q = b"\x00\x01\x03\x02"  # pair state (outer | inner << 1) -> quadrature phase: 00=0, O=1, OI=2, I=3
+_Q = const(b"\x00\x01\x03\x02")  # pair state (outer | inner << 1) -> quadrature phase: 00=0, O=1, OI=2, I=3
 
 
 class Tally:

@@ -8,7 +8,7 @@ period divides settle_ms). Each output is delayed by its own settle time, so the
 edges survives when both use the same settle time. poll() allocates nothing.
 """
 
-from .compat import const
+from micropython import const
 
 _MAX_DT_MS = const(60000)  # a longer pause is counted as 60 s: the accumulators stay small ints
 

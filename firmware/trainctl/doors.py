@@ -11,7 +11,7 @@ An exterior door that reads open without a break for fault_ms of moving time (st
 a close does) is flagged as a suspected contact fault: its alarm is dropped until it reads closed.
 """
 
-from .compat import const
+from micropython import const
 
 EV_DOOR_OPEN = const(1)
 EV_DOOR_CLOSED = const(2)

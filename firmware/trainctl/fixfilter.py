@@ -5,8 +5,9 @@ a gap, a cold start or an implausible jump, the fixes that follow must agree wit
 of them when the first was plausible from the anchor, REANCHOR_N when it was not (a jump that lasts).
 """
 
+from micropython import const
+
 from . import geo
-from .compat import const
 
 USE = const(0)  # the fix is accepted as the new anchor
 NO_FIX = const(1)  # no usable position in this epoch (invalid, poor, frozen)

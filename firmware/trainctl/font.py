@@ -6,8 +6,7 @@ A glyph reference (ref) is an int: 0 .. NARROW_N-1 for an 8x16 glyph, NARROW_N +
 """
 
 import framebuf
-
-from .compat import const
+from micropython import const
 
 _W_NARROW = const(8)
 _W_WIDE = const(16)

@@ -7,7 +7,7 @@ size: a hill-climb from the last matched segment, and a bounded slice of a full 
 The segment table is a bytes constant (route_data.SEG, read in place: no tuple of ints in RAM).
 """
 
-from .compat import const
+from micropython import const
 
 KY = const(1822)  # metres per micro-degree of latitude x 2**14 (0.111195 m; R = 6371.0088 km)
 _NEAR = const(500000)  # |difference| in micro-degrees (~55 km) below which the fine formula is exact

@@ -16,14 +16,14 @@ blocks after it (at most 4), ~300 block erases a day spread over the whole files
 
 import struct
 
-from .compat import const
+from micropython import const
 
 K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
 K_FAULT = const(66)  # a subsystem failed and rests: index = 0 display, 1 sensors, a = errno (0: not
 # OSError); index 2: the configuration file had problems (defaults used), a = how many
 
-_FMT = "<HBBiBbHHH"
+_FMT = const("<HBBiBbHHH")
 SIZE = const(16)
 _MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
 _HALF = const(0x800000)

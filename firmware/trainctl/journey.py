@@ -6,8 +6,9 @@ is set once and reverses only at a terminus, or after REVERSE_M of confirmed tra
 first pass fixfilter.FixFilter (plausibility, confirmation after gaps and jumps).
 """
 
+from micropython import const
+
 from . import geo
-from .compat import const
 from .fixfilter import NO_FIX, USE, FixFilter
 
 _NONE = const(-1)

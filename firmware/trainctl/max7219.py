@@ -11,8 +11,7 @@ row (both: a module mounted upside down). Facts cited from the Maxim MAX7219/MAX
 """
 
 import framebuf
-
-from .compat import const
+from micropython import const
 
 # Register addresses, datasheet Table 2 (D11-D8; D15-D12 are don't-care).
 _NOOP = const(0x00)

@@ -6,8 +6,9 @@ Allocates nothing per sentence once built: one line buffer, one field-offset tab
 Bad input never reaches the caller: sub-parsers raise ValueError, caught once per sentence and counted.
 """
 
+from micropython import const
+
 from .clock import EPOCH_DAYS, MAX_YEAR, MIN_YEAR, days_from_civil, days_in_month
-from .compat import const
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
@@ -28,7 +29,7 @@ _SKIP = const(2)  # dropping the rest of a bad line
 
 # Constellation slots for satellites in view (GSV is per constellation), by the talker's second
 # letter: GL GLONASS, GA Galileo, GB/BD BeiDou, GQ QZSS, GI NavIC; anything else (GP, GN) slot 0.
-_SYS_SLOT = b"LABDQI"
+_SYS_SLOT = const(b"LABDQI")
 _N_SYS = const(7)
 
 

@@ -10,7 +10,8 @@ Time enters as milliseconds since the last tick (dt_ms) and GPS UTC seconds: no 
 tick() and render() allocate nothing.
 """
 
-from .compat import const
+from micropython import const
+
 from .text import Line
 
 ROTATE = const(0)
@@ -18,7 +19,18 @@ ARRIVAL = const(1)
 BORDER = const(2)
 TRAIN = const(3)  # alerts, highest priority last
 _EN = const(2)  # index of English in LANGS: the train number follows "train" there
-_GAP = b"  "
+_GAP = const(b"  ")
+# Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
+# first, in its ORDER; tests/test_route_gen.py checks these); + lang for those in three languages.
+_T_NEXT = const(0)
+_T_AT = const(3)
+_T_TERMINUS = const(6)
+_T_ARRIVING = const(9)
+_T_NOW_TRAIN = const(12)
+_T_TRAIN = const(15)
+_T_ARROW = const(18)
+_T_NO_TIME = const(19)
+_T_UNKNOWN = const(20)
 
 
 class Pages:
@@ -218,13 +230,13 @@ class Pages:
                 self.status(ln, lang)
         elif kind == ARRIVAL:
             if k == 0:
-                ln.add_text(r, r.T_ARRIVING + lang)
+                ln.add_text(r, _T_ARRIVING + lang)
                 ln.add(_GAP)
                 self._station(ln, self.at_stop, lang)
             elif self.at_stop == self.destination or self.next_stop < 0:
                 self._time_line(ln, lang)
             else:
-                self._named(ln, r.T_NEXT, self.next_stop, lang)
+                self._named(ln, _T_NEXT, self.next_stop, lang)
         elif kind == BORDER:
             if k == 0:
                 ln.add_text(r, r.BORDER_TEXT + lang)
@@ -232,16 +244,16 @@ class Pages:
                 self._time_line(ln, lang)
         else:  # TRAIN
             if k == 0:
-                ln.add_text(r, r.T_NOW_TRAIN + lang)
+                ln.add_text(r, _T_NOW_TRAIN + lang)
                 ln.add(b" ")
                 if lang == _EN:
-                    ln.add_text(r, r.T_TRAIN + lang)
+                    ln.add_text(r, _T_TRAIN + lang)
                     ln.add(b" ")
                     self._train(ln)
                 else:
                     self._train(ln)
                     ln.add(b" ")
-                    ln.add_text(r, r.T_TRAIN + lang)
+                    ln.add_text(r, _T_TRAIN + lang)
             else:
                 self._leg_line(ln, lang)
 
@@ -257,7 +269,7 @@ class Pages:
         if st >= 0:
             self._station(ln, st, lang)
         else:
-            ln.add_text(r, r.T_UNKNOWN)
+            ln.add_text(r, _T_UNKNOWN)
 
     def _leg(self):
         """(direction * LEGS + leg) of the train shown, -1 if the route has no such train."""
@@ -271,19 +283,19 @@ class Pages:
     def _train(self, ln):
         k = self._leg()
         r = self.route
-        ln.add_text(r, r.TRAIN_TEXT + k if k >= 0 else r.T_UNKNOWN)
+        ln.add_text(r, r.TRAIN_TEXT + k if k >= 0 else _T_UNKNOWN)
 
     def _route_line(self, ln, lang):
         r = self.route
         if self.train is None:
-            ln.add_text(r, r.T_UNKNOWN)
+            ln.add_text(r, _T_UNKNOWN)
             return
         self._train(ln)
         d = self.destination
         if d >= 0:
             ln.add(_GAP)
             self._station(ln, r.STATION_N - 1 - d, lang)  # the coaches run end to end
-            ln.add_text(r, r.T_ARROW)
+            ln.add_text(r, _T_ARROW)
             self._station(ln, d, lang)
 
     def _leg_line(self, ln, lang):
@@ -299,23 +311,22 @@ class Pages:
         start = ends[d][leg - 1] if leg > 0 else (0 if d == 0 else r.STATION_N - 1)
         ln.add(_GAP)
         self._station(ln, start, lang)
-        ln.add_text(r, r.T_ARROW)
+        ln.add_text(r, _T_ARROW)
         self._station(ln, ends[d][leg], lang)
 
     def _stop_line(self, ln, lang):
         at = self.at_stop
-        r = self.route
         if at >= 0:
-            self._named(ln, r.T_TERMINUS if at == self.destination else r.T_AT, at, lang)
+            self._named(ln, _T_TERMINUS if at == self.destination else _T_AT, at, lang)
         else:
-            self._named(ln, r.T_NEXT, self.next_stop, lang)
+            self._named(ln, _T_NEXT, self.next_stop, lang)
 
     def _time_line(self, ln, lang):
         """'17:26  北京时间': the time first, so a scrolling line shows it at once."""
         m = self.local_minute()
         r = self.route
         if m < 0:
-            ln.add_text(r, r.T_NO_TIME)
+            ln.add_text(r, _T_NO_TIME)
         else:
             ln.add_2d(m // 60)
             ln.add_cp(58)  # ':'

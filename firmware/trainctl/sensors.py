@@ -5,10 +5,20 @@ Inputs are callables returning the logical level (1 = door open / beam broken / 
 file adapts pin polarity. A missing input reads 0 (closed / clear / free). poll() allocates nothing.
 """
 
+from micropython import const
+
 from .counter import BeamCounter, Tally
 from .debounce import Debouncer, EventRing
 from .doors import DoorMonitor
 from .wc import CLOSED, OCCUPIED, WcMonitor
+
+# Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
+# first, in its ORDER; tests/test_route_gen.py checks these); + lang for those in three languages.
+_T_WC = const(21)
+_T_WC_OCCUPIED = const(24)
+_T_WC_FREE = const(27)
+_T_WC_CLOSED = const(30)
+_T_DOOR_OPEN = const(33)
 
 INPUT_NAMES = (
     "door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
@@ -93,13 +103,13 @@ class Sensors:
         """The pages' doors/WC line: '厕所 1有人 2无人', 'WC 1 occupied 2 free', or the door alarm."""
         r = self.route
         if self._alarm:
-            ln.add_text(r, r.T_DOOR_OPEN + lang)
+            ln.add_text(r, _T_DOOR_OPEN + lang)
             return
-        ln.add_text(r, r.T_WC + lang)
+        ln.add_text(r, _T_WC + lang)
         wc = self.wc
         for i in range(wc.n):
             ln.add_cp(32)  # ' '
             ln.add_cp(49 + i)  # '1', '2'
             s = wc.status(i)
-            ln.add_text(r, (r.T_WC_OCCUPIED if s == OCCUPIED else (r.T_WC_CLOSED if s == CLOSED else r.T_WC_FREE))
+            ln.add_text(r, (_T_WC_OCCUPIED if s == OCCUPIED else (_T_WC_CLOSED if s == CLOSED else _T_WC_FREE))
                         + lang)

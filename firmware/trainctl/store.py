@@ -13,7 +13,7 @@ file stays open (a save allocates nothing) and each save is one write of SIZE by
 
 import struct
 
-from .compat import const
+from micropython import const
 
 _MAGIC = const(0x5443)  # "TC"
 _VERSION = const(2)  # 2: counts added; a file of another version is ignored (fresh state)
@@ -22,7 +22,7 @@ _VERSION = const(2)  # 2: counts added; a file of another version is ignored (fr
 # everything before it. 56 bytes: the file (two slots, 112 bytes) stays under littlefs's inline limit
 # (MicroPython: cache 4 x 32 = 128 bytes), so a save is one small commit to the directory's metadata
 # log instead of a copied 4 KiB block.
-_FMT = "<HHIbbhhbbiiiiiiihhhhhH"
+_FMT = const("<HHIbbhhbbiiiiiiihhhhhH")
 SIZE = struct.calcsize(_FMT)
 _CMAX = const(32767)  # counts saved up to this (int16)
 SAVE_FIX_S = 600  # the last good fix is written at most this often on its own

@@ -1,7 +1,7 @@
 """Toilets: occupied/free from each WC door's lock switch, and the optional rule that closes them at
 stations (the coach's toilets discharge onto the track)."""
 
-from .compat import const
+from micropython import const
 
 EV_WC_OCCUPIED = const(32)
 EV_WC_FREE = const(33)

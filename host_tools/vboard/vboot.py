@@ -6,7 +6,8 @@
 
 Everything in the heap before main.py starts is the virtual board's share (machine.note_bytes), not the
 firmware's: the interpreter's own start-up, the fake machine and time modules (built in on a board) and the
-partition (flash mapped into the address space on a board; one bytearray in the heap here).
+partition (flash mapped into the address space on a board; one bytearray in the heap here). With VBOARD_QSTR
+set, the interned-name pools are printed (micropython.qstr_info()) here and at the watchdog's first feed.
 """
 
 import gc
@@ -29,6 +30,10 @@ if _path:
 del _path
 gc.collect()
 machine.note_bytes(gc.mem_alloc() - machine.board_bytes())
+if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (sim.qstr_board_figures)
+    import micropython
+
+    micropython.qstr_info()
 with open("main.py") as _f:  # as the firmware runs it: compiled from the file, as the __main__ module
     _code = compile(_f.read(), "main.py", "exec")
 del _f
