@@ -26,12 +26,15 @@ def _constants(board):
     out = {}
     for node in tree.body:
         if isinstance(node, ast.Assign):
-            value = ast.literal_eval(node.value) if not isinstance(node.value, ast.Call) else None
+            v = node.value
+            if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "const":
+                v = v.args[0]  # _NAME = const(value): a private constant, folded by the compiler
+            value = ast.literal_eval(v) if not isinstance(v, ast.Call) else None
             for t in node.targets:
                 if isinstance(t, ast.Name):
-                    out[t.id] = value
+                    out[t.id.lstrip("_")] = value
                 elif isinstance(t, ast.Tuple):
-                    out.update({e.id: v for e, v in zip(t.elts, value)})
+                    out.update({e.id.lstrip("_"): v for e, v in zip(t.elts, value)})
     return out
 
 

@@ -17,6 +17,8 @@ from trainctl.geo import seg_along_m, seg_len_m, seg_start
 from trainctl.journey import Journey
 from trainctl.nmea import Fix
 
+TURNAROUND_S = 3 * 3600  # trainctl/journey.py _TURNAROUND_S (a private constant: folded, not importable)
+
 T0 = 217589160
 
 
@@ -161,7 +163,7 @@ class TrainModel(RuleBasedStateMachine):
         back = R.TRAIN[1 - self.d][0]  # the first number of the way back: 51, or K27
         if shown and shown[-1] == back:
             # allowed only as the turnaround: after standing TURNAROUND_S at the terminus
-            assert self.term_t is not None and self.t - self.term_t >= Journey.TURNAROUND_S - 120, shown
+            assert self.term_t is not None and self.t - self.term_t >= TURNAROUND_S - 120, shown
             shown = shown[:-1]
         for tr in shown:
             assert tr in legal, (tr, self.d, self.shown)

@@ -5,16 +5,23 @@ Bluetooth are switched off; nothing here opens a network service.
 """
 
 from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
+from micropython import const
 
-DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
-GPS_BAUD = 9600  # u-blox/Quectel default; 1 Hz RMC+GGA+GSA+GSV is ~600 bytes a second
-GPS_RXBUF = 2048  # bytes: > 2 s of NMEA at 9600 baud, so a slow frame or a flash write loses nothing
-WDT_MS = 8000
+# Settings and pins as private constants (_NAME = const(...)): folded into the code by the compiler, so
+# they cost no global and no interned name in RAM.
+_DISPLAY = const("oled")  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
+_GPS_BAUD = const(9600)  # u-blox/Quectel default; 1 Hz RMC+GGA+GSA+GSV is ~600 bytes a second
+_GPS_RXBUF = const(2048)  # bytes: > 2 s of NMEA at 9600 baud, so a slow frame or a flash write loses nothing
+_WDT_MS = const(8000)
 
 # GPIOs. 34-39 are inputs without internal pull-ups: the beam receivers need external 10 kOhm ones.
-GPS_RX, GPS_TX = 16, 17  # UART2
-I2C_SDA, I2C_SCL = 21, 22  # I2C0, 400 kHz
-SPI_SCK, SPI_MOSI, SPI_CS = 18, 23, 5  # VSPI
+_GPS_RX = const(16)  # UART2
+_GPS_TX = const(17)
+_I2C_SDA = const(21)  # I2C0, 400 kHz
+_I2C_SCL = const(22)
+_SPI_SCK = const(18)  # VSPI
+_SPI_MOSI = const(23)
+_SPI_CS = const(5)
 INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts close to GND when shut; beam
     # receivers pull low while they see their emitter; WC lock switches close to GND when locked (inverted)
     "door_A_left": 32, "door_A_right": 33, "door_B_left": 25, "door_B_right": 26,
@@ -22,7 +29,7 @@ INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts clo
     "beam_A_outer": 34, "beam_A_inner": 35, "beam_B_outer": 36, "beam_B_inner": 39,
     "wc_1": 13, "wc_2": 4,
 }
-ALARM = 19  # buzzer/lamp driver, active high
+_ALARM = const(19)  # buzzer/lamp driver, active high
 
 
 def _radios_off():
@@ -51,27 +58,27 @@ def _keep_alive(wdt):
 
 
 def _display():
-    if DISPLAY == "ticker":
+    if _DISPLAY == "ticker":
         from trainctl.max7219 import Max7219Chain
 
-        spi = SPI(2, baudrate=10000000, polarity=0, phase=0, sck=Pin(SPI_SCK), mosi=Pin(SPI_MOSI))
-        return Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
+        spi = SPI(2, baudrate=10000000, polarity=0, phase=0, sck=Pin(_SPI_SCK), mosi=Pin(_SPI_MOSI))
+        return Max7219Chain(spi, Pin(_SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
     import ssd1306
 
-    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
 def build():
     from trainctl.hw import Hardware, inverted, optional_display
 
     _radios_off()
-    uart = UART(2, baudrate=GPS_BAUD, rx=GPS_RX, tx=GPS_TX, rxbuf=GPS_RXBUF, timeout=0)
+    uart = UART(2, baudrate=_GPS_BAUD, rx=_GPS_RX, tx=_GPS_TX, rxbuf=_GPS_RXBUF, timeout=0)
     display = optional_display(_display)
     inputs = {}
     for name, gpio in INPUTS.items():
         pin = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = inverted(pin) if name.startswith("wc_") else pin
-    wdt = WDT(timeout=WDT_MS)
-    return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
+    wdt = WDT(timeout=_WDT_MS)
+    return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
                     reset_cause=reset_cause())

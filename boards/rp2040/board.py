@@ -5,15 +5,22 @@ radio (a Pico W's stays off: nothing here starts it).
 """
 
 from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
+from micropython import const
 
-DISPLAY = "oled"  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
-GPS_BAUD = 9600
-GPS_RXBUF = 2048  # bytes: > 2 s of NMEA at 9600 baud
-WDT_MS = 8000  # the RP2040's watchdog allows at most 8388 ms
+# Settings and pins as private constants (_NAME = const(...)): folded into the code by the compiler, so
+# they cost no global and no interned name in RAM.
+_DISPLAY = const("oled")  # "oled": SSD1306 128x64 on I2C; "ticker": 2 x 8 MAX7219 modules on SPI
+_GPS_BAUD = const(9600)
+_GPS_RXBUF = const(2048)  # bytes: > 2 s of NMEA at 9600 baud
+_WDT_MS = const(8000)  # the RP2040's watchdog allows at most 8388 ms
 
-GPS_TX, GPS_RX = 0, 1  # UART0 on GP0/GP1
-I2C_SDA, I2C_SCL = 4, 5  # I2C0
-SPI_SCK, SPI_MOSI, SPI_CS = 18, 19, 17  # SPI0
+_GPS_TX = const(0)  # UART0 on GP0/GP1
+_GPS_RX = const(1)
+_I2C_SDA = const(4)  # I2C0
+_I2C_SCL = const(5)
+_SPI_SCK = const(18)  # SPI0
+_SPI_MOSI = const(19)
+_SPI_CS = const(17)
 INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts close to GND when shut; beam
     # receivers pull low while they see their emitter; WC lock switches close to GND when locked (inverted)
     "door_A_left": 6, "door_A_right": 7, "door_B_left": 8, "door_B_right": 9,
@@ -21,7 +28,7 @@ INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts clo
     "beam_A_outer": 12, "beam_A_inner": 13, "beam_B_outer": 14, "beam_B_inner": 15,
     "wc_1": 20, "wc_2": 21,
 }
-ALARM = 22  # buzzer/lamp driver, active high
+_ALARM = const(22)  # buzzer/lamp driver, active high
 
 
 def _keep_alive(wdt):
@@ -34,26 +41,26 @@ def _keep_alive(wdt):
 
 
 def _display():
-    if DISPLAY == "ticker":
+    if _DISPLAY == "ticker":
         from trainctl.max7219 import Max7219Chain
 
-        spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin(SPI_SCK), mosi=Pin(SPI_MOSI))
-        return Max7219Chain(spi, Pin(SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
+        spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin(_SPI_SCK), mosi=Pin(_SPI_MOSI))
+        return Max7219Chain(spi, Pin(_SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
     import ssd1306
 
-    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(I2C_SDA), scl=Pin(I2C_SCL), freq=400000))
+    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
 def build():
     from trainctl.hw import Hardware, inverted, optional_display
 
-    uart = UART(0, baudrate=GPS_BAUD, tx=Pin(GPS_TX), rx=Pin(GPS_RX), rxbuf=GPS_RXBUF, timeout=0)
+    uart = UART(0, baudrate=_GPS_BAUD, tx=Pin(_GPS_TX), rx=Pin(_GPS_RX), rxbuf=_GPS_RXBUF, timeout=0)
     display = optional_display(_display)
     inputs = {}
     for name, gpio in INPUTS.items():
         pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = inverted(pin) if name.startswith("wc_") else pin
-    wdt = WDT(timeout=WDT_MS)
-    return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(ALARM, Pin.OUT, value=0),
+    wdt = WDT(timeout=_WDT_MS)
+    return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
                     reset_cause=reset_cause())

@@ -8,26 +8,28 @@ variables are in host_tools/vboard/machine.py.
 import gc
 import os
 
+from micropython import const
+
 gc.collect()
 _A0 = gc.mem_alloc()
 from machine import I2C, SPI, UART, WDT, Pin  # noqa: E402
 
 gc.collect()
-VBOARD_IMPORT_BYTES = gc.mem_alloc() - _A0  # the fake machine/time modules: built in on a real board
 import machine  # noqa: E402
 
-machine.note_bytes(VBOARD_IMPORT_BYTES)
+machine.note_bytes(gc.mem_alloc() - _A0)  # the fake machine/time modules: built in on a real board
 
 DISPLAY = os.getenv("VBOARD_DISPLAY") or "oled"
-GPS_BAUD = 9600
-GPS_RXBUF = 2048  # as the real boards: > 2 s of NMEA at 9600 baud
-WDT_MS = 8000
+# Settings as private constants, as on the real boards (folded by the compiler: no name in RAM).
+_GPS_BAUD = const(9600)
+_GPS_RXBUF = const(2048)  # as the real boards: > 2 s of NMEA at 9600 baud
+_WDT_MS = const(8000)
 # Loop periods. "sim": 100 ms poll, 1 s display step, so a 24-hour journey (864000 passes, 86400 display
 # steps) fast-forwards in about a minute; scrolling then moves in 32 px steps. "real": the firmware's
 # own 10 ms / 40 ms, for short clips that show scrolling as passengers see it.
 RATES = {"sim": (100, 1000), "real": (10, 40)}
-INPUTS = ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
-          "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2")
+_INPUTS = const(("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
+          "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2"))
 
 
 def _display():
@@ -45,12 +47,12 @@ def build():
     from trainctl.hw import Hardware, optional_display
 
     poll_ms, frame_ms = RATES[os.getenv("VBOARD_RATE") or "sim"]
-    uart = UART(1, baudrate=GPS_BAUD, rx="gps_rx", tx="gps_tx", rxbuf=GPS_RXBUF, timeout=0)
+    uart = UART(1, baudrate=_GPS_BAUD, rx="gps_rx", tx="gps_tx", rxbuf=_GPS_RXBUF, timeout=0)
     display = optional_display(_display)
     inputs = {}
-    for name in INPUTS:
+    for name in _INPUTS:
         inputs[name] = Pin(name, Pin.IN, Pin.PULL_UP)
-    return Hardware("virtual", uart, display, WDT(timeout=WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
+    return Hardware("virtual", uart, display, WDT(timeout=_WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
                     jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
                     config_path=os.getenv("VBOARD_CONFIG") or "config.json")

@@ -1,6 +1,8 @@
 """The main loop: UART bytes -> parser -> journey -> state file; door/beam/WC inputs -> sensors (alarm
-output, counts); pages -> display at their own rate; watchdog fed while the loop runs. Time comes from
-the `time` module's ticks (the virtual board replaces that module, so the same loop runs on virtual time).
+output, counts); pages -> display at their own rate (Panel: draws and sends a frame only when it changed;
+bus errors are counted, not raised, and the frame is sent again on the next step); watchdog fed while the
+loop runs. Time comes from the `time` module's ticks (the virtual board replaces that module, so the same
+loop runs on virtual time).
 """
 
 import gc
@@ -25,13 +27,31 @@ _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: 
 _CONFIG_NOTICE_MS = const(60000)
 
 
-def _exists(path):
-    import os
+class Panel:
+    """disp: a framebuf.FrameBuffer subclass with show() (ssd1306.SSD1306_I2C, max7219.Max7219Chain...)."""
 
-    try:
-        os.stat(path)
-        return True
-    except OSError:
+    def __init__(self, pages, disp):
+        self.pages = pages
+        self.disp = disp
+        self.frames = 0  # frames sent
+        self.errors = 0  # frames the bus refused (OSError from show())
+        self.last_errno = 0
+        self._resend = True
+
+    def step(self, dt_ms, utc_s):
+        """Advance the pages by dt_ms; draw and send when the frame changed or the last send failed."""
+        if self.pages.tick(dt_ms, utc_s) or self._resend:
+            self.pages.render(self.disp)
+            try:
+                self.disp.show()
+            except OSError as e:
+                self.errors += 1
+                self.last_errno = e.args[0] if e.args else 0
+                self._resend = True
+                return False
+            self._resend = False
+            self.frames += 1
+            return True
         return False
 
 
@@ -62,7 +82,14 @@ class App:
             self.jlog.add(-1, K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
         cfg = None
         cpath = getattr(hw, "config_path", None)
-        if cpath and _exists(cpath):  # no file, no import: the defaults below cost no RAM (~4 KB of code)
+        if cpath:
+            import os
+
+            try:
+                os.stat(cpath)
+            except OSError:
+                cpath = None  # no file, no import: the defaults below cost no RAM (~4 KB of code)
+        if cpath:
             from . import config
 
             cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
@@ -92,7 +119,6 @@ class App:
             from . import font_data
             from .font import Font
             from .pages import Pages
-            from .panel import Panel
 
             status = self._status if self.sensors is not None or self._notice_ms else None
             self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp)

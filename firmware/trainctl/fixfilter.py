@@ -17,15 +17,17 @@ _NONE = const(-1)
 _BIG_DT_S = const(20000)  # beyond this, any distance is plausible (keeps products small)
 
 
-class FixFilter:
-    VMAX_CMS = 5000  # 180 km/h: faster than any train on this line (25T stock: 160 km/h)
-    NOISE_M = 300  # position error allowed on top of VMAX between two fixes
-    GAP_S = 10  # a fix further than this from the anchor starts a confirmation chain
-    CONFIRM_N = 5  # agreeing fixes needed after a gap (also used by the journey to confirm passing)
-    REANCHOR_N = 60  # agreeing fixes needed to replace an implausible anchor, or a clock gone back
-    HDOP_MAX_C = 1500  # HDOP x 100 above which a fix is not used
-    FROZEN_N = 3  # identical positions in a row, while the receiver reports motion, = frozen
+# Tuning in the units named: private constants, folded by the compiler (no name, no lookup in RAM).
+_VMAX_CMS = const(5000)  # 180 km/h: faster than any train on this line (25T stock: 160 km/h)
+_NOISE_M = const(300)  # position error allowed on top of VMAX between two fixes
+_GAP_S = const(10)  # a fix further than this from the anchor starts a confirmation chain
+CONFIRM_N = const(5)  # agreeing fixes needed after a gap (also used by the journey to confirm passing)
+_REANCHOR_N = const(60)  # agreeing fixes needed to replace an implausible anchor, or a clock gone back
+_HDOP_MAX_C = const(1500)  # HDOP x 100 above which a fix is not used
+_FROZEN_N = const(3)  # identical positions in a row, while the receiver reports motion, = frozen
 
+
+class FixFilter:
     def __init__(self, kx, stats):
         self.kx = kx  # metres per micro-degree of longitude x 2**14 for distances
         self.stats = stats  # counters: stale, poor, frozen, held, jumps, reanchors
@@ -37,7 +39,7 @@ class FixFilter:
         self.anchor_lon = 0
         self.last_s = _NONE  # time of the last epoch, accepted or not (persistent)
         self.last_ms = 0
-        self.need = self.CONFIRM_N  # confirmations the journey needs for this fix: 1 after a chain
+        self.need = CONFIRM_N  # confirmations the journey needs for this fix: 1 after a chain
         self.reanchored = False  # the last USE replaced an implausible anchor
         self._chain_n = 0
         self._chain_ok = False  # the chain's first fix was plausible from the anchor
@@ -56,7 +58,7 @@ class FixFilter:
         if self.last_s >= 0 and (t < self.last_s or (t == self.last_s and fix.utc_ms <= self.last_ms)):
             st.stale += 1
             self._back_n += 1
-            if self._back_n < self.REANCHOR_N:
+            if self._back_n < _REANCHOR_N:
                 return HOLD
             self.anchor_s = _NONE  # the clock really went back (the old time was wrong)
             self._chain_n = 0
@@ -65,14 +67,14 @@ class FixFilter:
         self.last_ms = fix.utc_ms
         if not fix.valid:
             return NO_FIX
-        if fix.hdop_c > self.HDOP_MAX_C:
+        if fix.hdop_c > _HDOP_MAX_C:
             st.poor += 1
             return NO_FIX
         lat = fix.lat_udeg
         lon = fix.lon_udeg
         if lat == self._prev_lat and lon == self._prev_lon and fix.speed_cms >= 300:
             self._frozen_n += 1
-            if self._frozen_n >= self.FROZEN_N:
+            if self._frozen_n >= _FROZEN_N:
                 st.frozen += 1
                 return NO_FIX
         else:
@@ -80,11 +82,11 @@ class FixFilter:
         self._prev_lat = lat
         self._prev_lon = lon
         self.reanchored = False
-        if self.anchor_s >= 0 and t - self.anchor_s <= self.GAP_S:
+        if self.anchor_s >= 0 and t - self.anchor_s <= _GAP_S:
             if self._plausible(self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon):
-                self._anchor(t, lat, lon, self.CONFIRM_N)
+                self._anchor(t, lat, lon, CONFIRM_N)
                 return USE
-        if self._chain_n > 0 and t - self._chain_s <= self.GAP_S and self._plausible(
+        if self._chain_n > 0 and t - self._chain_s <= _GAP_S and self._plausible(
             self._chain_s, self._chain_lat, self._chain_lon, t, lat, lon
         ):
             self._chain_n += 1
@@ -97,12 +99,12 @@ class FixFilter:
         self._chain_lat = lat
         self._chain_lon = lon
         if self._chain_ok:
-            if self._chain_n >= self.CONFIRM_N:
+            if self._chain_n >= CONFIRM_N:
                 self._anchor(t, lat, lon, 1)  # the chain has already confirmed this position
                 return USE
             st.held += 1
             return HOLD
-        if self._chain_n >= self.REANCHOR_N:
+        if self._chain_n >= _REANCHOR_N:
             st.reanchors += 1
             self.reanchored = True
             self._anchor(t, lat, lon, 1)
@@ -123,4 +125,4 @@ class FixFilter:
             return True
         if dt < 1:
             dt = 1
-        return geo.dist_m(lat0, lon0, lat1, lon1, self.kx) <= self.VMAX_CMS * dt // 100 + self.NOISE_M
+        return geo.dist_m(lat0, lon0, lat1, lon1, self.kx) <= _VMAX_CMS * dt // 100 + _NOISE_M

@@ -9,10 +9,26 @@ first pass fixfilter.FixFilter (plausibility, confirmation after gaps and jumps)
 from micropython import const
 
 from . import geo
-from .fixfilter import NO_FIX, USE, FixFilter
+from .fixfilter import CONFIRM_N, NO_FIX, USE, FixFilter
 
 _NONE = const(-1)
 _FAR = const(0x3FFFFFFF)  # further than any distance on the route (a small int on 32-bit ports)
+
+
+# Tuning in the units named: private constants, folded by the compiler (no name, no lookup in RAM).
+_RELOCK_M = const(3000)  # search the whole route when the local match is further than this
+_OFF_ROUTE_M = const(15000)  # the straight chain departs from the track by km in the hills
+_STOP_CMS = const(80)  # below this (2.9 km/h) the train counts as stopped
+_DWELL_S = const(20)  # stopped this long inside a station zone = arrived
+_ZONE_M = const(800)  # station zone, along the route either side
+_LOST_ARRIVAL_S = const(90)  # fixes lost this long after entering the end station's zone slowly = arrived
+_SLOW_CMS = const(834)  # 30 km/h: "slowly"
+_DIR_M = const(4000)  # net travel that decides the direction when it is unknown
+_REVERSE_M = const(25000)  # travel back from the furthest point that reverses a known direction
+_BORDER_HYST_M = const(50)  # hysteresis either side of the border
+_BACK_M = const(100)  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
+_LEAVE_M = const(400)  # running this far on from where it stood (3 fixes above SLOW_CMS) = left the stop
+_TURNAROUND_S = const(3 * 3600)  # standing at a terminus after arrival this long = ready for the way back
 
 
 class JourneyStats:
@@ -44,21 +60,7 @@ class JourneyStats:
 
 
 class Journey:
-    """Tuning in the units named; class attributes so a test or a board can override them."""
-
-    RELOCK_M = 3000  # search the whole route when the local match is further than this
-    OFF_ROUTE_M = 15000  # the straight chain departs from the track by km in the hills
-    STOP_CMS = 80  # below this (2.9 km/h) the train counts as stopped
-    DWELL_S = 20  # stopped this long inside a station zone = arrived
-    ZONE_M = 800  # station zone, along the route either side
-    LOST_ARRIVAL_S = 90  # fixes lost this long after entering the end station's zone slowly = arrived
-    SLOW_CMS = 834  # 30 km/h: "slowly"
-    DIR_M = 4000  # net travel that decides the direction when it is unknown
-    REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
-    BORDER_M = 50  # hysteresis either side of the border
-    BACK_M = 100  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
-    LEAVE_M = 400  # running this far on from where it stood (3 fixes above SLOW_CMS) = left the stop
-    TURNAROUND_S = 3 * 3600  # standing at a terminus after arrival this long = ready for the way back
+    """Where the coach is on the route and which number it runs as (tuning: the private constants above)."""
 
     def __init__(self, route):
         self.route = route
@@ -93,7 +95,7 @@ class Journey:
         self._back_n = 0  # fixes backing away from that point (shunting: the train has arrived)
         self._border_n = 0
         self._rev_n = 0
-        self._need = FixFilter.CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
+        self._need = CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
         self.changed = True  # something persistent changed since the last save
 
     # ---- input ---------------------------------------------------------------------------
@@ -114,7 +116,7 @@ class Journey:
         m = self.m
         if f.reanchored:
             m.reset()
-        if not m.update(fix.lat_udeg, fix.lon_udeg, self.RELOCK_M) or m.off_m > self.OFF_ROUTE_M:
+        if not m.update(fix.lat_udeg, fix.lon_udeg, _RELOCK_M) or m.off_m > _OFF_ROUTE_M:
             if m.off_m < 0:
                 self.stats.searching += 1
             else:
@@ -126,7 +128,7 @@ class Journey:
         if speed < 0:  # not reported: from the last two positions (coarse)
             speed = 0 if self.along_m < 0 else _abs(along - self.along_m) * 100
         self.speed_cms = speed
-        if speed < self.STOP_CMS:
+        if speed < _STOP_CMS:
             if self._stop_s < 0 or self._stop_s > t:
                 self._stop_s = t
         else:
@@ -145,9 +147,9 @@ class Journey:
         end = self.route.LEG_END[self.direction][self.leg]
         a = self._ahead(end, self.along_m)
         if (
-            -self.ZONE_M <= a <= self.ZONE_M
-            and self.speed_cms < self.SLOW_CMS
-            and t - anchor_s >= self.LOST_ARRIVAL_S
+            -_ZONE_M <= a <= _ZONE_M
+            and self.speed_cms < _SLOW_CMS
+            and t - anchor_s >= _LOST_ARRIVAL_S
         ):
             self._arrive(t, end)
 
@@ -178,20 +180,20 @@ class Journey:
         # Leg: arrival at its end station, or confirmed beyond it.
         end = r.LEG_END[d][self.leg]
         a = self._ahead(end, along)
-        zone = -self.ZONE_M <= a <= self.ZONE_M
+        zone = -_ZONE_M <= a <= _ZONE_M
         if zone:  # backing away from the furthest point reached in the end station's zone: shunting, so
             if a < self._zone_a:  # the train has arrived (also when the stop itself fell in a GPS outage)
                 self._zone_a = a
-            if a - self._zone_a >= self.BACK_M and self.speed_cms < self.SLOW_CMS:
+            if a - self._zone_a >= _BACK_M and self.speed_cms < _SLOW_CMS:
                 self._back_n += 1
             else:
                 self._back_n = 0
         else:
             self._zone_a = _FAR
             self._back_n = 0
-        if zone and (stopped_s >= self.DWELL_S or self._back_n >= 3):
+        if zone and (stopped_s >= _DWELL_S or self._back_n >= 3):
             self._arrive(t, end)
-        elif a < -self.ZONE_M:
+        elif a < -_ZONE_M:
             self._pass_n += 1
             if self._pass_n >= self._need:
                 self._pass_n = 0
@@ -204,9 +206,9 @@ class Journey:
         n = self.next_idx
         if n >= 0:
             a = self._ahead(n, along)
-            if -self.ZONE_M <= a <= self.ZONE_M and stopped_s >= self.DWELL_S:
+            if -_ZONE_M <= a <= _ZONE_M and stopped_s >= _DWELL_S:
                 self._set(n, self._next_call(n))
-            elif a < -self.ZONE_M:
+            elif a < -_ZONE_M:
                 self._next_n += 1
                 if self._next_n >= self._need:
                     self._set(_NONE, self._first_call(along))
@@ -221,8 +223,8 @@ class Journey:
                 gone = along - self._at_m
                 if self.direction == 1:
                     gone = -gone
-                self._leave_n = self._leave_n + 1 if gone > self.LEAVE_M and self.speed_cms >= self.SLOW_CMS else 0
-            if self._leave_n >= 3 or self._ahead(s, along) < -2 * self.ZONE_M:
+                self._leave_n = self._leave_n + 1 if gone > _LEAVE_M and self.speed_cms >= _SLOW_CMS else 0
+            if self._leave_n >= 3 or self._ahead(s, along) < -2 * _ZONE_M:
                 self._set(_NONE, self.next_idx)
 
     def _set(self, at_stop, next_idx):
@@ -257,7 +259,7 @@ class Journey:
         """The leg a train in the current direction is on at along, from the ends it is beyond."""
         ends = self.route.LEG_END[self.direction]
         leg = 0
-        while leg < len(ends) - 1 and self._ahead(ends[leg], along) < -self.ZONE_M:
+        while leg < len(ends) - 1 and self._ahead(ends[leg], along) < -_ZONE_M:
             leg += 1
         return leg
 
@@ -280,7 +282,7 @@ class Journey:
         bit = 1 << self.direction
         i = 0 if step == 1 else self._last_st
         while 0 <= i < self._n_st:
-            if r.ST_CALLS[i] & bit and self._ahead(i, along) >= -self.ZONE_M:
+            if r.ST_CALLS[i] & bit and self._ahead(i, along) >= -_ZONE_M:
                 return i
             i += step
         return _NONE
@@ -302,28 +304,28 @@ class Journey:
         if self._dir_ref_m < 0:
             self._dir_ref_m = along
         # Standing at a terminus: the train will leave from there.
-        if stopped_s >= self.DWELL_S:
-            if along <= r.ST_ALONG_M[0] + self.ZONE_M:
+        if stopped_s >= _DWELL_S:
+            if along <= r.ST_ALONG_M[0] + _ZONE_M:
                 self._start(0, along)
                 self._set(0, self._next_call(0))
                 return
-            if along >= r.ST_ALONG_M[self._last_st] - self.ZONE_M:
+            if along >= r.ST_ALONG_M[self._last_st] - _ZONE_M:
                 self._start(1, along)
                 self._set(self._last_st, self._next_call(self._last_st))
                 return
         net = along - self._dir_ref_m
-        if net >= self.DIR_M:
+        if net >= _DIR_M:
             self._start(0, along)
-        elif net <= -self.DIR_M:
+        elif net <= -_DIR_M:
             self._start(1, along)
 
     def _turnaround(self, t, along):
         """At the terminus after arrival: ready for the way back after a while, or on leaving."""
         away = self._ahead(self.route.LEG_END[self.direction][self.leg], along)
-        if t - self.arrived_s >= self.TURNAROUND_S or away >= self.DIR_M:
+        if t - self.arrived_s >= _TURNAROUND_S or away >= _DIR_M:
             term = self.at_stop
             self._start(1 - self.direction, along)
-            if term >= 0 and away < self.ZONE_M:
+            if term >= 0 and away < _ZONE_M:
                 self._set(term, self._next_call(term))
 
     def _check_reverse(self, along):
@@ -335,7 +337,7 @@ class Journey:
             if along < self.far_m or self.far_m < 0:
                 self.far_m = along
             back = along - self.far_m
-        if back < self.REVERSE_M:
+        if back < _REVERSE_M:
             self._rev_n = 0
             return
         self._rev_n += 1
@@ -350,7 +352,7 @@ class Journey:
             self.country = 0 if b < 0 else 1
             self.changed = True
             return
-        if (c == 0 and b > self.BORDER_M) or (c == 1 and b < -self.BORDER_M):
+        if (c == 0 and b > _BORDER_HYST_M) or (c == 1 and b < -_BORDER_HYST_M):
             self._border_n += 1
             if self._border_n >= self._need - 2:
                 self.country = 1 - c

@@ -33,14 +33,17 @@ _T_NO_TIME = const(19)
 _T_UNKNOWN = const(20)
 
 
+# Tuning in the units named: private constants, folded by the compiler (no name, no lookup in RAM).
+_PAGE_MS = const(4000)  # a screen that needs no scrolling stays this long
+_PAUSE_MS = const(1200)  # before and after scrolling
+_SCROLL_PX_S = const(32)  # scrolling speed, pixels per second
+_INVERT_ALERTS = const(1)  # dark on light for alerts, on displays of 2 rows or more
+
+
 class Pages:
     """route: route_data; font: font.Font; width/height of the display in pixels; status(line, lang):
     optional, composes the doors/WC line."""
 
-    PAGE_MS = 4000  # a screen that needs no scrolling stays this long
-    PAUSE_MS = 1200  # before and after scrolling
-    SCROLL_PX_S = 32  # scrolling speed, pixels per second
-    INVERT_ALERTS = True  # dark on light for alerts, on displays of 2 rows or more
 
     def __init__(self, route, font, width, height, status=None):
         self.route = route
@@ -68,7 +71,7 @@ class Pages:
         self.lang = 0
         self.screen = 0
         self.phase_ms = 0
-        self.dwell_ms = self.PAGE_MS
+        self.dwell_ms = _PAGE_MS
         self.scroll_px = 0
         self._over = 0  # widest overflow of the screen's lines, px
         self._dirty = True
@@ -119,7 +122,7 @@ class Pages:
         self.phase_ms += dt_ms
         if self.phase_ms >= self.dwell_ms:
             self._next_screen()
-        s = (self.phase_ms - self.PAUSE_MS) * self.SCROLL_PX_S // 1000
+        s = (self.phase_ms - _PAUSE_MS) * _SCROLL_PX_S // 1000
         if s < 0:
             s = 0
         elif s > self._over:
@@ -140,7 +143,7 @@ class Pages:
     # ---- output --------------------------------------------------------------------------
 
     def render(self, fb):
-        inv = self.kind != ROTATE and self.rows > 1 and self.INVERT_ALERTS
+        inv = self.kind != ROTATE and self.rows > 1 and _INVERT_ALERTS
         fb.fill(1 if inv else 0)
         h = self.font.height
         y = self.y0
@@ -206,9 +209,9 @@ class Pages:
             if ln.width_px - self.width > over:
                 over = ln.width_px - self.width
         self._over = over
-        self.dwell_ms = self.PAGE_MS
+        self.dwell_ms = _PAGE_MS
         if over > 0:
-            d = 2 * self.PAUSE_MS + over * 1000 // self.SCROLL_PX_S
+            d = 2 * _PAUSE_MS + over * 1000 // _SCROLL_PX_S
             if d > self.dwell_ms:
                 self.dwell_ms = d
         self._dirty = True

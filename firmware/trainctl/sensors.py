@@ -31,18 +31,21 @@ def _zero():
     return 0
 
 
+# Tuning in the units named: private constants, folded by the compiler (no name, no lookup in RAM).
+_DOOR_SETTLE_MS = const(100)  # reed switches chatter on a moving coach
+_BEAM_SETTLE_MS = const(15)  # a person's legs break a beam for 100 ms or more
+_WC_SETTLE_MS = const(200)
+
+
 class Sensors:
     """route: route_data (station count, the doors/WC line's texts); inputs: {name: callable}; alarm:
     callable(0/1) or None; on_event(kind, index): called for every event after each poll (kinds: doors.EV_*,
     counter.EV_*, wc.EV_*)."""
 
-    DOOR_SETTLE_MS = 100  # reed switches chatter on a moving coach
-    BEAM_SETTLE_MS = 15  # a person's legs break a beam for 100 ms or more
-    WC_SETTLE_MS = 200
 
     def __init__(self, route, inputs, alarm=None, on_event=None, wc_lockout=False, door_alarm_cms=139):
         fns = [inputs.get(n) or _zero for n in INPUT_NAMES]
-        settle = (self.DOOR_SETTLE_MS,) * 6 + (self.BEAM_SETTLE_MS,) * 4 + (self.WC_SETTLE_MS,) * 2
+        settle = (_DOOR_SETTLE_MS,) * 6 + (_BEAM_SETTLE_MS,) * 4 + (_WC_SETTLE_MS,) * 2
         self.deb = Debouncer(fns, settle, INPUT_NAMES)
         self.ring = EventRing(64)
         push = self.ring.push

@@ -98,7 +98,7 @@ def alloc_panel(kind):
     import gc
 
     import micropython
-    from trainctl.panel import Panel
+    from trainctl.app import Panel
 
     if kind == "oled":
         import ssd1306
