@@ -235,62 +235,60 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     return (p.stdout + p.stderr).splitlines(), p.returncode
 
 
-# MicroPython's interned names (qstrs) made at run time live in pools on the heap: each pool is one block of a
-# 24-byte header and, per entry, a 4-byte pointer, a 2-byte hash and a 1-byte length (32-bit ports with
-# MICROPY_QSTR_BYTES_IN_HASH 2, as the ESP32 and RP2040 builds), in 16-byte GC blocks; a full pool is followed
-# by one twice its size, the first holding 20 (py/qstr.c: 2 x the frozen pool's alloc of 10, at least
-# MICROPY_ALLOC_QSTR_ENTRIES_INIT). qstr_board_figures checks this model against the port's own figures.
-QSTR_FIRST_POOL = 20
 QSTR_INFO = re.compile(r"^qstr pool: n_pool=(\d+), n_qstr=(\d+), n_str_data_bytes=(\d+), n_total_bytes=(\d+)")
 
 
-def qstr_pool_bytes(entries):
-    """Heap bytes of one qstr pool of that many entries on a 32-bit port."""
-    return -(-(24 + 7 * entries) // 16) * 16
+def qstr_board_figures(lines, out):
+    """The firmware's interned names on a board (host_tools.qstrs), from a VBOARD_QSTR boot's console lines:
+    the two `qstr pool:` lines (before main.py, right after boot) and the loaded modules; out: the build_flash
+    folder (OUT/mpy holds the .mpy files). Returns {} if the lines are missing, else: qstr_vboard (names the
+    firmware added on the virtual board), pools_fw (pool bytes that appeared after main.py started: in the
+    measured figure), model_ok (the pool model gives the port's own pool bytes at both points), and per real
+    board qstr_<board> (names it makes at run time for the firmware), then qstr_board (the most of them),
+    pools_board (what the pools for that many cost) and pools_board_n."""
+    from host_tools import qstrs
+    from host_tools.deploy import source_name
 
-
-def qstr_pools_bytes(n_pool):
-    """Heap bytes of the first n_pool pools (20, 40, 80... entries)."""
-    return sum(qstr_pool_bytes(QSTR_FIRST_POOL << k) for k in range(n_pool))
-
-
-def qstr_pools_for(n_qstr):
-    """How many pools a board needs for n_qstr interned names made at run time."""
-    k = 0
-    while QSTR_FIRST_POOL * ((1 << k) - 1) < n_qstr:
-        k += 1
-    return k
-
-
-def qstr_board_figures(lines):
-    """The firmware's interned names as a board holds them, from the two `qstr pool:` lines of a VBOARD_QSTR
-    boot (before main.py, right after boot). On the virtual board the names of vboot.py and the fake machine
-    (built in on a board) come first and fill the small pools, which then count as the board's share; on a
-    board the firmware's names start the pools. Returns {qstr_fw: names added by the firmware, pools_fw: pool
-    bytes that appeared after main.py started (in the measured figure), pools_board: what a board allocates
-    for qstr_fw names, model_ok: the model gives the port's own pool bytes at both points} or {}."""
     m = [QSTR_INFO.match(ln) for ln in lines]
     m = [tuple(int(v) for v in x.groups()) for x in m if x]
-    if len(m) < 2:
+    mods = next((ln.split()[2:] for ln in lines if ln.startswith("vboard: modules ")), None)
+    if len(m) < 2 or mods is None:
         return {}
     (p0, q0, s0, t0), (p1, q1, s1, t1) = m[0], m[-1]
-    qstr_fw = q1 - q0
-    return dict(qstr_fw=qstr_fw, pools_fw=(t1 - s1) - (t0 - s0), pools_board=qstr_pools_bytes(qstr_pools_for(qstr_fw)),
-                pools_board_n=qstr_pools_for(qstr_fw),
-                model_ok=t0 - s0 == qstr_pools_bytes(p0) and t1 - s1 == qstr_pools_bytes(p1))
+    mpy = os.path.join(out, "mpy")
+    files = qstrs.loaded_files(mods, mpy)
+    main_mpy = os.path.join(mpy, "main.mpy")
+    subprocess.run([tool("mpy-cross"), "-o", main_mpy, os.path.join(ROOT, "firmware", "main.py")], check=True)
+    r = dict(qstr_vboard=q1 - q0, pools_fw=(t1 - s1) - (t0 - s0),
+             model_ok=t0 - s0 == qstrs.pools_bytes(p0) and t1 - s1 == qstrs.pools_bytes(p1))
+    per_board = {}
+    for board in qstrs.BOARD_STUBS:
+        bf = os.path.join(mpy, "board-%s.mpy" % board)
+        subprocess.run([tool("mpy-cross"), "-s", source_name("board.py"), "-o", bf,
+                        os.path.join(ROOT, "boards", board, "board.py")], check=True)
+        per_board[board] = qstrs.firmware_names(dict(files, board=bf), main_mpy)
+    probe = os.path.join(out, "qstr-probe")
+    os.makedirs(probe, exist_ok=True)
+    core = qstrs.wasm_static(set().union(*per_board.values()), probe)
+    for board, names in per_board.items():
+        r["qstr_" + board] = len(qstrs.board_names(names, board, core))
+    n = max(r["qstr_" + b] for b in qstrs.BOARD_STUBS)
+    r.update(qstr_board=n, pools_board_n=qstrs.pools_for(n), pools_board=qstrs.pools_bytes(qstrs.pools_for(n)))
+    return r
 
 
 def ram_after_boot_wasm(out, romfs):
     """Firmware RAM after boot on the 32-bit WebAssembly port (build_flash + boot_wasm in out): a dict with the
-    boot line's alloc, the board's share (vboard_bytes), firmware = alloc - share, the qstr figures
-    (qstr_board_figures) and firmware_board = firmware with the qstr pools a board would hold for the
+    boot line's alloc, the board's share (vboard_bytes), firmware = alloc - share, the interned names' figures
+    (qstr_board_figures) and firmware_board = firmware with the name pools a board would hold for the
     firmware's names instead of the ones counted here; or with error."""
     flash, vb, img = build_flash(out, romfs)
     try:
         lines, rc = boot_wasm(flash, vb, img, out)
     except (SystemExit, subprocess.TimeoutExpired) as e:
         return dict(error=str(e))
-    boot, vbi, q = boot_info(lines), vboard_info(lines), qstr_board_figures(lines)
+    boot, vbi = boot_info(lines), vboard_info(lines)
+    q = qstr_board_figures(lines, out) if boot else {}
     if rc or not boot or not vbi or not q:
         return dict(error="exit %d: %s" % (rc, " / ".join(lines[-3:])))
     alloc = int(boot["alloc"])

@@ -37,7 +37,7 @@ _T_UNKNOWN = const(20)
 _PAGE_MS = const(4000)  # a screen that needs no scrolling stays this long
 _PAUSE_MS = const(1200)  # before and after scrolling
 _SCROLL_PX_S = const(32)  # scrolling speed, pixels per second
-_INVERT_ALERTS = const(1)  # dark on light for alerts, on displays of 2 rows or more
+_INVERT_ALERTS = const(True)  # dark on light for alerts, on displays of 2 rows or more
 
 
 class Pages:

@@ -709,10 +709,11 @@ class WDT:
         _board.wdt = self
 
     def feed(self):
-        if self.feeds == 0 and os.getenv("VBOARD_QSTR"):  # the interned-name pools right after boot (vboot.py)
+        if self.feeds == 0 and os.getenv("VBOARD_QSTR"):  # the interned names right after boot (vboot.py)
             import micropython
 
             micropython.qstr_info()
+            print("vboard: modules " + " ".join(sorted(sys.modules)))
         now = _t.now_ms()
         gap = now - self.last_ms
         if gap > self.max_gap_ms:
