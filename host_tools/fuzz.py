@@ -32,7 +32,7 @@ import time
 import traceback
 import zlib
 
-from host_tools import paths
+from host_tools import paths, segs
 
 paths.use_firmware()
 
@@ -229,12 +229,11 @@ def _angle(udeg, deg_digits, pos, neg):
 def _route_point(rng):
     """A position on or near the route (micro-degrees), mostly close to the track, sometimes far off."""
     rd = _m("route_data")
-    geo = _m("geo")
     i = rng.randrange(rd.SEG_N)
-    lat, lon = geo.seg_start(rd.SEG, i)
+    lat, lon = segs.seg_start(rd.SEG, i)
     if i + 1 < rd.SEG_N and rng.random() < 0.7:
         f = rng.random()
-        lat1, lon1 = geo.seg_start(rd.SEG, i + 1)
+        lat1, lon1 = segs.seg_start(rd.SEG, i + 1)
         lat += int((lat1 - lat) * f)
         lon += int((lon1 - lon) * f)
     spread = rng.choice((0, 10, 100, 1000, 10000, 200000, 5000000))
@@ -289,7 +288,6 @@ def gen_epoch(rng, t_s, lat, lon, speed_cms):
 def gen_track(rng, max_size):
     """Epochs of a train moving along the route with realistic faults: gaps, jumps, stops, reversals."""
     rd = _m("route_data")
-    geo = _m("geo")
     t = T0_S + rng.randint(-400 * 86400, 400 * 86400) if rng.random() < 0.3 else T0_S + rng.randrange(86400)
     i = rng.randrange(rd.SEG_N)
     frac = rng.random()
@@ -299,8 +297,8 @@ def gen_track(rng, max_size):
     size = 0
     while size < max_size and len(out) < 60:
         j = min(rd.SEG_N - 1, max(0, i))
-        la0, lo0 = geo.seg_start(rd.SEG, j)
-        la1, lo1 = geo.seg_start(rd.SEG, min(j + 1, rd.SEG_N - 1))
+        la0, lo0 = segs.seg_start(rd.SEG, j)
+        la1, lo1 = segs.seg_start(rd.SEG, min(j + 1, rd.SEG_N - 1))
         lat = la0 + int((la1 - la0) * frac)
         lon = lo0 + int((lo1 - lo0) * frac)
         noise = rng.choice((0, 0, 20, 200, 3000))
@@ -312,7 +310,7 @@ def gen_track(rng, max_size):
         size += len(ep)
         dt = rng.choice((1, 1, 2, 5, 5, 30, 60, 600)) if rng.random() < 0.95 else rng.randint(-90000, 90000)
         t += dt
-        frac += step * speed * max(dt, 0) / 100 / max(1, geo.seg_len_m(rd.SEG, j))
+        frac += step * speed * max(dt, 0) / 100 / max(1, segs.seg_len_m(rd.SEG, j))
         while frac >= 1:
             frac -= 1
             i += 1

@@ -19,7 +19,6 @@ from host_tools import paths
 
 paths.use_firmware()
 
-from trainctl import clock  # noqa: E402
 
 from host_tools import fast_nmea, replay_core  # noqa: E402
 
@@ -75,7 +74,7 @@ class Timeline:
         off = d["utc_offset_min"]
         t = d["utc"] or "----------T--:--:--Z"
         if off is not None and d["utc"]:
-            s = clock.parse_iso_utc(d["utc"]) + off * 60
+            s = replay_core.parse_iso_utc(d["utc"]) + off * 60
             local = "%02d:%02d UTC%+d%s" % (s // 3600 % 24, s // 60 % 60, off // 60, ":30" if off % 60 else "")
         else:
             local = "--:--      "

@@ -47,11 +47,11 @@ def test_every_display_string_has_its_glyphs():
     strings = _all_strings()
     assert "平壤" in strings and "조중친선다리" in strings and "Sinanju" in strings
     for s in strings:
-        missing = [c for c in s if not f.has(ord(c))]
+        missing = [c for c in s if f.ref(ord(c)) == 0]
         assert not missing, "no glyph for %r in %r" % (missing, s)
     # The generated route module and the source agree, so the firmware's own tables are covered too.
     for i in range(len(route_data.TEXT_AT) // 2 - 1):
-        assert all(f.has(ord(c)) for c in text(route_data, i)), i
+        assert all(f.ref(ord(c)) != 0 for c in text(route_data, i)), i
 
 
 def test_a_new_station_name_needs_regeneration(tmp_path):
@@ -60,7 +60,7 @@ def test_a_new_station_name_needs_regeneration(tmp_path):
     from trainctl.font import Font
 
     f = Font(font_data)
-    assert not f.has(ord("鸭"))  # 鸭绿江 (Yalu) is in no station name
+    assert f.ref(ord("鸭")) == 0  # 鸭绿江 (Yalu) is in no station name
     route = gen_route.load(str(SRC))
     route["stations"][0]["zh"] = "鸭绿江"
     _unifont()

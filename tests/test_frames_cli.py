@@ -47,9 +47,9 @@ def expected_alerts(states):
 
 
 def utc_s(iso):
-    from trainctl import clock
+    from host_tools import replay_core
 
-    return clock.parse_iso_utc(iso[:19] + "Z")
+    return replay_core.parse_iso_utc(iso[:19] + "Z")
 
 
 class State:

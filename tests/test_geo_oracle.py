@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from trainctl import geo
 from trainctl import route_data as R
 
+from host_tools import segs
+
 R_EARTH = 6371008.8
 
 
@@ -19,7 +21,7 @@ def haversine(lat1, lon1, lat2, lon2):
 
 def route_points():
     """The route polyline in float degrees: segment starts, then the last station."""
-    pts = [(lat / 1e6, lon / 1e6) for lat, lon in (geo.seg_start(R.SEG, j) for j in range(R.SEG_N))]
+    pts = [(lat / 1e6, lon / 1e6) for lat, lon in (segs.seg_start(R.SEG, j) for j in range(R.SEG_N))]
     pts.append((R.ST_LAT_UDEG[-1] / 1e6, R.ST_LON_UDEG[-1] / 1e6))
     return pts
 

@@ -13,9 +13,10 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from trainctl import route_data as R
-from trainctl.geo import seg_along_m, seg_len_m, seg_start
 from trainctl.journey import Journey
 from trainctl.nmea import Fix
+
+from host_tools.segs import seg_along_m, seg_len_m, seg_start
 
 TURNAROUND_S = 3 * 3600  # trainctl/journey.py _TURNAROUND_S (a private constant: folded, not importable)
 

@@ -177,3 +177,15 @@ def test_whole_journey_with_inputs(tmp_path, full_journey):
     assert 1195 <= t_s(faults[0]["utc"]) - t_s(stuck["from_utc"]) <= 1500
     assert summary["door_faults"] == 1 and summary["events_dropped"] == 0
     assert summary["wc_uses"] == sum(truth["wc_uses"]) > 20
+
+
+def test_parse_iso_utc_inverts_iso_utc():
+    from trainctl import clock
+
+    from host_tools import replay_core
+
+    t = clock.epoch_seconds(2026, 11, 24, 2, 3, 14)
+    assert replay_core.parse_iso_utc(clock.iso_utc(t, 132)) == replay_core.parse_iso_utc(clock.iso_utc(t)) == t
+    for bad in ("2026-11-24 02:03:14Z", "2026-11-24T02:03:14", "2026-11-24T02:03Z"):
+        with pytest.raises(ValueError):
+            replay_core.parse_iso_utc(bad)

@@ -10,7 +10,7 @@ import pytest
 from mp.mp import REPO
 from trainctl import geo
 
-from host_tools import gen_route
+from host_tools import gen_route, segs
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 OUT = REPO / "firmware" / "trainctl" / "route_data.py"
@@ -50,9 +50,9 @@ def test_route_tables_are_consistent():
     assert ((dandong, sinuiju, R.STATION_N - 1), (sinuiju, dandong, 0)) == R.LEG_END
     assert N.ST_KO[dandong] == "단동" and N.ST_ZH[sinuiju] == "新义州"
     assert N.ZONE_NAME[1][0] == "平壤时间" and N.BORDER_NAME[2] == "Friendship Bridge"
-    assert isinstance(R.SEG, bytes) and len(R.SEG) == R.SEG_N * geo.SEG_BYTES
+    assert isinstance(R.SEG, bytes) and len(R.SEG) == R.SEG_N * segs.SEG_BYTES
     for j in range(R.SEG_N):  # every product the matcher forms stays a small int on 32-bit ports
-        lat, lon, kx, sx, sy, ln, along = geo.seg_row(R.SEG, j)
+        lat, lon, kx, sx, sy, ln, along = segs.seg_row(R.SEG, j)
         assert 0 < ln <= 8100 and abs(sx) <= 8100 and abs(sy) <= 8100 and kx * 500000 < 2**30
         assert max(abs(lat), abs(lon), along + ln) < 2**30  # decoded without a long int on 32-bit ports
 
@@ -62,11 +62,11 @@ def test_seg_bytes_decode_to_the_generator_rows():
     from trainctl import route_data as R
 
     b = gen_route.build(gen_route.load(str(SRC)))
-    assert gen_route.SEG_BYTES == geo.SEG_BYTES and gen_route.NEAR_UDEG == geo._NEAR
-    assert [geo.seg_row(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r) for r in b["seg"]]
-    assert [geo.seg_start(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r[:2]) for r in b["seg"]]
-    assert [geo.seg_len_m(R.SEG, j) for j in range(R.SEG_N)] == [r[5] for r in b["seg"]]
-    assert [geo.seg_along_m(R.SEG, j) for j in range(R.SEG_N)] == [r[6] for r in b["seg"]]
+    assert gen_route.SEG_BYTES == segs.SEG_BYTES == geo._SEG_BYTES and gen_route.NEAR_UDEG == geo._NEAR
+    assert [segs.seg_row(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r) for r in b["seg"]]
+    assert [segs.seg_start(R.SEG, j) for j in range(R.SEG_N)] == [tuple(r[:2]) for r in b["seg"]]
+    assert [segs.seg_len_m(R.SEG, j) for j in range(R.SEG_N)] == [r[5] for r in b["seg"]]
+    assert [segs.seg_along_m(R.SEG, j) for j in range(R.SEG_N)] == [r[6] for r in b["seg"]]
     assert b["seg"][-1][6] + b["seg"][-1][5] == R.LENGTH_M
 
 

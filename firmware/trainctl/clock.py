@@ -59,11 +59,3 @@ def iso_utc(t_s, ms=-1):
     if ms >= 0:
         out += ".%03d" % ms
     return out + "Z"
-
-
-def parse_iso_utc(text):
-    """Epoch seconds from 'YYYY-MM-DDThh:mm:ss[.fff]Z' (ValueError otherwise); fraction dropped."""
-    if len(text) < 20 or text[-1] != "Z" or text[4] != "-" or text[7] != "-" or text[10] != "T":
-        raise ValueError("iso")
-    return epoch_seconds(int(text[0:4]), int(text[5:7]), int(text[8:10]),
-                         int(text[11:13]), int(text[14:16]), int(text[17:19]))

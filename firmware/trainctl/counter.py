@@ -55,11 +55,6 @@ class Tally:
         self.onboard = n
         self.dirty = True
 
-    def reset_stations(self):
-        for i in range(len(self.boardings)):
-            self.boardings[i] = 0
-            self.alightings[i] = 0
-
     def count(self, inward, door):
         """One person crossed at vestibule `door` (0 = A, 1 = B)."""
         cb = self._on_event

@@ -128,9 +128,3 @@ class DoorMonitor:
             any_ |= a
         self.alarm_any = any_
         return any_
-
-    def open_count(self):
-        k = 0
-        for i in range(self.n):
-            k += self.open[i]
-        return k

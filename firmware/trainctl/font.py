@@ -58,9 +58,6 @@ class Font:
             return self.narrow_n + i
         return 0
 
-    def has(self, cp):
-        return self.ref(cp) != 0
-
     def width(self, ref):
         return _W_WIDE if ref >= self.narrow_n else _W_NARROW
 

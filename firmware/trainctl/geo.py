@@ -15,7 +15,7 @@ _CLIMB = const(16)  # hill-climb steps per fix at most
 _SCAN = const(48)  # segments scanned per fix while searching the whole route
 _FAR = const(999999)  # metres; "not near"
 # One segment of route_data.SEG, little-endian (host_tools/gen_route.py SEG_LAYOUT writes it).
-SEG_BYTES = const(20)
+_SEG_BYTES = const(20)
 _LAT = const(0)  # int32 start latitude, micro-degrees
 _LON = const(4)  # int32 start longitude, micro-degrees
 _KX = const(8)  # uint16 metres per micro-degree of longitude x 2**14
@@ -37,28 +37,6 @@ def _i16(b, o):
 
 def _u16(b, o):
     return b[o + 1] << 8 | b[o]
-
-
-def seg_start(seg, j):
-    """(lat, lon) micro-degrees where segment j starts."""
-    o = j * SEG_BYTES
-    return _i32(seg, o + _LAT), _i32(seg, o + _LON)
-
-
-def seg_len_m(seg, j):
-    return _u16(seg, j * SEG_BYTES + _LEN)
-
-
-def seg_along_m(seg, j):
-    """Distance along the route where segment j starts, m."""
-    return _i32(seg, j * SEG_BYTES + _ALONG)
-
-
-def seg_row(seg, j):
-    """Segment j: (lat, lon, kx, east_m, north_m, len_m, along_m)."""
-    o = j * SEG_BYTES
-    return (_i32(seg, o + _LAT), _i32(seg, o + _LON), _u16(seg, o + _KX), _i16(seg, o + _EAST),
-            _i16(seg, o + _NORTH), _u16(seg, o + _LEN), _i32(seg, o + _ALONG))
 
 
 def hyp_m(x, y):
@@ -87,9 +65,9 @@ class Matcher:
     """Tracks the fix's position along the route: along_m from the first point, off_m to the side."""
 
     def __init__(self, seg, seg_n):
-        if len(seg) != seg_n * SEG_BYTES:  # e.g. a route_data.py from before SEG was bytes
+        if len(seg) != seg_n * _SEG_BYTES:  # e.g. a route_data.py from before SEG was bytes
             raise ValueError("route: SEG is not SEG_N segments")
-        self.seg = seg  # bytes, SEG_BYTES per segment
+        self.seg = seg  # bytes, _SEG_BYTES per segment
         self.n = seg_n
         self.idx = -1  # matched segment, -1 when lost
         self.along_m = -1
@@ -110,7 +88,7 @@ class Matcher:
         # Fields decoded inline as _i32/_i16/_u16 do: unix port, 10,000 updates along the route, 3.8 us each
         # (calling the helpers: 5.1 us; SEG as a tuple of ints: 2.2 us).
         s = self.seg
-        o = j * SEG_BYTES
+        o = j * _SEG_BYTES
         dy = lat - (((s[o + (_LAT + 3)] ^ 128) - 128) << 24 | s[o + (_LAT + 2)] << 16 | s[o + (_LAT + 1)] << 8
                     | s[o])
         if dy <= -_NEAR or dy >= _NEAR:
@@ -196,4 +174,4 @@ class Matcher:
     def _set(self, j, d, t):
         self.idx = j
         self.off_m = d
-        self.along_m = _i32(self.seg, j * SEG_BYTES + _ALONG) + t
+        self.along_m = _i32(self.seg, j * _SEG_BYTES + _ALONG) + t

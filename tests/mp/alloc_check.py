@@ -13,6 +13,8 @@ from trainctl import route_data as R
 from trainctl.controller import Controller
 from trainctl.nmea import Parser
 
+from host_tools import segs
+
 T0 = 217589160 + 3600  # 2026-11-23T10:26:00Z
 
 
@@ -86,8 +88,8 @@ def match_points(passes):
     pts = []
     for _ in range(passes):
         for j in range(R.SEG_N - 1):
-            la0, lo0 = geo.seg_start(R.SEG, j)
-            la1, lo1 = geo.seg_start(R.SEG, j + 1)
+            la0, lo0 = segs.seg_start(R.SEG, j)
+            la1, lo1 = segs.seg_start(R.SEG, j + 1)
             for k in range(4):
                 pts.append((la0 + (la1 - la0) * k // 4 + 9000, lo0 + (lo1 - lo0) * k // 4))
             if j == R.SEG_N // 2:

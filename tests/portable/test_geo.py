@@ -1,4 +1,6 @@
 # Integer geometry: portable. (The float64 oracle comparisons are in tests/test_geo_oracle.py.)
+import struct
+
 from trainctl import geo
 from trainctl import route_data as R
 
@@ -29,14 +31,14 @@ def test_every_station_matches_at_its_own_along():
 def test_tracking_follows_a_moving_point_with_local_search_only():
     m = geo.Matcher(R.SEG, R.SEG_N)
     j = 40
-    la, lo = geo.seg_start(R.SEG, j)
+    la, lo = struct.unpack_from("<ii", R.SEG, 20 * j)  # start of segment j (lat, lon)
     while not m.update(la, lo, 3000):
         pass
     prev = m.along_m
     # walk the route from segment 40 on, 1/4 segment per step, ~1 km north of the line
     for k in range(1, 60):
-        la0, lo0 = geo.seg_start(R.SEG, j + k // 4)
-        la1, lo1 = geo.seg_start(R.SEG, j + k // 4 + 1)
+        la0, lo0 = struct.unpack_from("<ii", R.SEG, 20 * (j + k // 4))
+        la1, lo1 = struct.unpack_from("<ii", R.SEG, 20 * (j + k // 4 + 1))
         lat = la0 + (la1 - la0) * (k % 4) // 4 + 9000
         lon = lo0 + (lo1 - lo0) * (k % 4) // 4
         assert m.update(lat, lon, 3000)
@@ -67,9 +69,9 @@ def test_segment_fields_decode_signed_and_unsigned():
     # one segment packed by hand (CPython struct "<iiHhhHi"): south and west of 0, heading south-west, 8 km
     seg = (b"\xa0\x94\xfa\xfd" + b"\xd0\xb8\xca\xfb" + b"\xe7\x05" + b"\x60\xf0" + b"\xa8\xe4" + b"\x7f\x1f"
            + b"\x40\x42\x0f\x00")
-    assert geo.seg_row(seg, 0) == (-33909600, -70600496, 1511, -4000, -7000, 8063, 1000000)
-    assert geo.seg_start(seg, 0) == (-33909600, -70600496)
-    assert geo.seg_len_m(seg, 0) == 8063 and geo.seg_along_m(seg, 0) == 1000000
+    # the firmware's own readers (trainctl/geo.py: lat at 0, lon 4, kx 8, east 10, north 12, length 14, along 16)
+    assert (geo._i32(seg, 0), geo._i32(seg, 4), geo._u16(seg, 8), geo._i16(seg, 10), geo._i16(seg, 12),
+            geo._u16(seg, 14), geo._i32(seg, 16)) == (-33909600, -70600496, 1511, -4000, -7000, 8063, 1000000)
     m = geo.Matcher(seg, 1)
     assert m.update(-33909600 - 31475, -70600496 - 21715, 3000)  # half-way along the segment (~3.5 km S, 2 km W)
     assert abs(m.along_m - (1000000 + 8063 // 2)) < 150 and m.off_m < 150, (m.along_m, m.off_m)
