@@ -26,13 +26,15 @@ from host_tools import paths
 paths.use_firmware()
 
 from trainctl import clock  # noqa: E402
+from trainctl import pages as _pages  # noqa: E402
 from trainctl.controller import Controller  # noqa: E402
-from trainctl.pages import ARRIVAL, BORDER, ROTATE, TRAIN  # noqa: E402
 from trainctl.text import station_en  # noqa: E402
 
 from host_tools import fast_nmea, replay, route_names, screen  # noqa: E402
 
 CHUNK = 65536
+# Pages.kind values: the firmware's private constants, module attributes on CPython.
+ROTATE, ARRIVAL, BORDER, TRAIN = _pages._ROTATE, _pages._ARRIVAL, _pages._BORDER, _pages._TRAIN
 KIND_NAME = {ROTATE: "rotate", ARRIVAL: "arrival", BORDER: "border", TRAIN: "train"}
 CAPTION_BG = (0, 0, 0)
 CAPTION_INK = (210, 210, 210)

@@ -21,7 +21,7 @@ from host_tools import paths, route_names
 
 paths.use_firmware()
 
-from trainctl import clock, counter, doors, jlog, route_data, wc  # noqa: E402
+from trainctl import clock, codes, doors, jlog, route_data  # noqa: E402
 
 DEFAULT_PULL = os.path.join(paths.ROOT, "build", "jlog.bin")
 VESTIBULES = ("A", "B")  # counter index: the vestibule (BeamCounter door)
@@ -36,12 +36,12 @@ class JlogError(Exception):
 
 
 def kind_names():
-    """{kind: name}: doors.EV_DOOR_OPEN -> 'door_open', jlog.K_STATION -> 'station', ..."""
+    """{kind: name}: codes.EV_DOOR_OPEN -> 'door_open', codes.K_STATION -> 'station', ..."""
     out = {}
-    for mod, prefix in ((doors, "EV_"), (counter, "EV_"), (wc, "EV_"), (jlog, "K_")):
-        for name in dir(mod):
-            if name.startswith(prefix) and isinstance(getattr(mod, name), int):
-                out[getattr(mod, name)] = name[len(prefix):].lower()
+    for name in dir(codes):
+        for prefix in ("EV_", "K_"):
+            if name.startswith(prefix) and isinstance(getattr(codes, name), int):
+                out[getattr(codes, name)] = name[len(prefix):].lower()
     return out
 
 
@@ -58,13 +58,13 @@ def station_name(i):
 
 def index_name(kind, index):
     """What a record's index means for its kind: a door, a vestibule, a toilet or a station."""
-    if kind == jlog.K_STATION:
+    if kind == codes.K_STATION:
         return station_name(index)
-    if doors.EV_DOOR_OPEN <= kind <= doors.EV_FAULT_CLEAR:
+    if codes.EV_DOOR_OPEN <= kind <= codes.EV_FAULT_CLEAR:
         return _pick(doors.DOOR_NAMES, index)
-    if counter.EV_IN <= kind <= counter.EV_UNSTUCK:
+    if codes.EV_IN <= kind <= codes.EV_UNSTUCK:
         return _pick(VESTIBULES, index)
-    if kind in (wc.EV_WC_OCCUPIED, wc.EV_WC_FREE):
+    if kind in (codes.EV_WC_OCCUPIED, codes.EV_WC_FREE):
         return _pick(WC_NAMES, index)
     return str(index)
 
@@ -98,7 +98,7 @@ def per_station(records):
     on = [0] * route_data.STATION_N
     off = [0] * route_data.STATION_N
     for _, _, kind, index, _, a, b in records:
-        if kind == jlog.K_STATION and 0 <= index < route_data.STATION_N:
+        if kind == codes.K_STATION and 0 <= index < route_data.STATION_N:
             on[index] += a
             off[index] += b
     return list(zip(route_names.names(route_data).ST_EN, on, off))
@@ -118,9 +118,9 @@ def plot(records, out_path, width=1280, height=640):
     from PIL import Image, ImageDraw
 
     data = per_station(records)
-    stops = sum(1 for r in records if r[2] == jlog.K_STATION)
+    stops = sum(1 for r in records if r[2] == codes.K_STATION)
     if not stops:
-        raise JlogError("no station records (kind %d) in the log" % jlog.K_STATION)
+        raise JlogError("no station records (kind %d) in the log" % codes.K_STATION)
     top = max(max(on, off) for _, on, off in data) or 1
     step = _nice_step(top)
     ymax = -(-top // step) * step

@@ -142,7 +142,7 @@ def _file_path(module, path):
         return "/".join(parts[i:])
     if len(parts) >= 2 and parts[-2] == "lib":
         return "lib/" + parts[-1]
-    return parts[-1]
+    return module + ".mpy"
 
 
 def builtin_names(board, core):

@@ -194,7 +194,8 @@ class SensorReplay:
     only at each epoch and at input changes (at most COARSE_MS apart while a door is open)."""
 
     def __init__(self, route, changes, emit):
-        from trainctl import counter, doors, wc
+        from trainctl import codes as K
+        from trainctl import doors
         from trainctl.sensors import INPUT_NAMES, Sensors
 
         self.route = route
@@ -208,9 +209,8 @@ class SensorReplay:
             inputs[INPUT_NAMES[i]] = (lambda i=i: raw[i])
         self.s = Sensors(route, inputs, None, self._event)
         self.door_names = doors.DOOR_NAMES
-        self.k = (doors.EV_DOOR_OPEN, doors.EV_DOOR_CLOSED, doors.EV_ALARM_ON, doors.EV_ALARM_OFF,
-                  doors.EV_FAULT, doors.EV_FAULT_CLEAR, counter.EV_IN, counter.EV_OUT, counter.EV_CLAMP,
-                  counter.EV_STUCK, counter.EV_UNSTUCK, wc.EV_WC_OCCUPIED, wc.EV_WC_FREE)
+        self.k = (K.EV_DOOR_OPEN, K.EV_DOOR_CLOSED, K.EV_ALARM_ON, K.EV_ALARM_OFF, K.EV_FAULT, K.EV_FAULT_CLEAR,
+                  K.EV_IN, K.EV_OUT, K.EV_CLAMP, K.EV_STUCK, K.EV_UNSTUCK, K.EV_WC_OCCUPIED, K.EV_WC_FREE)
         self.i = 0  # next change to apply
         self.now = -1  # GPS ms of the last poll, -1 before the first epoch
         self.fix_s = -1

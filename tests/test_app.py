@@ -168,7 +168,8 @@ def test_sensors_in_the_loop_door_alarm_drives_the_output_and_the_display(tmp_pa
 
 def test_journey_log_records_boot_doors_and_the_stop_with_its_counts(tmp_path):
     """short_clean with a door opened and closed at Beijing and 3 people boarding through vestibule A."""
-    from trainctl.jlog import K_BOOT, K_STATION, JourneyLog
+    from trainctl.codes import K_BOOT, K_STATION
+    from trainctl.jlog import JourneyLog
 
     data = TRACK.read_bytes()
     levels = {}
@@ -241,7 +242,8 @@ def test_a_failing_display_or_sensor_is_logged_and_rested_while_the_journey_goes
     assert app.faults[1] >= 2 and app.faults[1] <= secs // 5 + 2
     assert any(x.startswith("fault: display: ValueError driver bug") for x in lines)
     assert any(x.startswith("fault: sensors: OSError") for x in lines)
-    from trainctl.jlog import K_FAULT, JourneyLog
+    from trainctl.codes import K_FAULT
+    from trainctl.jlog import JourneyLog
 
     log = JourneyLog(str(tmp_path / "j.bin"))
     log.load()
@@ -275,7 +277,8 @@ def test_an_input_failing_at_boot_means_no_sensors_not_a_boot_loop():
 
 
 def test_boot_line_and_log_carry_the_reset_cause(tmp_path):
-    from trainctl.jlog import K_BOOT, JourneyLog
+    from trainctl.codes import K_BOOT
+    from trainctl.jlog import JourneyLog
 
     hw = Hardware("test", FakeUART(b""), None, None, None, jlog_path=str(tmp_path / "j.bin"), reset_cause=3)
     app = App(R, hw, log=lambda s: None)
@@ -359,7 +362,8 @@ def test_configuration_file_sets_the_door_threshold_wc_lockout_and_brightness(tm
 
 def test_a_bad_configuration_file_means_defaults_and_a_notice_not_a_crash(tmp_path):
     import ssd1306
-    from trainctl.jlog import K_FAULT, JourneyLog
+    from trainctl.codes import K_FAULT
+    from trainctl.jlog import JourneyLog
 
     bad = (b'{"brightness": 99, "wc_lockout": "yes"', b"\xff\xfe\x00garbage", b'{"door_alarm_kmh": true, "x": 1}')
     for text in bad:

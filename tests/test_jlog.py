@@ -21,7 +21,7 @@ from host_tools import paths, route_names
 
 paths.use_firmware()
 
-from trainctl import counter, doors, jlog, route_data, store  # noqa: E402
+from trainctl import codes, jlog, route_data, store  # noqa: E402
 from trainctl.jlog import SIZE, JourneyLog  # noqa: E402
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
@@ -135,7 +135,7 @@ def journey_log(path, seed=5):
     K_STATION record per stop, a clamp. Returns {station: (boardings, alightings)}."""
     rnd = random.Random(seed)
     j = JourneyLog(str(path))
-    j.add(T0 - 60, jlog.K_BOOT, 0, -1, 1)
+    j.add(T0 - 60, codes.K_BOOT, 0, -1, 1)
     t, onboard, truth = T0, 0, {}
     calls = [s for s in range(route_data.STATION_N) if route_data.ST_CALLS[s] & 1]
     for s in calls:
@@ -143,12 +143,12 @@ def journey_log(path, seed=5):
         off = onboard if s == calls[-1] else rnd.randint(0, onboard)
         on = 0 if s == calls[-1] else rnd.randint(1, 40)
         for d in range(4):
-            j.add(t + d, doors.EV_DOOR_OPEN, d, s)
-            j.add(t + 90 + d, doors.EV_DOOR_CLOSED, d, s)
-        j.add(t + 120, jlog.K_STATION, s, s, on, off)
+            j.add(t + d, codes.EV_DOOR_OPEN, d, s)
+            j.add(t + 90 + d, codes.EV_DOOR_CLOSED, d, s)
+        j.add(t + 120, codes.K_STATION, s, s, on, off)
         onboard += on - off
         truth[s] = (on, off)
-    j.add(t + 300, counter.EV_CLAMP, 1, calls[-1])
+    j.add(t + 300, codes.EV_CLAMP, 1, calls[-1])
     j.close()
     return truth
 

@@ -23,6 +23,10 @@ _SENSORS = const(1)
 _FRAME_MS = const(40)  # display step: 25 frames a second at most
 _RX_CHUNK = const(256)  # bytes read from the UART at a time
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
+# The journey log's own record kinds (trainctl/codes.py K_*; a test checks these copies).
+_K_STATION = const(64)
+_K_BOOT = const(65)
+_K_FAULT = const(66)
 _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
 _CONFIG_NOTICE_MS = const(60000)
 
@@ -73,13 +77,11 @@ class App:
         self.jlog = None
         jpath = getattr(hw, "jlog_path", None)
         if jpath:
-            from .jlog import K_BOOT, K_FAULT, K_STATION, JourneyLog
+            from .jlog import JourneyLog
 
-            self._k_station = K_STATION
-            self._k_fault = K_FAULT
             self.jlog = JourneyLog(jpath)
             self.jlog.load()
-            self.jlog.add(-1, K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
+            self.jlog.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
         cfg = None
         cpath = getattr(hw, "config_path", None)
         if cpath:
@@ -142,7 +144,7 @@ class App:
             for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
                 self.log("config: " + p)  # in the log and (_CONFIG_NOTICE_MS) on the display
             if cfg.problems and self.jlog is not None:
-                self.jlog.add(-1, self._k_fault, _CONFIG, -1, len(cfg.problems))
+                self.jlog.add(-1, _K_FAULT, _CONFIG, -1, len(cfg.problems))
         self._due_ms = 0  # display time owed since the last display step
         if self.panel is not None:
             try:
@@ -161,14 +163,15 @@ class App:
             alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
             1 if __file__.startswith("/rom/") else 0)  # rom=1: the firmware runs in place from a ROMFS
 
-    def _fault(self, which, e):
-        """A subsystem raised: count it, log it, rest it; the journey and the others go on."""
-        self.faults[which] += 1
-        self._rest_ms[which] = _REST_MS
+    def _fault(self, kind, e):
+        """A subsystem (kind: _DISPLAY or _SENSORS) raised: count it, log it, rest it; the journey and the
+        others go on."""
+        self.faults[kind] += 1
+        self._rest_ms[kind] = _REST_MS
         code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
-        self.log("fault: %s: %s %s" % (("display", "sensors")[which], type(e).__name__, e))
+        self.log("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
         if self.jlog is not None:
-            self.jlog.add(self.ctl.utc_s, self._k_fault, which, -1, code & 0xFFFF)
+            self.jlog.add(self.ctl.utc_s, _K_FAULT, kind, -1, code & 0xFFFF)
 
     def _status(self, ln, lang):
         """The pages' fourth line: a configuration notice for a while after boot, then doors/WC."""
@@ -188,24 +191,24 @@ class App:
         if cb is not None:
             cb(kind, index)
 
-    def _changed(self, c):
+    def _changed(self, ctl):
         sens = self.sensors
         if sens is not None:
             try:
                 prev = sens.at_stop
-                if prev >= 0 and c.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
+                if prev >= 0 and ctl.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
                     t = sens.tally
-                    self.jlog.add(c.utc_s, self._k_station, prev, prev, t.boardings[prev], t.alightings[prev])
-                sens.stop(c.at_stop)
+                    self.jlog.add(ctl.utc_s, _K_STATION, prev, prev, t.boardings[prev], t.alightings[prev])
+                sens.stop(ctl.at_stop)
             except Exception as e:  # the supervisor: one subsystem's bug must not stop the journey
                 self._fault(_SENSORS, e)
         if self.panel is not None:
             try:
-                self.panel.pages.update(c)
+                self.panel.pages.update(ctl)
             except Exception as e:
                 self._fault(_DISPLAY, e)
         r = self.route
-        off = c.utc_offset_min
+        off = ctl.utc_offset_min
         if off is None:
             zone = "?"
         elif off % 60:
@@ -213,8 +216,8 @@ class App:
         else:
             zone = "%+d" % (off // 60)
         self.log("%s %s UTC%s at=%s next=%s" % (
-            clock.iso_utc(c.utc_s) if c.utc_s >= 0 else "-", c.train or "--", zone,
-            station_en(r, c.at_stop), station_en(r, c.next_stop)))
+            clock.iso_utc(ctl.utc_s) if ctl.utc_s >= 0 else "-", ctl.train or "--", zone,
+            station_en(r, ctl.at_stop), station_en(r, ctl.next_stop)))
 
     def step(self, dt_ms):
         """One pass of the loop, dt_ms after the last one."""

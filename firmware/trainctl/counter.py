@@ -13,11 +13,12 @@ doors is open, and starts once both beams read clear.
 
 from micropython import const
 
-EV_IN = const(16)
-EV_OUT = const(17)
-EV_CLAMP = const(18)  # an "out" with nobody on board: clamped at 0, counted as a discrepancy
-EV_STUCK = const(19)
-EV_UNSTUCK = const(20)
+# Event kinds (trainctl/codes.py names them for the tools; a test checks these copies).
+_EV_IN = const(16)
+_EV_OUT = const(17)
+_EV_CLAMP = const(18)  # an "out" with nobody on board: clamped at 0, counted as a discrepancy
+_EV_STUCK = const(19)
+_EV_UNSTUCK = const(20)
 
 _MAX_DT_MS = const(60000)
 _Q = const(b"\x00\x01\x03\x02")  # pair state (outer | inner << 1) -> quadrature phase: 00=0, O=1, OI=2, I=3
@@ -67,7 +68,7 @@ class Tally:
             else:
                 self.off_stop_in += 1
             if cb is not None:
-                cb(EV_IN, door)
+                cb(_EV_IN, door)
             return
         if st >= 0:
             self.alightings[st] += 1
@@ -78,9 +79,9 @@ class Tally:
         else:
             self.discrepancies += 1
             if cb is not None:
-                cb(EV_CLAMP, door)
+                cb(_EV_CLAMP, door)
         if cb is not None:
-            cb(EV_OUT, door)
+            cb(_EV_OUT, door)
 
 
 class BeamCounter:
@@ -145,7 +146,7 @@ class BeamCounter:
                 self._broken_ms = 0
                 cb = self._tally._on_event
                 if cb is not None:
-                    cb(EV_UNSTUCK, self.door)
+                    cb(_EV_UNSTUCK, self.door)
             else:
                 self.armed = 0
                 return
@@ -165,7 +166,7 @@ class BeamCounter:
                 self._reset()
                 cb = self._tally._on_event
                 if cb is not None:
-                    cb(EV_STUCK, self.door)
+                    cb(_EV_STUCK, self.door)
                 return
         if not self.armed:
             if s == 0:

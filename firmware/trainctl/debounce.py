@@ -107,7 +107,7 @@ class EventRing:
     """Bounded FIFO of (kind, index) byte pairs; push() is an on_event callback for DoorMonitor, Tally,
     BeamCounter, WcMonitor. When full the oldest event is dropped and counted in `dropped`.
 
-    Kinds: doors.EV_* 1..9, counter.EV_* 16..22, wc.EV_* 32..34."""
+    Kinds: trainctl/codes.py EV_* (doors 1..9, counting 16..22, toilets 32..34)."""
 
     def __init__(self, size=64):
         if size < 1 or size > 4096:

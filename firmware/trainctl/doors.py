@@ -13,12 +13,13 @@ a close does) is flagged as a suspected contact fault: its alarm is dropped unti
 
 from micropython import const
 
-EV_DOOR_OPEN = const(1)
-EV_DOOR_CLOSED = const(2)
-EV_ALARM_ON = const(3)
-EV_ALARM_OFF = const(4)
-EV_FAULT = const(5)
-EV_FAULT_CLEAR = const(6)
+# Event kinds (trainctl/codes.py names them for the tools; a test checks these copies).
+_EV_DOOR_OPEN = const(1)
+_EV_DOOR_CLOSED = const(2)
+_EV_ALARM_ON = const(3)
+_EV_ALARM_OFF = const(4)
+_EV_FAULT = const(5)
+_EV_FAULT_CLEAR = const(6)
 
 DOOR_NAMES = ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B")
 EXTERIOR = (1, 1, 1, 1, 0, 0)
@@ -98,13 +99,13 @@ class DoorMonitor:
             if o != open_[i]:
                 open_[i] = o
                 if cb is not None:
-                    cb(EV_DOOR_OPEN if o else EV_DOOR_CLOSED, i)
+                    cb(_EV_DOOR_OPEN if o else _EV_DOOR_CLOSED, i)
                 if not o:
                     open_ms[i] = 0
                     if fault[i]:
                         fault[i] = 0
                         if cb is not None:
-                            cb(EV_FAULT_CLEAR, i)
+                            cb(_EV_FAULT_CLEAR, i)
             a = 0
             if o and mv and ext[i]:
                 t = open_ms[i]
@@ -115,7 +116,7 @@ class DoorMonitor:
                         fault[i] = 1
                         self.faults += 1
                         if cb is not None:
-                            cb(EV_FAULT, i)
+                            cb(_EV_FAULT, i)
                     open_ms[i] = t
                 if not fault[i]:
                     a = 1
@@ -124,7 +125,7 @@ class DoorMonitor:
                 if a:
                     self.alarms += 1
                 if cb is not None:
-                    cb(EV_ALARM_ON if a else EV_ALARM_OFF, i)
+                    cb(_EV_ALARM_ON if a else _EV_ALARM_OFF, i)
             any_ |= a
         self.alarm_any = any_
         return any_

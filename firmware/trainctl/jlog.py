@@ -6,8 +6,8 @@ Record, little-endian ("<HBBiBbHHH"):
   9 i8 station (-1 none), 10 u16 a, 12 u16 b, 14 u16 CRC-16/CCITT-FALSE of bytes 0..13.
 Records never straddle a 256-byte flash page. A torn or corrupt record fails its CRC and is skipped.
 
-Kinds: doors.EV_* (1-6), counter.EV_* (16-20), wc.EV_* (32-33), and K_* below. Log events that matter,
-never single passengers: door open/close, alarms, faults, clamps, stuck beams, one K_STATION per stop.
+Kinds: trainctl/codes.py (sensor events 1-33, the log's own records 64-66). Log events that matter, never
+single passengers: door open/close, alarms, faults, clamps, stuck beams, one K_STATION per stop.
 A 24 h run with 12 stops and 4 door openings per stop: 96 door + 12 station + ~10 alarm/fault/boot
 records = ~120 writes; 1024 records (16 KiB) hold about 8 days, a Beijing-Pyongyang round trip and
 more. Each add() is one 16-byte write and a sync: littlefs copies the record's 4 KiB block and the
@@ -17,11 +17,6 @@ blocks after it (at most 4), ~300 block erases a day spread over the whole files
 import struct
 
 from micropython import const
-
-K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
-K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
-K_FAULT = const(66)  # a subsystem failed and rests: index = 0 display, 1 sensors, a = errno (0: not
-# OSError); index 2: the configuration file had problems (defaults used), a = how many
 
 _FMT = const("<HBBiBbHHH")
 SIZE = const(16)

@@ -14,10 +14,12 @@ from micropython import const
 
 from .text import Line
 
-ROTATE = const(0)
-ARRIVAL = const(1)
-BORDER = const(2)
-TRAIN = const(3)  # alerts, highest priority last
+# What a screen is (Pages.kind): the rotation, or an alert, highest priority last. Private constants, as every
+# tuning value here (folded by the compiler); hosts read them as module attributes (CPython).
+_ROTATE = const(0)
+_ARRIVAL = const(1)
+_BORDER = const(2)
+_TRAIN = const(3)
 _EN = const(2)  # index of English in LANGS: the train number follows "train" there
 _GAP = const(b"  ")
 # Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
@@ -67,7 +69,7 @@ class Pages:
         self._minute = -1  # local minute of the day on screen, -1 none
         # Where the rotation is.
         self.pending = 0  # bit k: alert k waiting
-        self.kind = ROTATE
+        self.kind = _ROTATE
         self.lang = 0
         self.screen = 0
         self.phase_ms = 0
@@ -83,11 +85,11 @@ class Pages:
         """Take the display state of a controller (or any object with the same attributes)."""
         if self._seen:
             if c.train is not None and self.train is not None and c.train != self.train:
-                self.pending |= 1 << TRAIN
+                self.pending |= 1 << _TRAIN
             if c.utc_offset_min is not None and self.offset_min is not None and c.utc_offset_min != self.offset_min:
-                self.pending |= 1 << BORDER
+                self.pending |= 1 << _BORDER
             if c.at_stop >= 0 and c.at_stop != self.at_stop and self.train is not None:  # not at start-up
-                self.pending |= 1 << ARRIVAL
+                self.pending |= 1 << _ARRIVAL
         self._seen = True
         self.train = c.train
         self.offset_min = c.utc_offset_min
@@ -143,11 +145,11 @@ class Pages:
     # ---- output --------------------------------------------------------------------------
 
     def render(self, fb):
-        inv = self.kind != ROTATE and self.rows > 1 and _INVERT_ALERTS
+        inv = self.kind != _ROTATE and self.rows > 1 and _INVERT_ALERTS
         fb.fill(1 if inv else 0)
         h = self.font.height
         y = self.y0
-        if self.kind != ROTATE and self.rows > 2:
+        if self.kind != _ROTATE and self.rows > 2:
             y += (self.rows - 2) * h // 2  # an alert's two lines in the middle
         for r in range(self.rows):
             ln = self.lines[r]
@@ -160,15 +162,15 @@ class Pages:
     # ---- rotation ------------------------------------------------------------------------
 
     def _top_pending(self):
-        for k in (TRAIN, BORDER, ARRIVAL):
+        for k in (_TRAIN, _BORDER, _ARRIVAL):
             if self.pending & (1 << k):
                 return k
-        return ROTATE
+        return _ROTATE
 
     def _start(self, kind, lang):
-        if kind != ROTATE:
+        if kind != _ROTATE:
             self.pending &= ~(1 << kind)
-            if kind == ARRIVAL and self.at_stop < 0:  # departed before it could be shown
+            if kind == _ARRIVAL and self.at_stop < 0:  # departed before it could be shown
                 self._start(self._top_pending(), 0)
                 return
         self.kind = kind
@@ -179,7 +181,7 @@ class Pages:
         self._compose()
 
     def _n_lines(self):
-        if self.kind != ROTATE:
+        if self.kind != _ROTATE:
             return 2
         return 4 if self.status is not None else 3
 
@@ -222,7 +224,7 @@ class Pages:
         lang = self.lang
         kind = self.kind
         r = self.route
-        if kind == ROTATE:
+        if kind == _ROTATE:
             if k == 0:
                 self._route_line(ln, lang)
             elif k == 1:
@@ -231,7 +233,7 @@ class Pages:
                 self._time_line(ln, lang)
             elif self.status is not None:
                 self.status(ln, lang)
-        elif kind == ARRIVAL:
+        elif kind == _ARRIVAL:
             if k == 0:
                 ln.add_text(r, _T_ARRIVING + lang)
                 ln.add(_GAP)
@@ -240,12 +242,12 @@ class Pages:
                 self._time_line(ln, lang)
             else:
                 self._named(ln, _T_NEXT, self.next_stop, lang)
-        elif kind == BORDER:
+        elif kind == _BORDER:
             if k == 0:
                 ln.add_text(r, r.BORDER_TEXT + lang)
             else:
                 self._time_line(ln, lang)
-        else:  # TRAIN
+        else:  # _TRAIN
             if k == 0:
                 ln.add_text(r, _T_NOW_TRAIN + lang)
                 ln.add(b" ")

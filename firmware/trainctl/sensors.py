@@ -1,5 +1,5 @@
 """The coach's sensors wired together: 12 inputs -> debouncer -> doors (alarm), two vestibule counters,
-toilets; events out through one callback; the doors/WC line for the passenger pages.
+toilets (WcMonitor, here); events out through one callback; the doors/WC line for the passenger pages.
 
 Inputs are callables returning the logical level (1 = door open / beam broken / WC locked); the board
 file adapts pin polarity. A missing input reads 0 (closed / clear / free). poll() allocates nothing.
@@ -10,7 +10,6 @@ from micropython import const
 from .counter import BeamCounter, Tally
 from .debounce import Debouncer, EventRing
 from .doors import DoorMonitor
-from .wc import CLOSED, OCCUPIED, WcMonitor
 
 # Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
 # first, in its ORDER; tests/test_route_gen.py checks these); + lang for those in three languages.
@@ -19,6 +18,12 @@ _T_WC_OCCUPIED = const(24)
 _T_WC_FREE = const(27)
 _T_WC_CLOSED = const(30)
 _T_DOOR_OPEN = const(33)
+# Toilet events and states (trainctl/codes.py names them for the tools; a test checks these copies).
+_EV_WC_OCCUPIED = const(32)
+_EV_WC_FREE = const(33)
+_FREE = const(0)
+_OCCUPIED = const(1)
+_CLOSED = const(2)  # locked out at a station (lockout rule on), nobody inside
 
 INPUT_NAMES = (
     "door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
@@ -40,7 +45,7 @@ _WC_SETTLE_MS = const(200)
 class Sensors:
     """route: route_data (station count, the doors/WC line's texts); inputs: {name: callable}; alarm:
     callable(0/1) or None; on_event(kind, index): called for every event after each poll (kinds: doors.EV_*,
-    counter.EV_*, wc.EV_*)."""
+    counter.EV_*, the toilets': trainctl/codes.py)."""
 
 
     def __init__(self, route, inputs, alarm=None, on_event=None, wc_lockout=False, door_alarm_cms=139):
@@ -114,5 +119,57 @@ class Sensors:
             ln.add_cp(32)  # ' '
             ln.add_cp(49 + i)  # '1', '2'
             s = wc.status(i)
-            ln.add_text(r, (_T_WC_OCCUPIED if s == OCCUPIED else (_T_WC_CLOSED if s == CLOSED else _T_WC_FREE))
+            ln.add_text(r, (_T_WC_OCCUPIED if s == _OCCUPIED else (_T_WC_CLOSED if s == _CLOSED else _T_WC_FREE))
                         + lang)
+
+
+# Toilets: occupied/free from each WC door's lock switch, and the optional rule that closes them at stations
+# (the coach's toilets discharge onto the track).
+
+
+class WcMonitor:
+    """levels: debounced levels (Debouncer.out), 1 = locked from inside; index: each toilet's lock in
+    levels; lockout_at_stations: the station rule; on_event(kind, wc): optional (EventRing.push)."""
+
+    def __init__(self, levels, index=(0,), lockout_at_stations=False, on_event=None):
+        n = len(index)
+        if n == 0:
+            raise ValueError("no toilet")
+        self.n = n
+        self._levels = levels
+        self._index = tuple(index)
+        self._on_event = on_event
+        self.lockout_at_stations = lockout_at_stations
+        self.at_station = 0
+        self.occupied = bytearray(n)
+        self.uses = [0] * n  # times locked since start
+
+    def set_station(self, at_station):
+        """The journey says the coach is (1) or is not (0) standing at a station."""
+        self.at_station = 1 if at_station else 0
+
+    def update(self):
+        """Once per input poll, after the debouncer. Returns the number of toilets occupied."""
+        levels = self._levels
+        index = self._index
+        occ = self.occupied
+        cb = self._on_event
+        k = 0
+        for i in range(self.n):
+            o = 1 if levels[index[i]] else 0
+            if o != occ[i]:
+                occ[i] = o
+                if o:
+                    self.uses[i] += 1
+                if cb is not None:
+                    cb(_EV_WC_OCCUPIED if o else _EV_WC_FREE, i)
+            k += o
+        return k
+
+    def status(self, i):
+        """Toilet i's state: 0 free, 1 occupied, 2 closed (codes.WC_*; occupied wins over closed)."""
+        if self.occupied[i]:
+            return _OCCUPIED
+        if self.lockout_at_stations and self.at_station:
+            return _CLOSED
+        return _FREE

@@ -10,7 +10,7 @@ import micropython
 from trainctl.counter import BeamCounter, Tally
 from trainctl.debounce import Debouncer, EventRing
 from trainctl.doors import DoorMonitor
-from trainctl.wc import WcMonitor
+from trainctl.sensors import WcMonitor
 
 RAW = bytearray(12)  # 0-5 doors, 6 A outer, 7 A inner, 8 B outer, 9 B inner, 10-11 WC
 

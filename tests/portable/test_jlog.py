@@ -2,7 +2,7 @@
 # in-memory FS has /tmp).
 import os
 
-from trainctl import jlog
+from trainctl import codes
 from trainctl.jlog import SIZE, JourneyLog
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
@@ -21,7 +21,7 @@ def _fill(path, n, adds, start=0):
     j = JourneyLog(path, n)
     j.load()
     for i in range(start, start + adds):
-        if not j.add(T0 + i, jlog.K_STATION, i % 17, i % 17, i, 2 * i):
+        if not j.add(T0 + i, codes.K_STATION, i % 17, i % 17, i, 2 * i):
             raise AssertionError("add failed")
     j.close()
     return j
@@ -50,7 +50,7 @@ def test_wraps_and_keeps_the_newest_records():
     r = JourneyLog(p, 16).records()
     assert [x[0] for x in r] == list(range(25, 41))
     assert [x[1] for x in r] == [T0 + i for i in range(24, 40)]
-    assert r[-1] == (40, T0 + 39, jlog.K_STATION, 39 % 17, 39 % 17, 39, 78)
+    assert r[-1] == (40, T0 + 39, codes.K_STATION, 39 % 17, 39 % 17, 39, 78)
     assert os.stat(p)[6] == 16 * SIZE  # never grows
 
 
@@ -59,10 +59,10 @@ def test_resume_after_reload_continues_the_sequence():
     _fill(p, 16, 21)
     j = JourneyLog(p, 16)
     assert j.load() == 16 and j.seq == 21 and j.slot == 21 % 16
-    j.add(T0 + 100, jlog.K_BOOT, 0, -1, 3)
+    j.add(T0 + 100, codes.K_BOOT, 0, -1, 3)
     j.close()
     r = j.records()
-    assert r[-1][:3] == (22, T0 + 100, jlog.K_BOOT) and r[-1][5] == 3
+    assert r[-1][:3] == (22, T0 + 100, codes.K_BOOT) and r[-1][5] == 3
     assert [x[0] for x in r] == list(range(7, 23))
 
 
@@ -73,7 +73,7 @@ def test_a_torn_record_is_skipped_and_overwritten():
     _flip(p, 3 * SIZE + 15)  # an older one: CRC byte
     j = JourneyLog(p, 16)
     assert j.load() == 8 and j.bad == 2 and j.seq == 9 and j.slot == 9
-    j.add(T0 + 50, jlog.K_STATION, 4, 4, 1, 1)  # goes where the torn one was
+    j.add(T0 + 50, codes.K_STATION, 4, 4, 1, 1)  # goes where the torn one was
     j.close()
     r = j.records()
     assert [x[0] for x in r] == [1, 2, 3, 5, 6, 7, 8, 9, 10]
@@ -90,7 +90,7 @@ def test_truncated_file_is_padded_and_reused():
     j = JourneyLog(p, 16)
     assert j.load() == 4 and j.seq == 4 and j.slot == 4
     assert os.stat(p)[6] == 16 * SIZE
-    j.add(T0, jlog.K_BOOT, 0)
+    j.add(T0, codes.K_BOOT, 0)
     j.close()
     assert [x[0] for x in j.records()] == [1, 2, 3, 4, 5]
 
@@ -101,7 +101,7 @@ def test_sequence_wraps_modulo_2_24():
     j.load()
     j.seq = 0xFFFFFF - 2
     for i in range(6):
-        j.add(T0 + i, jlog.K_STATION, 0)
+        j.add(T0 + i, codes.K_STATION, 0)
     j.close()
     k = JourneyLog(p, 8)
     assert k.load() == 6 and k.seq == 3 and k.slot == 6

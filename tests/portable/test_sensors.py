@@ -1,7 +1,8 @@
 # Debouncer, door monitor, passenger counter, WC: portable (CPython, MicroPython unix and WebAssembly ports).
+from trainctl import codes as K
 from trainctl import counter as C
 from trainctl import doors as D
-from trainctl import wc as W
+from trainctl import sensors as S
 from trainctl.debounce import Debouncer, EventRing
 
 
@@ -94,27 +95,27 @@ def test_door_alarm_raised_at_speed_and_cleared_on_close_or_stop():
     levels[1] = 1  # door_A_right open at the station
     m.speed(0)
     m.update(100)
-    assert m.alarm_any == 0 and _drain(ring) == [(D.EV_DOOR_OPEN, 1)]
+    assert m.alarm_any == 0 and _drain(ring) == [(K.EV_DOOR_OPEN, 1)]
     m.speed(120)  # below 139 cm/s
     m.update(100)
     assert m.alarm_any == 0
     m.speed(150)
     m.update(100)
     assert m.alarm_any == 1 and m.alarm[1] == 1 and m.alarms == 1
-    assert _drain(ring) == [(D.EV_ALARM_ON, 1)]
+    assert _drain(ring) == [(K.EV_ALARM_ON, 1)]
     m.speed(120)  # inside the hysteresis band: still moving
     m.update(100)
     assert m.alarm_any == 1
     m.speed(100)
     m.update(100)
-    assert m.alarm_any == 0 and _drain(ring) == [(D.EV_ALARM_OFF, 1)]
+    assert m.alarm_any == 0 and _drain(ring) == [(K.EV_ALARM_OFF, 1)]
     m.speed(500)
     m.update(100)
     assert m.alarm_any == 1
     levels[1] = 0
     m.update(100)
     assert m.alarm_any == 0
-    assert _drain(ring) == [(D.EV_ALARM_ON, 1), (D.EV_DOOR_CLOSED, 1), (D.EV_ALARM_OFF, 1)]
+    assert _drain(ring) == [(K.EV_ALARM_ON, 1), (K.EV_DOOR_CLOSED, 1), (K.EV_ALARM_OFF, 1)]
 
 
 def test_gangway_door_never_alarms():
@@ -164,7 +165,7 @@ def test_door_open_for_the_fault_time_becomes_a_fault():
     m.update(100)
     assert m.fault[2] == 0
     ev = _drain(ring)
-    assert (D.EV_FAULT, 2) in ev and (D.EV_FAULT_CLEAR, 2) in ev
+    assert (K.EV_FAULT, 2) in ev and (K.EV_FAULT_CLEAR, 2) in ev
 
 
 # counter: levels 0 door, 1 outer beam, 2 inner beam (already debounced)
@@ -194,7 +195,7 @@ def test_count_in_and_out_by_beam_order():
     _seq(levels, ctr, ["I", "B", "O", "-"])
     assert (ctr.ins, ctr.outs, tally.onboard) == (2, 1, 1)
     assert tally.boardings[3] == 2 and tally.alightings[3] == 1
-    assert _drain(ring) == [(C.EV_IN, 1), (C.EV_IN, 1), (C.EV_OUT, 1)]
+    assert _drain(ring) == [(K.EV_IN, 1), (K.EV_IN, 1), (K.EV_OUT, 1)]
 
 
 def test_turn_back_counts_nothing():
@@ -241,14 +242,14 @@ def test_stuck_beam_stops_counting_and_recovers():
     _seq(levels, ctr, ["-", "O", "B", "I", "-"])
     assert ctr.stuck == 0 and ctr.ins == 1
     ev = _drain(ring)
-    assert ev[0] == (C.EV_STUCK, 1) and ev[1] == (C.EV_UNSTUCK, 1)
+    assert ev[0] == (K.EV_STUCK, 1) and ev[1] == (K.EV_UNSTUCK, 1)
 
 
 def test_onboard_count_is_clamped_and_the_clamp_counted():
     levels, ring, tally, ctr = _counter()
     _seq(levels, ctr, ["I", "B", "O", "-"])
     assert tally.onboard == 0 and tally.discrepancies == 1
-    assert (C.EV_CLAMP, 1) in _drain(ring)
+    assert (K.EV_CLAMP, 1) in _drain(ring)
     tally.set_onboard(10)
     _seq(levels, ctr, ["I", "B", "O", "-"])
     assert tally.onboard == 9 and tally.discrepancies == 1
@@ -274,16 +275,16 @@ def test_two_vestibules_share_one_tally():
 def test_wc_occupied_and_lockout_at_stations():
     levels = bytearray(2)
     ring = EventRing(8)
-    w = W.WcMonitor(levels, (0, 1), lockout_at_stations=True, on_event=ring.push)
+    w = S.WcMonitor(levels, (0, 1), lockout_at_stations=True, on_event=ring.push)
     levels[1] = 1
     assert w.update() == 1
-    assert w.status(0) == W.FREE and w.status(1) == W.OCCUPIED
+    assert w.status(0) == K.WC_FREE and w.status(1) == K.WC_OCCUPIED
     w.set_station(True)
-    assert w.status(0) == W.CLOSED and w.status(1) == W.OCCUPIED
+    assert w.status(0) == K.WC_CLOSED and w.status(1) == K.WC_OCCUPIED
     levels[1] = 0
     w.update()
-    assert w.status(1) == W.CLOSED and w.uses[1] == 1
-    assert _drain(ring) == [(W.EV_WC_OCCUPIED, 1), (W.EV_WC_FREE, 1)]
-    w2 = W.WcMonitor(levels, (0,))
+    assert w.status(1) == K.WC_CLOSED and w.uses[1] == 1
+    assert _drain(ring) == [(K.EV_WC_OCCUPIED, 1), (K.EV_WC_FREE, 1)]
+    w2 = S.WcMonitor(levels, (0,))
     w2.set_station(True)
-    assert w2.status(0) == W.FREE
+    assert w2.status(0) == K.WC_FREE

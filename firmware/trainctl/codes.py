@@ -1,0 +1,31 @@
+"""Numbers the firmware shares with the tools that read its output: the journey log's record kinds (the
+/jlog.bin format: trainctl/jlog.py) and the toilets' states.
+
+The modules that use them keep private copies (`_EV_DOOR_OPEN = const(1)` in doors.py...): folded by the
+compiler, they cost the board no RAM and no interned name. This module is for hosts, tests and the crew
+tools; nothing imports it at boot. tests/test_codes.py checks that the copies agree with it.
+"""
+
+# Sensor events (trainctl/debounce.EventRing kinds; logged except single passengers).
+EV_DOOR_OPEN = 1  # index: door (doors.DOOR_NAMES)
+EV_DOOR_CLOSED = 2
+EV_ALARM_ON = 3  # a door open while moving
+EV_ALARM_OFF = 4
+EV_FAULT = 5  # an exterior door open for fault_ms of moving time: contact fault suspected
+EV_FAULT_CLEAR = 6
+EV_IN = 16  # index: vestibule (0 A, 1 B); not logged
+EV_OUT = 17  # not logged
+EV_CLAMP = 18  # an "out" with nobody on board: clamped at 0, counted as a discrepancy
+EV_STUCK = 19
+EV_UNSTUCK = 20
+EV_WC_OCCUPIED = 32  # index: toilet
+EV_WC_FREE = 33
+# The journey log's own records.
+K_STATION = 64  # a stop ended: index = station, a = boardings, b = alightings
+K_BOOT = 65  # a = reset cause (machine.reset_cause())
+K_FAULT = 66  # a subsystem failed and rests: index = 0 display, 1 sensors, a = errno (0: not OSError);
+# index 2: the configuration file had problems (defaults used), a = how many
+# A toilet's state (sensors.WcMonitor.status).
+WC_FREE = 0
+WC_OCCUPIED = 1
+WC_CLOSED = 2  # locked out at a station (lockout rule on), nobody inside
