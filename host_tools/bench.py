@@ -482,7 +482,8 @@ RAM_STEPS = (
      "watchdog, `Hardware(...)` (stand-in UART/I2C/Pin/WDT classes defined in the script)"),
     ("route_data", "`from trainctl import route_data` (the route tables)"),
     ("font_data", "`from trainctl import font_data` (the route's font subset)"),
-    ("modules", "the rest of what boot loads: `trainctl.app` (with `Panel`), `font`, `pages` and what they import"),
+    ("modules", "the rest of what boot loads: `trainctl.app` (with `Panel`), `pages`, `text` (with `Font`) and "
+     "what they import"),
     ("app", "`App(route_data, hw)`: controller, state file record, `Pages` and `Panel`, first frame"),
 )
 # MicroPython: the boot of main.py step by step, gc.mem_alloc() after gc.collect() after each step; one JSON line.
@@ -562,7 +563,7 @@ from trainctl import route_data
 mark("route_data")
 from trainctl import font_data
 mark("font_data")
-from trainctl import app, font, pages
+from trainctl import app, pages, text
 mark("modules")
 a = app.App(route_data, hw, log=_log)
 mark("app")

@@ -5,7 +5,7 @@
 Reads GNU Unifont's .hex file (Debian package `unifont`: /usr/share/unifont/unifont.hex; one glyph a
 line, `CODE:HEX`, 32 hex digits for an 8x16 glyph, 64 for 16x16, rows top to bottom, bit 7 leftmost,
 which is framebuf.MONO_HLSB). Writes a module of bytes that can be frozen into flash and is read
-through indexes at run time (firmware/trainctl/font.py). Printable ASCII is always included.
+through indexes at run time (firmware/trainctl/text.py, Font). Printable ASCII is always included.
 """
 
 import argparse

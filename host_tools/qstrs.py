@@ -12,8 +12,8 @@ On the virtual board the fake machine, vboot.py and the WebAssembly wrapper inte
 some of them the firmware's too, and fill the small pools; those pools then count as the board's share. A board
 holds the firmware's names from the first pool on, with its own built-in names: board_names() counts them
 from the .mpy files themselves and the board's MicroPython stubs (build/typings/<board>: the names of its
-built-in and frozen modules, classes, functions and constants; keyword names of C functions are not in
-there, so they count as the firmware's: the count errs high).
+built-in and frozen modules, classes, functions, constants and keyword arguments). Names the stubs do not
+list count as the firmware's, so the count errs high.
 """
 
 import ast
@@ -77,8 +77,9 @@ def mpy_names(data):
 
 def stub_names(board, stdlib=False):
     """Names the board's stubs define: module names and the names of the classes, functions, methods and
-    constants in them (not parameter names); the board's own modules, or (stdlib) micropython-stdlib-stubs'
-    (typeshed's, so also names MicroPython lacks)."""
+    constants in them, and for the board's own modules the names of keyword arguments (those with a default
+    or keyword-only: a C function names them as qstrs; positional ones are not counted); or (stdlib) those of
+    micropython-stdlib-stubs (typeshed's, so also names MicroPython lacks)."""
     root = os.path.join(STUBS, BOARD_STUBS[board])
     if not os.path.isdir(root):
         raise FileNotFoundError("%s missing (make venv installs the stubs)" % root)
@@ -99,6 +100,11 @@ def stub_names(board, stdlib=False):
             for node in ast.walk(tree):
                 if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                     names.add(node.name)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not stdlib:
+                    a = node.args  # keyword arguments (a default, or keyword-only): named in C as qstrs;
+                    pos = a.posonlyargs + a.args  # positional-only ones (before "/") are not
+                    names.update(p.arg for p in pos[len(pos) - len(a.defaults):] if p not in a.posonlyargs)
+                    names.update(p.arg for p in a.kwonlyargs)
                 elif isinstance(node, ast.Assign):
                     names.update(t.id for t in node.targets if isinstance(t, ast.Name))
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):

@@ -17,8 +17,8 @@ if _HOSTLIB not in sys.path:
 import framebuf  # noqa: E402
 from trainctl import font_data  # noqa: E402
 from trainctl import route_data as default_route  # noqa: E402
-from trainctl.font import Font  # noqa: E402
 from trainctl.pages import Pages  # noqa: E402
+from trainctl.text import Font  # noqa: E402
 
 # name: (width, height, look). Sizes of the two display types the firmware drives (see README).
 DISPLAYS = {

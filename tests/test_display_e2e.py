@@ -7,9 +7,9 @@ from test_pages import DANDONG, SINUIJU, T0, state
 from trainctl import font_data
 from trainctl import route_data as R
 from trainctl.app import Panel
-from trainctl.font import Font
 from trainctl.max7219 import Max7219Chain
 from trainctl.pages import Pages
+from trainctl.text import Font
 
 from host_tools.buses import FakeI2C, FakePin, FakeSPI, Max7219Decoder, Ssd1306Decoder
 from host_tools.screen import Screen

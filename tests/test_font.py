@@ -40,8 +40,7 @@ def test_header_names_generator_command_and_font():
 
 def test_every_display_string_has_its_glyphs():
     from trainctl import font_data, route_data
-    from trainctl.font import Font
-    from trainctl.text import text
+    from trainctl.text import Font, text
 
     f = Font(font_data)
     strings = _all_strings()
@@ -57,7 +56,7 @@ def test_every_display_string_has_its_glyphs():
 def test_a_new_station_name_needs_regeneration(tmp_path):
     """A route string outside the committed font is caught: the check above would fail for it."""
     from trainctl import font_data
-    from trainctl.font import Font
+    from trainctl.text import Font
 
     f = Font(font_data)
     assert f.ref(ord("鸭")) == 0  # 鸭绿江 (Yalu) is in no station name
@@ -82,7 +81,7 @@ def test_font_size_targets():
 
 def test_lookup_matches_a_linear_scan():
     from trainctl import font_data as d
-    from trainctl.font import Font
+    from trainctl.text import Font
 
     f = Font(d)
     narrow = [d.NARROW_CP[2 * i] << 8 | d.NARROW_CP[2 * i + 1] for i in range(d.NARROW_N)]
@@ -98,7 +97,7 @@ def test_glyph_pixels_are_unifonts():
     """The drawn 'A' and '평' are the Unifont bitmaps, read independently from the .hex file."""
     import framebuf
     from trainctl import font_data
-    from trainctl.font import Font
+    from trainctl.text import Font
 
     _unifont()
     want = gen_font.read_unifont(gen_font.UNIFONT_HEX, [ord("A"), ord("평")])
@@ -123,8 +122,7 @@ def test_glyph_pixels_are_unifonts():
 def test_missing_glyph_is_a_visible_box_not_a_crash():
     import framebuf
     from trainctl import font_data
-    from trainctl.font import Font
-    from trainctl.text import Line
+    from trainctl.text import Font, Line
 
     f = Font(font_data)
     ln = Line(f)

@@ -119,8 +119,8 @@ class App:
         disp = getattr(hw, "display", None)
         if disp is not None:
             from . import font_data
-            from .font import Font
             from .pages import Pages
+            from .text import Font
 
             status = self._status if self.sensors is not None or self._notice_ms else None
             self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp)

@@ -43,7 +43,7 @@ _INVERT_ALERTS = const(True)  # dark on light for alerts, on displays of 2 rows 
 
 
 class Pages:
-    """route: route_data; font: font.Font; width/height of the display in pixels; status(line, lang):
+    """route: route_data; font: text.Font; width/height of the display in pixels; status(line, lang):
     optional, composes the doors/WC line."""
 
 

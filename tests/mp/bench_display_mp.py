@@ -103,8 +103,8 @@ def bench_display(repeats):
     import framebuf
     from trainctl import font_data
     from trainctl import route_data as R
-    from trainctl.font import Font
     from trainctl.pages import Pages
+    from trainctl.text import Font
 
     # RAM held at run time: font_data is imported (frozen on the board: its bytes stay in flash).
     font, font_b = held(lambda: Font(font_data))

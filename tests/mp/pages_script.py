@@ -9,8 +9,8 @@ import sys
 import framebuf
 from trainctl import font_data
 from trainctl import route_data as R
-from trainctl.font import Font
 from trainctl.pages import Pages
+from trainctl.text import Font
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
 
