@@ -39,7 +39,6 @@ _T_UNKNOWN = const(20)
 _PAGE_MS = const(4000)  # a screen that needs no scrolling stays this long
 _PAUSE_MS = const(1200)  # before and after scrolling
 _SCROLL_PX_S = const(32)  # scrolling speed, pixels per second
-_INVERT_ALERTS = const(True)  # dark on light for alerts, on displays of 2 rows or more
 
 
 class Pages:
@@ -145,7 +144,7 @@ class Pages:
     # ---- output --------------------------------------------------------------------------
 
     def render(self, fb):
-        inv = self.kind != _ROTATE and self.rows > 1 and _INVERT_ALERTS
+        inv = self.kind != _ROTATE and self.rows > 1  # alerts dark on light, on displays of 2 rows or more
         fb.fill(1 if inv else 0)
         h = self.font.height
         y = self.y0
