@@ -13,6 +13,7 @@ from host_tools import paths
 
 paths.use_firmware()
 
+from trainctl.clock import epoch_days as _days  # noqa: E402
 from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors that one)
     _BODY,
     _BUF,
@@ -21,7 +22,6 @@ from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors t
     _SKIP,
     _SYS_SLOT,
     Parser,
-    _days,
     _hemisphere,
     _hexval,
 )

@@ -721,7 +721,7 @@ def child(a):
         for k, v in list(vars(nmea.Parser).items()):
             if callable(v) and k != "feed":
                 setattr(nmea.Parser, k, atheris.instrument_func(v))
-        for k in ("_days", "_hemisphere", "_upper5", "_hexval"):
+        for k in ("epoch_days", "_hemisphere", "_upper5", "_hexval"):
             setattr(nmea, k, atheris.instrument_func(getattr(nmea, k)))
         w = Worker(target, a.runs, a.summary)
         w.known()

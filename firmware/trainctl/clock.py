@@ -4,8 +4,10 @@ Seconds stay below 2**30 (small ints on 32-bit ports) until 2054; dates outside 
 No time.mktime/localtime: ESP32 and RP2040 count from different epochs.
 """
 
-MIN_YEAR = 2020
-MAX_YEAR = 2053
+from micropython import const
+
+_MIN_YEAR = const(2020)
+_MAX_YEAR = const(2053)
 
 
 def days_from_civil(y, m, d):
@@ -23,13 +25,19 @@ def days_from_civil(y, m, d):
 EPOCH_DAYS = 18262  # days_from_civil(2020, 1, 1); a test checks it
 
 
+def epoch_days(y, m, d):
+    """Days since 2020-01-01; ValueError outside the supported years or for a date that does not exist."""
+    if y < _MIN_YEAR or y > _MAX_YEAR or m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
+        raise ValueError("date")
+    return days_from_civil(y, m, d) - EPOCH_DAYS
+
+
 def epoch_seconds(y, m, d, hh, mm, ss):
     """Seconds since 2020-01-01T00:00:00Z; ValueError outside the supported years or fields."""
-    if y < MIN_YEAR or y > MAX_YEAR or m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
-        raise ValueError("date")
+    days = epoch_days(y, m, d)
     if hh > 23 or mm > 59 or ss > 60:  # 60: a leap second, as NMEA may report it
         raise ValueError("time")
-    return (days_from_civil(y, m, d) - EPOCH_DAYS) * 86400 + hh * 3600 + mm * 60 + ss
+    return days * 86400 + hh * 3600 + mm * 60 + ss
 
 
 def days_in_month(y, m):

@@ -8,7 +8,7 @@ Bad input never reaches the caller: sub-parsers raise ValueError, caught once pe
 
 from micropython import const
 
-from .clock import EPOCH_DAYS, MAX_YEAR, MIN_YEAR, days_from_civil, days_in_month
+from .clock import epoch_days
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
@@ -309,7 +309,7 @@ class Parser:
         d = self._num(a, a + 2, 0)
         m = self._num(a + 2, a + 4, 0)
         y = 2000 + self._num(a + 4, a + 6, 0)
-        return _days(y, m, d)
+        return epoch_days(y, m, d)
 
     def _knots(self, i):
         """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
@@ -443,14 +443,8 @@ class Parser:
     def _zda(self):
         # 1 time, 2 day, 3 month, 4 year, 5-6 local zone
         tod = self._tod(1)
-        self._day = _days(self._field(4, 0), self._field(3, 0), self._field(2, 0))
+        self._day = epoch_days(self._field(4, 0), self._field(3, 0), self._field(2, 0))
         self._tod_prev = tod
-
-
-def _days(y, m, d):
-    if y < MIN_YEAR or y > MAX_YEAR or m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
-        raise ValueError
-    return days_from_civil(y, m, d) - EPOCH_DAYS
 
 
 def _hemisphere(v, deg_digits, h):
