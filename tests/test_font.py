@@ -4,6 +4,9 @@ import subprocess
 import sys
 
 import pytest
+from hyp import examples
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mp.mp import REPO
 
 from host_tools import gen_font, gen_route
@@ -140,3 +143,41 @@ def test_cli_reports_a_missing_unifont_clearly(tmp_path):
     p = subprocess.run([sys.executable, "-m", "host_tools.gen_font", str(SRC), "--hex", str(tmp_path / "nope.hex")],
                        cwd=REPO, capture_output=True, text=True)
     assert p.returncode == 2 and "apt-get install unifont" in p.stderr and "Traceback" not in p.stderr
+
+
+class _CodePointFont:
+    """A stand-in font whose glyph reference is the code point itself (0, the box, beyond 16 bits)."""
+
+    height = 16
+
+    def ref(self, cp):
+        return cp if cp < 0x10000 else 0
+
+    def width(self, ref):
+        return 8
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=examples(300))
+def test_line_decodes_utf8_as_python_does(s):
+    from trainctl.text import Line
+
+    ln = Line(_CodePointFont(), cap=64)
+    ln.add(s.encode("utf-8"))
+    assert list(ln.refs[:ln.n]) == [ord(c) if ord(c) < 0x10000 else 0 for c in s]
+
+
+@given(st.binary(max_size=60))
+@settings(max_examples=examples(300))
+def test_line_survives_any_bytes(b):
+    """Broken UTF-8 (a stray continuation byte, a cut sequence) shows as boxes; nothing raises."""
+    from trainctl.text import Line
+
+    ln = Line(_CodePointFont(), cap=64)
+    ln.add(b)
+    assert ln.n <= len(b)
+    try:
+        text = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    assert list(ln.refs[:ln.n]) == [ord(c) if ord(c) < 0x10000 else 0 for c in text]
