@@ -54,6 +54,21 @@ ARCH_NAMES = ("none", "x86", "x64", "armv6", "armv6m", "armv7m", "armv7em", "arm
               "xtensa", "xtensawin", "rv32imc", "rv64imc")
 BLOCK = 4096  # LittleFS block on ESP32 and RP2040: space is taken in whole blocks
 CONNECT_TIMEOUT_S = 6
+WDT_MS = 8000  # the watchdog timeout of boards/*/board.py (_WDT_MS; tests/test_boards.py checks)
+# A watchdog the firmware started runs on through the connection's soft reset (neither chip can stop one),
+# and that soft reset stops the board file's keep-alive timer: unfed, the board would reset WDT_MS into the
+# deploy (a ROMFS image over a 115,200-baud USB-UART takes about as long). This feeder is compiled into RAM
+# from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
+# board that had no watchdog running it starts one, which the firmware starts at boot anyway.
+KEEP_FED_TIMER = {"esp32": "Timer(0", "rp2040": "Timer(-1", "virtual": "Timer(-1"}  # as the board files
+KEEP_FED = """from machine import WDT, Timer
+try:
+    _deploy_wdt = WDT(timeout=%d)
+    _deploy_timer = %s, mode=Timer.PERIODIC, period=1000, callback=lambda t: _deploy_wdt.feed())
+    print(1)
+except Exception as e:
+    print(repr(repr(e)))
+"""
 # The virtual board (ptyboard) now and then does not act on the first Ctrl-C while main.py runs (cause not
 # found); a second try interrupts it. A board that answers neither time is reported.
 CONNECT_TRIES = 2
@@ -468,6 +483,10 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
+        fed = b.eval(KEEP_FED % (WDT_MS, KEEP_FED_TIMER[board]))
+        log("watchdog: fed from a timer until the reset" if fed == 1 else
+            "watchdog: could not start a feeder (%s): a watchdog the firmware started may reset the board %d "
+            "s into the deploy" % (fed, WDT_MS // 1000))
         out_dir = os.path.join(BUILD, board)
         if romfs != "no":
             img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log,

@@ -96,3 +96,12 @@ def test_no_eval_exec_or_network_service_anywhere_on_the_board():
             assert active and all(len(c.args) == 1 and getattr(c.args[0], "value", None) is False for c in active), p
     esp = (REPO / "boards" / "esp32" / "board.py").read_text()
     assert "network.WLAN(i).active(False)" in esp and "bluetooth.BLE().active(False)" in esp
+
+
+@pytest.mark.parametrize("board", sorted(BOARDS))
+def test_deploy_feeds_the_watchdog_with_the_board_files_timeout_and_timer(board):
+    from host_tools import deploy
+
+    assert _constants(board)["WDT_MS"] == deploy.WDT_MS
+    src = (REPO / "boards" / board / "board.py").read_text()
+    assert deploy.KEEP_FED_TIMER[board] + "," in src  # the timer the board file's keep-alive uses

@@ -99,6 +99,14 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert (flash / "trainctl" / "geo.mpy").read_bytes()[:2] == b"M\x06"  # .mpy v6
 
 
+def test_deploy_keeps_a_watchdog_fed_after_its_soft_reset(first):
+    """The connection's soft reset stops the board file's keep-alive timer, not a running watchdog: deploy
+    starts a feeder from RAM. (The virtual board's watchdog does not outlive a soft reset, so this checks
+    that the feeder starts on the board's machine API, not that a board would otherwise reset.)"""
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "watchdog: fed from a timer until the reset" in first.stdout, first.stdout
+
+
 def test_first_deploy_prints_the_boot_line(first):
     _need_boot_files()
     assert first.returncode == 0, first.stderr + first.stdout

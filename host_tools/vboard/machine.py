@@ -722,6 +722,25 @@ class WDT:
         self.feeds += 1
 
 
+class Timer:
+    """Timer(id, mode=, period=, callback=): kept, not run. Nothing on the virtual board needs a timer: its
+    watchdog does not outlive a soft reset (a board's does; `make deploy` starts a feeder for that)."""
+
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, mode=1, period=-1, callback=None, freq=-1):
+        self.init(mode, period, callback, freq)
+
+    def init(self, mode=1, period=-1, callback=None, freq=-1):
+        self.mode = mode
+        self.period = period
+        self.callback = callback
+
+    def deinit(self):
+        self.callback = None
+
+
 _freq = 240000000
 
 
