@@ -18,20 +18,12 @@ import struct
 
 from micropython import const
 
+from .store import crc16
+
 _FMT = const("<HBBiBbHHH")
 SIZE = const(16)
 _MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
 _HALF = const(0x800000)
-
-
-def crc16(buf, n):
-    """CRC-16/CCITT-FALSE of buf[:n], byte-wise (same value as store.crc16, ~8x fewer steps)."""
-    crc = 0xFFFF
-    for i in range(n):
-        x = ((crc >> 8) ^ buf[i]) & 0xFF
-        x ^= x >> 4
-        crc = ((crc << 8) ^ (x << 12) ^ (x << 5) ^ x) & 0xFFFF
-    return crc
 
 
 def _valid(rec):

@@ -28,13 +28,13 @@ _CMAX = const(32767)  # counts saved up to this (int16)
 SAVE_FIX_S = 600  # the last good fix is written at most this often on its own
 
 
-def crc16(data, n):
-    """CRC-16/CCITT-FALSE of data[:n]."""
+def crc16(buf, n):
+    """CRC-16/CCITT-FALSE of buf[:n], byte-wise (~8x fewer steps than bit-wise); the journey log uses it too."""
     crc = 0xFFFF
     for i in range(n):
-        crc ^= data[i] << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+        x = ((crc >> 8) ^ buf[i]) & 0xFF
+        x ^= x >> 4
+        crc = ((crc << 8) ^ (x << 12) ^ (x << 5) ^ x) & 0xFFFF
     return crc
 
 
