@@ -24,7 +24,6 @@ from host_tools.paths import ROOT
 FIRST_POOL = 20
 POOL_HEADER_B = 24
 ENTRY_B = 7  # pointer 4, hash 2, length 1
-FIVE_POOLS = FIRST_POOL * 31  # 620 names fit in 5 pools
 STUBS = os.path.join(ROOT, "build", "typings")
 BOARD_STUBS = {"esp32": "esp32", "rp2040": "rp2"}
 
@@ -126,15 +125,16 @@ def loaded_files(modules, mpy_dir):
     return out
 
 
-def firmware_names(files, main_mpy, rom=True):
+def firmware_names(files, main_mpy):
     """Every name the firmware interns at boot: its loaded .mpy files' names, main.py's (compiled, as the
-    board compiles it), each module's import name and __file__ path."""
+    board compiles it), each module's import name and __file__ path (as from a ROMFS; from the filesystem it
+    is one name too)."""
     names = set()
     for m, p in files.items():
         with open(p, "rb") as f:
             names.update(mpy_names(f.read()))
         names.add(m)
-        names.add(("/rom/" if rom else "") + _file_path(m, p))
+        names.add("/rom/" + _file_path(m, p))
     with open(main_mpy, "rb") as f:
         names.update(mpy_names(f.read()))
     return names

@@ -45,7 +45,6 @@ class Pages:
     """route: route_data; font: text.Font; width/height of the display in pixels; status(line, lang):
     optional, composes the doors/WC line."""
 
-
     def __init__(self, route, font, width, height, status=None):
         self.route = route
         self.font = font
@@ -266,7 +265,7 @@ class Pages:
         ln.add_text(r, r.ST_TEXT + 4 * st + lang)
 
     def _named(self, ln, label, st, lang):
-        """label: the first of a text's three languages (T_NEXT...)."""
+        """label: the first of a text's three languages (_T_NEXT...)."""
         r = self.route
         ln.add_text(r, label + lang)
         ln.add(_GAP)
@@ -285,9 +284,11 @@ class Pages:
         return -1
 
     def _train(self, ln):
+        """The train number shown ('--' if the route lacks it); returns its _leg()."""
         k = self._leg()
         r = self.route
         ln.add_text(r, r.TRAIN_TEXT + k if k >= 0 else _T_UNKNOWN)
+        return k
 
     def _route_line(self, ln, lang):
         r = self.route
@@ -304,8 +305,7 @@ class Pages:
 
     def _leg_line(self, ln, lang):
         """The current train's own run: '95  丹东 → 新义州'."""
-        self._train(ln)
-        k = self._leg()
+        k = self._train(ln)
         if k < 0:
             return
         r = self.route
