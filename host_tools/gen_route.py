@@ -11,16 +11,17 @@ import argparse
 import calendar
 import json
 import math
+import os
 import struct
 import sys
 import textwrap
 
 KY = 1822  # must equal firmware/trainctl/geo.py KY
 M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
-DIRECTIONS = ("to_pyongyang", "to_beijing")  # direction 0 runs from the first point to the last
 NEVER = -(2**30)  # "since always" in the time-zone table
-NAME_KEYS = ("en", "zh", "ko")
-LANGS = ("zh", "ko", "en")  # display order of the languages
+UI_LANGS = ("zh", "ko", "en")  # the languages host_tools/ui_text.py has every fixed text in, in its order
+GEOMETRIES = ("osm", "straight")  # a line stretch: a GeoJSON LineString from a file, or straight between points
+TOL_UNIT_M = 100  # SEG_TOL: a segment's lateral tolerance in units of 100 m (one byte: up to 25.5 km)
 SMALL = 2**30  # |value| below this: a small int on 32-bit ports, decoded without a long int
 NEAR_UDEG = 500000  # must equal geo.py _NEAR: |fix - segment start| the matcher multiplies, micro-degrees
 MAX_EXTENT_M = 8100  # |east|, |north|, length: the matcher's products stay below 2**30 (see _check_seg)
@@ -71,10 +72,107 @@ def _iso_to_epoch(text, where):
     return calendar.timegm((y, mo, d, hh, mm, ss)) - calendar.timegm((2020, 1, 1, 0, 0, 0))
 
 
-def _names(obj, key, where):
-    """A {"zh", "ko", "en"} object of display strings -> tuple in LANGS order."""
+def _names(obj, key, where, langs):
+    """A {lang: display string} object -> tuple in the route's language order."""
     d = _get(obj, key, where, dict)
-    return tuple(_get(d, k, "%s.%s" % (where, key), str, lambda v: 0 < len(v) <= 40) for k in LANGS)
+    return tuple(_get(d, k, "%s.%s" % (where, key), str, lambda v: 0 < len(v) <= 40) for k in langs)
+
+
+def _read_linestring(path, where):
+    """[(lat, lon)] of the first LineString feature of a GeoJSON file ([lon, lat] pairs, WGS-84)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except OSError as e:
+        raise RouteError("%s: cannot read %s (%s)" % (where, path, e.strerror)) from None
+    except ValueError as e:
+        raise RouteError("%s: %s is not GeoJSON (%s)" % (where, path, e)) from None
+    feats = doc.get("features") if isinstance(doc, dict) else None
+    for f in feats if isinstance(feats, list) else ():
+        g = f.get("geometry") if isinstance(f, dict) else None
+        if isinstance(g, dict) and g.get("type") == "LineString":
+            out = []
+            for k, c in enumerate(g.get("coordinates") or ()):
+                if not (isinstance(c, list) and len(c) >= 2 and all(isinstance(v, (int, float)) for v in c[:2])
+                        and -180 <= c[0] <= 180 and -90 <= c[1] <= 90):
+                    raise RouteError("%s: %s: coordinates[%d] is not [lon, lat]" % (where, path, k))
+                out.append((float(c[1]), float(c[0])))
+            if len(out) < 2:
+                raise RouteError("%s: %s: the LineString has fewer than two points" % (where, path))
+            return out
+    raise RouteError("%s: %s has no LineString feature" % (where, path))
+
+
+def _local_m(lat0, lat, lon):
+    """Equirectangular metres (x east, y north) about latitude lat0; enough for a projection within km."""
+    return (lon * math.cos(math.radians(lat0)) * M_PER_UDEG_LAT * 1e6, lat * M_PER_UDEG_LAT * 1e6)
+
+
+def _project(poly, lat, lon, k0, t0):
+    """Nearest point of poly at or after (segment k0, fraction t0): (k, t, distance m)."""
+    px, py = _local_m(lat, lat, lon)
+    best = None
+    for k in range(k0, len(poly) - 1):
+        ax, ay = _local_m(lat, *poly[k])
+        bx, by = _local_m(lat, *poly[k + 1])
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / ll))
+        if k == k0 and t < t0:
+            t = t0
+        d = math.hypot(ax + t * dx - px, ay + t * dy - py)
+        if best is None or d < best[2]:
+            best = (k, t, d)
+    return best
+
+
+def _stretch_vertices(route, s):
+    """[(lat, lon, point index or -1)] of one line stretch, from its first point to its last."""
+    pts = route["points"]
+    a, b = s["from"], s["to"]
+    if s["coords"] is None:
+        return [(pts[i]["lat"], pts[i]["lon"], i) for i in range(a, b + 1)]
+    poly = s["coords"]
+    out = []
+    k, t = 0, 0.0
+    for i in range(a, b + 1):
+        p = pts[i]
+        k2, t2, d = _project(poly, p["lat"], p["lon"], k, t)
+        if d > s["tol"]:
+            raise RouteError("points[%d] (%s): %d m from the line of %s, more than its tolerance_m (%d)"
+                             % (i, p["id"], d, s["where"], s["tol"]))
+        if i > a:  # the line's own vertices between the last point and this one
+            out += [(poly[v][0], poly[v][1], -1) for v in range(k + 1, k2 + 1)]
+        la = poly[k2][0] + t2 * (poly[k2 + 1][0] - poly[k2][0])
+        lo = poly[k2][1] + t2 * (poly[k2 + 1][1] - poly[k2][1])
+        out.append((la, lo, i))
+        k, t = k2, t2
+    # drop line vertices that fall on (within a metre of) a point's projection
+    keep = []
+    for v in out:
+        if keep and _udeg_pair(keep[-1]) == _udeg_pair(v):
+            if v[2] >= 0:
+                keep[-1] = v
+            continue
+        keep.append(v)
+    return keep
+
+
+def _udeg_pair(v):
+    return (_udeg(v[0]), _udeg(v[1]))
+
+
+def line_vertices(route):
+    """The route's line: [(lat, lon, tolerance m of the stretch from here on, point index or -1)], every
+    point of route.points at its place on the line (on an "osm" stretch: its projection onto the line)."""
+    out = []
+    for s in route["stretches"]:
+        vs = _stretch_vertices(route, s)
+        if out:  # the joint: the stretch before ends where this one begins
+            vs = vs[1:]
+            out[-1] = (out[-1][0], out[-1][1], s["tol"], out[-1][3])
+        out += [(la, lo, s["tol"], i) for la, lo, i in vs]
+    return out
 
 
 def load(path):
@@ -96,6 +194,18 @@ def load(path):
         raise RouteError("route: expected a JSON object")
     name = _get(doc, "name", "route", str)
     max_seg = _get(doc, "max_segment_m", "route", int, lambda v: 500 <= v <= 8000)
+    langs = _get(doc, "languages", "route", list)
+    for i, lang in enumerate(langs):
+        if lang not in UI_LANGS:
+            raise RouteError("route.languages[%d]: %r: the fixed texts (host_tools/ui_text.py) are in %s only"
+                             % (i, lang, ", ".join(UI_LANGS)))
+    if tuple(langs) != UI_LANGS:  # the firmware's pages know where English is (pages._EN)
+        raise RouteError("route.languages: expected %s, in this order (the fixed texts' languages)"
+                         % ", ".join(UI_LANGS))
+    langs = tuple(langs)
+    dirs = _get(doc, "directions", "route", dict)
+    if len(dirs) != 2:
+        raise RouteError("route.directions: expected two (one each way along route.points), got %d" % len(dirs))
     countries = _get(doc, "countries", "route", dict)
     if not countries:
         raise RouteError("route.countries: empty")
@@ -103,7 +213,7 @@ def load(path):
     cnames = {}
     for code, c in countries.items():
         w = "countries.%s" % code
-        cnames[code] = (_names(c, "names", w), _names(c, "zone", w))
+        cnames[code] = (_names(c, "names", w, langs), _names(c, "zone", w, langs))
         hist = _get(c, "utc_offset_min", w, list)
         if not hist:
             raise RouteError("%s.utc_offset_min: empty" % w)
@@ -138,7 +248,7 @@ def load(path):
         lon = _get(p, "lon", w, float, lambda v: -180 <= v <= 180)
         q = dict(id=pid, kind=kind, lat=lat, lon=lon)
         if kind == "station":
-            for k in NAME_KEYS:
+            for k in langs:
                 q[k] = _get(p, k, w, str, lambda v: 0 < len(v) <= 40)
             country = _get(p, "country", w, str)
             if country not in tz:
@@ -146,8 +256,8 @@ def load(path):
             q["country"] = country
             calls = _get(p, "calls", w, list)
             for c in calls:
-                if c not in DIRECTIONS:
-                    raise RouteError("%s.calls: %r is not one of %s" % (w, c, ", ".join(DIRECTIONS)))
+                if c not in dirs:
+                    raise RouteError("%s.calls: %r is not one of %s" % (w, c, ", ".join(dirs)))
             q["calls"] = calls
         pts.append(q)
     stations = [p for p in pts if p["kind"] == "station"]
@@ -158,13 +268,14 @@ def load(path):
     if ref not in ids:
         raise RouteError("border.ref: %r is not a point id" % ref)
     offset = _get(border, "offset_m", "border", int, lambda v: -5000 <= v <= 5000)
-    border_names = _names(border, "names", "border")
-    dirs = _get(doc, "directions", "route", dict)
+    border_names = _names(border, "names", "border", langs)
     legs = []
-    for d, dname in enumerate(DIRECTIONS):
+    ends = (stations[0]["id"], stations[-1]["id"])
+    # direction 0 runs from the first point to the last, whatever the source calls it
+    names = sorted(dirs, key=lambda k: 0 if isinstance(dirs[k], dict) and dirs[k].get("from") == ends[0] else 1)
+    for d, dname in enumerate(names):
         w = "directions.%s" % dname
         dd = _get(dirs, dname, "directions", dict)
-        ends = (stations[0]["id"], stations[-1]["id"])
         if _get(dd, "from", w, str) != ends[d] or _get(dd, "to", w, str) != ends[1 - d]:
             raise RouteError("%s: must run from %s to %s (the order of route.points)" % (w, ends[d], ends[1 - d]))
         dl = _get(dd, "legs", w, list)
@@ -185,9 +296,41 @@ def load(path):
         if prev != ends[1 - d]:
             raise RouteError("%s.legs: the last leg must end at %s" % (w, ends[1 - d]))
         legs.append(row)
-    return dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
-                border_ref=ref, border_offset=offset, legs=legs, countries=list(tz), cnames=cnames,
-                border_names=border_names)
+    stretches = _load_line(doc, os.path.dirname(os.path.abspath(path)), pts, ids)
+    route = dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
+                 border_ref=ref, border_offset=offset, legs=legs, countries=list(tz), cnames=cnames,
+                 border_names=border_names, langs=langs, directions=tuple(names), stretches=stretches)
+    route["vertices"] = line_vertices(route)
+    return route
+
+
+def _load_line(doc, base_dir, pts, ids):
+    """route.line: stretches from point to point covering route.points, each "osm" (a GeoJSON LineString
+    file, relative to the source) or "straight" (straight lines through the points), with tolerance_m."""
+    line = _get(doc, "line", "route", list)
+    if not line:
+        raise RouteError("route.line: empty")
+    out = []
+    prev = pts[0]["id"]
+    for i, s in enumerate(line):
+        w = "line[%d]" % i
+        fr = _get(s, "from", w, str)
+        if fr != prev:
+            raise RouteError("%s.from: expected %r (where the stretch before ends)" % (w, prev))
+        to = _get(s, "to", w, str)
+        if to not in ids or ids[to] <= ids[fr]:
+            raise RouteError("%s.to: %r is not a point after %r in route.points" % (w, to, fr))
+        geom = _get(s, "geometry", w, str, lambda v: v in GEOMETRIES)
+        tol = _get(s, "tolerance_m", w, int, lambda v: TOL_UNIT_M <= v <= 255 * TOL_UNIT_M and v % TOL_UNIT_M == 0)
+        coords = None
+        if geom == "osm":
+            f = _get(s, "file", w, str, lambda v: v != "")
+            coords = _read_linestring(os.path.join(base_dir, f), w + ".file")
+        out.append(dict(where=w, **{"from": ids[fr], "to": ids[to]}, geometry=geom, tol=tol, coords=coords))
+        prev = to
+    if prev != pts[-1]["id"]:
+        raise RouteError("line[%d].to: the line must end at the last point, %r" % (len(line) - 1, pts[-1]["id"]))
+    return out
 
 
 def _udeg(v):
@@ -201,19 +344,27 @@ def _kx(lat_udeg):
 def build(route):
     """Segments and tables in integers, computed the way the firmware computes them."""
     pts = route["points"]
+    verts = route["vertices"]  # (a test may displace the line: route["vertices"])
     seg = []
-    seg_point = []  # the index of the point each segment starts from (for error messages)
-    vertex_along = []
+    seg_label = []  # where each segment comes from (for error messages)
+    seg_tol = []
+    point_along = {}
     along = 0
-    for i in range(len(pts) - 1):
-        a, b = pts[i], pts[i + 1]
-        lat0, lon0, lat1, lon1 = _udeg(a["lat"]), _udeg(a["lon"]), _udeg(b["lat"]), _udeg(b["lon"])
+    for i in range(len(verts) - 1):
+        a, b = verts[i], verts[i + 1]
+        lat0, lon0, lat1, lon1 = _udeg(a[0]), _udeg(a[1]), _udeg(b[0]), _udeg(b[1])
         k = _kx((lat0 + lat1) // 2)
         dist = math.hypot((lon1 - lon0) * k / 16384, (lat1 - lat0) * KY / 16384)
+        if a[3] >= 0:
+            point_along[a[3]] = along
         if dist < 1:
-            raise RouteError("points[%d]: same place as points[%d]" % (i + 1, i))
+            if a[3] >= 0 and b[3] >= 0:
+                raise RouteError("points[%d]: same place as points[%d]" % (b[3], a[3]))
+            continue
         n = max(1, math.ceil(dist / route["max_seg"]))
-        vertex_along.append(along)
+        label = "line vertex %d-%d" % (i, i + 1)
+        if a[3] >= 0 and b[3] >= 0:
+            label = "points[%d]-points[%d]" % (a[3], b[3])
         for j in range(n):
             la = lat0 + (lat1 - lat0) * j // n
             lo = lon0 + (lon1 - lon0) * j // n
@@ -224,21 +375,25 @@ def build(route):
             sy = ((lb - la) * KY) >> 14
             ln = max(1, int(round(math.hypot(sx, sy))))
             seg.append((la, lo, k, sx, sy, ln, along))
-            seg_point.append(i)
+            seg_label.append(label)
+            seg_tol.append(a[2] // TOL_UNIT_M)
             along += ln
-    vertex_along.append(along)
+    if verts[-1][3] >= 0:
+        point_along[verts[-1][3]] = along
     ids = route["ids"]
     st = route["stations"]
     st_index = {p["id"]: i for i, p in enumerate(st)}
-    st_along = [vertex_along[ids[p["id"]]] for p in st]
+    st_along = [point_along[ids[p["id"]]] for p in st]
     ref = ids[route["border_ref"]]
-    border_m = vertex_along[ref] + route["border_offset"]
+    border_m = point_along[ref] + route["border_offset"]
     lat_mid = (min(p["lat"] for p in pts) + max(p["lat"] for p in pts)) / 2
+    dirs = route["directions"]
     return dict(
         seg=seg,
-        seg_point=seg_point,
+        seg_point=seg_label,
+        seg_tol=seg_tol,
         st_along=st_along,
-        st_calls=[sum(1 << d for d, name in enumerate(DIRECTIONS) if name in p["calls"]) for p in st],
+        st_calls=[sum(1 << d for d, name in enumerate(dirs) if name in p["calls"]) for p in st],
         st_country=[route["countries"].index(p["country"]) for p in st],
         border_m=border_m,
         kx_mean=_kx(_udeg(lat_mid)),
@@ -270,7 +425,7 @@ def texts(route, b):
         ("BORDER_TEXT", list(route["border_names"])),
         ("ZONE_TEXT", [t for c in route["countries"] for t in route["cnames"][c][1]]),
         ("TRAIN_TEXT", [t for row in b["trains"] for t in row]),
-        ("ST_TEXT", [t for p in st for t in (p["zh"], p["ko"], p["en"], p["id"])]),
+        ("ST_TEXT", [t for p in st for t in [p[k] for k in route["langs"]] + [p["id"]]]),
     ]
     return groups
 
@@ -310,7 +465,7 @@ def _check_seg(seg, seg_point):
     55,604 m, then x * east + y * north and x * north - y * east: < 2**30 with |east|, |north| <= MAX_EXTENT_M."""
     for j, row in enumerate(seg):
         i = seg_point[j]
-        where = "points[%d]-points[%d]: segment %d" % (i, i + 1, j)
+        where = "%s: segment %d" % ("points[%d]-points[%d]" % (i, i + 1) if isinstance(i, int) else i, j)
         for (name, code, lo, hi), v in zip(SEG_LAYOUT, row):
             if not lo <= v <= hi:
                 raise RouteError("%s: %s = %d does not fit its field (%s, %d..%d)" % (where, name, v, code, lo, hi))
@@ -322,6 +477,13 @@ def _check_seg(seg, seg_point):
                              % (where, ln, sx, sy, MAX_EXTENT_M))
         if along + ln >= SMALL:
             raise RouteError("%s: the route is %d m long, too long (under 2**30 m)" % (where, along + ln))
+
+
+def _bytes_lit(values, per_line=32):
+    """A bytes constant as lines of hex escapes."""
+    b = bytes(values)
+    return "(\n" + "\n".join('    b"' + "".join("\\x%02x" % c for c in b[i:i + per_line]) + '"'
+                             for i in range(0, len(b), per_line)) + "\n)"
 
 
 def _seg_bytes(seg):
@@ -356,6 +518,9 @@ def render(route, source_name, command):
         "#   the route (m). One line per segment; the trailing number is the segment's index.",
         "SEG_N = %d" % len(b["seg"]),
         "SEG = " + _seg_bytes(b["seg"]),
+        "# Per segment: how far (x %d m) a fix may be from it and still be on the line (route.line tolerance_m)."
+        % TOL_UNIT_M,
+        "SEG_TOL = " + _bytes_lit(b["seg_tol"]),
         "LENGTH_M = %d" % (b["seg"][-1][6] + b["seg"][-1][5]),
         "KX_MEAN = %d  # metres per micro-degree of longitude x 2**14 at the route's middle latitude" % b["kx_mean"],
         "",
@@ -372,7 +537,7 @@ def render(route, source_name, command):
         "TZ = %r" % (tuple(tuple(v for row in route["tz"][c] for v in row) for c in route["countries"]),),
         "BORDER_M = %d  # along the route; country 0 before, country 1 after" % b["border_m"],
         "",
-        "LANGS = %r  # display order of the languages" % (LANGS,),
+        "LANGS = %r  # display order of the languages" % (route["langs"],),
         "",
         "# Per direction: the train number of each leg and the station where that leg ends.",
         "TRAIN = %r" % (tuple(tuple(r) for r in b["trains"]),),

@@ -53,15 +53,15 @@ def oracle_all(lat, lon):
 
 
 def match(lat_udeg, lon_udeg):
-    m = geo.Matcher(R.SEG, R.SEG_N)
+    m = geo.Matcher(R.SEG, R.SEG_N, R.SEG_TOL)
     for _ in range(R.SEG_N // 40 + 2):
-        if m.update(lat_udeg, lon_udeg, 3000):
+        if m.update(lat_udeg, lon_udeg):
             return m
     raise AssertionError("no match")
 
 
 @settings(max_examples=examples(300), deadline=None)
-@given(st.integers(0, R.SEG_N - 1), st.floats(0, 1), st.floats(-2500, 2500))
+@given(st.integers(0, R.SEG_N - 1), st.floats(0, 1), st.floats(-1400, 1400))
 def test_projection_matches_the_float_oracle(j, frac, side_m):
     a = PTS[j]
     b = PTS[j + 1]

@@ -106,6 +106,7 @@ def test_segments_longer_than_the_matcher_allows_fail_with_route_error(tmp_path)
     d = _doc()
     d["max_segment_m"] = 8000
     d["points"][1]["lat"], d["points"][1]["lon"] = 0.5, 150.0  # one 4,000 km leg down to the equator
+    d["line"] = [{"from": "beijing", "to": "pyongyang", "geometry": "straight", "tolerance_m": 5000}]
     p = tmp_path / "r.json"
     p.write_text(json.dumps(d, ensure_ascii=False))
     with pytest.raises(gen_route.RouteError, match="over 8100 m: lower max_segment_m"):
@@ -113,7 +114,12 @@ def test_segments_longer_than_the_matcher_allows_fail_with_route_error(tmp_path)
 
 
 def _doc():
-    return json.loads(SRC.read_text())
+    """The route source, its line files named by absolute path (tests write it elsewhere)."""
+    d = json.loads(SRC.read_text())
+    for s in d["line"]:
+        if "file" in s:
+            s["file"] = str(SRC.parent / s["file"])
+    return d
 
 
 def _mutations():
@@ -145,6 +151,14 @@ def _mutations():
         (m(["max_segment_m"], 100000), "route.max_segment_m: value 100000 out of range"),
         (m(["countries", "KP", "zone", "ko"], KeyError), "countries.KP.zone.ko: missing"),
         (m(["border", "names", "zh"], ""), "border.names.zh: value '' out of range"),
+        (m(["line", 0, "geometry"], "curvy"), "line[0].geometry: value 'curvy' out of range"),
+        (m(["line", 0, "tolerance_m"], 150), "line[0].tolerance_m: value 150 out of range"),
+        (m(["line", 1, "from"], "dandong"), "line[1].from: expected 'friendship_bridge'"),
+        (m(["line", 1, "to"], "sinuiju"), "line[1].to: the line must end at the last point, 'pyongyang'"),
+        (m(["line", 0, "file"], "/nonexistent.geojson"), "line[0].file: cannot read /nonexistent.geojson"),
+        (m(["points", 2, "lat"], 39.9), "points[2] (tangshan): 14658 m from the line of line[0], more than its tolerance_m"),
+        (m(["languages"], ["en", "zh", "ko"]), "route.languages: expected zh, ko, en, in this order"),
+        (m(["languages", 2], "ru"), "route.languages[2]: 'ru': the fixed texts"),
     ]
 
 
@@ -172,7 +186,9 @@ def test_adding_a_station_changes_the_tables(tmp_path):
     d = _doc()
     ids = [p["id"] for p in d["points"]]
     i = ids.index("benxi")
-    new = dict(d["points"][i], id="nanfen", en="Nanfen", zh="南芬", ko="난펀", lat=41.1, lon=123.85,
+    line = json.loads((SRC.parent / "osm-line-beijing-dandong.geojson").read_text())["features"][0]
+    lon, lat = next(c for c in line["geometry"]["coordinates"] if 41.0 < c[1] < 41.2 and c[0] > 123.7)  # after Benxi
+    new = dict(d["points"][i], id="nanfen", en="Nanfen", zh="南芬", ko="난펀", lat=lat, lon=lon,
                calls=["to_pyongyang"])
     d["points"].insert(i + 1, new)
     p = tmp_path / "r.json"

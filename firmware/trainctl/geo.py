@@ -3,8 +3,10 @@
 Positions are micro-degrees (WGS-84). Each route segment carries its own east-west scale, so local
 metres come from integer multiplies; every product stays below 2**30 (a small int on 32-bit ports),
 which makes CPython and MicroPython give identical results. Per-fix cost does not depend on the route
-size: a hill-climb from the last matched segment, and a bounded slice of a full scan when lost.
-The segment table is a bytes constant (route_data.SEG, read in place: no tuple of ints in RAM).
+size: a hill-climb from the last matched segment, a window around it when the climb ends off the line,
+and a bounded slice of a full scan only when lost (LOST_N fixes in a row off the line, or reset).
+Each segment has a lateral tolerance (route_data.SEG_TOL: the route source says how good the line is):
+a fix within it is on the line. The tables are bytes constants (read in place: no tuple of ints in RAM).
 """
 
 from micropython import const
@@ -13,6 +15,9 @@ KY = const(1822)  # metres per micro-degree of latitude x 2**14 (0.111195 m; R =
 _NEAR = const(500000)  # |difference| in micro-degrees (~55 km) below which the fine formula is exact
 _CLIMB = const(16)  # hill-climb steps per fix at most
 _SCAN = const(48)  # segments scanned per fix while searching the whole route
+_WIN = const(24)  # segments either side of the last match tried when the climb ends off the line
+_LOST_N = const(8)  # fixes in a row off the line (past the window too) before a whole-route search
+_TOL_UNIT_M = const(100)  # SEG_TOL unit
 _FAR = const(999999)  # metres; "not near"
 # One segment of route_data.SEG, little-endian (host_tools/gen_route.py SEG_LAYOUT writes it).
 _SEG_BYTES = const(20)
@@ -64,14 +69,18 @@ def dist_m(lat1, lon1, lat2, lon2, kx):
 class Matcher:
     """Tracks the fix's position along the route: along_m from the first point, off_m to the side."""
 
-    def __init__(self, seg, seg_n):
-        if len(seg) != seg_n * _SEG_BYTES:  # e.g. a route_data.py from before SEG was bytes
-            raise ValueError("route: SEG is not SEG_N segments")
+    def __init__(self, seg, seg_n, seg_tol):
+        if len(seg) != seg_n * _SEG_BYTES or len(seg_tol) != seg_n:  # e.g. a route_data.py from before
+            raise ValueError("route: SEG, SEG_TOL are not SEG_N segments")
         self.seg = seg  # bytes, _SEG_BYTES per segment
+        self.tol = seg_tol  # bytes, one per segment, x _TOL_UNIT_M
         self.n = seg_n
         self.idx = -1  # matched segment, -1 when lost
         self.along_m = -1
         self.off_m = _FAR
+        self.tol_m = 0  # the tolerance of the segment matched last
+        self.kx = 0  # metres per micro-degree of longitude x 2**14 there
+        self._miss = 0  # fixes in a row off the line
         self._t = 0  # along the segment, set by _proj
         self._scan = 0  # next segment of a full scan in progress
         self._best = -1
@@ -79,6 +88,7 @@ class Matcher:
 
     def reset(self):
         self.idx = -1
+        self._miss = 0
         self._scan = 0
         self._best = -1
         self._best_d = _FAR
@@ -115,10 +125,11 @@ class Matcher:
         c = x * sy - y * sx
         return (c if c >= 0 else -c) // ln
 
-    def update(self, lat, lon, relock_m):
-        """Match a fix; True when along_m/off_m are set. Searches the whole route if off by > relock_m.
+    def update(self, lat, lon):
+        """Match a fix; True when it is on the line (within its segment's tolerance): along_m/off_m set.
 
-        False with off_m == -1 while a whole-route search is still going on."""
+        False with off_m == -1 while a whole-route search is still going on, else off_m is how far the
+        fix is from the nearest segment found (the fix is off the line; the match stays where it was)."""
         n = self.n
         j = self.idx
         if j >= 0:
@@ -142,9 +153,24 @@ class Matcher:
                         t = self._t
                         continue
                 break
-            if d <= relock_m:
+            if d > self.tol[j] * _TOL_UNIT_M:  # a local minimum off the line: try the window around it
+                lo = j - _WIN if j > _WIN else 0
+                hi = j + _WIN if j + _WIN < n else n - 1
+                for i in range(lo, hi + 1):
+                    d2 = self._proj(i, lat, lon)
+                    if d2 < d:
+                        j = i
+                        d = d2
+                        t = self._t
+            if d <= self.tol[j] * _TOL_UNIT_M:
+                self._miss = 0
                 self._set(j, d, t)
                 return True
+            self._miss += 1
+            if self._miss < _LOST_N:  # off the line: keep the match, climb on from the nearest segment
+                self.idx = j
+                self.off_m = d
+                return False
             self.reset()
         # Lost: scan a slice of the route per fix, then climb from the best segment found.
         end = self._scan + _SCAN
@@ -159,19 +185,25 @@ class Matcher:
         if end < n:
             self.off_m = -1  # not known yet: the search goes on with the next fix
             return False
-        if self._best < 0:  # nothing within reach of the whole route
-            self.reset()
-            self.off_m = _FAR
-            return False
         j = self._best
-        d = self._proj(j, lat, lon)
-        self._set(j, d, self._t)
         self._scan = 0
         self._best = -1
         self._best_d = _FAR
+        if j < 0:  # nothing within reach of the whole route
+            self.off_m = _FAR
+            return False
+        d = self._proj(j, lat, lon)
+        if d > self.tol[j] * _TOL_UNIT_M:  # off the line: search again from the next fix
+            self.off_m = d
+            return False
+        self._miss = 0
+        self._set(j, d, self._t)
         return True
 
     def _set(self, j, d, t):
         self.idx = j
         self.off_m = d
+        self.tol_m = self.tol[j] * _TOL_UNIT_M
+        o = j * _SEG_BYTES + _KX
+        self.kx = self.seg[o + 1] << 8 | self.seg[o]  # for distances near the fix
         self.along_m = _i32(self.seg, j * _SEG_BYTES + _ALONG) + t

@@ -1,9 +1,13 @@
 """Journey state machine: fixes -> direction, leg (train number), next stop, country (UTC offset).
 
-Rules that keep the number right: the leg only moves forward, and only on arrival (stopped in the zone
+Rules that keep the number right: the leg only moves forward, and only on arrival (stopped within ZONE_M
 of the leg's end station for DWELL_S) or when the train is confirmed beyond that station; the direction
 is set once and reverses only at a terminus, or after REVERSE_M of confirmed travel the other way; fixes
 first pass fixfilter.FixFilter (plausibility, confirmation after gaps and jumps).
+Stations are judged by their own position, not only by the projection on the line (which is approximate
+where the route source says so): arriving = stopped near it; passed = beyond it along the line and its
+distance, having fallen, risen again by RISE_M; the direction at a cold start = the side of the nearest
+station the train leaves at speed (a terminus included), or standing at a terminus.
 """
 
 from micropython import const
@@ -16,14 +20,16 @@ _FAR = const(0x3FFFFFFF)  # further than any distance on the route (a small int 
 
 
 # Tuning in the units named: private constants, folded by the compiler (no name, no lookup in RAM).
-_RELOCK_M = const(3000)  # search the whole route when the local match is further than this
-_OFF_ROUTE_M = const(15000)  # the straight chain departs from the track by km in the hills
 _STOP_CMS = const(80)  # below this (2.9 km/h) the train counts as stopped
 _DWELL_S = const(20)  # stopped this long inside a station zone = arrived
-_ZONE_M = const(800)  # station zone, along the route either side
+_ZONE_M = const(800)  # station zone: this near its point (and along the route either side)
+_RISE_M = const(1000)  # a station's distance risen this far from the least seen = moving away from it
+_PASS_M = const(2000)  # and at least this far from it: beyond it (confirmed by the distance)
+_NEAR_ST_M = const(3000)  # a cold start: the train passed this near a station and leaves it at speed
 _LOST_ARRIVAL_S = const(90)  # fixes lost this long after entering the end station's zone slowly = arrived
 _SLOW_CMS = const(834)  # 30 km/h: "slowly"
-_DIR_M = const(4000)  # net travel that decides the direction when it is unknown
+_DIR_M = const(4000)  # travel away from a terminus after arrival that starts the way back
+_DIR_FAR_M = const(20000)  # net travel along the line that decides an unknown direction between stations
 _REVERSE_M = const(25000)  # travel back from the furthest point that reverses a known direction
 _BORDER_HYST_M = const(50)  # hysteresis either side of the border
 _BACK_M = const(100)  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
@@ -41,7 +47,7 @@ class JourneyStats:
         self.stale = 0  # fixes with a time not after the last one
         self.frozen = 0  # repeated positions while the receiver reports motion
         self.poor = 0  # fixes with HDOP too large
-        self.off_route = 0  # fixes far from the route
+        self.off_route = 0  # fixes further from the line than its tolerance
         self.searching = 0  # fixes spent searching the whole route for the position
         self.reversals = 0  # mid-route direction reversals
 
@@ -64,7 +70,7 @@ class Journey:
 
     def __init__(self, route):
         self.route = route
-        self.m = geo.Matcher(route.SEG, route.SEG_N)
+        self.m = geo.Matcher(route.SEG, route.SEG_N, route.SEG_TOL)
         self.stats = JourneyStats()
         self.f = FixFilter(route.KX_MEAN, self.stats)
         self._n_st = route.STATION_N
@@ -96,6 +102,13 @@ class Journey:
         self._border_n = 0
         self._rev_n = 0
         self._need = CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
+        self._lat = 0  # the last fix used, micro-degrees
+        self._lon = 0
+        self._end_min = _FAR  # least distance seen to the leg's end station, m
+        self._next_min = _FAR  # least distance seen to the next stop, m
+        self._w = _NONE  # direction unknown: the station watched (nearest along the line)
+        self._w_min = _FAR  # least distance seen to it
+        self._dir_n = 0  # confirmations of leaving it
         self.changed = True  # something persistent changed since the last save
 
     # ---- input ---------------------------------------------------------------------------
@@ -116,13 +129,14 @@ class Journey:
         m = self.m
         if f.reanchored:
             m.reset()
-        if not m.update(fix.lat_udeg, fix.lon_udeg, _RELOCK_M) or m.off_m > _OFF_ROUTE_M:
+        if not m.update(fix.lat_udeg, fix.lon_udeg):
             if m.off_m < 0:
                 self.stats.searching += 1
             else:
                 self.stats.off_route += 1
-            self._stop_s = _NONE
             return
+        self._lat = fix.lat_udeg
+        self._lon = fix.lon_udeg
         along = m.along_m
         speed = fix.speed_cms
         if speed < 0:  # not reported: from the last two positions (coarse)
@@ -155,6 +169,16 @@ class Journey:
 
     # ---- journey logic -------------------------------------------------------------------
 
+    def _dist(self, st):
+        """Metres from the last fix to station st's own position."""
+        r = self.route
+        return geo.dist_m(self._lat, self._lon, r.ST_LAT_UDEG[st], r.ST_LON_UDEG[st], self.m.kx)
+
+    def _passed(self, a, d, least):
+        """Beyond a station: a metres ahead of it along the line (negative: behind), d metres from it, least
+        the least distance seen since it was watched."""
+        return a < -_ZONE_M and d >= _PASS_M and d >= least + _RISE_M
+
     def _ahead(self, st, along):
         """Metres from along to station st in the direction of travel (negative: behind)."""
         d = self.route.ST_ALONG_M[st] - along
@@ -180,7 +204,10 @@ class Journey:
         # Leg: arrival at its end station, or confirmed beyond it.
         end = r.LEG_END[d][self.leg]
         a = self._ahead(end, along)
-        zone = -_ZONE_M <= a <= _ZONE_M
+        de = self._dist(end)
+        if de < self._end_min:
+            self._end_min = de
+        zone = de <= _ZONE_M
         if zone:  # backing away from the furthest point reached in the end station's zone: shunting, so
             if a < self._zone_a:  # the train has arrived (also when the stop itself fell in a GPS outage)
                 self._zone_a = a
@@ -193,7 +220,7 @@ class Journey:
             self._back_n = 0
         if zone and (stopped_s >= _DWELL_S or self._back_n >= 3):
             self._arrive(t, end)
-        elif a < -_ZONE_M:
+        elif self._passed(a, de, self._end_min):
             self._pass_n += 1
             if self._pass_n >= self._need:
                 self._pass_n = 0
@@ -206,12 +233,15 @@ class Journey:
         n = self.next_idx
         if n >= 0:
             a = self._ahead(n, along)
-            if -_ZONE_M <= a <= _ZONE_M and stopped_s >= _DWELL_S:
+            dn = self._dist(n)
+            if dn < self._next_min:
+                self._next_min = dn
+            if dn <= _ZONE_M and stopped_s >= _DWELL_S:
                 self._set(n, self._next_call(n))
-            elif a < -_ZONE_M:
+            elif self._passed(a, dn, self._next_min):
                 self._next_n += 1
-                if self._next_n >= self._need:
-                    self._set(_NONE, self._first_call(along))
+                if self._next_n >= self._need:  # one station at a time: the one after it is checked next
+                    self._set(_NONE, self._next_call(n))
             else:
                 self._next_n = 0
         # Standing at a stop ends once the train runs (faster than SLOW_CMS) LEAVE_M on from where it
@@ -231,6 +261,8 @@ class Journey:
         if at_stop != self.at_stop:
             self._at_m = self.along_m if at_stop >= 0 else _NONE
             self._leave_n = 0
+        if next_idx != self.next_idx:
+            self._next_min = _FAR
         if at_stop != self.at_stop or next_idx != self.next_idx:
             self.at_stop = at_stop
             self.next_idx = next_idx
@@ -254,6 +286,7 @@ class Journey:
         self._pass_n = 0
         self._zone_a = _FAR
         self._back_n = 0
+        self._end_min = _FAR
 
     def _implied_leg(self, along):
         """The leg a train in the current direction is on at along, from the ends it is beyond."""
@@ -295,6 +328,8 @@ class Journey:
         self.far_m = along
         self._rev_n = 0
         self._pass_n = 0
+        self._end_min = _FAR
+        self._next_min = _FAR
         self.at_stop = _NONE
         self.next_idx = self._first_call(along)
         self.changed = True
@@ -305,18 +340,41 @@ class Journey:
             self._dir_ref_m = along
         # Standing at a terminus: the train will leave from there.
         if stopped_s >= _DWELL_S:
-            if along <= r.ST_ALONG_M[0] + _ZONE_M:
+            if self._dist(0) <= _ZONE_M:
                 self._start(0, along)
                 self._set(0, self._next_call(0))
                 return
-            if along >= r.ST_ALONG_M[self._last_st] - _ZONE_M:
+            if self._dist(self._last_st) <= _ZONE_M:
                 self._start(1, along)
                 self._set(self._last_st, self._next_call(self._last_st))
                 return
+        # Leaving the nearest station (a terminus too) at speed, having passed near it: away from it.
+        w = 0
+        best = _FAR
+        for i in range(self._n_st):
+            g = _abs(r.ST_ALONG_M[i] - along)
+            if g < best:
+                best = g
+                w = i
+        dw = self._dist(w)
+        if w != self._w:
+            self._w = w
+            self._w_min = dw
+            self._dir_n = 0
+        elif dw < self._w_min:
+            self._w_min = dw
+        if self._w_min <= _NEAR_ST_M and dw >= self._w_min + _RISE_M and self.speed_cms >= _SLOW_CMS:
+            self._dir_n += 1
+            if self._dir_n >= self._need:
+                self._start(0 if along > r.ST_ALONG_M[w] else 1, along)
+                return
+        else:
+            self._dir_n = 0
+        # Far from any station: net travel along the line, much longer than the line's error.
         net = along - self._dir_ref_m
-        if net >= _DIR_M:
+        if net >= _DIR_FAR_M:
             self._start(0, along)
-        elif net <= -_DIR_M:
+        elif net <= -_DIR_FAR_M:
             self._start(1, along)
 
     def _turnaround(self, t, along):

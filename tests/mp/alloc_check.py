@@ -74,11 +74,11 @@ class MatchFeed:
     """Matcher.update on (lat, lon) pairs, counted."""
 
     def __init__(self):
-        self.m = geo.Matcher(R.SEG, R.SEG_N)
+        self.m = geo.Matcher(R.SEG, R.SEG_N, R.SEG_TOL)
         self.n = 0
 
     def feed(self, p):
-        self.m.update(p[0], p[1], 3000)
+        self.m.update(p[0], p[1])
         self.n += 1
 
 
