@@ -4,7 +4,10 @@ Checks the journey targets: the train number is never one that is not true at th
 may lag its true change by SWITCH_S, counted from when the change could be seen if it fell in a GPS
 outage: _seen_end), never flaps (the sequence of numbers is exactly the truth's), the clock offset is
 right except in the border band (synth.BORDER_HYST_M + 2 sigma of the receiver's noise either side of
-the line, where the side cannot be told) and for OFFSET_S after leaving it.
+the line, where the side cannot be told) and for OFFSET_S after leaving it. And what passengers read at
+the stops: "at <station>" from STOP_SHOWN_S after stopping at every calling stop until it leaves, the next
+stop never one beyond the true next stop and every calling stop named, the number within NUMBER_S of
+leaving the terminus, and fewer than OFF_LINE_FRACTION of the fixes dropped for being off the line.
 """
 
 import calendar
@@ -13,6 +16,10 @@ SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at D
 OFFSET_S = 30  # the offset changes within 30 s of leaving the border band (or of a crossing, older truths)
 BORDER_EXCURSION_S = 120  # older truths: an excursion over the border and back this short may be missed
 AFTER_OUTAGE_S = 60  # after fixes return, the receiver's position must first be confirmed
+STOP_SHOWN_S = 60  # "at <station>" shown within this of stopping there
+NUMBER_S = 300  # the number shown within this of leaving the terminus
+OFF_LINE_FRACTION = 0.01  # at most this share of the fixes dropped as off the line (or while searching it)
+STEP_S = 5  # the stop checks sample the display this often
 
 
 def epoch(iso):
@@ -57,6 +64,91 @@ def _seen_end(truth, leg):
                 if epoch(m["from_utc"]) <= b <= epoch(m["to_utc"]):
                     seen = max(seen, epoch(m["to_utc"]))
     return seen
+
+
+def _station_names(truth):
+    """Station id -> the English name the replay prints, from the truth's route source."""
+    from host_tools import synth
+
+    route = synth.load_route(truth.get("args", {}).get("route_path"))
+    return {p["id"]: p.get("en") for p in route["points"]}
+
+
+def _shown_at(disp, times):
+    """The display event in force at each of the (ascending) times, None before the first."""
+    out, k = [], -1
+    for t in times:
+        while k + 1 < len(disp) and epoch(disp[k + 1]["utc"]) <= t:
+            k += 1
+        out.append(disp[k] if k >= 0 else None)
+    return out
+
+
+def judge_stops(events, truth):
+    """What passengers read at the stops (see the module's docstring); a list of violations."""
+    bad = []
+    disp = [e for e in events if e.get("event") == "display"]
+    stops = truth.get("stops") or []
+    if not disp or not stops:
+        return bad
+    names = _station_names(truth)
+    begin, end_t = epoch(truth["track"]["from_utc"]), epoch(truth["track"]["to_utc"])
+    blind = [(epoch(o["from_utc"]), epoch(o["to_utc"]) + AFTER_OUTAGE_S) for o in truth["faults"]["outages"]]
+
+    def excused(t):  # no fix then, or too short a time after fixes came back to see the stop
+        return any(a <= t <= b + STOP_SHOWN_S for a, b in blind)
+
+    order = {names[s["station"]]: k for k, s in enumerate(stops)}
+    # 1. "at <station>" while standing at every calling stop, from STOP_SHOWN_S after stopping.
+    for s in stops:
+        a = epoch(s["stopped_utc"]) if s["stopped_utc"] else begin
+        b = epoch(s["dep_utc"]) if s["dep_utc"] else end_t
+        times = [t for t in range(int(a + STOP_SHOWN_S), int(b)) if (t - int(a)) % STEP_S == 0]
+        for t, e in zip(times, _shown_at(disp, times)):
+            if (e is None or e["at_stop"] != names[s["station"]]) and not excused(t):
+                bad.append("%s: standing at %s since %+.0f s, the display says at=%r" % (
+                    _iso(t), names[s["station"]], t - a, None if e is None else e["at_stop"]))
+                break
+    # 2. The next stop is never one beyond the true next one, and every calling stop is named.
+    times = list(range(int(begin), int(end_t), STEP_S))
+    for t, e in zip(times, _shown_at(disp, times)):
+        if e is None or e["next_stop"] is None or excused(t):
+            continue
+        true_next = next((k for k, s in enumerate(stops) if k > 0 and (s["dep_utc"] is None or epoch(s["dep_utc"]) > t)
+                          and not (s["stopped_utc"] and epoch(s["stopped_utc"]) <= t)), len(stops))
+        k = order.get(e["next_stop"])
+        if k is not None and k > true_next:
+            bad.append("%s: next stop %s shown, but the train has not yet called at %s" % (
+                _iso(t), e["next_stop"], names[stops[true_next]["station"]]))
+            break
+    named = {e["next_stop"] for e in disp} | {e["at_stop"] for e in disp}
+    for s in stops[1:]:
+        a = epoch(s["stopped_utc"])
+        if names[s["station"]] not in named and not excused(a):
+            bad.append("%s: never named as the next stop or the stop the train is at" % names[s["station"]])
+    # 3. The number within NUMBER_S of leaving the terminus.
+    dep = epoch(stops[0]["dep_utc"]) if stops[0]["dep_utc"] else None
+    if stops[0]["stopped_utc"] is None and dep is not None and begin < dep:
+        first = next((epoch(e["utc"]) for e in disp if e["train"] is not None), None)
+        if (first is None or first > dep + NUMBER_S) and not excused(dep + NUMBER_S):
+            bad.append("the number is first shown %s, more than %d s after leaving %s" % (
+                "never" if first is None else "%+.0f s after departure" % (first - dep), NUMBER_S,
+                names[stops[0]["station"]]))
+    # 4. Fixes dropped for being off the line.
+    summ = [e for e in events if e.get("event") == "summary"]
+    if summ and summ[-1].get("fixes"):
+        sm = summ[-1]
+        off = sm.get("off_route", 0) + sm.get("searching", 0)
+        if off > OFF_LINE_FRACTION * sm["fixes"]:
+            bad.append("%d of %d fixes dropped as off the line or while searching it (more than %g %%)"
+                       % (off, sm["fixes"], 100 * OFF_LINE_FRACTION))
+    return bad
+
+
+def _iso(t):
+    from host_tools import synth
+
+    return synth.iso_utc(t)
 
 
 def judge(events, truth):
@@ -138,7 +230,7 @@ def judge(events, truth):
         early = first < t_true - 0.5 and not unseen(first, t_true)  # (blind: the lost-arrival rule may be early)
         if early or first > _seen_end(truth, prev) + SWITCH_S:
             bad.append("%s shown %.0f s after the true change" % (leg["train"], first - t_true))
-    return bad
+    return bad + judge_stops(events, truth)
 
 
 def main(argv=None):

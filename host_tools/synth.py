@@ -3,9 +3,12 @@
 This is the independent float64 oracle for the firmware's integer geometry: it reads the
 human-edited route source and never imports anything from ``firmware/``.
 
-Model: the train runs along great-circle arcs between consecutive route points on a sphere
-(radius ``EARTH_RADIUS_M``), with constant acceleration, cruise and braking phases between
-stops, standing exactly on the station point while it dwells.  Times are UTC seconds since
+Model: the train runs along the route's line (``route.line`` of the source: the OpenStreetMap
+line where there is one, straight between the stations elsewhere, read by host_tools.gen_route)
+as great-circle arcs between its vertices on a sphere (radius ``EARTH_RADIUS_M``), with constant
+acceleration, cruise and braking phases between stops, standing exactly on the station's place
+on the line while it dwells.  Where the line is only straight, ``wander_m`` bends the track
+sideways by a smooth random offset (zero at the stations): the real track is not straight.  Times are UTC seconds since
 the Unix epoch (float) inside; ISO-8601 with ``Z`` in the truth.
 """
 
@@ -34,6 +37,8 @@ NOISE_TAU_S = 60.0
 BORDER_HYST_M = 50.0
 BORDER_BAND_SIGMA = 2.0
 DEFAULT_DWELL_MIN = 2
+SHUNT_BORDER_CLEAR_M = 300.0  # shunting stops this far short of the border line
+WANDER_MIN_M = 20000.0  # straight pieces shorter than this do not wander
 RUNNING_MIN_SPEED_MS = 2.0
 MS_TO_KN = 3600.0 / 1852.0
 MS_TO_KMH = 3.6
@@ -147,7 +152,7 @@ class RoutePath:
             self.omega.append(dist / EARTH_RADIUS_M)
             self.cum_m.append(self.cum_m[-1] + dist)
         self.length_m = self.cum_m[-1]
-        self.index = {p["id"]: i for i, p in enumerate(points)}
+        self.index = {p["id"]: i for i, p in enumerate(points) if p.get("id") is not None}
 
     def s_of(self, point_id):
         """Path distance of a route point from the start of the direction."""
@@ -391,8 +396,9 @@ def _schedule(route, direction, path, date):
     return out, phases, list(dict.fromkeys(notes)), runs
 
 
-def _shunting(rng, stops, path, gap_range_s=(60.0, 600.0)):
-    """Seeded back-and-forth moves during the border dwells; returns (phases, records)."""
+def _shunting(rng, stops, path, border_s, gap_range_s=(60.0, 600.0)):
+    """Seeded back-and-forth moves during the border dwells, each on its own side of the border (path
+    distance border_s); returns (phases, records)."""
     phases, records = [], []
     stop_s = [st["s_m"] for st in stops]
     for idx, st in enumerate(stops):
@@ -416,6 +422,10 @@ def _shunting(rng, stops, path, gap_range_s=(60.0, 600.0)):
         s0 = st["s_m"]
         room_next = (stop_s[idx + 1] if idx + 1 < len(stops) else path.length_m) - s0 - 200.0
         room_prev = s0 - (stop_s[idx - 1] if idx > 0 else 0.0) - 200.0
+        if border_s > s0:  # shunting stays in the station's own country, clear of the border's band
+            room_next = min(room_next, border_s - s0 - SHUNT_BORDER_CLEAR_M)
+        else:
+            room_prev = min(room_prev, s0 - border_s - SHUNT_BORDER_CLEAR_M)
 
         def duration_s(m):
             v = m["speed_kmh"] / MS_TO_KMH
@@ -583,10 +593,42 @@ def load_route(route_path=None):
         return json.load(fh)
 
 
-def _direction_points(route, direction):
+def line_points(route_path=None, wander_m=0.0, rng=None):
+    """The route's line as point dicts in route order: the route's points (stations, waypoints) at their
+    place on the line, the line's own vertices between them ({"id": None, "kind": "vertex"}). With
+    wander_m, each straight piece between two points longer than WANDER_MIN_M bends sideways by up to
+    wander_m (a smooth arch: zero at both ends)."""
+    from host_tools import gen_route
+
+    r = gen_route.load(str(route_path or DEFAULT_ROUTE))
+    out = []
+    verts = r["vertices"]
+    for k, (lat, lon, _tol, i) in enumerate(verts):
+        if k and wander_m > 0 and i >= 0 and verts[k - 1][3] >= 0:
+            la0, lo0 = verts[k - 1][0], verts[k - 1][1]
+            dist = distance_m(la0, lo0, lat, lon)
+            if dist > WANDER_MIN_M:
+                amp = rng.uniform(-1.0, 1.0) * min(wander_m, dist / 6)
+                amp2 = rng.uniform(-0.3, 0.3) * min(wander_m, dist / 6)
+                bearing = bearing_deg(la0, lo0, lat, lon)
+                n = int(dist // 1000)
+                for q in range(1, n):
+                    f = q / n
+                    off = amp * math.sin(math.pi * f) + amp2 * math.sin(2 * math.pi * f)
+                    pla, plo = destination(la0, lo0, bearing, f * dist)
+                    pla, plo = destination(pla, plo, bearing + 90.0, off)
+                    out.append({"id": None, "kind": "vertex", "lat": pla, "lon": plo})
+        if i >= 0:
+            out.append(dict(r["points"][i], lat=lat, lon=lon))
+        else:
+            out.append({"id": None, "kind": "vertex", "lat": lat, "lon": lon})
+    return out
+
+
+def _direction_points(route, direction, points):
     if direction not in route["directions"]:
         raise ValueError(f"unknown direction {direction!r}")
-    points = list(route["points"])
+    points = list(points)
     if route["directions"][direction]["from"] != points[0]["id"]:
         points.reverse()
     return points
@@ -705,6 +747,7 @@ def generate(
     gsv=False,
     outage_border=False,
     duration_s=None,
+    wander_m=0.0,
 ):
     """Synthetic journey: returns (nmea_bytes, truth dict). Same arguments => same bytes.
 
@@ -735,12 +778,16 @@ def generate(
         return random.Random(f"synth:{seed}:{name}")
 
     route = load_route(route_path)
-    points = _direction_points(route, direction)
+    points = _direction_points(route, direction, line_points(route_path, wander_m, stream("wander")))
     path = RoutePath(points)
     stops, phases, notes, runs = _schedule(route, direction, path, date)
+    border = route["border"]
+    ref_s = path.s_of(border["ref"])
+    towards_before = path.s_of(border["before"]) > ref_s
+    border_s = ref_s + (border["offset_m"] if towards_before else -border["offset_m"])
     shunts = []
     if shunting:
-        shunt_phases, shunts = _shunting(stream("shunting"), stops, path)
+        shunt_phases, shunts = _shunting(stream("shunting"), stops, path, border_s)
         phases = phases + shunt_phases
     motion = Motion(0.0, phases)
 
@@ -914,15 +961,11 @@ def generate(
     passes = sorted(
         (t_s, p["id"])
         for p in points
-        if p["id"] not in stop_ids
+        if p["id"] is not None and p["id"] not in stop_ids
         for t_s in motion.crossings(path.s_of(p["id"]))
         if in_window(t_s)
     )
 
-    border = route["border"]
-    ref_s = path.s_of(border["ref"])
-    towards_before = path.s_of(border["before"]) > ref_s
-    border_s = ref_s + (border["offset_m"] if towards_before else -border["offset_m"])
     crossings = [t_s for t_s in motion.crossings(border_s) if in_window(t_s)]
     band_m = BORDER_HYST_M + BORDER_BAND_SIGMA * noise_m
     band = []  # [first, last] epoch times within band_m of the border line, widened by one epoch
@@ -990,6 +1033,7 @@ def generate(
             "end": end,
             "gsv": gsv,
             "duration_s": duration_s,
+            "wander_m": wander_m,
             "route_path": None if route_path is None else str(route_path),
         },
         "model": {
@@ -1068,6 +1112,8 @@ def main(argv=None):
     ap.add_argument("--to", dest="end")
     ap.add_argument("--duration-s", type=float)
     ap.add_argument("--route", help="route JSON (default routes/beijing-pyongyang.json)")
+    ap.add_argument("--wander-m", type=float, default=0.0,
+                    help="where the route's line is straight, bend the track sideways by up to this")
     args = ap.parse_args(argv)
     data, truth = generate(
         args.direction,
@@ -1088,6 +1134,7 @@ def main(argv=None):
         gsv=args.gsv,
         outage_border=args.outage_border,
         duration_s=args.duration_s,
+        wander_m=args.wander_m,
     )
     if args.output == "-":
         sys.stdout.buffer.write(data)
