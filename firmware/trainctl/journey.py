@@ -29,7 +29,8 @@ _NEAR_ST_M = const(3000)  # a cold start: the train passed this near a station a
 _LOST_ARRIVAL_S = const(90)  # fixes lost this long after entering the end station's zone slowly = arrived
 _SLOW_CMS = const(834)  # 30 km/h: "slowly"
 _DIR_M = const(4000)  # travel away from a terminus after arrival that starts the way back
-_DIR_FAR_M = const(20000)  # net travel along the line that decides an unknown direction between stations
+_DIR_FAR_M = const(4000)  # net travel along the line, beyond twice its tolerance, that decides an unknown
+# direction between stations (7 km on the OpenStreetMap line, 28 km on the straight one in the DPRK)
 _REVERSE_M = const(25000)  # travel back from the furthest point that reverses a known direction
 _BORDER_HYST_M = const(50)  # hysteresis either side of the border
 _BACK_M = const(100)  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
@@ -370,11 +371,12 @@ class Journey:
                 return
         else:
             self._dir_n = 0
-        # Far from any station: net travel along the line, much longer than the line's error.
+        # Between stations: net travel along the line, well beyond the line's error there.
         net = along - self._dir_ref_m
-        if net >= _DIR_FAR_M:
+        far = _DIR_FAR_M + 2 * self.m.tol_m
+        if net >= far:
             self._start(0, along)
-        elif net <= -_DIR_FAR_M:
+        elif net <= -far:
             self._start(1, along)
 
     def _turnaround(self, t, along):

@@ -52,7 +52,7 @@ def lerp(a, b, num, den):
 
 
 class Track:
-    """A train moving along straight lines between route points, one RMC per second."""
+    """A train moving in straight lines between points, or along the route's line, one RMC per second."""
 
     def __init__(self, route, t0_s, sink=None):
         self.route = route
@@ -61,6 +61,7 @@ class Track:
         self.sink = sink  # called with each sentence; kept in self.out when None
         self.lat = 0
         self.lon = 0
+        self.along = 0  # along the route's line, for ride_to
 
     def emit(self, s):
         if self.sink is None:
@@ -93,6 +94,47 @@ class Track:
             self.lon = lerp(lo0, lon, k, n)
             self.emit(rmc(self.t, self.lat if valid else None, self.lon, speed_cms))
             self.t += 1
+
+    def line_at(self, along_m):
+        """(lat, lon) on the route's line, along_m metres from its start (the generator's SEG table)."""
+        from host_tools import segs
+
+        r = self.route
+        lo = 0
+        hi = r.SEG_N - 1
+        while lo < hi:  # the last segment starting at or before along_m
+            mid = (lo + hi + 1) // 2
+            if segs.seg_along_m(r.SEG, mid) <= along_m:
+                lo = mid
+            else:
+                hi = mid - 1
+        la0, lo0 = segs.seg_start(r.SEG, lo)
+        if lo + 1 < r.SEG_N:
+            la1, lo1 = segs.seg_start(r.SEG, lo + 1)
+        else:
+            la1, lo1 = r.ST_LAT_UDEG[r.STATION_N - 1], r.ST_LON_UDEG[r.STATION_N - 1]
+        ln = segs.seg_len_m(r.SEG, lo)
+        f = min(max(along_m - segs.seg_along_m(r.SEG, lo), 0), ln)
+        return lerp(la0, la1, f, ln), lerp(lo0, lo1, f, ln)
+
+    def between(self, a, b, permille):
+        """along_m permille of the way from station a to station b along the line."""
+        sa = self.route.ST_ALONG_M[a]
+        return sa + (self.route.ST_ALONG_M[b] - sa) * permille // 1000
+
+    def place_along(self, along_m):
+        self.along = along_m
+        self.lat, self.lon = self.line_at(along_m)
+
+    def ride_to(self, along_m, speed_cms, valid=True):
+        """Travel along the route's line from the last place_along/ride_to to along_m, one fix per second."""
+        a0 = self.along
+        n = max(1, abs(along_m - a0) * 100 // speed_cms)
+        for k in range(1, n + 1):
+            self.lat, self.lon = self.line_at(lerp(a0, along_m, k, n))
+            self.emit(rmc(self.t, self.lat if valid else None, self.lon, speed_cms))
+            self.t += 1
+        self.along = along_m
 
     def data(self):
         return b"".join(self.out)

@@ -36,9 +36,8 @@ def _first(seen, cond):
 
 
 def _line_point(tr, a, b, permille):
-    la, lo = tr.at_station(a)
-    lb, lob = tr.at_station(b)
-    return la + (lb - la) * permille // 1000, lo + (lob - lo) * permille // 1000
+    """The point of the route's line permille of the way from station a to station b."""
+    return tr.line_at(tr.between(a, b, permille))
 
 
 def test_standing_at_beijing_shows_k27():
@@ -55,8 +54,8 @@ def test_dandong_bridge_sinuiju_numbers_and_clock():
     """K27 runs into Dandong, stops, shunts for an hour, runs as 95 over the bridge to Sinuiju."""
     sc = Scene()
     tr = sc.tr
-    tr.place(*_line_point(tr, 8, DANDONG, 850))
-    tr.move_to(*_line_point(tr, 8, DANDONG, 990), 1500)
+    tr.place_along(tr.between(8, DANDONG, 850))
+    tr.ride_to(tr.between(8, DANDONG, 990), 1500)
     tr.move_to(*tr.at_station(DANDONG), 500)
     stop_t = tr.t
     tr.stand(120)
@@ -100,8 +99,8 @@ def test_a_few_seconds_of_jump_changes_nothing():
 def test_gap_over_the_whole_border_crossing():
     sc = Scene()
     tr = sc.tr
-    tr.place(*_line_point(tr, 8, DANDONG, 850))
-    tr.move_to(*_line_point(tr, 8, DANDONG, 980), 2000)
+    tr.place_along(tr.between(8, DANDONG, 850))
+    tr.ride_to(tr.between(8, DANDONG, 990), 2000)  # 7.9 km (the first 25 fixes search the whole route)
     assert sc.ctl.train == "K27"
     n = len(sc.seen)
     tr.t += 4 * 3600  # no fix for four hours: Dandong, the bridge and Sinuiju unseen
@@ -142,8 +141,43 @@ def test_other_direction_from_pyongyang():
 def test_unknown_direction_mid_route_until_it_moves():
     sc = Scene()
     tr = sc.tr
-    tr.place(*_line_point(tr, TIANJIN, 2, 500))
+    tr.place_along(tr.between(TIANJIN, 2, 500))
     tr.stand(60)
     assert sc.ctl.train is None and sc.ctl.utc_offset_min == 480
-    tr.move_to(*_line_point(tr, TIANJIN, 2, 400), 2500)  # towards Beijing, ~10 km
+    tr.ride_to(tr.between(TIANJIN, 2, 470), 2500)  # towards Beijing, 3.7 km: within the line's error (x2)
+    assert sc.ctl.train is None
+    tr.ride_to(tr.between(TIANJIN, 2, 400), 2500)  # 12 km
     assert sc.ctl.train == "K28" and sc.ctl.next_stop == TIANJIN
+
+
+def test_cold_start_on_the_straight_dprk_line_needs_more_travel():
+    """Where the line is straight lines only (12 km tolerance), 12 km of travel along it is not enough."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(tr.between(14, 15, 200))  # Sinanju - West Pyongyang: 62 km, no station between
+    tr.stand(30)
+    tr.ride_to(tr.between(14, 15, 400), 1500)  # 12 km towards Pyongyang
+    assert sc.ctl.train is None and sc.ctl.utc_offset_min == 540
+    tr.ride_to(tr.between(14, 15, 900), 1500)  # 31 km
+    assert sc.ctl.train == "52" and sc.ctl.next_stop == PYONGYANG
+
+
+def test_cold_start_leaving_a_station_takes_the_direction_away_from_it():
+    """No state, the first fix a kilometre short of Tianjin, running to Beijing: the direction comes from
+    passing Tianjin, well before 20 km of travel."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(R.ST_ALONG_M[TIANJIN] + 1000)
+    tr.ride_to(R.ST_ALONG_M[TIANJIN] - 4000, 2500)
+    assert sc.ctl.train == "K28" and sc.ctl.next_stop == BEIJING
+
+
+def test_shunting_at_a_station_after_a_cold_start_decides_nothing():
+    """Moving slowly 1.5 km away from Dandong and back (shunting), the direction stays unknown."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(R.ST_ALONG_M[DANDONG])
+    for _ in range(3):
+        tr.ride_to(R.ST_ALONG_M[DANDONG] - 1500, 300)
+        tr.ride_to(R.ST_ALONG_M[DANDONG], 300)
+    assert sc.ctl.train is None
