@@ -126,13 +126,41 @@ def _project(poly, lat, lon, k0, t0):
     return best
 
 
+SPIKE_DEG = 90  # a line that turns back by more than this at a vertex is a stitching artefact: dropped
+SHORT_M = 20  # a vertex this near the one before it is dropped (the source's own simplification is ~200 m)
+
+
+def despike(poly):
+    """poly without the vertices where it doubles back (turns by more than SPIKE_DEG) or that lie within
+    SHORT_M of the one before: ways joined end to end in the source leave such spikes and zigzags, metres to
+    tens of metres long, which no train runs."""
+    out = [poly[0]]
+    for p in poly[1:-1]:
+        x, y = _local_m(p[0], p[0] - out[-1][0], p[1] - out[-1][1])
+        if math.hypot(x, y) >= SHORT_M:
+            out.append(p)
+    out.append(poly[-1])
+    k = 1
+    while k < len(out) - 1:
+        (a0, o0), (a1, o1), (a2, o2) = out[k - 1], out[k], out[k + 1]
+        c = math.cos(math.radians(a1))
+        v1, v2 = ((o1 - o0) * c, a1 - a0), ((o2 - o1) * c, a2 - a1)
+        turn = abs(math.degrees(math.atan2(v1[0] * v2[1] - v1[1] * v2[0], v1[0] * v2[0] + v1[1] * v2[1])))
+        if turn > SPIKE_DEG:
+            del out[k]
+            k = max(1, k - 1)
+        else:
+            k += 1
+    return out
+
+
 def _stretch_vertices(route, s):
     """[(lat, lon, point index or -1)] of one line stretch, from its first point to its last."""
     pts = route["points"]
     a, b = s["from"], s["to"]
     if s["coords"] is None:
         return [(pts[i]["lat"], pts[i]["lon"], i) for i in range(a, b + 1)]
-    poly = s["coords"]
+    poly = despike(s["coords"])
     out = []
     k, t = 0, 0.0
     for i in range(a, b + 1):

@@ -65,7 +65,7 @@ def test_the_judge_reads_what_passengers_read():
     late = [dict(e, train=None) if judge.epoch(e["utc"]) < judge.epoch(truth["stops"][0]["dep_utc"]) + 400 else e
             for e in disp]
     assert any("first shown" in b for b in judge.judge_stops(late, truth))
-    dropped = events[:-1] + [dict(events[-1], off_route=events[-1]["fixes"] // 50)]
+    dropped = events[:-1] + [dict(events[-1], off_route=events[-1]["fixes"] // 50 + 60)]
     assert any("off the line" in b for b in judge.judge_stops(dropped, truth))
 
 

@@ -1,6 +1,7 @@
 """The route generator: the committed module is what the source gives; bad sources fail clearly."""
 
 import copy
+import math
 import json
 import re
 import subprocess
@@ -216,3 +217,18 @@ def test_fixed_text_indexes_in_the_firmware_match_the_generated_table():
         v = getattr(ui_text, name)
         want = v if isinstance(v, tuple) else (v,)
         assert tuple(text(R, i + k) for k in range(len(want))) == want, name
+
+
+def test_spikes_and_zigzags_of_the_source_line_are_dropped():
+    """Ways joined end to end leave spikes (the line doubling back) and metre-long zigzags: no train runs them."""
+    line = [(40.0, 120.0), (40.0, 120.01), (40.0005, 120.0205), (40.0, 120.02), (40.0, 120.03)]  # a 55 m spike
+    assert gen_route.despike(line) == [line[0], line[1], line[3], line[4]]
+    assert gen_route.despike([(40.0, 120.0), (40.0, 120.01), (40.0, 120.0101), (40.0, 120.02)]) == [
+        (40.0, 120.0), (40.0, 120.01), (40.0, 120.02)]  # 8.5 m on
+    route = gen_route.load(str(SRC))
+    v = route["vertices"]
+    for a, b, c in zip(v, v[1:], v[2:]):
+        k = math.cos(math.radians(b[0]))
+        u1, u2 = ((b[1] - a[1]) * k, b[0] - a[0]), ((c[1] - b[1]) * k, c[0] - b[0])
+        turn = abs(math.degrees(math.atan2(u1[0] * u2[1] - u1[1] * u2[0], u1[0] * u2[0] + u1[1] * u2[1])))
+        assert turn <= gen_route.SPIKE_DEG, (b, turn)

@@ -358,6 +358,8 @@ class Journey:
                 best = g
                 w = i
         dw = self._dist(w)
+        if stopped_s >= _DWELL_S and dw <= _ZONE_M and r.ST_CALLS[w] and self.at_stop != w:
+            self._set(w, _NONE)  # standing at a calling station, the direction still unknown: say where
         if w != self._w:
             self._w = w
             self._w_min = dw
