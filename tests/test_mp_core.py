@@ -26,7 +26,10 @@ def test_zero_allocation_per_sentence_under_heap_lock():
     # geo.Matcher alone on the bytes segment table: tracking, whole-route searches and relocks, all locked
     r = cases["matcher"]
     assert r["memory_error"] is False and r["bytes_per_epoch_unlocked"] == 0, r
-    assert r["locked_sentences"] == 3 * (4 * 148 + 5) * 7 // 10 - 3 * (4 * 148 + 5) * 4 // 10, r
+    from trainctl import route_data as R
+
+    n = 4 * (R.SEG_N - 1) + 5  # the whole route walked once, 1/4 segment per fix, and 5 far fixes
+    assert r["locked_sentences"] == n * 7 // 10 - n * 4 // 10, r
 
 
 def _cpython_replay(track, *extra):

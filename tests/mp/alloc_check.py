@@ -7,7 +7,7 @@ import gc
 import sys
 
 import micropython
-from portable.nmeagen import gga, rmc, sentence
+from portable.nmeagen import Track, gga, rmc, sentence
 from trainctl import geo
 from trainctl import route_data as R
 from trainctl.controller import Controller
@@ -19,24 +19,21 @@ T0 = 217589160 + 3600  # 2026-11-23T10:26:00Z
 
 
 def build(epochs, bad):
-    """Chunks of a train running from Tianjin towards Tangshan at 25 m/s, 1 fix per second."""
-    la0, lo0 = R.ST_LAT_UDEG[1], R.ST_LON_UDEG[1]
-    la1, lo1 = R.ST_LAT_UDEG[2], R.ST_LON_UDEG[2]
-    n_total = 4000  # seconds for the whole stretch at ~25 m/s
+    """Chunks of a train running along the line from Tianjin towards Tangshan at 25 m/s, 1 fix per second."""
+    tr = Track(R, T0)
     gsv = (sentence("GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00,1")
            + sentence("GPGSV,3,2,11,14,25,170,00,16,57,208,39,18,67,296,40,19,40,246,00,1")
            + sentence("BDGSV,1,1,03,20,10,080,36,21,45,300,41,22,05,020,00,1"))
     junk = (b"\x00\xff$GNRMC,0926" + sentence("GPTXT,01,01,02,u-blox") + b"$GPGGA,bad*00\r\n"
             + b"$" + b"9" * 150 + b"\r\n")
-    chunks = []
+    chunks = [None] * epochs  # allocated once: grown by append, the list's realloc fails in a fragmented heap
     for k in range(epochs):
         t = T0 + k
-        lat = la0 + (la1 - la0) * k // n_total
-        lon = lo0 + (lo1 - lo0) * k // n_total
+        lat, lon = tr.line_at(R.ST_ALONG_M[1] + 25 * k)
         s = rmc(t, lat, lon, 2500) + gga(t, lat, lon) + gsv
         if bad:
             s += junk
-        chunks.append(bytearray(s))
+        chunks[k] = bytearray(s)
     return chunks
 
 
@@ -101,7 +98,7 @@ def match_points(passes):
 def main():
     epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 600
     mf = MatchFeed()
-    print(run("matcher", mf.feed, match_points(3), lambda: mf.n))
+    print(run("matcher", mf.feed, match_points(1), lambda: mf.n))
     mf = None
     chunks = build(epochs, True)
     p = Parser()
