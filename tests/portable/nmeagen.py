@@ -96,25 +96,29 @@ class Track:
             self.t += 1
 
     def line_at(self, along_m):
-        """(lat, lon) on the route's line, along_m metres from its start (the generator's SEG table)."""
-        from host_tools import segs
+        """(lat, lon) on the route's line, along_m metres from its start (the generator's SEG table, read with
+        struct by host_tools/gen_route.py's layout: lat, lon, kx, east, north, length, along)."""
+        import struct
 
         r = self.route
+
+        def row(j):
+            return struct.unpack_from("<iiHhhHi", r.SEG, 20 * j)
+
         lo = 0
         hi = r.SEG_N - 1
         while lo < hi:  # the last segment starting at or before along_m
             mid = (lo + hi + 1) // 2
-            if segs.seg_along_m(r.SEG, mid) <= along_m:
+            if row(mid)[6] <= along_m:
                 lo = mid
             else:
                 hi = mid - 1
-        la0, lo0 = segs.seg_start(r.SEG, lo)
+        la0, lo0, _, _, _, ln, a0 = row(lo)
         if lo + 1 < r.SEG_N:
-            la1, lo1 = segs.seg_start(r.SEG, lo + 1)
+            la1, lo1 = row(lo + 1)[:2]
         else:
             la1, lo1 = r.ST_LAT_UDEG[r.STATION_N - 1], r.ST_LON_UDEG[r.STATION_N - 1]
-        ln = segs.seg_len_m(r.SEG, lo)
-        f = min(max(along_m - segs.seg_along_m(r.SEG, lo), 0), ln)
+        f = min(max(along_m - a0, 0), ln)
         return lerp(la0, la1, f, ln), lerp(lo0, lo1, f, ln)
 
     def between(self, a, b, permille):
