@@ -9,9 +9,14 @@ import board  # boards/<board>/board.py, copied to the board as /board.py
 hw = board.build()
 
 try:
+    import gc
+
     from trainctl import route_data
+
+    gc.collect()  # between loads: what a module's loading leaves behind is freed before the next one lands
     from trainctl.app import App
 
+    gc.collect()
     app = App(route_data, hw)
 except Exception as e:  # the supervisor at the top: anything that stops the controller from starting
     import time

@@ -154,13 +154,41 @@ def despike(poly):
     return out
 
 
+def simplify(poly, tol_m):
+    """Douglas-Peucker: the fewest vertices of poly such that no dropped vertex is further than tol_m from the
+    line kept (local metres)."""
+    if tol_m <= 0 or len(poly) < 3:
+        return list(poly)
+    lat0 = poly[0][0]
+    xy = [_local_m(lat0, la, lo) for la, lo in poly]
+    keep = [False] * len(poly)
+    keep[0] = keep[-1] = True
+    todo = [(0, len(poly) - 1)]
+    while todo:
+        a, b = todo.pop()
+        (ax, ay), (bx, by) = xy[a], xy[b]
+        dx, dy = bx - ax, by - ay
+        ll = dx * dx + dy * dy
+        far, at = -1.0, -1
+        for i in range(a + 1, b):
+            px, py = xy[i]
+            t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / ll))
+            d = math.hypot(ax + t * dx - px, ay + t * dy - py)
+            if d > far:
+                far, at = d, i
+        if far > tol_m:
+            keep[at] = True
+            todo += [(a, at), (at, b)]
+    return [p for p, k in zip(poly, keep) if k]
+
+
 def _stretch_vertices(route, s):
     """[(lat, lon, point index or -1)] of one line stretch, from its first point to its last."""
     pts = route["points"]
     a, b = s["from"], s["to"]
     if s["coords"] is None:
         return [(pts[i]["lat"], pts[i]["lon"], i) for i in range(a, b + 1)]
-    poly = despike(s["coords"])
+    poly = simplify(despike(s["coords"]), s["simplify_m"])
     out = []
     k, t = 0, 0.0
     for i in range(a, b + 1):
@@ -351,6 +379,7 @@ def _load_line(doc, base_dir, pts, ids):
         geom = _get(s, "geometry", w, str, lambda v: v in GEOMETRIES)
         tol = _get(s, "tolerance_m", w, int, lambda v: TOL_UNIT_M <= v <= 255 * TOL_UNIT_M and v % TOL_UNIT_M == 0)
         coords = None
+        simp = _get(s, "simplify_m", w, int, lambda v: 0 <= v <= tol // 2) if "simplify_m" in s else 0
         if geom == "osm":
             f = _get(s, "file", w, str, lambda v: v != "")
             coords = _read_linestring(os.path.join(base_dir, f), w + ".file")
@@ -359,7 +388,7 @@ def _load_line(doc, base_dir, pts, ids):
             raise RouteError("%s.licence: an osm stretch must carry its licence and attribution (ODbL, (c) "
                              "OpenStreetMap contributors)" % w)
         out.append(dict(where=w, **{"from": ids[fr], "to": ids[to]}, geometry=geom, tol=tol, coords=coords,
-                        licence=lic, file=s.get("file")))
+                        licence=lic, file=s.get("file"), simplify_m=simp))
         prev = to
     if prev != pts[-1]["id"]:
         raise RouteError("line[%d].to: the line must end at the last point, %r" % (len(line) - 1, pts[-1]["id"]))

@@ -232,3 +232,26 @@ def test_spikes_and_zigzags_of_the_source_line_are_dropped():
         u1, u2 = ((b[1] - a[1]) * k, b[0] - a[0]), ((c[1] - b[1]) * k, c[0] - b[0])
         turn = abs(math.degrees(math.atan2(u1[0] * u2[1] - u1[1] * u2[0], u1[0] * u2[0] + u1[1] * u2[1])))
         assert turn <= gen_route.SPIKE_DEG, (b, turn)
+
+
+def test_simplified_line_stays_within_simplify_m_of_the_source_line():
+    """Douglas-Peucker: every vertex of the (despiked) source line is within simplify_m of the line kept."""
+    route = gen_route.load(str(SRC))
+    s = route["stretches"][0]
+    raw = gen_route.despike(s["coords"])
+    kept = gen_route.simplify(raw, s["simplify_m"])
+    assert s["simplify_m"] == 150 and len(kept) < len(raw) // 2
+    lat0 = raw[0][0]
+    xy = [gen_route._local_m(lat0, *p) for p in kept]
+    k = 0
+    for p in raw:
+        px, py = gen_route._local_m(lat0, *p)
+        best = float("inf")
+        for (ax, ay), (bx, by) in zip(xy[max(0, k - 3):k + 4], xy[max(1, k - 2):k + 5]):
+            dx, dy = bx - ax, by - ay
+            ll = dx * dx + dy * dy
+            t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / ll))
+            best = min(best, math.hypot(ax + t * dx - px, ay + t * dy - py))
+        if p in kept:
+            k = kept.index(p)
+        assert best <= s["simplify_m"] + 1, (p, best)

@@ -286,7 +286,7 @@ def test_points_are_on_the_line_near_their_source_position():
     src = {p["id"]: p for p in ROUTE["points"]}
     assert list(POINTS) == list(src)
     for pid, p in POINTS.items():
-        assert haversine_m(p["lat"], p["lon"], src[pid]["lat"], src[pid]["lon"]) < 110, pid  # OSM nodes: <= 102 m
+        assert haversine_m(p["lat"], p["lon"], src[pid]["lat"], src[pid]["lon"]) < 260, pid  # OSM nodes: <= 102 m, + 150 m
 
 
 def test_the_track_follows_the_osm_line_not_the_chord():

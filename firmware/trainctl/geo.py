@@ -78,17 +78,14 @@ class Matcher:
         self.idx = -1  # matched segment, -1 when lost
         self.along_m = -1
         self.off_m = _FAR
-        self.tol_m = 0  # the tolerance of the segment matched last
         self.kx = 0  # metres per micro-degree of longitude x 2**14 there
-        self._miss = 0  # fixes in a row off the line
         self._t = 0  # along the segment, set by _proj
-        self._scan = 0  # next segment of a full scan in progress
+        self._scan = 0  # lost: next segment of a full scan in progress; tracking: fixes in a row off the line
         self._best = -1
         self._best_d = _FAR
 
     def reset(self):
         self.idx = -1
-        self._miss = 0
         self._scan = 0
         self._best = -1
         self._best_d = _FAR
@@ -163,11 +160,11 @@ class Matcher:
                         d = d2
                         t = self._t
             if d <= self.tol[j] * _TOL_UNIT_M:
-                self._miss = 0
+                self._scan = 0
                 self._set(j, d, t)
                 return True
-            self._miss += 1
-            if self._miss < _LOST_N:  # off the line: keep the match, climb on from the nearest segment
+            self._scan += 1
+            if self._scan < _LOST_N:  # off the line: keep the match, climb on from the nearest segment
                 self.idx = j
                 self.off_m = d
                 return False
@@ -196,14 +193,12 @@ class Matcher:
         if d > self.tol[j] * _TOL_UNIT_M:  # off the line: search again from the next fix
             self.off_m = d
             return False
-        self._miss = 0
         self._set(j, d, self._t)
         return True
 
     def _set(self, j, d, t):
         self.idx = j
         self.off_m = d
-        self.tol_m = self.tol[j] * _TOL_UNIT_M
         o = j * _SEG_BYTES + _KX
         self.kx = self.seg[o + 1] << 8 | self.seg[o]  # for distances near the fix
         self.along_m = _i32(self.seg, j * _SEG_BYTES + _ALONG) + t

@@ -26,6 +26,11 @@ _ZONE_M = const(800)  # station zone: this near its point (and along the route e
 _RISE_M = const(1000)  # a station's distance risen this far from the least seen = moving away from it
 _PASS_M = const(2000)  # and at least this far from it: beyond it (confirmed by the distance)
 _NEAR_ST_M = const(3000)  # a cold start: the train passed this near a station and leaves it at speed
+_TOL_UNIT_M = const(100)  # route_data.SEG_TOL unit
+_N_END = const(0)  # Journey._near: least distance to the leg's end station
+_N_NEXT = const(1)  # to the next stop
+_N_WMIN = const(2)  # to the station watched while the direction is unknown
+_N_W = const(3)  # that station
 _LOST_ARRIVAL_S = const(90)  # fixes lost this long after entering the end station's zone slowly = arrived
 _SLOW_CMS = const(834)  # 30 km/h: "slowly"
 _DIR_M = const(4000)  # travel away from a terminus after arrival that starts the way back
@@ -103,13 +108,10 @@ class Journey:
         self._border_n = 0
         self._rev_n = 0
         self._need = CONFIRM_N  # confirmations needed for this fix: 1 right after a chain
-        self._lat = 0  # the last fix used, micro-degrees
-        self._lon = 0
-        self._end_min = _FAR  # least distance seen to the leg's end station, m
-        self._next_min = _FAR  # least distance seen to the next stop, m
-        self._w = _NONE  # direction unknown: the station watched (nearest along the line)
-        self._w_min = _FAR  # least distance seen to it
-        self._dir_n = 0  # confirmations of leaving it
+        # Least distances seen (m) to the leg's end station, the next stop and, while the direction is
+        # unknown, the station watched (the nearest along the line); then that station's index. (One list:
+        # every attribute name is an interned string in the board's RAM.)
+        self._near = [_FAR, _FAR, _FAR, _NONE]
         self.changed = True  # something persistent changed since the last save
 
     # ---- input ---------------------------------------------------------------------------
@@ -136,8 +138,6 @@ class Journey:
             else:
                 self.stats.off_route += 1
             return
-        self._lat = fix.lat_udeg
-        self._lon = fix.lon_udeg
         along = m.along_m
         speed = fix.speed_cms
         if speed < 0:  # not reported: from the last two positions (coarse)
@@ -173,12 +173,8 @@ class Journey:
     def _dist(self, st):
         """Metres from the last fix to station st's own position."""
         r = self.route
-        return geo.dist_m(self._lat, self._lon, r.ST_LAT_UDEG[st], r.ST_LON_UDEG[st], self.m.kx)
-
-    def _passed(self, a, d, least):
-        """Beyond a station: a metres ahead of it along the line (negative: behind), d metres from it, least
-        the least distance seen since it was watched."""
-        return a < -_ZONE_M and d >= _PASS_M and d >= least + _RISE_M
+        f = self.f  # the fix just used is the filter's anchor
+        return geo.dist_m(f.anchor_lat, f.anchor_lon, r.ST_LAT_UDEG[st], r.ST_LON_UDEG[st], self.m.kx)
 
     def _ahead(self, st, along):
         """Metres from along to station st in the direction of travel (negative: behind)."""
@@ -206,8 +202,9 @@ class Journey:
         end = r.LEG_END[d][self.leg]
         a = self._ahead(end, along)
         de = self._dist(end)
-        if de < self._end_min:
-            self._end_min = de
+        near = self._near
+        if de < near[_N_END]:
+            near[_N_END] = de
         zone = de <= _ZONE_M
         if zone:  # backing away from the furthest point reached in the end station's zone: shunting, so
             if a < self._zone_a:  # the train has arrived (also when the stop itself fell in a GPS outage)
@@ -221,7 +218,7 @@ class Journey:
             self._back_n = 0
         if zone and (stopped_s >= _DWELL_S or self._back_n >= 3):
             self._arrive(t, end)
-        elif self._passed(a, de, self._end_min):
+        elif a < -_ZONE_M and de >= _PASS_M and de >= near[_N_END] + _RISE_M:  # beyond it (see the top)
             self._pass_n += 1
             if self._pass_n >= self._need:
                 self._pass_n = 0
@@ -235,11 +232,11 @@ class Journey:
         if n >= 0:
             a = self._ahead(n, along)
             dn = self._dist(n)
-            if dn < self._next_min:
-                self._next_min = dn
+            if dn < near[_N_NEXT]:
+                near[_N_NEXT] = dn
             if dn <= _ZONE_M and stopped_s >= _DWELL_S:
                 self._set(n, self._next_call(n))
-            elif self._passed(a, dn, self._next_min):
+            elif a < -_ZONE_M and dn >= _PASS_M and dn >= near[_N_NEXT] + _RISE_M:
                 self._next_n += 1
                 if self._next_n >= self._need:  # one station at a time: the one after it is checked next
                     self._set(_NONE, self._next_call(n))
@@ -263,7 +260,7 @@ class Journey:
             self._at_m = self.along_m if at_stop >= 0 else _NONE
             self._leave_n = 0
         if next_idx != self.next_idx:
-            self._next_min = _FAR
+            self._near[_N_NEXT] = _FAR
         if at_stop != self.at_stop or next_idx != self.next_idx:
             self.at_stop = at_stop
             self.next_idx = next_idx
@@ -287,7 +284,7 @@ class Journey:
         self._pass_n = 0
         self._zone_a = _FAR
         self._back_n = 0
-        self._end_min = _FAR
+        self._near[_N_END] = _FAR
 
     def _implied_leg(self, along):
         """The leg a train in the current direction is on at along, from the ends it is beyond."""
@@ -329,8 +326,8 @@ class Journey:
         self.far_m = along
         self._rev_n = 0
         self._pass_n = 0
-        self._end_min = _FAR
-        self._next_min = _FAR
+        self._near[_N_END] = _FAR
+        self._near[_N_NEXT] = _FAR
         self.at_stop = _NONE
         self.next_idx = self._first_call(along)
         self.changed = True
@@ -360,22 +357,24 @@ class Journey:
         dw = self._dist(w)
         if stopped_s >= _DWELL_S and dw <= _ZONE_M and r.ST_CALLS[w] and self.at_stop != w:
             self._set(w, _NONE)  # standing at a calling station, the direction still unknown: say where
-        if w != self._w:
-            self._w = w
-            self._w_min = dw
-            self._dir_n = 0
-        elif dw < self._w_min:
-            self._w_min = dw
-        if self._w_min <= _NEAR_ST_M and dw >= self._w_min + _RISE_M and self.speed_cms >= _SLOW_CMS:
-            self._dir_n += 1
-            if self._dir_n >= self._need:
+        near = self._near
+        if w != near[_N_W]:
+            near[_N_W] = w
+            near[_N_WMIN] = dw
+            self._rev_n = 0  # (counts confirmations of leaving it while the direction is unknown)
+        elif dw < near[_N_WMIN]:
+            near[_N_WMIN] = dw
+        if near[_N_WMIN] <= _NEAR_ST_M and dw >= near[_N_WMIN] + _RISE_M and self.speed_cms >= _SLOW_CMS:
+            self._rev_n += 1
+            if self._rev_n >= self._need:
                 self._start(0 if along > r.ST_ALONG_M[w] else 1, along)
                 return
         else:
-            self._dir_n = 0
+            self._rev_n = 0
         # Between stations: net travel along the line, well beyond the line's error there.
         net = along - self._dir_ref_m
-        far = _DIR_FAR_M + 2 * self.m.tol_m
+        m = self.m
+        far = _DIR_FAR_M + 2 * _TOL_UNIT_M * m.tol[m.idx]
         if net >= far:
             self._start(0, along)
         elif net <= -far:

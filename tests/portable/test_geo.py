@@ -25,7 +25,7 @@ def test_every_station_matches_at_its_own_along():
                 break
         assert ok, i
         assert abs(m.along_m - R.ST_ALONG_M[i]) <= 15, (i, m.along_m, R.ST_ALONG_M[i])
-        assert m.off_m <= 120, (i, m.off_m)  # OSM station nodes lie up to 102 m from the line
+        assert m.off_m <= 270, (i, m.off_m)  # OSM nodes lie up to 102 m from the OSM line, simplified by 150 m
 
 
 def _seg_point(j, k, n):
@@ -37,7 +37,7 @@ def _seg_point(j, k, n):
 
 def test_tracking_follows_a_moving_point_with_local_search_only():
     m = geo.Matcher(R.SEG, R.SEG_N, R.SEG_TOL)
-    j = 400  # on the OpenStreetMap line, which winds: every point of it is matched in order
+    j = 100  # on the OpenStreetMap line, which winds: every point of it is matched in order
     while not m.update(*_seg_point(j, 0, 1)):
         pass
     prev = m.along_m
@@ -46,7 +46,7 @@ def test_tracking_follows_a_moving_point_with_local_search_only():
         assert m.update(lat, lon)
         assert m.along_m > prev and m.off_m < 30, (k, m.along_m, prev, m.off_m)
         prev = m.along_m
-        assert m.tol_m == 1500
+        assert m.tol[m.idx] * 100 == 1500
     assert m.idx == j + 239 // 4
 
 
@@ -58,7 +58,7 @@ def test_a_fix_off_an_approximate_line_within_its_tolerance_is_on_it():
     j += 12  # into the straight stretch in the DPRK: 12 km tolerance (Sinuiju - Yomju - Chonggang)
     while not m.update(*_seg_point(j, 0, 1)):
         pass
-    assert m.tol_m == 12000
+    assert m.tol[m.idx] * 100 == 12000
     prev = m.along_m
     _, _, kx, east, north, ln, _ = struct.unpack_from("<iiHhhHi", R.SEG, 20 * j)
     off_e, off_n = -north * 8000 // ln, east * 8000 // ln  # 8 km to the left of the line
@@ -73,7 +73,7 @@ def test_a_fix_off_an_approximate_line_within_its_tolerance_is_on_it():
 
 def test_a_fix_off_the_line_keeps_the_match_and_searches_only_when_lost():
     m = geo.Matcher(R.SEG, R.SEG_N, R.SEG_TOL)
-    j = 400
+    j = 100
     while not m.update(*_seg_point(j, 0, 1)):
         pass
     at = m.along_m
