@@ -22,7 +22,7 @@ ROUTE   := routes/beijing-pyongyang.json
 BUILD   := build
 DIRECTION ?= to_pyongyang
 SEED    ?= 1
-SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage 0.002 --talkers GN,GP,BD,GB --shunting
+SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage 0.002 --talkers GN,GP,BD,GB --shunting --wander-m 8000
 
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -55,6 +55,7 @@ def plan(seed, quick):
     kw["shunting"] = rng.random() < 0.6
     kw["outage_border"] = rng.random() < 0.25
     kw["sentences"] = rng.choice((("RMC", "GGA"), ("RMC", "GGA"), ("RMC",), ("RMC", "GGA", "VTG", "GSA", "ZDA")))
+    kw["wander_m"] = random.Random("faults-wander:%d" % seed).choice((0.0, 3000.0, 10000.0))  # own stream
     if quick:
         kw["start"] = rng.choice(_BEFORE[direction])
         kw["end"] = rng.choice(_AFTER[direction])

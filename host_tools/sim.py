@@ -44,7 +44,7 @@ VBOARD_ALLOWANCE_K = 40  # KiB: what precedes main.py (start-up, fake machine + 
 ALERT_S = 30  # seconds of frames kept as PNG after each timeline line
 GIF_SAMPLE_S = 300  # one GIF frame per 5 virtual minutes between events
 SYNTH_ARGS = ["--noise-m", "15", "--jumps", "4", "--frozen", "2", "--garbage", "0.002",
-              "--talkers", "GN,GP,BD,GB", "--shunting"]  # the Makefile's SYNTH (make demo)
+              "--talkers", "GN,GP,BD,GB", "--shunting", "--wander-m", "8000"]  # the Makefile's SYNTH (make demo)
 HDR = struct.Struct("<BBIH")
 
 
