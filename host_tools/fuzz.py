@@ -68,7 +68,8 @@ def _m(name):
 
 # ---- targets --------------------------------------------------------------------------------------------
 
-_STATE = ("_state", "_day", "_tod_prev", "_gga_run", "_sats", "_vtg_cms", "_vtg_cdeg")
+_STATE = ("_state", "_day", "_sec", "_done", "_rmc_here", "_no_rmc", "_pend", "_p_valid", "_p_lat", "_p_lon",
+          "_p_talker", "_p_day", "_sats", "_vtg_cms", "_vtg_cdeg")  # = fast_nmea.CARRIED (a test checks)
 
 
 def _cuts(data, salt):

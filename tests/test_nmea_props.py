@@ -66,13 +66,15 @@ JUNK = st.sampled_from([b"\x00\xff\xfe", b"$GPRMC,09", b"$$$", b"*\r\n", b"\r\n\
 @given(st.lists(st.tuples(st.sampled_from(range(40)), st.lists(JUNK, max_size=2)), min_size=1, max_size=25),
        st.lists(st.integers(1, 97), max_size=60))
 def test_random_chunks_and_garbage_lose_no_good_sentence(parts, chunks):
-    """Good sentences separated by garbage, fed in random pieces: every good one comes out, once."""
+    """Good sentences separated by garbage, fed in random pieces: every good one comes out, once (one report per
+    epoch: a sentence repeating the second just reported gives none)."""
     data = b""
     want = []
     for i, junk in parts:
         # garbage ends with a line break or a '$', so the next good sentence starts clean
         data += b"".join(junk) + b"\r\n" + GOOD[i]
-        want.append(i)
+        if not want or want[-1] != i:
+            want.append(i)
     whole = parse_all(data)[1]
     split = parse_all(data, chunks)[1]
     assert split == whole
