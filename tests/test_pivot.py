@@ -21,8 +21,8 @@ def test_build_data_is_what_the_generator_makes(tmp_path):
     subprocess.run([sys.executable, "-m", "host_tools.gen_pivot", "--date", day.isoformat(), str(out)], cwd=REPO,
                    check=True)
     assert out.read_text().replace(str(out), "firmware/trainctl/build_data.py") == text, "run `make pivot`"
-    assert build_data.PIVOT_DAY == (day - datetime.date(2020, 1, 1)).days
-    assert build_data.PIVOT_DAY == clock.days_from_civil(day.year, day.month, day.day) - clock.EPOCH_DAYS
+    assert (day - datetime.date(2020, 1, 1)).days == build_data.PIVOT_DAY
+    assert clock.days_from_civil(day.year, day.month, day.day) - clock.EPOCH_DAYS == build_data.PIVOT_DAY
 
 
 def test_the_pivot_is_not_after_the_recorded_journeys():
@@ -37,6 +37,6 @@ def test_the_pivot_is_not_after_the_recorded_journeys():
 
 
 def test_constants():
-    assert nmeafield._MAX_DAY == clock.days_from_civil(2054, 1, 1) - clock.EPOCH_DAYS
+    assert clock.days_from_civil(2054, 1, 1) - clock.EPOCH_DAYS == nmeafield._MAX_DAY
     assert nmeafield._MAX_DAY * 86400 < 2**30
     assert nmeafield._ROLLOVER_DAYS == 1024 * 7

@@ -212,6 +212,11 @@ class Parser:
         self._star = star
         self._sum = xsum
 
+    def flush(self):
+        """The stream ended (a replay's end of file): report a position still waiting for its epoch's end."""
+        if self._pend:
+            self._report_pending()
+
     def _line(self):
         buf = self.buf
         star = self._star
@@ -492,16 +497,7 @@ class Parser:
         if tod == self._sec:
             return
         if self._pend:
-            self._pend = False
-            fix = self.fix
-            fix.valid = self._p_valid
-            if self._p_valid:
-                fix.lat_udeg = self._p_lat
-                fix.lon_udeg = self._p_lon
-                fix.speed_cms = self._vtg_cms
-                fix.course_cdeg = self._vtg_cdeg
-            fix.talker = self._p_talker
-            self._report(self._p_day, self._sec)
+            self._report_pending()
         if not self._rmc_here and self._no_rmc < _RMC_LESS:
             self._no_rmc += 1
         if self._day >= 0 and tod < self._sec - _HALF_DAY_MS:
@@ -509,6 +505,18 @@ class Parser:
         self._sec = tod
         self._done = False
         self._rmc_here = False
+
+    def _report_pending(self):
+        self._pend = False
+        fix = self.fix
+        fix.valid = self._p_valid
+        if self._p_valid:
+            fix.lat_udeg = self._p_lat
+            fix.lon_udeg = self._p_lon
+            fix.speed_cms = self._vtg_cms
+            fix.course_cdeg = self._vtg_cdeg
+        fix.talker = self._p_talker
+        self._report(self._p_day, self._sec)
 
     def _position(self, tod, valid, lat, lon):
         """A GGA/GLL/GNS position: reported now from a receiver that sends no RMC, else at the end of its

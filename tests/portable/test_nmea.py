@@ -276,3 +276,11 @@ def test_gsv_of_every_constellation_counts_its_satellites():
     p, _ = _parse(data)
     assert p.stats.bad_field == 0 and p.fix.sats_in_view == sum(range(1, 8))
 
+
+
+def test_flush_reports_the_last_second_without_rmc():
+    p, fixes = _parse(rmc(T0, 40000000, 120000000) + gga(T0 + 1, 40000000, 120000001))
+    assert len(fixes) == 1
+    p.flush()
+    p.flush()
+    assert len(fixes) == 2 and fixes[1][0] == T0 + 1 and p.fix.lon_udeg == 120000001
