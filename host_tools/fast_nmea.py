@@ -14,7 +14,8 @@ from host_tools import paths
 
 paths.use_firmware()
 
-from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors Parser.feed)
+from trainctl.nmea import Parser  # noqa: E402
+from trainctl.nmeaframe import (  # noqa: E402  (private names: this module mirrors Framer.feed)
     _BODY,
     _BUF,
     _IDLE,
@@ -22,7 +23,6 @@ from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors P
     _MAX_FIELDS,
     _NOTE,
     _SKIP,
-    Parser,
 )
 
 # Whole clean lines: line ends, '$', at most _BUF body bytes (printable, not '$'), CR or LF.

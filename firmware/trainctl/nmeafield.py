@@ -48,6 +48,17 @@ def num(buf, a, e, dec):
     return v
 
 
+def digits(buf, a, e):
+    """Fixed-width digits buf[a:e] (hh, mm, ss, dd, yy, degrees) as an int: no point, no sign."""
+    v = 0
+    for j in range(a, e):
+        c = buf[j]
+        if c < 0x30 or c > 0x39:
+            raise ValueError
+        v = v * 10 + c - 0x30
+    return v
+
+
 def snum(buf, a, e, dec):
     """num() with an optional leading '-' (altitude, geoid separation)."""
     if a < e and buf[a] == 0x2D:
@@ -59,9 +70,9 @@ def tod_ms(buf, a, e):
     """hhmmss[.sss] -> milliseconds of the day (digits beyond the third decimal ignored)."""
     if e - a < 6 or e - a == 7 or e > a + 6 and buf[a + 6] != 0x2E:
         raise ValueError  # 'hhmmss.' without a fraction is refused too
-    hh = num(buf, a, a + 2, 0)
-    mm = num(buf, a + 2, a + 4, 0)
-    ss = num(buf, a + 4, a + 6, 0)
+    hh = digits(buf, a, a + 2)
+    mm = digits(buf, a + 2, a + 4)
+    ss = digits(buf, a + 4, a + 6)
     ms = num(buf, a + 6, e, 3) if e > a + 6 else 0  # '.sss': digits beyond the third dropped
     if hh > 23 or mm > 59 or ss > 60:
         raise ValueError
@@ -72,10 +83,11 @@ def angle(buf, a, e, deg_digits, h):
     """(d)ddmm.mmmmm with hemisphere letter h (N/S or E/W, as an int) -> signed micro-degrees."""
     if e - a < deg_digits + 2:
         raise ValueError
-    deg = num(buf, a, a + deg_digits, 0)
-    if buf[a + deg_digits] == 0x2E or buf[a + deg_digits + 1] == 0x2E:  # the minutes have two integer digits
+    deg = digits(buf, a, a + deg_digits)
+    m = a + deg_digits  # the minutes: two integer digits, then the end or a point
+    if buf[m] == 0x2E or buf[m + 1] == 0x2E or e > m + 2 and buf[m + 2] != 0x2E:
         raise ValueError
-    min_e6 = num(buf, a + deg_digits, e, 6)
+    min_e6 = num(buf, m, e, 6)
     if min_e6 >= 60000000:
         raise ValueError
     v = deg * 1000000 + (min_e6 + 30) // 60
@@ -118,8 +130,8 @@ def ddmmyy(buf, a, e):
     (GPS began in 1980), 00..79 are 2000..2079."""
     if e - a != 6:
         raise ValueError
-    y = num(buf, a + 4, e, 0)
-    return day(y + 1900 if y >= 80 else y + 2000, num(buf, a + 2, a + 4, 0), num(buf, a, a + 2, 0))
+    y = digits(buf, a + 4, e)
+    return day(y + 1900 if y >= 80 else y + 2000, digits(buf, a + 2, a + 4), digits(buf, a, a + 2))
 
 
 def hexval(c):
