@@ -163,5 +163,5 @@ class FastParser(Parser):
         self._n = len(t)
         self._nf = nf
         self._star = star
-        self._sum = x & 0xFF
+        self._sum = (x ^ t[star + 1] ^ t[star + 2]) & 0xFF if len(t) == star + 3 else 0  # as feed() sums
         self._line()

@@ -8,7 +8,7 @@ caught once per sentence and counted.
 
 from micropython import const
 
-from . import nmeafield as F
+from .nmeafield import angle, day, ddmmyy, digits, num, rollover, snum, tod_ms
 from .nmeaframe import KINDS, MAX_LINE, N_KINDS, N_TALKERS, TALKERS, Fix, Framer, Stats  # noqa: F401  (API)
 
 _RMC_LESS = const(2)  # epochs without RMC after which GGA/GLL/GNS are reported at once
@@ -39,6 +39,9 @@ class Parser(Framer):
         self._p_lon = 0
         self._p_talker = 0
         self._p_day = -1
+        self._date_text = -1  # the last RMC date (ddmmyy as an int) and its day, rollover corrected
+        self._date_day = -1
+        self._date_rolled = False
         self._sats = [0] * _N_SYS
         self._vtg_cms = -1
         self._vtg_cdeg = -1
@@ -90,7 +93,7 @@ class Parser(Framer):
     def _field(self, i, dec):
         """Unsigned number in field i, scaled by 10**dec."""
         s = self._span(i)
-        return F.num(self.buf, s >> 8, s & 0xFF, dec)
+        return num(self.buf, s >> 8, s & 0xFF, dec)
 
     def _digits(self, i, width):
         """Field i of exactly width digits as an int (ZDA's day, month, year)."""
@@ -98,26 +101,26 @@ class Parser(Framer):
         a = s >> 8
         if (s & 0xFF) - a != width:
             raise ValueError
-        return F.digits(self.buf, a, a + width)
+        return digits(self.buf, a, a + width)
 
     def _sfield(self, i, dec):
         """Signed number in field i (altitude), scaled by 10**dec."""
         s = self._span(i)
-        return F.snum(self.buf, s >> 8, s & 0xFF, dec)
+        return snum(self.buf, s >> 8, s & 0xFF, dec)
 
     def _tod(self, i):
         """hhmmss[.sss] -> milliseconds of the day."""
         s = self._span(i)
-        return F.tod_ms(self.buf, s >> 8, s & 0xFF)
+        return tod_ms(self.buf, s >> 8, s & 0xFF)
 
     def _angle(self, i, deg_digits):
         """(d)ddmm.mmmmm and hemisphere in field i+1 -> signed micro-degrees."""
         s = self._span(i)
-        return F.angle(self.buf, s >> 8, s & 0xFF, deg_digits, self._char(i + 1))
+        return angle(self.buf, s >> 8, s & 0xFF, deg_digits, self._char(i + 1))
 
     def _rolled(self, z):
         """Day z, GPS week-rollover corrected (counted)."""
-        r = F.rollover(z)
+        r = rollover(z)
         if r != z:
             self.stats.rollover += 1
         return r
@@ -156,10 +159,20 @@ class Parser(Framer):
             self._timeless(valid)
             return
         tod = self._tod(1)
-        day = -1
+        dz = -1
         if not self._empty(9):
             s = self._span(9)
-            day = self._rolled(F.ddmmyy(self.buf, s >> 8, s & 0xFF))
+            a = s >> 8
+            if (s & 0xFF) - a == 6 and digits(self.buf, a, a + 6) == self._date_text:
+                dz = self._date_day  # the date of the last RMC: most are
+                if self._date_rolled:
+                    self.stats.rollover += 1
+            else:
+                d = ddmmyy(self.buf, a, s & 0xFF)
+                dz = self._rolled(d)
+                self._date_text = digits(self.buf, a, a + 6)
+                self._date_day = dz
+                self._date_rolled = dz != d
         lat = lon = 0
         spd = crs = -1
         if valid:
@@ -168,8 +181,8 @@ class Parser(Framer):
             spd = -1 if self._empty(7) else self._knots(7)
             crs = -1 if self._empty(8) else self._course(8)
         self._epoch(tod)
-        if day >= 0:
-            self._day = day
+        if dz >= 0:
+            self._day = dz
         self._rmc_here = True
         self._no_rmc = 0
         self._pend = False
@@ -292,10 +305,9 @@ class Parser(Framer):
         if self._empty(1) or self._empty(4):
             return  # no time yet
         tod = self._tod(1)
-        z = F.day(self._digits(4, 4), self._digits(3, 2), self._digits(2, 2))
-        day = self._rolled(z)
+        z = self._rolled(day(self._digits(4, 4), self._digits(3, 2), self._digits(2, 2)))
         self._epoch(tod)
-        self._day = day
+        self._day = z
 
     # ---- epochs ---------------------------------------------------------------------------
 

@@ -70,9 +70,10 @@ def tod_ms(buf, a, e):
     """hhmmss[.sss] -> milliseconds of the day (digits beyond the third decimal ignored)."""
     if e - a < 6 or e - a == 7 or e > a + 6 and buf[a + 6] != 0x2E:
         raise ValueError  # 'hhmmss.' without a fraction is refused too
-    hh = digits(buf, a, a + 2)
-    mm = digits(buf, a + 2, a + 4)
-    ss = digits(buf, a + 4, a + 6)
+    v = digits(buf, a, a + 6)
+    hh = v // 10000
+    mm = v // 100 % 100
+    ss = v % 100
     ms = num(buf, a + 6, e, 3) if e > a + 6 else 0  # '.sss': digits beyond the third dropped
     if hh > 23 or mm > 59 or ss > 60:
         raise ValueError
@@ -130,8 +131,9 @@ def ddmmyy(buf, a, e):
     (GPS began in 1980), 00..79 are 2000..2079."""
     if e - a != 6:
         raise ValueError
-    y = digits(buf, a + 4, e)
-    return day(y + 1900 if y >= 80 else y + 2000, digits(buf, a + 2, a + 4), digits(buf, a, a + 2))
+    v = digits(buf, a, e)
+    y = v % 100
+    return day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
 
 
 def hexval(c):

@@ -117,7 +117,7 @@ class Framer:
         self._n = 0  # bytes in buf
         self._nf = 0  # fields found
         self._star = -1  # position of '*' in buf
-        self._sum = 0  # running XOR of the body
+        self._sum = 0  # running XOR of the body (and of the checksum's digits)
 
     # ---- byte level -------------------------------------------------------------------
 
@@ -136,7 +136,11 @@ class Framer:
         for i in range(n):
             b = data[i]
             if state == _BODY:
-                if b == 0x0A or b == 0x0D:  # LF / CR: end of line
+                if b > 0x2C and b < 0x7F and k < _BUF:  # digits, letters, '.', '-': most of a sentence
+                    buf[k] = b
+                    xsum ^= b  # also the checksum's two digits: _line takes them out again
+                    k += 1
+                elif b == 0x0A or b == 0x0D:  # LF / CR: end of line
                     self._n = k
                     self._nf = nf
                     self._star = star
@@ -194,9 +198,11 @@ class Framer:
         if star < 0 or n != star + 3:
             st.bad_checksum += 1  # missing or malformed checksum
             return
-        hi = F.hexval(buf[star + 1])
-        lo = F.hexval(buf[star + 2])
-        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum:
+        c1 = buf[star + 1]
+        c2 = buf[star + 2]
+        hi = F.hexval(c1)
+        lo = F.hexval(c2)
+        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum ^ c1 ^ c2:  # hex digits are in _sum: see feed()
             st.bad_checksum += 1
             return
         nf = self._nf
@@ -208,8 +214,8 @@ class Framer:
             return
         self.fields[nf] = star + 1  # sentinel: the field after the last ends before '*'
         key = buf[2] << 16 | buf[3] << 8 | buf[4]
-        kind = _kind(key)
-        st.by_kind[kind * N_TALKERS + _talker_slot(buf[0], buf[1])] += 1
+        kind = _KIND.get(key, N_KINDS - 1)
+        st.by_kind[kind * N_TALKERS + _TALKER.get(buf[0] << 8 | buf[1], N_TALKERS - 1)] += 1
         if kind == N_KINDS - 1:
             st.unknown_type += 1
             return
@@ -226,30 +232,6 @@ class Framer:
             raise ValueError
 
 
-def _kind(key):
-    """Index in KINDS of a sentence type key (N_KINDS - 1: another type)."""
-    if key == _GSV:
-        return 6
-    if key == _RMC:
-        return 0
-    if key == _GGA:
-        return 1
-    if key == _VTG:
-        return 4
-    if key == _GSA:
-        return 5
-    if key == _GLL:
-        return 2
-    if key == _GNS:
-        return 3
-    if key == _ZDA:
-        return 7
-    return N_KINDS - 1
-
-
-def _talker_slot(c0, c1):
-    """Index in TALKERS of a talker's two letters (N_TALKERS - 1: another talker)."""
-    for j in range(N_TALKERS - 1):
-        if TALKERS[2 * j] == c0 and TALKERS[2 * j + 1] == c1:
-            return j
-    return N_TALKERS - 1
+# Sentence type key -> index in KINDS; talker key (two letters) -> index in TALKERS.
+_KIND = {_RMC: 0, _GGA: 1, _GLL: 2, _GNS: 3, _VTG: 4, _GSA: 5, _GSV: 6, _ZDA: 7}
+_TALKER = {0x4750: 0, 0x474E: 1, 0x474C: 2, 0x4741: 3, 0x4742: 4, 0x4244: 5, 0x4751: 6, 0x4749: 7}
