@@ -102,8 +102,10 @@ class Replay:
         pairs = [("event", "summary")]
         st = c.parser.stats.as_dict()
         for k in ("sentences", "bad_checksum", "too_long", "unknown_type", "bad_field", "truncated",
-                  "garbage_bytes", "fixes", "no_fix"):
+                  "garbage_bytes", "fixes", "no_fix", "comments", "undated", "rollover"):
             pairs.append((k, st[k]))
+        kinds = c.parser.stats.kinds()
+        pairs.append(("by_kind", [(k, kinds[k]) for k in sorted(kinds)]))  # e.g. GNRMC, GP--- (other types)
         js_ = c.journey.stats.as_dict()
         for k in ("jumps", "held", "reanchors", "stale", "frozen", "poor", "off_route", "searching", "reversals"):
             pairs.append((k, js_[k]))

@@ -215,6 +215,9 @@ def test_counters_on_real_receivers(results):
     st = {name: r["stats"] for name, r in results.items()}
     assert st["neo-m8n.log"].rollover > 0 and results["neo-m8n.log"]["hit"] == results["neo-m8n.log"]["std"]
     assert all(s.comments > 0 for s in st.values())
+    # every log is dated before the pivot (2001-2026): each with a fix went through the correction
+    assert all(st[name].rollover > 0 for name, r in results.items() if r["fixes"]), [
+        name for name, r in results.items() if r["fixes"] and not st[name].rollover]
     assert sum(s.bad_field for s in st.values()) < sum(s.no_fix for s in st.values()) / 10
     ericsson = results["ericsson-gru04-02-70sec.log"]
     assert ericsson["std"] > 60 and ericsson["hit"] == ericsson["std"]  # GNS + GLL + ZDA, no RMC
@@ -247,3 +250,45 @@ def test_the_same_on_micropython(port):
         proc = run(mp.REPO / "tests" / "mp" / "corpus_mp.py", *LOGS)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert proc.stdout == want
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+TABLE_START = "<!-- receivers table: tests/test_nmea_corpus.py writes it (UPDATE_README=1) -->"
+TABLE_END = "<!-- end of receivers table -->"
+
+
+def receivers_table(results):
+    """The README's table of the receivers covered: one row per log with a fix, from the corpus's own table."""
+    names = {}
+    for row in (CORPUS / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[0].endswith(".log"):
+            names[cells[0]] = (cells[1].replace("|", "/") or "(not named)", cells[2])
+    rows = ["| log | receiver (log header) | talkers | gpsd's fixes | ours: same second and position | ours: "
+            "another sentence of that second |", "|---|---|---|---:|---:|---:|"]
+    quiet = []
+    for name, r in sorted(results.items(), key=lambda kv: kv[0].lower()):
+        if r["gpsd"] == 0 and r["fixes"] == 0:
+            quiet.append(name)
+            continue
+        recv, talkers = names.get(name, ("?", "?"))
+        rows.append("| %s | %s | %s | %d | %d | %d |" % (
+            name, recv, talkers, r["gpsd"], r["hit"], r["classes"]["second disagrees"]))
+    rows += ["", "Logs with no fix from gpsd or us (AIS, marine instruments, receivers that never got a fix): %d: %s."
+             % (len(quiet), ", ".join(quiet))]
+    return "\n".join(rows)
+
+
+def test_readme_lists_the_receivers(results):
+    import os
+
+    text = README.read_text()
+    a = text.index(TABLE_START) + len(TABLE_START)
+    b = text.index(TABLE_END)
+    want = "\n" + receivers_table(results) + "\n"
+    if os.environ.get("UPDATE_README"):
+        README.write_text(text[:a] + want + text[b:])
+        text = README.read_text()
+        a = text.index(TABLE_START) + len(TABLE_START)
+        b = text.index(TABLE_END)
+    assert text[a:b] == want, "README's receivers table is stale: UPDATE_README=1 pytest tests/test_nmea_corpus.py"
