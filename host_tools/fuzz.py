@@ -716,14 +716,23 @@ def child(a):
         # The per-byte loop Parser.feed is left uninstrumented (a counter per branch per byte made the parser
         # target ~8x slower); its sentence and field methods are instrumented one by one below.
         with atheris.instrument_imports(include=["trainctl", "host_tools"],
-                                        exclude=["host_tools.fuzz", "trainctl.nmea"]):
+                                        exclude=["host_tools.fuzz", "trainctl.nmea", "trainctl.nmeaframe",
+                                                 "trainctl.nmeafield"]):
             _m("nmea")
         nmea = _m("nmea")
-        for k, v in list(vars(nmea.Parser).items()):
-            if callable(v) and k != "feed":
-                setattr(nmea.Parser, k, atheris.instrument_func(v))
-        for k in ("epoch_days", "_hemisphere", "_upper5", "_hexval"):
-            setattr(nmea, k, atheris.instrument_func(getattr(nmea, k)))
+        import trainctl.nmeafield as nmeafield
+        import trainctl.nmeaframe as nmeaframe
+
+        for cls in (nmea.Parser, nmeaframe.Framer):
+            for k, v in list(vars(cls).items()):
+                if callable(v) and k != "feed":
+                    setattr(cls, k, atheris.instrument_func(v))
+        for k, v in list(vars(nmeafield).items()):
+            if callable(v) and getattr(v, "__module__", "") == nmeafield.__name__:
+                f = atheris.instrument_func(v)
+                setattr(nmeafield, k, f)  # what nmeaframe calls through the module
+                if hasattr(nmea, k):
+                    setattr(nmea, k, f)  # what nmea imported by name
         w = Worker(target, a.runs, a.summary)
         w.known()
 
