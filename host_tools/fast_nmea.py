@@ -14,8 +14,7 @@ from host_tools import paths
 
 paths.use_firmware()
 
-from trainctl.nmea import Parser  # noqa: E402
-from trainctl.nmeaframe import (  # noqa: E402  (private names: this module mirrors Framer.feed)
+from trainctl.nmea import (  # noqa: E402  (private names: this module mirrors Parser.feed)
     _BODY,
     _BUF,
     _IDLE,
@@ -23,6 +22,7 @@ from trainctl.nmeaframe import (  # noqa: E402  (private names: this module mirr
     _MAX_FIELDS,
     _NOTE,
     _SKIP,
+    Parser,
 )
 
 # Whole clean lines: line ends, '$', at most _BUF body bytes (printable, not '$'), CR or LF.
@@ -33,8 +33,7 @@ _STOP = re.compile(rb"[^\x20-\x23\x25-\x7e]").search
 _RESUME = re.compile(rb"[\r\n$]").search
 _EOL = re.compile(rb"[\r\n]").search
 # Parser state carried from one feed() call to the next, which FastParser leaves as Parser does (tests compare).
-CARRIED = ("_state", "_day", "_sec", "_done", "_rmc_here", "_no_rmc", "_pend", "_p_valid", "_p_lat", "_p_lon",
-           "_p_talker", "_p_day", "_sats", "_vtg_cms", "_vtg_cdeg")
+CARRIED = ("_state", "_day", "_ep", "_sats", "_vtg_cms", "_vtg_cdeg")
 
 
 class FastParser(Parser):

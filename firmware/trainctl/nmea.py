@@ -1,15 +1,41 @@
 """NMEA 0183 stream parser: bytes in arbitrary chunks -> one preallocated Fix per epoch.
 
 Sentences: RMC, GGA, GLL, GNS, VTG, GSA, GSV (incl. NMEA 4.10/4.11 signal ID), ZDA, from any talker
-(GP GN GL GA GB BD GQ GI ...); the byte level is nmeaframe.py, the field decoders nmeafield.py.
-Allocates nothing per sentence once built. Bad input never reaches the caller: sub-parsers raise ValueError,
-caught once per sentence and counted.
+(GP GN GL GA GB BD GQ GI ...); the field decoders are in nmeafield.py. Lines up to MAX_LINE characters
+('$' to checksum, no CR/LF); '#' lines (a log's header) are skipped whole. Allocates nothing per sentence
+once built: one line buffer, one field-offset table, small ints only. Bad input never reaches the caller:
+sub-parsers raise ValueError, caught once per sentence and counted. One module, few names: every name costs
+a board RAM in its name pools (tests/test_vboard.py).
 """
 
 from micropython import const
 
-from .nmeafield import angle, day, ddmmyy, digits, num, rollover, snum, tod_ms
-from .nmeaframe import KINDS, MAX_LINE, N_KINDS, N_TALKERS, TALKERS, Fix, Framer, Stats  # noqa: F401  (API)
+from .nmeafield import angle, day, digits, hexval, num, rollover, tod_ms
+
+MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
+_BUF = const(119)  # MAX_LINE without the '$'
+_MAX_FIELDS = const(40)
+
+# Sentence types as 24-bit keys of their three letters.
+_RMC = const(0x524D43)
+_GGA = const(0x474741)
+_VTG = const(0x565447)
+_GSA = const(0x475341)
+_GSV = const(0x475356)
+_ZDA = const(0x5A4441)
+_GLL = const(0x474C4C)
+_GNS = const(0x474E53)
+
+_N_KINDS = const(9)  # sentence types counted in Stats.by_kind (8 and any other)
+_N_TALKERS = const(9)
+
+# Receiver states.
+_IDLE = const(0)  # at the start of a line
+_BODY = const(1)  # inside a sentence
+_SKIP = const(2)  # dropping the rest of a bad line
+_JUNK = const(3)  # inside a line of bytes that are no sentence ('$' starts one)
+_NOTE = const(4)  # inside a comment line ('#' at its start): '$' in it starts nothing
+
 
 _RMC_LESS = const(2)  # epochs without RMC after which GGA/GLL/GNS are reported at once
 _HALF_DAY_MS = const(43200000)
@@ -17,57 +43,237 @@ _HALF_DAY_MS = const(43200000)
 # Constellation slots for satellites in view (GSV is per constellation), by the talker's second
 # letter: GL GLONASS, GA Galileo, GB/BD BeiDou, GQ QZSS, GI NavIC; anything else (GP, GN) slot 0.
 # Compared byte by byte: bytes.find(int) raises TypeError before MicroPython 1.29.
-_SYS_SLOT = b"LABDQI"
+_SYS_SLOT = const(b"LABDQI")
 _N_SYS = const(7)
 
 
-class Parser(Framer):
+# Slots of Parser._ep.
+_E_SEC = const(0)
+_E_DONE = const(1)
+_E_RMC_HERE = const(2)
+_E_NO_RMC = const(3)
+_E_PEND = const(4)
+_E_P_VALID = const(5)
+_E_P_LAT = const(6)
+_E_P_LON = const(7)
+_E_P_TALKER = const(8)
+_E_P_DAY = const(9)
+_E_DATE_TEXT = const(10)
+_E_DATE_DAY = const(11)
+_E_DATE_ROLLED = const(12)
+
+
+class Stats:
+    """Counters of what the parser saw; all small ints."""
+
+    def __init__(self):
+        self.sentences = 0  # checksum good and handled (no-fix sentences included)
+        self.bad_checksum = 0  # wrong or missing checksum
+        self.too_long = 0  # longer than MAX_LINE
+        self.unknown_type = 0  # valid but not a type we use (TXT, GBS, proprietary)
+        self.bad_field = 0  # checksum good, content malformed (a signed or malformed number, a bad date)
+        self.truncated = 0  # a sentence cut by a new '$' or a control byte before its line ended
+        self.garbage_bytes = 0  # bytes outside any sentence (comment lines excluded)
+        self.comments = 0  # lines starting with '#' (a log's header), ignored whole
+        self.fixes = 0  # epochs reported with a valid position
+        self.no_fix = 0  # epochs reported without a valid position, and no-fix sentences without a time
+        self.undated = 0  # position epochs not reported because no date (RMC, ZDA) was seen yet
+        self.rollover = 0  # dates moved forward by GPS week-rollover correction
+        # Checksum-good sentences by type and talker: by_kind[kind * 9 + talker], the indexes of _KIND and
+        # _TALKER below, 8 for any other (host_tools/replay_core.by_kind() names them).
+        self.by_kind = [0] * (_N_KINDS * _N_TALKERS)
+
+    def as_dict(self):
+        return {
+            "sentences": self.sentences,
+            "bad_checksum": self.bad_checksum,
+            "too_long": self.too_long,
+            "unknown_type": self.unknown_type,
+            "bad_field": self.bad_field,
+            "truncated": self.truncated,
+            "garbage_bytes": self.garbage_bytes,
+            "comments": self.comments,
+            "fixes": self.fixes,
+            "no_fix": self.no_fix,
+            "undated": self.undated,
+            "rollover": self.rollover,
+        }
+
+class Fix:
+    """One epoch as the receiver reported it. Units in the names; -1 means not reported."""
+
+    def __init__(self):
+        self.utc_s = -1  # seconds since 2020-01-01T00:00:00Z
+        self.utc_ms = 0
+        self.valid = False  # position valid (RMC/GLL status A and mode not N/E/M/S; GGA quality > 0; GNS mode)
+        self.lat_udeg = 0  # signed micro-degrees, WGS-84
+        self.lon_udeg = 0
+        self.speed_cms = -1  # speed over ground, cm/s
+        self.course_cdeg = -1  # course over ground, centidegrees true
+        self.quality = -1  # GGA fix quality
+        self.sats_used = -1
+        self.sats_in_view = -1  # sum over constellations of the last GSV of each
+        self.hdop_c = -1  # HDOP x 100
+        self.alt_dm = 0  # altitude above mean sea level, decimetres
+        self.fix_type = -1  # GSA: 1 none, 2 2D, 3 3D
+        self.talker = 0  # two talker letters as a 16-bit key, e.g. 0x474E for 'GN'
+
+
+class Parser:
     """Feed bytes with feed(); on_fix(fix) is called once per epoch (second) with a position sentence:
     at its RMC, or at its first GGA/GLL/GNS when the receiver sends no RMC. When RMC comes only in some
     seconds, a second without one is reported when the next begins."""
 
     def __init__(self, on_fix=None):
-        super().__init__(on_fix)
+        self.buf = bytearray(_BUF)
+        self.fields = [0] * (_MAX_FIELDS + 1)  # start offset of each field in buf
+        self.stats = Stats()
+        self.fix = Fix()
+        self.on_fix = on_fix
+        self._state = _IDLE
+        self._n = 0  # bytes in buf
+        self._nf = 0  # fields found
+        self._star = -1  # position of '*' in buf
+        self._sum = 0  # running XOR of the body (and of the checksum's digits)
         self._day = -1  # days since epoch from the last RMC/ZDA date
-        self._sec = -1  # the current epoch: milliseconds of the day of its sentences
-        self._done = False  # the current epoch was reported
-        self._rmc_here = False  # the current epoch had an RMC
-        self._no_rmc = _RMC_LESS  # epochs in a row without RMC (up to _RMC_LESS)
-        self._pend = False  # a GGA/GLL/GNS position waits for the end of its epoch
-        self._p_valid = False
-        self._p_lat = 0
-        self._p_lon = 0
-        self._p_talker = 0
-        self._p_day = -1
-        self._date_text = -1  # the last RMC date (ddmmyy as an int) and its day, rollover corrected
-        self._date_day = -1
-        self._date_rolled = False
         self._sats = [0] * _N_SYS
         self._vtg_cms = -1
         self._vtg_cdeg = -1
+        # The epoch being assembled (list slots, fewer names for a board's name pools): its time (ms of the
+        # day), reported, had an RMC, epochs in a row without RMC, a GGA/GLL/GNS position pending (valid, lat,
+        # lon, talker, day), the last RMC date (ddmmyy as an int, its day rollover corrected, rolled).
+        self._ep = [-1, 0, 0, _RMC_LESS, 0, 0, 0, 0, 0, -1, -1, -1, 0]
+
+    # ---- byte level -------------------------------------------------------------------
+
+    def feed(self, data, n=-1):
+        """Consume the first n bytes of data (all if n < 0). Never raises on content."""
+        if n < 0:
+            n = len(data)
+        buf = self.buf
+        fields = self.fields
+        st = self.stats
+        state = self._state
+        k = self._n
+        nf = self._nf
+        star = self._star
+        xsum = self._sum
+        for i in range(n):
+            b = data[i]
+            if state == _BODY:
+                if b > 0x2C and b < 0x7F and k < _BUF:  # digits, letters, '.', '-': most of a sentence
+                    buf[k] = b
+                    xsum ^= b  # also the checksum's two digits: _line takes them out again
+                    k += 1
+                elif b == 0x0A or b == 0x0D:  # LF / CR: end of line
+                    self._n = k
+                    self._nf = nf
+                    self._star = star
+                    self._sum = xsum
+                    self._line()
+                    state = _IDLE
+                elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
+                    if k:
+                        st.truncated += 1
+                    k = nf = xsum = 0
+                    star = -1
+                elif b < 0x20 or b > 0x7E:
+                    st.truncated += 1
+                    state = _SKIP
+                elif k >= _BUF:
+                    st.too_long += 1
+                    state = _SKIP
+                else:
+                    buf[k] = b
+                    if star < 0:
+                        if b == 0x2A:  # '*'
+                            star = k
+                        else:
+                            xsum ^= b
+                            if b == 0x2C and nf < _MAX_FIELDS:  # ','
+                                fields[nf] = k + 1
+                                nf += 1
+                    k += 1
+            elif state == _NOTE:
+                if b == 0x0A or b == 0x0D:
+                    state = _IDLE
+            elif b == 0x24:  # '$' starts a sentence, from any other state
+                state = _BODY
+                k = nf = xsum = 0
+                star = -1
+            elif b == 0x0A or b == 0x0D:
+                state = _IDLE
+            elif state == _IDLE and b == 0x23:  # '#' at a line's start: a comment line
+                st.comments += 1
+                state = _NOTE
+            elif state != _SKIP:
+                st.garbage_bytes += 1
+                state = _JUNK
+        self._state = state
+        self._n = k
+        self._nf = nf
+        self._star = star
+        self._sum = xsum
+
+    def _line(self):
+        buf = self.buf
+        star = self._star
+        n = self._n
+        st = self.stats
+        if star < 0 or n != star + 3:
+            st.bad_checksum += 1  # missing or malformed checksum
+            return
+        c1 = buf[star + 1]
+        c2 = buf[star + 2]
+        hi = hexval(c1)
+        lo = hexval(c2)
+        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum ^ c1 ^ c2:  # hex digits are in _sum: see feed()
+            st.bad_checksum += 1
+            return
+        nf = self._nf
+        if nf == 0 or self.fields[0] != 6 or buf[0] == 0x50:
+            st.unknown_type += 1  # proprietary ($Pxxx) or not a 5-letter address
+            return
+        if nf >= _MAX_FIELDS:
+            st.bad_field += 1
+            return
+        for j in range(5):
+            if buf[j] < 0x41 or buf[j] > 0x5A:  # the address: five capital letters
+                st.bad_field += 1
+                return
+        self.fields[nf] = star + 1  # sentinel: the field after the last ends before '*'
+        key = buf[2] << 16 | buf[3] << 8 | buf[4]
+        kind = _KIND.get(key, _N_KINDS - 1)
+        st.by_kind[kind * _N_TALKERS + _TALKER.get(buf[0] << 8 | buf[1], _N_TALKERS - 1)] += 1
+        try:
+            if kind == 6:
+                self._gsv()
+            elif kind == 0:
+                self._rmc()
+            elif kind == 1:
+                self._gga()
+            elif kind == 4:
+                self._vtg()
+            elif kind == 5:
+                self._gsa()
+            elif kind == 2:
+                self._gll()
+            elif kind == 3:
+                self._gns()
+            elif kind == 7:
+                self._zda()
+            else:
+                st.unknown_type += 1
+                return
+        except ValueError:
+            st.bad_field += 1
+            return
+        st.sentences += 1
 
     def flush(self):
         """The stream ended (a replay's end of file): report a position still waiting for its epoch's end."""
-        if self._pend:
+        if self._ep[_E_PEND]:
             self._report_pending()
-
-    def _sentence(self, kind):
-        if kind == 6:
-            self._gsv()
-        elif kind == 0:
-            self._rmc()
-        elif kind == 1:
-            self._gga()
-        elif kind == 4:
-            self._vtg()
-        elif kind == 5:
-            self._gsa()
-        elif kind == 2:
-            self._gll()
-        elif kind == 3:
-            self._gns()
-        else:
-            self._zda()
 
     # ---- fields -------------------------------------------------------------------------
 
@@ -95,19 +301,6 @@ class Parser(Framer):
         s = self._span(i)
         return num(self.buf, s >> 8, s & 0xFF, dec)
 
-    def _digits(self, i, width):
-        """Field i of exactly width digits as an int (ZDA's day, month, year)."""
-        s = self._span(i)
-        a = s >> 8
-        if (s & 0xFF) - a != width:
-            raise ValueError
-        return digits(self.buf, a, a + width)
-
-    def _sfield(self, i, dec):
-        """Signed number in field i (altitude), scaled by 10**dec."""
-        s = self._span(i)
-        return snum(self.buf, s >> 8, s & 0xFF, dec)
-
     def _tod(self, i):
         """hhmmss[.sss] -> milliseconds of the day."""
         s = self._span(i)
@@ -118,12 +311,15 @@ class Parser(Framer):
         s = self._span(i)
         return angle(self.buf, s >> 8, s & 0xFF, deg_digits, self._char(i + 1))
 
-    def _rolled(self, z):
-        """Day z, GPS week-rollover corrected (counted)."""
-        r = rollover(z)
-        if r != z:
-            self.stats.rollover += 1
-        return r
+    def _alt(self, i):
+        """Altitude in field i (a sign allowed), decimetres; 0 when empty."""
+        if self._empty(i):
+            return 0
+        s = self._span(i)
+        a = s >> 8
+        if self.buf[a] == 0x2D:  # '-'
+            return -num(self.buf, a + 1, s & 0xFF, 1)
+        return num(self.buf, a, s & 0xFF, 1)
 
     def _knots(self, i):
         """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
@@ -142,12 +338,6 @@ class Parser(Framer):
         buf = self.buf
         return buf[0] << 8 | buf[1]
 
-    def _timeless(self, valid):
-        """A position sentence with an empty time: 'no fix yet' unless it claims a valid position."""
-        if valid:
-            raise ValueError
-        self.stats.no_fix += 1
-
     # ---- sentences ----------------------------------------------------------------------
 
     def _rmc(self):
@@ -156,23 +346,31 @@ class Parser(Framer):
         if valid and not self._empty(12):
             valid = _good_mode(self._char(12))
         if self._empty(1):
-            self._timeless(valid)
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
         tod = self._tod(1)
         dz = -1
         if not self._empty(9):
             s = self._span(9)
             a = s >> 8
-            if (s & 0xFF) - a == 6 and digits(self.buf, a, a + 6) == self._date_text:
-                dz = self._date_day  # the date of the last RMC: most are
-                if self._date_rolled:
+            if (s & 0xFF) - a == 6 and digits(self.buf, a, a + 6) == self._ep[_E_DATE_TEXT]:
+                dz = self._ep[_E_DATE_DAY]  # the date of the last RMC: most are
+                if self._ep[_E_DATE_ROLLED]:
                     self.stats.rollover += 1
             else:
-                d = ddmmyy(self.buf, a, s & 0xFF)
-                dz = self._rolled(d)
-                self._date_text = digits(self.buf, a, a + 6)
-                self._date_day = dz
-                self._date_rolled = dz != d
+                if (s & 0xFF) - a != 6:
+                    raise ValueError
+                v = digits(self.buf, a, a + 6)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
+                y = v % 100
+                d = day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
+                dz = rollover(d)
+                if dz != d:
+                    self.stats.rollover += 1
+                self._ep[_E_DATE_TEXT] = v
+                self._ep[_E_DATE_DAY] = dz
+                self._ep[_E_DATE_ROLLED] = dz != d
         lat = lon = 0
         spd = crs = -1
         if valid:
@@ -183,10 +381,10 @@ class Parser(Framer):
         self._epoch(tod)
         if dz >= 0:
             self._day = dz
-        self._rmc_here = True
-        self._no_rmc = 0
-        self._pend = False
-        if self._done:
+        self._ep[_E_RMC_HERE] = True
+        self._ep[_E_NO_RMC] = 0
+        self._ep[_E_PEND] = False
+        if self._ep[_E_DONE]:
             return
         fix = self.fix
         if valid:
@@ -205,12 +403,14 @@ class Parser(Framer):
             raise ValueError
         valid = q > 0 and q != 6  # 6: dead reckoning
         if self._empty(1):
-            self._timeless(valid)
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
         tod = self._tod(1)
         sats = -1 if self._empty(7) else self._field(7, 0)
         hdop = -1 if self._empty(8) else self._field(8, 2)
-        alt = 0 if self._empty(9) else self._sfield(9, 1)
+        alt = self._alt(9)
         lat = lon = 0
         if valid:
             lat = self._angle(2, 2)
@@ -226,7 +426,9 @@ class Parser(Framer):
         # 1-2 lat, 3-4 lon, 5 time, 6 status, 7 mode (NMEA 2.3+); NMEA 2.0 receivers send 1-4 only
         valid = self._char(6) == 0x41 and (self._empty(7) or _good_mode(self._char(7)))
         if self._empty(5):
-            self._timeless(valid)
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
         tod = self._tod(5)
         lat = lon = 0
@@ -244,12 +446,14 @@ class Parser(Framer):
             if _good_mode(self.buf[j]):
                 valid = True
         if self._empty(1):
-            self._timeless(valid)
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
         tod = self._tod(1)
         sats = -1 if self._empty(7) else self._field(7, 0)
         hdop = -1 if self._empty(8) else self._field(8, 2)
-        alt = 0 if self._empty(9) else self._sfield(9, 1)
+        alt = self._alt(9)
         lat = lon = 0
         if valid:
             lat = self._angle(2, 2)
@@ -305,7 +509,14 @@ class Parser(Framer):
         if self._empty(1) or self._empty(4):
             return  # no time yet
         tod = self._tod(1)
-        z = self._rolled(day(self._digits(4, 4), self._digits(3, 2), self._digits(2, 2)))
+        s = self._span(2)
+        a = s >> 8
+        if (s & 0xFF) != a + 2 or self._span(4) != (a + 6) << 8 | (a + 10):  # dd,mm,yyyy: 2, 2, 4 characters
+            raise ValueError
+        d = day(digits(self.buf, a + 6, a + 10), digits(self.buf, a + 3, a + 5), digits(self.buf, a, a + 2))
+        z = rollover(d)
+        if z != d:
+            self.stats.rollover += 1
         self._epoch(tod)
         self._day = z
 
@@ -314,40 +525,40 @@ class Parser(Framer):
     def _epoch(self, tod):
         """The sentence's time tod (ms of the day) begins a new epoch unless it is the current one's: then
         a pending position of the last one is reported, and midnight passed if the clock went back 12 h."""
-        if tod == self._sec:
+        if tod == self._ep[_E_SEC]:
             return
-        if self._pend:
+        if self._ep[_E_PEND]:
             self._report_pending()
-        if not self._rmc_here and self._no_rmc < _RMC_LESS:
-            self._no_rmc += 1
-        if self._day >= 0 and tod < self._sec - _HALF_DAY_MS:
+        if not self._ep[_E_RMC_HERE] and self._ep[_E_NO_RMC] < _RMC_LESS:
+            self._ep[_E_NO_RMC] += 1
+        if self._day >= 0 and tod < self._ep[_E_SEC] - _HALF_DAY_MS:
             self._day += 1  # midnight passed
-        self._sec = tod
-        self._done = False
-        self._rmc_here = False
+        self._ep[_E_SEC] = tod
+        self._ep[_E_DONE] = False
+        self._ep[_E_RMC_HERE] = False
 
     def _report_pending(self):
-        self._pend = False
+        self._ep[_E_PEND] = False
         fix = self.fix
-        fix.valid = self._p_valid
-        if self._p_valid:
-            fix.lat_udeg = self._p_lat
-            fix.lon_udeg = self._p_lon
+        fix.valid = self._ep[_E_P_VALID] == 1
+        if self._ep[_E_P_VALID]:
+            fix.lat_udeg = self._ep[_E_P_LAT]
+            fix.lon_udeg = self._ep[_E_P_LON]
             fix.speed_cms = self._vtg_cms
             fix.course_cdeg = self._vtg_cdeg
-        fix.talker = self._p_talker
-        self._report(self._p_day, self._sec)
+        fix.talker = self._ep[_E_P_TALKER]
+        self._report(self._ep[_E_P_DAY], self._ep[_E_SEC])
 
     def _position(self, tod, valid, lat, lon):
         """A GGA/GLL/GNS position: reported now from a receiver that sends no RMC, else at the end of its
         epoch unless an RMC of the same epoch comes."""
         self._epoch(tod)
-        if self._done:
+        if self._ep[_E_DONE]:
             return
         if self._day < 0:
             self.stats.undated += 1
             return
-        if self._no_rmc >= _RMC_LESS:
+        if self._ep[_E_NO_RMC] >= _RMC_LESS:
             fix = self.fix
             fix.valid = valid
             if valid:
@@ -357,17 +568,17 @@ class Parser(Framer):
                 fix.course_cdeg = self._vtg_cdeg
             fix.talker = self._talker()
             self._report(self._day, tod)
-        elif not self._pend or valid and not self._p_valid:
-            self._pend = True
-            self._p_valid = valid
-            self._p_lat = lat
-            self._p_lon = lon
-            self._p_talker = self._talker()
-            self._p_day = self._day
+        elif not self._ep[_E_PEND] or valid and not self._ep[_E_P_VALID]:
+            self._ep[_E_PEND] = True
+            self._ep[_E_P_VALID] = 1 if valid else 0
+            self._ep[_E_P_LAT] = lat
+            self._ep[_E_P_LON] = lon
+            self._ep[_E_P_TALKER] = self._talker()
+            self._ep[_E_P_DAY] = self._day
 
     def _report(self, day, tod):
         """on_fix for the epoch at day, tod (ms of the day), with what self.fix holds."""
-        self._done = True
+        self._ep[_E_DONE] = True
         if day < 0:
             self.stats.undated += 1
             return  # no date yet: the time cannot be placed
@@ -382,8 +593,12 @@ class Parser(Framer):
         if cb is not None:
             cb(fix)
 
-
 def _good_mode(c):
     """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,
     P precise (not N none, E dead reckoning, M manual, S simulator)."""
     return c == 0x41 or c == 0x44 or c == 0x46 or c == 0x52 or c == 0x50
+
+
+# Sentence type key -> index in KINDS; talker key (two letters) -> index in TALKERS.
+_KIND = {_RMC: 0, _GGA: 1, _GLL: 2, _GNS: 3, _VTG: 4, _GSA: 5, _GSV: 6, _ZDA: 7}
+_TALKER = {0x4750: 0, 0x474E: 1, 0x474C: 2, 0x4741: 3, 0x4742: 4, 0x4244: 5, 0x4751: 6, 0x4749: 7}

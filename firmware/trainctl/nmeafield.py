@@ -59,13 +59,6 @@ def digits(buf, a, e):
     return v
 
 
-def snum(buf, a, e, dec):
-    """num() with an optional leading '-' (altitude, geoid separation)."""
-    if a < e and buf[a] == 0x2D:
-        return -num(buf, a + 1, e, dec)
-    return num(buf, a, e, dec)
-
-
 def tod_ms(buf, a, e):
     """hhmmss[.sss] -> milliseconds of the day (digits beyond the third decimal ignored)."""
     if e - a < 6 or e - a == 7 or e > a + 6 and buf[a + 6] != 0x2E:
@@ -126,16 +119,6 @@ def rollover(z):
     return z
 
 
-def ddmmyy(buf, a, e):
-    """RMC date ddmmyy -> days since 2020-01-01, not corrected. Two-digit years 80..99 are 1980..1999
-    (GPS began in 1980), 00..79 are 2000..2079."""
-    if e - a != 6:
-        raise ValueError
-    v = digits(buf, a, e)
-    y = v % 100
-    return day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
-
-
 def hexval(c):
     if 0x30 <= c <= 0x39:
         return c - 0x30
@@ -144,11 +127,3 @@ def hexval(c):
     if 0x61 <= c <= 0x66:  # lower case, which some receivers send
         return c - 0x57
     return -1
-
-
-def upper5(buf):
-    for j in range(5):
-        c = buf[j]
-        if c < 0x41 or c > 0x5A:
-            return False
-    return True

@@ -30,4 +30,4 @@ for path in sys.argv[1:]:
     p.flush()
     d = p.stats.as_dict()
     print(path.split("/")[-1], s.n, s.h, " ".join("%s=%d" % (k, d[k]) for k in sorted(d)),
-          " ".join("%s=%d" % (k, v) for k, v in sorted(p.stats.kinds().items())))
+          " ".join("%d=%d" % (i, v) for i, v in enumerate(p.stats.by_kind) if v))

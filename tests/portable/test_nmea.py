@@ -266,7 +266,10 @@ def test_statistics_by_type_and_talker():
     p, _ = _parse(rmc(T0, 40000000, 120000000) + rmc(T0 + 1, 40000000, 120000000, talker="GP")
                   + sentence("GLGSV,1,1,00") + sentence("BDGSV,1,1,00") + sentence("GPTXT,01,01,02,X")
                   + sentence("QZGSV,1,1,00"))
-    assert p.stats.kinds() == {"GNRMC": 1, "GPRMC": 1, "GLGSV": 1, "BDGSV": 1, "GP---": 1, "--GSV": 1}
+    # by_kind[type * 9 + talker], in the order of nmea._KIND (RMC GGA GLL GNS VTG GSA GSV ZDA, 8: other) and
+    # nmea._TALKER (GP GN GL GA GB BD GQ GI, 8: other)
+    want = {0 * 9 + 1: 1, 0 * 9 + 0: 1, 6 * 9 + 2: 1, 6 * 9 + 5: 1, 8 * 9 + 0: 1, 6 * 9 + 8: 1}
+    assert {i: n for i, n in enumerate(p.stats.by_kind) if n} == want
 
 
 def test_gsv_of_every_constellation_counts_its_satellites():
