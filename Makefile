@@ -9,6 +9,7 @@
 #   make bench   speed and memory figures, side by side with peer parsers -> BENCH.md
 #   make soak    long property runs and the 1,000-journey fault-injection soak (not in make test)
 #   make route   regenerate firmware/trainctl/route_data.py and font_data.py from routes/beijing-pyongyang.json
+#   make pivot   regenerate firmware/trainctl/build_data.py: today's date, the GPS week-rollover pivot
 #   make golden  regenerate the display's golden images in tests/data/golden (after a deliberate change)
 # Each target installs what it needs (a venv from requirements-dev.txt, npm packages, the Debian package
 # unifont for the display font) itself.
@@ -27,7 +28,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: fuzz sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: pivot fuzz sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
@@ -80,6 +81,11 @@ docs-frames: $(STAMP)
 route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
 	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
+
+# The build day, the pivot of the GPS week-rollover correction: a release build runs this (DATE=YYYY-MM-DD to
+# choose), no later than the first day the firmware runs in a coach.
+pivot: $(STAMP)
+	$(VPY) -m host_tools.gen_pivot $(if $(DATE),--date $(DATE)) firmware/trainctl/build_data.py
 
 # Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [MIP_INDEX=dir-or-url]
 # [ROMFS=auto|yes|no] (auto: into the board's ROMFS partition when it has one, run in place from flash)

@@ -188,6 +188,8 @@ def main(argv=None):
             % (d["sentences"], d["fixes"], d["no_fix"], d["bad_checksum"], d["too_long"], d["truncated"],
                d["bad_field"], d["unknown_type"], d["garbage_bytes"], d["jumps"], d["display_changes"])
         )
+        out.write("sentences by type and talker: %s\n" % (
+            ", ".join("%s %d" % kv for kv in d["by_kind"]) or "none"))
         if inputs is not None:
             per = ", ".join("%s +%d -%d" % (k, v, d["alightings"][k]) for k, v in d["boardings"].items())
             out.write("sensors: %d input changes; on board %d, %d discrepancies, %d door alarms, %d door faults, "

@@ -39,6 +39,25 @@ def line(pairs):
     return "{" + ", ".join(['"' + k + '": ' + js(v) for k, v in pairs]) + "}"
 
 
+def by_kind(stats):
+    """{'GNRMC': count, ...} of a parser's Stats.by_kind, named from trainctl.nmea's _KIND and _TALKER tables
+    ('---' any other type, '--' any other talker)."""
+    from trainctl import nmea
+
+    n_t = len(nmea._TALKER) + 1
+    kname = ["---"] * (len(nmea._KIND) + 1)
+    for key, k in nmea._KIND.items():
+        kname[k] = chr(key >> 16) + chr(key >> 8 & 0xFF) + chr(key & 0xFF)
+    tname = ["--"] * n_t
+    for key, t in nmea._TALKER.items():
+        tname[t] = chr(key >> 8) + chr(key & 0xFF)
+    out = {}
+    for i, n in enumerate(stats.by_kind):
+        if n:
+            out[tname[i % n_t] + kname[i // n_t]] = n
+    return out
+
+
 class Replay:
     """Feed NMEA bytes; display changes arrive as (utc_s, utc_ms, state dict-like pairs) via on_event."""
 
@@ -102,8 +121,10 @@ class Replay:
         pairs = [("event", "summary")]
         st = c.parser.stats.as_dict()
         for k in ("sentences", "bad_checksum", "too_long", "unknown_type", "bad_field", "truncated",
-                  "garbage_bytes", "fixes", "no_fix"):
+                  "garbage_bytes", "fixes", "no_fix", "comments", "undated", "rollover"):
             pairs.append((k, st[k]))
+        kinds = by_kind(c.parser.stats)
+        pairs.append(("by_kind", [(k, kinds[k]) for k in sorted(kinds)]))  # e.g. GNRMC, GP--- (other types)
         js_ = c.journey.stats.as_dict()
         for k in ("jumps", "held", "reanchors", "stale", "frozen", "poor", "off_route", "searching", "reversals"):
             pairs.append((k, js_[k]))

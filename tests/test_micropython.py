@@ -1,10 +1,12 @@
 """Run the portable tests (tests/portable/test_*.py) on real MicroPython.
 
-Both the unix port (venv `micropython`) and the WebAssembly port (Node) run
-tests/mp/runner.py over every portable test module. A missing interpreter
+The unix port (venv `micropython`, a 1.29 preview), the WebAssembly port (Node, 1.29) and the
+WebAssembly port's 1.27 release (package.json's npm alias) run tests/mp/runner.py over every portable
+test module: a construct only 1.29 accepts (bytes.find(int), issue 19) fails on 1.27. A missing interpreter
 is a failure with install instructions, never a skip.
 """
 
+import functools
 import re
 
 import pytest
@@ -13,7 +15,8 @@ from mp import mp
 RUNNER = mp.REPO / "tests" / "mp" / "runner.py"
 PORTABLE_MODULES = sorted("portable." + p.stem for p in (mp.REPO / "tests" / "portable").glob("test_*.py"))
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
-PORTS = {"unix": mp.run_unix, "wasm": mp.run_wasm}
+OLD_WASM = "micropython-webassembly-1.27"  # package.json: npm:@micropython/micropython-webassembly-pyscript@1.27.0
+PORTS = {"unix": mp.run_unix, "wasm": mp.run_wasm, "wasm-1.27": functools.partial(mp.run_wasm, pkg=OLD_WASM)}
 
 
 def _run(port, script, *args, **kwargs):
@@ -77,3 +80,18 @@ def test_unix_heap_limit_is_enforced(tmp_path):
     total, result = proc.stdout.split()
     assert int(total) <= 64 * 1024
     assert result == "MemoryError"
+
+
+def test_the_old_port_is_older_and_rejects_what_only_1_29_accepts(tmp_path):
+    script = tmp_path / "old.py"
+    script.write_text(
+        "import sys\n"
+        "print(sys.implementation.version[:2])\n"
+        "try:\n"
+        "    b'LABDQI'.find(bytearray(b'GL')[1])\n"
+        "    print('accepted')\n"
+        "except TypeError:\n"
+        "    print('TypeError')\n"
+    )
+    proc = _run("wasm-1.27", script)
+    assert proc.stdout.split("\n")[:2] == ["(1, 27)", "TypeError"], proc

@@ -21,6 +21,12 @@ def test_zero_allocation_per_sentence_under_heap_lock():
         assert r["memory_error"] is False, r
         assert r["locked_sentences"] == 900, r  # 180 epochs x 5 good sentences, all under the lock
         assert r["bytes_per_epoch_unlocked"] == 0, r
+    # other receivers' streams (GNS + GLL + ZDA, GGA seconds between RMC ones, rollover, no-fix, '$$', '#')
+    r = cases["receivers"]
+    assert r["memory_error"] is False and r["bytes_per_epoch_unlocked"] == 0, r
+    assert r["locked_sentences"] == 180 * 8 // 4, r  # 8 good sentences per 4 epochs, all under the lock
+    q = next(x for x in rows if "receivers_fixes" in x)
+    assert q == {"receivers_fixes": 599, "rollover": 150, "no_fix": 300, "comments": 150, "bad_field": 0}, q
     # the locked phase ran with the journey fully engaged (direction known, stops tracked)
     assert rows[-1]["train"] == "K27" and rows[-1]["bad_checksum"] == 600
     # geo.Matcher alone on the bytes segment table: tracking, whole-route searches and relocks, all locked

@@ -89,8 +89,16 @@ def test_readable_timeline():
     assert p.returncode == 0
     out = p.stdout.decode()
     assert "UTC+8" in out and "UTC+9" in out and " 95 " in out and "next: Sinuiju" in out
-    assert out.rstrip().splitlines()[-1].startswith("summary:")
+    lines = out.rstrip().splitlines()
+    assert lines[-2].startswith("summary:")
+    assert lines[-1].startswith("sentences by type and talker: ") and "GNRMC " in lines[-1]
     assert "\r" not in out  # no progress bar when not on a terminal
+
+
+def test_summary_counts_sentences_by_type_and_talker():
+    summary = events(run(DATA / "short_clean.nmea", "--json"))[-1]
+    kinds = summary["by_kind"]
+    assert sum(kinds.values()) == summary["sentences"] + summary["bad_field"] and kinds["GNRMC"] == summary["fixes"]
 
 
 def test_garbage_only_input():

@@ -1,14 +1,16 @@
 """NMEA 0183 stream parser: bytes in arbitrary chunks -> one preallocated Fix per epoch.
 
-Sentences: RMC, GGA, VTG, GSA, GSV (incl. NMEA 4.10/4.11 signal ID), ZDA, from any talker
-(GP GN GL GA GB BD GQ GI ...). Lines up to MAX_LINE characters ('$' to checksum, no CR/LF).
-Allocates nothing per sentence once built: one line buffer, one field-offset table, small ints only.
-Bad input never reaches the caller: sub-parsers raise ValueError, caught once per sentence and counted.
+Sentences: RMC, GGA, GLL, GNS, VTG, GSA, GSV (incl. NMEA 4.10/4.11 signal ID), ZDA, from any talker
+(GP GN GL GA GB BD GQ GI ...); the field decoders are in nmeafield.py. Lines up to MAX_LINE characters
+('$' to checksum, no CR/LF); '#' lines (a log's header) are skipped whole. Allocates nothing per sentence
+once built: one line buffer, one field-offset table, small ints only. Bad input never reaches the caller:
+sub-parsers raise ValueError, caught once per sentence and counted. One module, few names: every name costs
+a board RAM in its name pools (tests/test_vboard.py).
 """
 
 from micropython import const
 
-from .clock import epoch_days
+from .nmeafield import angle, day, digits, hexval, num, rollover, tod_ms
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
@@ -21,31 +23,65 @@ _VTG = const(0x565447)
 _GSA = const(0x475341)
 _GSV = const(0x475356)
 _ZDA = const(0x5A4441)
+_GLL = const(0x474C4C)
+_GNS = const(0x474E53)
+
+_N_KINDS = const(9)  # sentence types counted in Stats.by_kind (8 and any other)
+_N_TALKERS = const(9)
 
 # Receiver states.
-_IDLE = const(0)  # between sentences
+_IDLE = const(0)  # at the start of a line
 _BODY = const(1)  # inside a sentence
 _SKIP = const(2)  # dropping the rest of a bad line
+_JUNK = const(3)  # inside a line of bytes that are no sentence ('$' starts one)
+_NOTE = const(4)  # inside a comment line ('#' at its start): '$' in it starts nothing
+
+
+_RMC_LESS = const(2)  # epochs without RMC after which GGA/GLL/GNS are reported at once
+_HALF_DAY_MS = const(43200000)
 
 # Constellation slots for satellites in view (GSV is per constellation), by the talker's second
 # letter: GL GLONASS, GA Galileo, GB/BD BeiDou, GQ QZSS, GI NavIC; anything else (GP, GN) slot 0.
+# Compared byte by byte: bytes.find(int) raises TypeError before MicroPython 1.29.
 _SYS_SLOT = const(b"LABDQI")
 _N_SYS = const(7)
+
+
+# Slots of Parser._ep.
+_E_SEC = const(0)
+_E_DONE = const(1)
+_E_RMC_HERE = const(2)
+_E_NO_RMC = const(3)
+_E_PEND = const(4)
+_E_P_VALID = const(5)
+_E_P_LAT = const(6)
+_E_P_LON = const(7)
+_E_P_TALKER = const(8)
+_E_P_DAY = const(9)
+_E_DATE_TEXT = const(10)
+_E_DATE_DAY = const(11)
+_E_DATE_ROLLED = const(12)
 
 
 class Stats:
     """Counters of what the parser saw; all small ints."""
 
     def __init__(self):
-        self.sentences = 0  # checksum good and handled
+        self.sentences = 0  # checksum good and handled (no-fix sentences included)
         self.bad_checksum = 0  # wrong or missing checksum
         self.too_long = 0  # longer than MAX_LINE
-        self.unknown_type = 0  # valid but not a type we use (GLL, TXT, proprietary)
-        self.bad_field = 0  # checksum good, content malformed
-        self.truncated = 0  # a new '$' or a control byte before the line ended
-        self.garbage_bytes = 0  # bytes outside any sentence
+        self.unknown_type = 0  # valid but not a type we use (TXT, GBS, proprietary)
+        self.bad_field = 0  # checksum good, content malformed (a signed or malformed number, a bad date)
+        self.truncated = 0  # a sentence cut by a new '$' or a control byte before its line ended
+        self.garbage_bytes = 0  # bytes outside any sentence (comment lines excluded)
+        self.comments = 0  # lines starting with '#' (a log's header), ignored whole
         self.fixes = 0  # epochs reported with a valid position
-        self.no_fix = 0  # epochs reported without a valid position
+        self.no_fix = 0  # epochs reported without a valid position, and no-fix sentences without a time
+        self.undated = 0  # position epochs not reported because no date (RMC, ZDA) was seen yet
+        self.rollover = 0  # dates moved forward by GPS week-rollover correction
+        # Checksum-good sentences by type and talker: by_kind[kind * 9 + talker], the indexes of _KIND and
+        # _TALKER below, 8 for any other (host_tools/replay_core.by_kind() names them).
+        self.by_kind = [0] * (_N_KINDS * _N_TALKERS)
 
     def as_dict(self):
         return {
@@ -56,10 +92,12 @@ class Stats:
             "bad_field": self.bad_field,
             "truncated": self.truncated,
             "garbage_bytes": self.garbage_bytes,
+            "comments": self.comments,
             "fixes": self.fixes,
             "no_fix": self.no_fix,
+            "undated": self.undated,
+            "rollover": self.rollover,
         }
-
 
 class Fix:
     """One epoch as the receiver reported it. Units in the names; -1 means not reported."""
@@ -67,7 +105,7 @@ class Fix:
     def __init__(self):
         self.utc_s = -1  # seconds since 2020-01-01T00:00:00Z
         self.utc_ms = 0
-        self.valid = False  # position valid (RMC status A, mode not N/E/M/S; or GGA quality > 0)
+        self.valid = False  # position valid (RMC/GLL status A and mode not N/E/M/S; GGA quality > 0; GNS mode)
         self.lat_udeg = 0  # signed micro-degrees, WGS-84
         self.lon_udeg = 0
         self.speed_cms = -1  # speed over ground, cm/s
@@ -82,7 +120,9 @@ class Fix:
 
 
 class Parser:
-    """Feed bytes with feed(); on_fix(fix) is called once per RMC (or per GGA when no RMC comes)."""
+    """Feed bytes with feed(); on_fix(fix) is called once per epoch (second) with a position sentence:
+    at its RMC, or at its first GGA/GLL/GNS when the receiver sends no RMC. When RMC comes only in some
+    seconds, a second without one is reported when the next begins."""
 
     def __init__(self, on_fix=None):
         self.buf = bytearray(_BUF)
@@ -94,13 +134,15 @@ class Parser:
         self._n = 0  # bytes in buf
         self._nf = 0  # fields found
         self._star = -1  # position of '*' in buf
-        self._sum = 0  # running XOR of the body
+        self._sum = 0  # running XOR of the body (and of the checksum's digits)
         self._day = -1  # days since epoch from the last RMC/ZDA date
-        self._tod_prev = -1  # last time of day seen, for the GGA-only day rollover
-        self._gga_run = 0  # GGA sentences since the last RMC
         self._sats = [0] * _N_SYS
         self._vtg_cms = -1
         self._vtg_cdeg = -1
+        # The epoch being assembled (list slots, fewer names for a board's name pools): its time (ms of the
+        # day), reported, had an RMC, epochs in a row without RMC, a GGA/GLL/GNS position pending (valid, lat,
+        # lon, talker, day), the last RMC date (ddmmyy as an int, its day rollover corrected, rolled).
+        self._ep = [-1, 0, 0, _RMC_LESS, 0, 0, 0, 0, 0, -1, -1, -1, 0]
 
     # ---- byte level -------------------------------------------------------------------
 
@@ -119,15 +161,20 @@ class Parser:
         for i in range(n):
             b = data[i]
             if state == _BODY:
-                if b == 0x0A or b == 0x0D:  # LF / CR: end of line
+                if b > 0x2C and b < 0x7F and k < _BUF:  # digits, letters, '.', '-': most of a sentence
+                    buf[k] = b
+                    xsum ^= b  # also the checksum's two digits: _line takes them out again
+                    k += 1
+                elif b == 0x0A or b == 0x0D:  # LF / CR: end of line
                     self._n = k
                     self._nf = nf
                     self._star = star
                     self._sum = xsum
                     self._line()
                     state = _IDLE
-                elif b == 0x24:  # '$' before the end: the previous line was cut
-                    st.truncated += 1
+                elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
+                    if k:
+                        st.truncated += 1
                     k = nf = xsum = 0
                     star = -1
                 elif b < 0x20 or b > 0x7E:
@@ -147,15 +194,21 @@ class Parser:
                                 fields[nf] = k + 1
                                 nf += 1
                     k += 1
-            elif b == 0x24:  # '$' starts a sentence, from any state
+            elif state == _NOTE:
+                if b == 0x0A or b == 0x0D:
+                    state = _IDLE
+            elif b == 0x24:  # '$' starts a sentence, from any other state
                 state = _BODY
                 k = nf = xsum = 0
                 star = -1
-            elif state == _SKIP:
-                if b == 0x0A or b == 0x0D:
-                    state = _IDLE
-            elif b != 0x0A and b != 0x0D:
+            elif b == 0x0A or b == 0x0D:
+                state = _IDLE
+            elif state == _IDLE and b == 0x23:  # '#' at a line's start: a comment line
+                st.comments += 1
+                state = _NOTE
+            elif state != _SKIP:
                 st.garbage_bytes += 1
+                state = _JUNK
         self._state = state
         self._n = k
         self._nf = nf
@@ -170,32 +223,44 @@ class Parser:
         if star < 0 or n != star + 3:
             st.bad_checksum += 1  # missing or malformed checksum
             return
-        hi = _hexval(buf[star + 1])
-        lo = _hexval(buf[star + 2])
-        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum:
+        c1 = buf[star + 1]
+        c2 = buf[star + 2]
+        hi = hexval(c1)
+        lo = hexval(c2)
+        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum ^ c1 ^ c2:  # hex digits are in _sum: see feed()
             st.bad_checksum += 1
             return
         nf = self._nf
         if nf == 0 or self.fields[0] != 6 or buf[0] == 0x50:
             st.unknown_type += 1  # proprietary ($Pxxx) or not a 5-letter address
             return
-        if nf >= _MAX_FIELDS or not _upper5(buf):
+        if nf >= _MAX_FIELDS:
             st.bad_field += 1
             return
+        for j in range(5):
+            if buf[j] < 0x41 or buf[j] > 0x5A:  # the address: five capital letters
+                st.bad_field += 1
+                return
         self.fields[nf] = star + 1  # sentinel: the field after the last ends before '*'
         key = buf[2] << 16 | buf[3] << 8 | buf[4]
+        kind = _KIND.get(key, _N_KINDS - 1)
+        st.by_kind[kind * _N_TALKERS + _TALKER.get(buf[0] << 8 | buf[1], _N_TALKERS - 1)] += 1
         try:
-            if key == _RMC:
-                self._rmc()
-            elif key == _GGA:
-                self._gga()
-            elif key == _GSV:
+            if kind == 6:
                 self._gsv()
-            elif key == _VTG:
+            elif kind == 0:
+                self._rmc()
+            elif kind == 1:
+                self._gga()
+            elif kind == 4:
                 self._vtg()
-            elif key == _GSA:
+            elif kind == 5:
                 self._gsa()
-            elif key == _ZDA:
+            elif kind == 2:
+                self._gll()
+            elif kind == 3:
+                self._gns()
+            elif kind == 7:
                 self._zda()
             else:
                 st.unknown_type += 1
@@ -204,6 +269,11 @@ class Parser:
             st.bad_field += 1
             return
         st.sentences += 1
+
+    def flush(self):
+        """The stream ended (a replay's end of file): report a position still waiting for its epoch's end."""
+        if self._ep[_E_PEND]:
+            self._report_pending()
 
     # ---- fields -------------------------------------------------------------------------
 
@@ -219,108 +289,48 @@ class Parser:
         return self.fields[i] - 1 == self.fields[i - 1]
 
     def _char(self, i):
-        """The single character of field i as an int, 0 when empty."""
+        """The single character of field i as an int, 0 when empty or absent."""
+        if i > self._nf:
+            return 0
         s = self._span(i)
         a = s >> 8
         return self.buf[a] if (s & 0xFF) > a else 0
 
-    def _num(self, a, e, dec):
-        """Decimal text buf[a:e] as an int scaled by 10**dec (extra digits truncated)."""
-        buf = self.buf
-        if a >= e:
-            raise ValueError
-        neg = buf[a] == 0x2D  # '-'
-        if neg:
-            a += 1
-            if a >= e:
-                raise ValueError
-        v = 0
-        frac = -1  # digits seen after the point, -1 before it
-        for j in range(a, e):
-            c = buf[j]
-            if c == 0x2E:  # '.'
-                if frac >= 0:
-                    raise ValueError
-                frac = 0
-            elif 0x30 <= c <= 0x39:
-                if frac < 0:
-                    v = v * 10 + c - 0x30
-                    if v > 99999999:
-                        raise ValueError
-                elif frac < dec:
-                    v = v * 10 + c - 0x30
-                    frac += 1
-            else:
-                raise ValueError
-        if frac < 0:
-            frac = 0
-        while frac < dec:
-            v *= 10
-            frac += 1
-        return -v if neg else v
-
     def _field(self, i, dec):
+        """Unsigned number in field i, scaled by 10**dec."""
         s = self._span(i)
-        return self._num(s >> 8, s & 0xFF, dec)
+        return num(self.buf, s >> 8, s & 0xFF, dec)
 
     def _tod(self, i):
-        """hhmmss[.sss] -> seconds of day; milliseconds into fix.utc_ms."""
+        """hhmmss[.sss] -> milliseconds of the day."""
         s = self._span(i)
-        a = s >> 8
-        e = s & 0xFF
-        if e - a < 6:
-            raise ValueError
-        hh = self._num(a, a + 2, 0)
-        mm = self._num(a + 2, a + 4, 0)
-        ss = self._num(a + 4, a + 6, 0)
-        ms = 0
-        scale = 100
-        for j in range(a + 7, e):  # fraction of a second, digits after the point
-            c = self.buf[j]
-            if c < 0x30 or c > 0x39:
-                raise ValueError
-            ms += (c - 0x30) * scale
-            scale //= 10
-        if hh > 23 or mm > 59 or ss > 60 or e > a + 6 and self.buf[a + 6] != 0x2E:
-            raise ValueError
-        self.fix.utc_ms = ms
-        return hh * 3600 + mm * 60 + ss
+        return tod_ms(self.buf, s >> 8, s & 0xFF)
 
     def _angle(self, i, deg_digits):
         """(d)ddmm.mmmmm and hemisphere in field i+1 -> signed micro-degrees."""
         s = self._span(i)
-        a = s >> 8
-        e = s & 0xFF
-        if e - a < deg_digits + 2:
-            raise ValueError
-        deg = self._num(a, a + deg_digits, 0)
-        min_e6 = self._num(a + deg_digits, e, 6)
-        if min_e6 >= 60000000 or min_e6 < 0:
-            raise ValueError
-        v = deg * 1000000 + (min_e6 + 30) // 60
-        return _hemisphere(v, deg_digits, self._char(i + 1))
+        return angle(self.buf, s >> 8, s & 0xFF, deg_digits, self._char(i + 1))
 
-    def _date(self, i):
-        """ddmmyy -> days since epoch."""
+    def _alt(self, i):
+        """Altitude in field i (a sign allowed), decimetres; 0 when empty."""
+        if self._empty(i):
+            return 0
         s = self._span(i)
         a = s >> 8
-        if (s & 0xFF) - a != 6:
-            raise ValueError
-        d = self._num(a, a + 2, 0)
-        m = self._num(a + 2, a + 4, 0)
-        y = 2000 + self._num(a + 4, a + 6, 0)
-        return epoch_days(y, m, d)
+        if self.buf[a] == 0x2D:  # '-'
+            return -num(self.buf, a + 1, s & 0xFF, 1)
+        return num(self.buf, a, s & 0xFF, 1)
 
     def _knots(self, i):
         """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
         mkn = self._field(i, 3)
-        if mkn < 0 or mkn > 999999:
+        if mkn > 999999:
             raise ValueError
         return mkn * 463 // 9000
 
     def _course(self, i):
         v = self._field(i, 2)
-        if v < 0 or v > 36000:
+        if v > 36000:
             raise ValueError
         return v
 
@@ -332,89 +342,137 @@ class Parser:
 
     def _rmc(self):
         # 1 time, 2 status, 3-4 lat, 5-6 lon, 7 SOG kn, 8 COG, 9 date, 10-11 magvar, 12 mode, 13 nav status
-        fix = self.fix
-        tod = self._tod(1)
-        if not self._empty(9):
-            self._day = self._date(9)
-        self._tod_prev = tod
-        self._gga_run = 0
         valid = self._char(2) == 0x41  # 'A'
         if valid and not self._empty(12):
-            mode = self._char(12)
-            # A autonomous, D differential, F/R RTK, P precise; N none, E dead reckoning, M manual, S sim
-            valid = mode == 0x41 or mode == 0x44 or mode == 0x46 or mode == 0x52 or mode == 0x50
+            valid = _good_mode(self._char(12))
+        if self._empty(1):
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
+            return
+        tod = self._tod(1)
+        dz = -1
+        if not self._empty(9):
+            s = self._span(9)
+            a = s >> 8
+            if (s & 0xFF) - a == 6 and digits(self.buf, a, a + 6) == self._ep[_E_DATE_TEXT]:
+                dz = self._ep[_E_DATE_DAY]  # the date of the last RMC: most are
+                if self._ep[_E_DATE_ROLLED]:
+                    self.stats.rollover += 1
+            else:
+                if (s & 0xFF) - a != 6:
+                    raise ValueError
+                v = digits(self.buf, a, a + 6)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
+                y = v % 100
+                d = day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
+                dz = rollover(d)
+                if dz != d:
+                    self.stats.rollover += 1
+                self._ep[_E_DATE_TEXT] = v
+                self._ep[_E_DATE_DAY] = dz
+                self._ep[_E_DATE_ROLLED] = dz != d
+        lat = lon = 0
+        spd = crs = -1
         if valid:
             lat = self._angle(3, 2)
             lon = self._angle(5, 3)
+            spd = -1 if self._empty(7) else self._knots(7)
+            crs = -1 if self._empty(8) else self._course(8)
+        self._epoch(tod)
+        if dz >= 0:
+            self._day = dz
+        self._ep[_E_RMC_HERE] = True
+        self._ep[_E_NO_RMC] = 0
+        self._ep[_E_PEND] = False
+        if self._ep[_E_DONE]:
+            return
+        fix = self.fix
+        if valid:
             fix.lat_udeg = lat
             fix.lon_udeg = lon
-            fix.speed_cms = -1 if self._empty(7) else self._knots(7)
-            fix.course_cdeg = -1 if self._empty(8) else self._course(8)
+            fix.speed_cms = spd
+            fix.course_cdeg = crs
         fix.valid = valid
         fix.talker = self._talker()
-        self._emit(tod)
+        self._report(self._day, tod)
 
     def _gga(self):
         # 1 time, 2-3 lat, 4-5 lon, 6 quality, 7 sats used, 8 HDOP, 9 altitude, 10 'M', 11 geoid sep
-        tod = self._tod(1)
         q = 0 if self._empty(6) else self._field(6, 0)
-        if q < 0 or q > 9:
+        if q > 9:
             raise ValueError
+        valid = q > 0 and q != 6  # 6: dead reckoning
+        if self._empty(1):
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
+            return
+        tod = self._tod(1)
         sats = -1 if self._empty(7) else self._field(7, 0)
         hdop = -1 if self._empty(8) else self._field(8, 2)
-        alt = 0 if self._empty(9) else self._field(9, 1)
+        alt = self._alt(9)
         lat = lon = 0
-        if q > 0 and q != 6:  # 6: dead reckoning
+        if valid:
             lat = self._angle(2, 2)
             lon = self._angle(4, 3)
-        self._gga_epoch(tod, q, sats, hdop, alt, lat, lon)
-
-    def _gga_epoch(self, tod, q, sats, hdop, alt, lat, lon):
-        """Keep a parsed GGA; a receiver that sends no RMC gets its fixes reported from GGA."""
         fix = self.fix
         fix.quality = q
         fix.sats_used = sats
         fix.hdop_c = hdop
         fix.alt_dm = alt
-        self._gga_run += 1
-        if self._gga_run < 3:
-            return
-        # No RMC for three GGA in a row: this receiver talks GGA only; report fixes from it.
-        if self._tod_prev >= 0 and tod < self._tod_prev and self._day >= 0:
-            self._day += 1  # midnight passed
-        self._tod_prev = tod
-        fix.valid = q > 0 and q != 6
-        if fix.valid:
-            fix.lat_udeg = lat
-            fix.lon_udeg = lon
-            fix.speed_cms = self._vtg_cms
-            fix.course_cdeg = self._vtg_cdeg
-        fix.talker = self._talker()
-        self._emit(tod)
+        self._position(tod, valid, lat, lon)
 
-    def _emit(self, tod):
+    def _gll(self):
+        # 1-2 lat, 3-4 lon, 5 time, 6 status, 7 mode (NMEA 2.3+); NMEA 2.0 receivers send 1-4 only
+        valid = self._char(6) == 0x41 and (self._empty(7) or _good_mode(self._char(7)))
+        if self._empty(5):
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
+            return
+        tod = self._tod(5)
+        lat = lon = 0
+        if valid:
+            lat = self._angle(1, 2)
+            lon = self._angle(3, 3)
+        self._position(tod, valid, lat, lon)
+
+    def _gns(self):
+        # 1 time, 2-3 lat, 4-5 lon, 6 mode, one letter per constellation (GPS, GLONASS, Galileo, BeiDou,
+        # QZSS, NavIC), 7 sats used, 8 HDOP, 9 altitude, 10 geoid sep, 11 age, 12 station, 13 nav status
+        valid = False
+        s = self._span(6)
+        for j in range(s >> 8, s & 0xFF):
+            if _good_mode(self.buf[j]):
+                valid = True
+        if self._empty(1):
+            if valid:
+                raise ValueError  # a position without a time
+            self.stats.no_fix += 1  # 'no fix yet' with empty fields
+            return
+        tod = self._tod(1)
+        sats = -1 if self._empty(7) else self._field(7, 0)
+        hdop = -1 if self._empty(8) else self._field(8, 2)
+        alt = self._alt(9)
+        lat = lon = 0
+        if valid:
+            lat = self._angle(2, 2)
+            lon = self._angle(4, 3)
         fix = self.fix
-        if self._day < 0:
-            return  # no date yet: the time cannot be placed
-        fix.utc_s = self._day * 86400 + tod
-        if fix.valid:
-            self.stats.fixes += 1
-        else:
-            self.stats.no_fix += 1
-        cb = self.on_fix
-        if cb is not None:
-            cb(fix)
+        fix.sats_used = sats
+        fix.hdop_c = hdop
+        fix.alt_dm = alt
+        self._position(tod, valid, lat, lon)
 
     def _vtg(self):
         # 1 COG true, 2 'T', 3 COG magnetic, 4 'M', 5 SOG kn, 6 'N', 7 SOG km/h, 8 'K', 9 mode
-        self._vtg_cdeg = -1 if self._empty(1) else self._course(1)
+        cdeg = -1 if self._empty(1) else self._course(1)
         if not self._empty(7):
-            v = self._field(7, 3)  # metres per hour
-            if v < 0:
-                raise ValueError
-            self._vtg_cms = v // 36
+            cms = self._field(7, 3) // 36  # metres per hour -> cm/s
         else:
-            self._vtg_cms = -1 if self._empty(5) else self._knots(5)
+            cms = -1 if self._empty(5) else self._knots(5)
+        self._vtg_cdeg = cdeg
+        self._vtg_cms = cms
 
     def _gsa(self):
         # 1 mode M/A, 2 fix type, 3-14 satellite IDs, 15 PDOP, 16 HDOP, 17 VDOP, 18 system ID (4.10)
@@ -432,53 +490,115 @@ class Parser:
         total = self._field(1, 0)
         num = self._field(2, 0)
         n = self._field(3, 0)
-        if num < 1 or num > total or total > 9 or n < 0 or n > 99:
+        if num < 1 or num > total or total > 9 or n > 99:
             raise ValueError
-        self._sats[_SYS_SLOT.find(self.buf[1]) + 1] = n
+        c = self.buf[1]
+        slot = 0
+        for j in range(_N_SYS - 1):
+            if _SYS_SLOT[j] == c:
+                slot = j + 1
+        sats = self._sats
+        sats[slot] = n
         s = 0
         for j in range(_N_SYS):
-            s += self._sats[j]
+            s += sats[j]
         self.fix.sats_in_view = s
 
     def _zda(self):
         # 1 time, 2 day, 3 month, 4 year, 5-6 local zone
+        if self._empty(1) or self._empty(4):
+            return  # no time yet
         tod = self._tod(1)
-        self._day = epoch_days(self._field(4, 0), self._field(3, 0), self._field(2, 0))
-        self._tod_prev = tod
-
-
-def _hemisphere(v, deg_digits, h):
-    """Micro-degrees v signed by hemisphere letter h (N/S for latitude, E/W for longitude), range checked."""
-    if deg_digits == 2:
-        if v > 90000000:
+        s = self._span(2)
+        a = s >> 8
+        if (s & 0xFF) != a + 2 or self._span(4) != (a + 6) << 8 | (a + 10):  # dd,mm,yyyy: 2, 2, 4 characters
             raise ValueError
-        if h == 0x53:  # 'S'
-            return -v
-        if h != 0x4E:  # 'N'
-            raise ValueError
-    else:
-        if v > 180000000:
-            raise ValueError
-        if h == 0x57:  # 'W'
-            return -v
-        if h != 0x45:  # 'E'
-            raise ValueError
-    return v
+        d = day(digits(self.buf, a + 6, a + 10), digits(self.buf, a + 3, a + 5), digits(self.buf, a, a + 2))
+        z = rollover(d)
+        if z != d:
+            self.stats.rollover += 1
+        self._epoch(tod)
+        self._day = z
+
+    # ---- epochs ---------------------------------------------------------------------------
+
+    def _epoch(self, tod):
+        """The sentence's time tod (ms of the day) begins a new epoch unless it is the current one's: then
+        a pending position of the last one is reported, and midnight passed if the clock went back 12 h."""
+        if tod == self._ep[_E_SEC]:
+            return
+        if self._ep[_E_PEND]:
+            self._report_pending()
+        if not self._ep[_E_RMC_HERE] and self._ep[_E_NO_RMC] < _RMC_LESS:
+            self._ep[_E_NO_RMC] += 1
+        if self._day >= 0 and tod < self._ep[_E_SEC] - _HALF_DAY_MS:
+            self._day += 1  # midnight passed
+        self._ep[_E_SEC] = tod
+        self._ep[_E_DONE] = False
+        self._ep[_E_RMC_HERE] = False
+
+    def _report_pending(self):
+        self._ep[_E_PEND] = False
+        fix = self.fix
+        fix.valid = self._ep[_E_P_VALID] == 1
+        if self._ep[_E_P_VALID]:
+            fix.lat_udeg = self._ep[_E_P_LAT]
+            fix.lon_udeg = self._ep[_E_P_LON]
+            fix.speed_cms = self._vtg_cms
+            fix.course_cdeg = self._vtg_cdeg
+        fix.talker = self._ep[_E_P_TALKER]
+        self._report(self._ep[_E_P_DAY], self._ep[_E_SEC])
+
+    def _position(self, tod, valid, lat, lon):
+        """A GGA/GLL/GNS position: reported now from a receiver that sends no RMC, else at the end of its
+        epoch unless an RMC of the same epoch comes."""
+        self._epoch(tod)
+        if self._ep[_E_DONE]:
+            return
+        if self._day < 0:
+            self.stats.undated += 1
+            return
+        if self._ep[_E_NO_RMC] >= _RMC_LESS:
+            fix = self.fix
+            fix.valid = valid
+            if valid:
+                fix.lat_udeg = lat
+                fix.lon_udeg = lon
+                fix.speed_cms = self._vtg_cms
+                fix.course_cdeg = self._vtg_cdeg
+            fix.talker = self._talker()
+            self._report(self._day, tod)
+        elif not self._ep[_E_PEND] or valid and not self._ep[_E_P_VALID]:
+            self._ep[_E_PEND] = True
+            self._ep[_E_P_VALID] = 1 if valid else 0
+            self._ep[_E_P_LAT] = lat
+            self._ep[_E_P_LON] = lon
+            self._ep[_E_P_TALKER] = self._talker()
+            self._ep[_E_P_DAY] = self._day
+
+    def _report(self, day, tod):
+        """on_fix for the epoch at day, tod (ms of the day), with what self.fix holds."""
+        self._ep[_E_DONE] = True
+        if day < 0:
+            self.stats.undated += 1
+            return  # no date yet: the time cannot be placed
+        fix = self.fix
+        fix.utc_s = day * 86400 + tod // 1000
+        fix.utc_ms = tod % 1000
+        if fix.valid:
+            self.stats.fixes += 1
+        else:
+            self.stats.no_fix += 1
+        cb = self.on_fix
+        if cb is not None:
+            cb(fix)
+
+def _good_mode(c):
+    """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,
+    P precise (not N none, E dead reckoning, M manual, S simulator)."""
+    return c == 0x41 or c == 0x44 or c == 0x46 or c == 0x52 or c == 0x50
 
 
-def _upper5(buf):
-    for j in range(5):
-        c = buf[j]
-        if c < 0x41 or c > 0x5A:
-            return False
-    return True
-
-
-def _hexval(c):
-    if 0x30 <= c <= 0x39:
-        return c - 0x30
-    if 0x41 <= c <= 0x46:
-        return c - 0x37
-    if 0x61 <= c <= 0x66:  # lower case, which some receivers send
-        return c - 0x57
-    return -1
+# Sentence type key -> index in KINDS; talker key (two letters) -> index in TALKERS.
+_KIND = {_RMC: 0, _GGA: 1, _GLL: 2, _GNS: 3, _VTG: 4, _GSA: 5, _GSV: 6, _ZDA: 7}
+_TALKER = {0x4750: 0, 0x474E: 1, 0x474C: 2, 0x4741: 3, 0x4742: 4, 0x4244: 5, 0x4751: 6, 0x4749: 7}

@@ -26,13 +26,37 @@ def build(epochs, bad):
            + sentence("BDGSV,1,1,03,20,10,080,36,21,45,300,41,22,05,020,00,1"))
     junk = (b"\x00\xff$GNRMC,0926" + sentence("GPTXT,01,01,02,u-blox") + b"$GPGGA,bad*00\r\n"
             + b"$" + b"9" * 150 + b"\r\n")
-    chunks = [None] * epochs  # allocated once: grown by append, the list's realloc fails in a fragmented heap
+    chunks = [None] * epochs  # allocated once: a growing list needs ever larger blocks of a fragmented heap
     for k in range(epochs):
         t = T0 + k
         lat, lon = tr.line_at(R.ST_ALONG_M[1] + 25 * k)
         s = rmc(t, lat, lon, 2500) + gga(t, lat, lon) + gsv
         if bad:
             s += junk
+        chunks[k] = bytearray(s)
+    return chunks
+
+
+def build_receivers(epochs):
+    """What other receivers send (issue 15): GNS + GLL + ZDA seconds, GGA-only seconds between RMC ones (reported
+    when the next begins), a week-rollover date, no-fix sentences with empty fields, '$$', '#' comment lines."""
+    chunks = [None] * epochs
+    for k in range(epochs):
+        t = T0 + k
+        s = t % 86400
+        hms = "%02d%02d%02d.00" % (s // 3600, s // 60 % 60, s % 60)
+        lon = "%03d%02d.%05d" % (117, k % 60, k * 37 % 100000)
+        kind = k % 4
+        if kind == 0:
+            s = (sentence("GNGNS,%s,3907.50000,N,%s,E,AANN,13,0.93,12.5,-8.0,,,V" % (hms, lon))
+                 + sentence("GNGLL,3907.50000,N,%s,E,%s,A,A" % (lon, hms))
+                 + sentence("GNZDA,%s,23,11,2026,," % hms))
+        elif kind == 1:  # '$$', and a receiver with the week-rollover bug: 2007-04-09 for 2026-11-23
+            s = b"$" + sentence("GPRMC,%s,A,3907.50000,N,%s,E,48.6,,090407,,,A" % (hms, lon))
+        elif kind == 2:
+            s = gga(t, 39125000, 117000000 + k) + sentence("GPGGA,,,,,,0,00,99.99,,,,,,")
+        else:
+            s = b"# a comment line $GPRMC\r\n" + sentence("GPRMC,,V,,,,,,,,,,N") + rmc(t, 39125000, 117000000 + k)
         chunks[k] = bytearray(s)
     return chunks
 
@@ -103,6 +127,11 @@ def main():
     chunks = build(epochs, True)
     p = Parser()
     print(run("parser", p.feed, chunks, lambda: p.stats.sentences))
+    q = Parser()
+    print(run("receivers", q.feed, build_receivers(epochs), lambda: q.stats.sentences))
+    print('{"receivers_fixes": %d, "rollover": %d, "no_fix": %d, "comments": %d, "bad_field": %d}' % (
+        q.stats.fixes, q.stats.rollover, q.stats.no_fix, q.stats.comments, q.stats.bad_field))
+    q = None
     c = Controller(R, None, None)
     print(run("pipeline", c.feed, chunks, lambda: c.parser.stats.sentences))
     print('{"train": "%s", "next_stop": %d, "fixes": %d, "bad_checksum": %d, "too_long": %d}' % (

@@ -97,11 +97,12 @@ def run_unix(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIME
     return _run(cmd, env=env, timeout=timeout, cwd=cwd)
 
 
-def run_wasm(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIMEOUT, cwd=None):
+def run_wasm(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIMEOUT, cwd=None, pkg=None):
     """Run SCRIPT under the WebAssembly port through Node; return CompletedProcess.
 
     paths are copied into the in-memory FS and put on sys.path after the
     script's directory. heap (initial heap, grows on demand) as for run_unix.
+    pkg: another installed npm name of the port (package.json's alias of an older release).
     """
     cmd = [node_exe(), RUN_WASM]
     if heap is not None:
@@ -109,4 +110,5 @@ def run_wasm(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIME
     for p in paths:
         cmd += ["--path", p]
     cmd += [script, *args]
-    return _run(cmd, timeout=timeout, cwd=cwd)
+    env = None if pkg is None else dict(os.environ, MP_WASM_PKG=pkg)
+    return _run(cmd, env=env, timeout=timeout, cwd=cwd)

@@ -30,7 +30,8 @@
 import fs from "node:fs";
 import path from "node:path";
 
-const PKG = "@micropython/micropython-webassembly-pyscript";
+// MP_WASM_PKG picks another installed copy of the port (package.json: an npm alias of an older release).
+const PKG = process.env.MP_WASM_PKG || "@micropython/micropython-webassembly-pyscript";
 const SKIP_DIRS = new Set(["__pycache__", "node_modules", ".git", ".venv"]);
 
 function usage(msg) {

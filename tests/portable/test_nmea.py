@@ -117,8 +117,10 @@ def test_gga_only_receiver_reports_fixes_after_a_date_is_known():
     zda = sentence("GNZDA,092559.00,23,11,2026,00,00")
     data = zda + b"".join(gga(T0 + i, 40000000, 120000000 + i * 100) for i in range(5))
     p, fixes = _parse(data)
-    assert [f[0] for f in fixes] == [T0 + 2, T0 + 3, T0 + 4]
-    assert fixes[0][4] == 120000200
+    assert [f[0] for f in fixes] == [T0 + i for i in range(5)]
+    assert fixes[2][4] == 120000200 and p.stats.fixes == 5
+    p, fixes = _parse(data[len(zda):] + zda)  # GGA before any date: waits
+    assert fixes == [] and p.stats.undated == 5 and p.stats.bad_field == 0
 
 
 def test_gga_quality_hdop_altitude():
@@ -134,10 +136,25 @@ def test_vtg_and_gsa():
     assert p.fix.fix_type == 3
 
 
-def test_old_receiver_dates_are_refused():
-    # A GPS week-rollover bug reports 2006 instead of 2026: no time, no fix.
-    p, fixes = _parse(sentence("GPRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,231106,,,A"))
-    assert fixes == [] and p.stats.bad_field == 1
+def test_gps_week_rollover_is_corrected_against_the_pivot():
+    # A receiver with the week-rollover bug reports 2007-04-09 for 2026-11-23: 1,024 weeks back.
+    p, fixes = _parse(sentence("GPRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,090407,,,A"))
+    assert [f[0] for f in fixes] == [T0] and p.stats.rollover == 1
+    assert clock.days_from_civil(2026, 11, 23) - clock.days_from_civil(2007, 4, 9) == 1024 * 7
+    p, fixes = _parse(sentence("GNZDA,092559.00,09,04,2007,00,00") + gga(T0, 40000000, 120000000))
+    assert [f[0] for f in fixes] == [T0] and p.stats.rollover == 1
+    # 1999-08-24 (two days after the first rollover) moves two steps; a date at or after the pivot stays.
+    p, fixes = _parse(sentence("GPRMC,000000.00,A,4000.00000,N,12000.00000,E,0.0,,240899,,,A"))
+    assert fixes[0][0] == (clock.days_from_civil(1999, 8, 24) + 2 * 7168 - clock.EPOCH_DAYS) * 86400
+    assert fixes[0][0] == clock.epoch_seconds(2038, 11, 23, 0, 0, 0)
+    p, fixes = _parse(rmc(clock.epoch_seconds(2053, 12, 31, 23, 59, 59), 40000000, 120000000))
+    assert len(fixes) == 1 and p.stats.rollover == 0
+
+
+def test_dates_that_cannot_be_right_are_refused():
+    for date in ("310226", "290227", "000126", "011326", "010154"):  # 31 Feb, 29 Feb 2027, day 0, month 13, 2054
+        p, fixes = _parse(sentence("GPRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,%s,,,A" % date))
+        assert fixes == [] and p.stats.bad_field == 1, date
 
 
 def test_bad_fields_counted():
@@ -156,11 +173,117 @@ def test_bad_fields_counted():
 
 
 def test_unknown_and_proprietary_types():
-    p, _ = _parse(sentence("GPGLL,4000.00000,N,12000.00000,E,092600.00,A,A") + sentence("PUBX,00,1") + sentence(
-        "GPXYZ,1,2"))
+    p, _ = _parse(sentence("GPTXT,01,01,02,ANTSTATUS=OK") + sentence("PUBX,00,1") + sentence("GPXYZ,1,2"))
     assert p.stats.unknown_type == 3 and p.stats.bad_field == 0
 
 
 def test_time_of_fix_converts_with_the_date():
     p, fixes = _parse(rmc(clock.epoch_seconds(2027, 1, 1, 0, 0, 0), 40000000, 120000000))
     assert fixes[0][0] == clock.epoch_seconds(2027, 1, 1, 0, 0, 0)
+
+
+ZDA = sentence("GNZDA,092559.00,23,11,2026,00,00")
+
+
+def test_gll_and_gns_give_fixes():
+    gll = sentence("GPGLL,4000.00000,N,12000.00000,E,092600.00,A,A")
+    gns = sentence("GNGNS,092601.00,4000.00000,S,12000.00000,W,NA,10,0.9,45.0,-8.0,,,V")
+    p, fixes = _parse(ZDA + gll + gns)
+    assert fixes == [(T0, 0, True, 40000000, 120000000, -1, -1), (T0 + 1, 0, True, -40000000, -120000000, -1, -1)]
+    assert p.fix.sats_used == 10 and p.fix.alt_dm == 450 and p.stats.sentences == 3
+    for body in ("GPGLL,4000.00000,N,12000.00000,E,092600.00,V,N", "GPGLL,4000.00000,N,12000.00000,E,092600.00,A,E",
+                 "GNGNS,092600.00,4000.00000,N,12000.00000,E,NN,00,,,,,,V", "GNGNS,092600.00,,,,,N,00,,,,,,V"):
+        p, fixes = _parse(ZDA + sentence(body))
+        assert len(fixes) == 1 and not fixes[0][2] and p.stats.no_fix == 1, body
+
+
+def test_one_fix_per_second_whatever_the_receiver_sends():
+    gll = sentence("GPGLL,4000.00000,N,12000.00000,E,092600.00,A,A")
+    p, fixes = _parse(rmc(T0 - 1, 40000000, 120000000) + gga(T0, 40000000, 120000000)
+                      + rmc(T0, 40000000, 120000000, 500) + gll + gga(T0, 40000000, 120000000))
+    assert fixes[1:] == [(T0, 0, True, 40000000, 120000000, 499, -1)] and p.stats.sentences == 5
+
+
+def test_seconds_with_gga_and_no_rmc_are_reported():
+    # A receiver alternating RMC and GGA: the GGA second is reported when the next begins.
+    data = b""
+    for i in range(6):
+        data += rmc(T0 + i, 40000000, 120000000 + i) if i % 2 == 0 else gga(T0 + i, 40000000, 120000000 + i)
+    p, fixes = _parse(data)
+    assert [(f[0], f[4]) for f in fixes] == [(T0 + i, 120000000 + i) for i in range(5)]
+    # GGA before RMC in every second (SiRF order): one fix a second, each from its RMC.
+    data = b"".join(gga(T0 + i, 40000000, 120000000) + rmc(T0 + i, 40000000, 120000000, 300) for i in range(4))
+    p, fixes = _parse(data)
+    assert [f[0] for f in fixes] == [T0 + i for i in range(4)] and [f[5] for f in fixes][1:] == [299] * 3
+
+
+def test_gga_only_day_rolls_over_at_midnight():
+    zda = sentence("GNZDA,235958.00,23,11,2026,00,00")
+    t = clock.epoch_seconds(2026, 11, 23, 23, 59, 58)
+    p, fixes = _parse(zda + b"".join(gga(t + i, 40000000, 120000000) for i in range(4)))
+    assert [f[0] for f in fixes] == [t, t + 1, t + 2, t + 3]
+
+
+def test_signed_numbers_are_refused():
+    cases = (
+        "GNRMC,-10203,A,4000.00000,N,12000.00000,E,0.0,,231126,,,A,V",  # signed time
+        "GNRMC,092600.00,A,-429.0005,N,12000.00000,E,0.0,,231126,,,A,V",  # signed latitude
+        "GNRMC,092600.00,A,4000.00000,N,-2000.0000,E,0.0,,231126,,,A,V",  # signed longitude
+        "GNRMC,092600.00,A,4000.00000,N,12000.00000,E,0.0,,2208-1,,,A,V",  # signed year
+        "GNRMC,092600.00,A,4000.00000,N,12000.00000,E,-1.0,,231126,,,A,V",  # signed speed
+        "GNRMC,092600.00,A,4000.00000,N,12000.00000,E,+1.0,,231126,,,A,V",  # '+'
+        "GNRMC,09260.000,A,4000.00000,N,12000.00000,E,1.0,,231126,,,A,V",  # the point in the seconds
+        "GNRMC,092600.00,A,400.000000,N,12000.00000,E,1.0,,231126,,,A,V",  # one integer digit of minutes
+        "GNRMC,092600.,A,4000.00000,N,12000.00000,E,1.0,,231126,,,A,V",  # a point without a fraction
+        "GNGGA,092600.00,4000.00000,N,12000.00000,E,-1,10,0.9,45.0,M,,M,,",  # signed quality
+        "GNGGA,092600.00,4000.00000,N,12000.00000,E,1,10,.,45.0,M,,M,,",  # a point alone
+        "GNZDA,092600.00,23,-1,2026,00,00",  # signed month
+    )
+    for body in cases:
+        p, fixes = _parse(ZDA + sentence(body))
+        assert p.stats.bad_field == 1 and [f for f in fixes if f[0] == T0] == [], body
+    p, _ = _parse(sentence("GNGGA,092600.00,4000.00000,N,12000.00000,E,1,10,0.9,-12.5,M,,M,,"))
+    assert p.fix.alt_dm == -125 and p.stats.bad_field == 0  # altitude may be negative
+
+
+def test_no_fix_sentences_with_empty_fields_count_as_no_fix():
+    p, fixes = _parse(sentence("GPRMC,,V,,,,,,,,,,N") + sentence("GPGGA,,,,,,0,00,99.99,,,,,,")
+                      + sentence("GPGLL,,,,,,V,N") + sentence("GNGNS,,,,,,NN,00,,,,,,V") + sentence("GPZDA,,,,,,"))
+    assert fixes == [] and p.stats.no_fix == 4 and p.stats.bad_field == 0 and p.stats.sentences == 5
+    p, _ = _parse(sentence("GPRMC,,A,4000.00000,N,12000.00000,E,0.0,,231126,,,A"))  # a fix without a time
+    assert p.stats.bad_field == 1
+
+
+def test_dollar_inside_a_line_comment_lines_and_doubled_dollar():
+    good = rmc(T0, 40000000, 120000000)
+    p, fixes = _parse(b"$" + good + b"# header $GPRMC,not,a,sentence\r\n" + b"junk" + good[:20] + good)
+    assert len(fixes) == 1 and p.stats.sentences == 2  # the second good line repeats the first second
+    assert p.stats.truncated == 1 and p.stats.comments == 1 and p.stats.garbage_bytes == 4
+    assert p.stats.bad_checksum == 0
+
+
+def test_statistics_by_type_and_talker():
+    p, _ = _parse(rmc(T0, 40000000, 120000000) + rmc(T0 + 1, 40000000, 120000000, talker="GP")
+                  + sentence("GLGSV,1,1,00") + sentence("BDGSV,1,1,00") + sentence("GPTXT,01,01,02,X")
+                  + sentence("QZGSV,1,1,00"))
+    # by_kind[type * 9 + talker], in the order of nmea._KIND (RMC GGA GLL GNS VTG GSA GSV ZDA, 8: other) and
+    # nmea._TALKER (GP GN GL GA GB BD GQ GI, 8: other)
+    want = {0 * 9 + 1: 1, 0 * 9 + 0: 1, 6 * 9 + 2: 1, 6 * 9 + 5: 1, 8 * 9 + 0: 1, 6 * 9 + 8: 1}
+    assert {i: n for i, n in enumerate(p.stats.by_kind) if n} == want
+
+
+def test_gsv_of_every_constellation_counts_its_satellites():
+    # _SYS_SLOT by the talker's second letter, compared as ints (bytes.find(int) fails before 1.29)
+    data = b"".join(sentence("%sGSV,1,1,%02d" % (t, n)) for n, t in enumerate(("GP", "GL", "GA", "GB", "BD", "GQ",
+                                                                                 "GI"), 1))
+    p, _ = _parse(data)
+    assert p.stats.bad_field == 0 and p.fix.sats_in_view == sum(range(1, 8))
+
+
+
+def test_flush_reports_the_last_second_without_rmc():
+    p, fixes = _parse(rmc(T0, 40000000, 120000000) + gga(T0 + 1, 40000000, 120000001))
+    assert len(fixes) == 1
+    p.flush()
+    p.flush()
+    assert len(fixes) == 2 and fixes[1][0] == T0 + 1 and p.fix.lon_udeg == 120000001
