@@ -379,7 +379,7 @@ def _load_line(doc, base_dir, pts, ids):
         geom = _get(s, "geometry", w, str, lambda v: v in GEOMETRIES)
         tol = _get(s, "tolerance_m", w, int, lambda v: TOL_UNIT_M <= v <= 255 * TOL_UNIT_M and v % TOL_UNIT_M == 0)
         coords = None
-        simp = _get(s, "simplify_m", w, int, lambda v: 0 <= v <= tol // 2) if "simplify_m" in s else 0
+        simp = _get(s, "simplify_m", w, int, lambda v, t=tol: 0 <= v <= t // 2) if "simplify_m" in s else 0
         if geom == "osm":
             f = _get(s, "file", w, str, lambda v: v != "")
             coords = _read_linestring(os.path.join(base_dir, f), w + ".file")

@@ -1,8 +1,8 @@
 """The route generator: the committed module is what the source gives; bad sources fail clearly."""
 
 import copy
-import math
 import json
+import math
 import re
 import subprocess
 import sys
@@ -158,7 +158,8 @@ def _mutations():
         (m(["line", 1, "from"], "dandong"), "line[1].from: expected 'friendship_bridge'"),
         (m(["line", 1, "to"], "sinuiju"), "line[1].to: the line must end at the last point, 'pyongyang'"),
         (m(["line", 0, "file"], "/nonexistent.geojson"), "line[0].file: cannot read /nonexistent.geojson"),
-        (m(["points", 2, "lat"], 39.9), "points[2] (tangshan): 14658 m from the line of line[0], more than its tolerance_m"),
+        (m(["points", 2, "lat"], 39.9),
+         "points[2] (tangshan): 14658 m from the line of line[0], more than its tolerance_m"),
         (m(["languages"], ["en", "zh", "ko"]), "route.languages: expected zh, ko, en, in this order"),
         (m(["languages", 2], "ru"), "route.languages[2]: 'ru': the fixed texts"),
         (m(["line", 0, "licence"], KeyError), "line[0].licence: an osm stretch must carry its licence"),
