@@ -6,7 +6,7 @@ outage: _seen_end), never flaps (the sequence of numbers is exactly the truth's)
 right except in the border band (synth.BORDER_HYST_M + 2 sigma of the receiver's noise either side of
 the line, where the side cannot be told) and for OFFSET_S after leaving it. And what passengers read at
 the stops: "at <station>" from STOP_SHOWN_S after stopping at every calling stop until it leaves, the next
-stop never one beyond the true next stop and every calling stop named, the number within NUMBER_S of
+stop never one beyond the true next stop nor one already called at, and every calling stop named, the number within NUMBER_S of
 leaving the terminus, and fewer than OFF_LINE_FRACTION of the fixes dropped for being off the line.
 """
 
@@ -122,6 +122,12 @@ def judge_stops(events, truth):
             bad.append("%s: next stop %s shown, but the train has not yet called at %s" % (
                 _iso(t), e["next_stop"], names[stops[true_next]["station"]]))
             break
+        if k is not None and k < true_next:  # stale: a stop already called at (but just after stopping there)
+            got = stops[k]["stopped_utc"]
+            if not (k == true_next - 1 and got and t < epoch(got) + STOP_SHOWN_S):
+                bad.append("%s: next stop %s shown, but the train has already called there" % (
+                    _iso(t), e["next_stop"]))
+                break
     named = {e["next_stop"] for e in disp} | {e["at_stop"] for e in disp}
     for s in stops[1:]:
         a = epoch(s["stopped_utc"])

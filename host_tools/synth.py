@@ -4,7 +4,8 @@ This is the independent float64 oracle for the firmware's integer geometry: it r
 human-edited route source and never imports anything from ``firmware/``.
 
 Model: the train runs along the route's line (``route.line`` of the source: the OpenStreetMap
-line where there is one, straight between the stations elsewhere, read by host_tools.gen_route)
+line where there is one, as the source has it, not as the firmware's table simplifies it; straight
+between the stations elsewhere; read by host_tools.gen_route)
 as great-circle arcs between its vertices on a sphere (radius ``EARTH_RADIUS_M``), with constant
 acceleration, cruise and braking phases between stops, standing exactly on the station's place
 on the line while it dwells.  Where the line is only straight, ``wander_m`` bends the track
@@ -602,7 +603,7 @@ def line_points(route_path=None, wander_m=0.0, rng=None):
 
     r = gen_route.load(str(route_path or DEFAULT_ROUTE))
     out = []
-    verts = r["vertices"]
+    verts = gen_route.line_vertices(r, raw=True)  # the source's line, not the firmware's simplified one
     for k, (lat, lon, _tol, i) in enumerate(verts):
         if k and wander_m > 0 and i >= 0 and verts[k - 1][3] >= 0:
             la0, lo0 = verts[k - 1][0], verts[k - 1][1]

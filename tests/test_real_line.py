@@ -65,8 +65,23 @@ def test_the_judge_reads_what_passengers_read():
     late = [dict(e, train=None) if judge.epoch(e["utc"]) < judge.epoch(truth["stops"][0]["dep_utc"]) + 400 else e
             for e in disp]
     assert any("first shown" in b for b in judge.judge_stops(late, truth))
+    stale = [dict(e, next_stop="Tianjin") if e["next_stop"] == "Shanhaiguan" else e for e in disp]
+    assert any("already called there" in b for b in judge.judge_stops(stale, truth))
     dropped = events[:-1] + [dict(events[-1], off_route=events[-1]["fixes"] // 50 + 60)]
     assert any("off the line" in b for b in judge.judge_stops(dropped, truth))
+
+
+@pytest.mark.parametrize("direction", ["to_pyongyang", "to_beijing"])
+def test_first_fix_as_the_train_leaves_the_terminus(direction):
+    """No fix while the train stands at the terminus (the receiver still cold): its first fixes come 10 s
+    before it leaves, so the standing rule cannot tell the direction: leaving it must, within 5 minutes."""
+    data, truth = synth.generate(direction, seed=4, noise_m=8.0, outages=((0, 590),), end="tianjin"
+                                 if direction == "to_pyongyang" else "sinanju")
+    events = run(route_data, data)
+    assert judge.judge(events, truth) == []
+    dep = judge.epoch(truth["stops"][0]["dep_utc"])
+    first = next(judge.epoch(e["utc"]) for e in events if e.get("train"))
+    assert first - dep <= judge.NUMBER_S, first - dep
 
 
 def _displaced(amps_m):

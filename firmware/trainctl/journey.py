@@ -129,25 +129,37 @@ class Journey:
         if r != USE:
             return
         self._need = f.need
+        if f.need == 1:  # the first fix after a gap or a new position: how the stations were approached is unseen
+            self._near[_N_END] = _NONE
+            self._near[_N_NEXT] = _NONE
         m = self.m
-        if f.reanchored:
+        if f.reanchored:  # a position jump replaced the old one: nothing measured from there holds
             m.reset()
+            self._dir_ref_m = _NONE
+        speed = fix.speed_cms
+        if speed >= 0:  # reported: the stop timer runs on fixes off the line too
+            self.speed_cms = speed
+            if speed < _STOP_CMS:
+                if self._stop_s < 0 or self._stop_s > t:
+                    self._stop_s = t
+            else:
+                self._stop_s = _NONE
         if not m.update(fix.lat_udeg, fix.lon_udeg):
             if m.off_m < 0:
                 self.stats.searching += 1
+                self._dir_ref_m = _NONE  # a whole-route search: the next match may be elsewhere
             else:
                 self.stats.off_route += 1
             return
         along = m.along_m
-        speed = fix.speed_cms
         if speed < 0:  # not reported: from the last two positions (coarse)
             speed = 0 if self.along_m < 0 else _abs(along - self.along_m) * 100
-        self.speed_cms = speed
-        if speed < _STOP_CMS:
-            if self._stop_s < 0 or self._stop_s > t:
-                self._stop_s = t
-        else:
-            self._stop_s = _NONE
+            self.speed_cms = speed
+            if speed < _STOP_CMS:
+                if self._stop_s < 0 or self._stop_s > t:
+                    self._stop_s = t
+            else:
+                self._stop_s = _NONE
         self.along_m = along
         self._step(t, along)
 
@@ -176,6 +188,18 @@ class Journey:
         f = self.f  # the fix just used is the filter's anchor
         return geo.dist_m(f.anchor_lat, f.anchor_lon, r.ST_LAT_UDEG[st], r.ST_LON_UDEG[st], self.m.kx)
 
+    def _nearest(self, along):
+        """The station nearest to along, along the line."""
+        r = self.route
+        w = 0
+        best = _FAR
+        for i in range(self._n_st):
+            g = _abs(r.ST_ALONG_M[i] - along)
+            if g < best:
+                best = g
+                w = i
+        return w
+
     def _ahead(self, st, along):
         """Metres from along to station st in the direction of travel (negative: behind)."""
         d = self.route.ST_ALONG_M[st] - along
@@ -203,7 +227,8 @@ class Journey:
         a = self._ahead(end, along)
         de = self._dist(end)
         near = self._near
-        if de < near[_N_END]:
+        least = near[_N_END]  # -1: the approach unseen (a gap): the distance alone tells it is beyond
+        if de < least or least < 0:
             near[_N_END] = de
         zone = de <= _ZONE_M
         if zone:  # backing away from the furthest point reached in the end station's zone: shunting, so
@@ -218,7 +243,7 @@ class Journey:
             self._back_n = 0
         if zone and (stopped_s >= _DWELL_S or self._back_n >= 3):
             self._arrive(t, end)
-        elif a < -_ZONE_M and de >= _PASS_M and de >= near[_N_END] + _RISE_M:  # beyond it (see the top)
+        elif a < -_ZONE_M and de >= _PASS_M and (least < 0 or de >= least + _RISE_M):  # beyond it (see the top)
             self._pass_n += 1
             if self._pass_n >= self._need:
                 self._pass_n = 0
@@ -227,16 +252,30 @@ class Journey:
             self._pass_n = 0
         if self.arrived_s >= 0:
             return
+        # Standing at a calling station beyond the next stop (the fixes, or the power, lost on the way there):
+        # arrived there; every station before it is passed, the legs that end before it too.
+        n = self.next_idx
+        if stopped_s >= _DWELL_S and n >= 0:
+            w = self._nearest(along)
+            if w != self.at_stop and (w - n) * (1 - 2 * d) > 0 and r.ST_CALLS[w] & (1 << d) and \
+                    self._dist(w) <= _ZONE_M:
+                self._set_leg(self._implied_leg(r.ST_ALONG_M[w]))
+                if w == r.LEG_END[d][self.leg]:
+                    self._arrive(t, w)
+                else:
+                    self._set(w, self._next_call(w))
+                return
         # Next stop: arrival there, or confirmed beyond it.
         n = self.next_idx
         if n >= 0:
             a = self._ahead(n, along)
             dn = self._dist(n)
-            if dn < near[_N_NEXT]:
+            least = near[_N_NEXT]
+            if dn < least or least < 0:
                 near[_N_NEXT] = dn
             if dn <= _ZONE_M and stopped_s >= _DWELL_S:
                 self._set(n, self._next_call(n))
-            elif a < -_ZONE_M and dn >= _PASS_M and dn >= near[_N_NEXT] + _RISE_M:
+            elif a < -_ZONE_M and dn >= _PASS_M and (least < 0 or dn >= least + _RISE_M):
                 self._next_n += 1
                 if self._next_n >= self._need:  # one station at a time: the one after it is checked next
                     self._set(_NONE, self._next_call(n))
@@ -347,13 +386,7 @@ class Journey:
                 self._set(self._last_st, self._next_call(self._last_st))
                 return
         # Leaving the nearest station (a terminus too) at speed, having passed near it: away from it.
-        w = 0
-        best = _FAR
-        for i in range(self._n_st):
-            g = _abs(r.ST_ALONG_M[i] - along)
-            if g < best:
-                best = g
-                w = i
+        w = self._nearest(along)
         dw = self._dist(w)
         if stopped_s >= _DWELL_S and dw <= _ZONE_M and r.ST_CALLS[w] and self.at_stop != w:
             self._set(w, _NONE)  # standing at a calling station, the direction still unknown: say where
@@ -375,6 +408,8 @@ class Journey:
         net = along - self._dir_ref_m
         m = self.m
         far = _DIR_FAR_M + 2 * _TOL_UNIT_M * m.tol[m.idx]
+        if self.speed_cms < _STOP_CMS:
+            return  # standing: a moved position is a corrected one, not travel
         if net >= far:
             self._start(0, along)
         elif net <= -far:

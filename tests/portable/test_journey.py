@@ -181,3 +181,51 @@ def test_shunting_at_a_station_after_a_cold_start_decides_nothing():
         tr.ride_to(R.ST_ALONG_M[DANDONG] - 1500, 300)
         tr.ride_to(R.ST_ALONG_M[DANDONG], 300)
     assert sc.ctl.train is None
+
+
+def test_fixes_lost_before_dandong_back_standing_at_sinuiju():
+    """K27 runs towards Dandong, the sky is lost 5 km before it, fixes return with the coach standing at
+    Sinuiju: 52, "at Sinuiju", UTC+9 - never K27 in the DPRK."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(R.ST_ALONG_M[DANDONG] - 30000)
+    tr.ride_to(R.ST_ALONG_M[DANDONG] - 5000, 2000)
+    assert sc.ctl.train == "K27"
+    tr.t += 3 * 3600
+    tr.place_along(R.ST_ALONG_M[SINUIJU])
+    n = len(sc.seen)
+    tr.stand(90)
+    shown = _trains(sc.seen[n:])  # 95 (beyond Dandong) until it has stood at Sinuiju for 20 s: then 52
+    assert shown in (["52"], ["95", "52"]), shown
+    assert _first(sc.seen[n:], lambda s: s[1] == "52") - sc.seen[n][0] <= 60
+    assert sc.ctl.at_stop == SINUIJU and sc.ctl.utc_offset_min == 540 and sc.ctl.next_stop == YOMJU
+
+
+def test_fixes_lost_before_sinuiju_back_standing_at_dandong():
+    """The mirror: 51 towards Sinuiju, lost 5 km before it, back standing at Dandong: K28 at Dandong, UTC+8."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(R.ST_ALONG_M[SINUIJU] + 30000)
+    tr.ride_to(R.ST_ALONG_M[SINUIJU] + 5000, 1500)
+    assert sc.ctl.train == "51"
+    tr.t += 4 * 3600
+    tr.place_along(R.ST_ALONG_M[DANDONG])
+    n = len(sc.seen)
+    tr.stand(90)
+    shown = _trains(sc.seen[n:])
+    assert shown in (["K28"], ["85", "K28"]), shown
+    assert _first(sc.seen[n:], lambda s: s[1] == "K28") - sc.seen[n][0] <= 60
+    assert sc.ctl.at_stop == DANDONG and sc.ctl.utc_offset_min == 480
+
+
+def test_a_corrected_position_is_not_travel():
+    """A cold start on a wrong position 20 km along the line, then the true one (a jump the filter accepts
+    after its confirmations): the coach never moved, so no direction, no number."""
+    sc = Scene()
+    tr = sc.tr
+    tr.place_along(tr.between(TIANJIN, 2, 500) + 20000)
+    tr.stand(40)
+    tr.place_along(tr.between(TIANJIN, 2, 500))
+    tr.stand(200)
+    assert sc.ctl.journey.f.stats.reanchors >= 1
+    assert sc.ctl.train is None
