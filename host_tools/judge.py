@@ -7,7 +7,8 @@ right except in the border band (synth.BORDER_HYST_M + 2 sigma of the receiver's
 the line, where the side cannot be told) and for OFFSET_S after leaving it. And what passengers read at
 the stops: "at <station>" from STOP_SHOWN_S after stopping at every calling stop until it leaves, the next
 stop never one beyond the true next stop nor one already called at, and every calling stop named, the
-number within NUMBER_S of leaving the terminus, and fewer than OFF_LINE_FRACTION of the fixes dropped for being off the line.
+number within NUMBER_S of leaving the terminus, and fewer than OFF_LINE_FRACTION of the fixes dropped for
+being off the line.
 """
 
 import calendar
