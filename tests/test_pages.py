@@ -294,6 +294,15 @@ def test_panel_with_real_driver_allocates_nothing_under_heap_lock(kind):
     assert frames > 300 and alloc == 0
 
 
+def test_the_strict_bus_catches_the_drivers_own_show():
+    """The plain driver's show() (writevto: the port joins the buffers on the heap) fails under heap_lock() on
+    the strict fake bus, as on the rp2 port: the test above would catch a display path that allocates."""
+    p = run_unix("tests/mp/pages_script.py", "alloc_panel", "oled_plain", paths=PATHS + (REPO / ".venv" / "mplib",),
+                 heap="256k")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[-1] == "-1", p.stdout
+
+
 def test_script_covers_every_alert():
     kinds = set()
     drive(128, 64, lambda buf, t_ms, p: kinds.add(p.kind))

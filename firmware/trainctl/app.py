@@ -3,6 +3,12 @@ output, counts); pages -> display at their own rate (Panel: draws and sends a fr
 bus errors are counted, not raised, and the frame is sent again on the next step); watchdog fed while the
 loop runs. Time comes from the `time` module's ticks (the virtual board replaces that module, so the same
 loop runs on virtual time).
+
+Measured on an RP2040 (rp2 port, 125 MHz): a UART read that asks for more than is there waits timeout_char
+(>= 2 ms) per missing character, so the loop reads only what uart.any() reports; a flash erase stops the
+CPU (interrupts off) while the 32-byte UART FIFO overflows, so state and log writes wait for the quiet part
+of the GPS second (no byte for _QUIET_MS after a burst); a whole SSD1306 frame costs ~24 ms at 400 kHz, so
+a display that can (trainctl.oled.Oled) sends the pages that changed, at most _FRAME_PAGES per pass.
 """
 
 import gc
@@ -22,6 +28,9 @@ _DISPLAY = const(0)
 _SENSORS = const(1)
 _FRAME_MS = const(40)  # display step: 25 frames a second at most
 _RX_CHUNK = const(256)  # bytes read from the UART at a time
+_FRAME_PAGES = const(4)  # SSD1306 pages (128 B, ~3 ms each at 400 kHz) sent per pass at most
+_QUIET_MS = const(30)  # no UART byte for this long: the GPS burst is over, flash writes may go
+_HOLD_MS = const(1500)  # a flash write waits for quiet at most this long
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
 # The journey log's own record kinds (trainctl/codes.py K_*; a test checks these copies).
 _K_STATION = const(64)
@@ -34,29 +43,45 @@ _CONFIG_NOTICE_MS = const(60000)
 class Panel:
     """disp: a framebuf.FrameBuffer subclass with show() (ssd1306.SSD1306_I2C, max7219.Max7219Chain...)."""
 
-    def __init__(self, pages, disp):
+    def __init__(self, pages, disp, budget=8):
+        """budget: pages per send for a display with changed()/send(budget) (trainctl.oled.Oled)."""
         self.pages = pages
         self.disp = disp
+        self.budget = budget
         self.frames = 0  # frames sent
         self.errors = 0  # frames the bus refused (OSError from show())
         self.last_errno = 0
-        self._resend = True
+        self._resend = True  # a frame drawn and not (wholly) sent yet
+        self._partial = hasattr(disp, "send")
+        self._first = True
 
     def step(self, dt_ms, utc_s):
-        """Advance the pages by dt_ms; draw and send when the frame changed or the last send failed."""
-        if self.pages.tick(dt_ms, utc_s) or self._resend:
-            self.pages.render(self.disp)
-            try:
-                self.disp.show()
-            except OSError as e:
-                self.errors += 1
-                self.last_errno = e.args[0] if e.args else 0
-                self._resend = True
-                return False
-            self._resend = False
-            self.frames += 1
-            return True
+        """Advance the pages by dt_ms; draw what changed; send. True when a whole frame went out."""
+        if self.pages.tick(dt_ms, utc_s) or self._first:
+            self.pages.render(self.disp, self._first)
+            self._first = False
+            self._resend = True
+        if self._resend:
+            return self.send()
         return False
+
+    def send(self):
+        """Send the frame drawn (or its next pages); True when all of it is out. Bus errors are counted."""
+        d = self.disp
+        try:
+            if self._partial:
+                d.changed()
+                if d.send(self.budget):
+                    return False  # more pages on the next pass
+            else:
+                d.show()
+        except OSError as e:
+            self.errors += 1
+            self.last_errno = e.args[0] if e.args else 0
+            return False
+        self._resend = False
+        self.frames += 1
+        return True
 
 
 class App:
@@ -123,7 +148,8 @@ class App:
             from .text import Font
 
             status = self._status if self.sensors is not None or self._notice_ms else None
-            self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp)
+            self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp,
+                               getattr(hw, "frame_pages", _FRAME_PAGES))
             if cfg is not None:
                 try:
                     if hasattr(disp, "brightness"):  # MAX7219 chain
@@ -135,6 +161,9 @@ class App:
         self.ctl = Controller(route, self.store, self._changed)
         self.rx_bytes = 0
         self.loops = 0
+        self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
+        self._quiet_ms = 0  # since the last UART byte
+        self._held_ms = 0  # since a flash write was first held back
         self._fix_s = -1
         if boot_fault is not None:
             self._fault(_SENSORS, boot_fault)
@@ -152,6 +181,11 @@ class App:
                 self.panel.step(0, self.ctl.utc_s)
             except Exception as e:
                 self._fault(_DISPLAY, e)
+        # From here on, state saves and log records wait for the quiet part of the GPS second (_flash()).
+        if self.store is not None:
+            self.store.hold = True
+        if self.jlog is not None:
+            self.jlog.hold = True
 
     def report(self):
         """The boot line: version, route, board, memory (deploy reads it back from the console)."""
@@ -223,12 +257,17 @@ class App:
         """One pass of the loop, dt_ms after the last one."""
         uart = self.uart
         buf = self.buf
+        got = 0
         for _ in range(8):  # bounded: at most 8 chunks a pass, the display still gets its turn
-            if not uart.any():
+            n = uart.any()
+            if n <= 0:
                 break
-            n = uart.readinto(buf)
+            if n > _RX_CHUNK:
+                n = _RX_CHUNK
+            n = uart.readinto(buf, n)  # no more than is there: a read that waits costs timeout_char a byte
             if not n:
                 break
+            got += n
             self.rx_bytes += n
             self.ctl.feed(buf, n)
         # Journey above: an exception there leaves the loop and the watchdog unfed (reset, state restored).
@@ -264,22 +303,55 @@ class App:
             except Exception as e:
                 self._fault(_DISPLAY, e)
             self._due_ms = 0
+        elif self.panel._resend:
+            try:
+                self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
+            except Exception as e:
+                self._fault(_DISPLAY, e)
+        self._flash(dt_ms, got)
         wdt = self.wdt
         if wdt is not None:
             wdt.feed()
         self.loops += 1
 
+    def _flash(self, dt_ms, got):
+        """Held state saves and log records go to flash once the GPS burst is over (no byte for _QUIET_MS),
+        or after _HOLD_MS whatever the UART does."""
+        if got:
+            self._quiet_ms = 0
+        else:
+            self._quiet_ms += dt_ms
+        st = self.store
+        jl = self.jlog
+        if (st is None or st.held is None) and (jl is None or not jl.queued):
+            self._held_ms = 0
+            return
+        self._held_ms += dt_ms
+        if self._quiet_ms >= _QUIET_MS or self._held_ms >= _HOLD_MS:
+            self._held_ms = 0
+            if st is not None:
+                st.flush()
+            if jl is not None:
+                jl.flush()
+
     def run(self, loops=-1):
-        """Run forever (or `loops` passes). Ctrl-C on the USB console (service, e.g. `make deploy`)
-        stops the loop; the board's keep_alive then feeds the watchdog from a timer until the next reset,
-        because a started watchdog cannot be stopped on the ESP32 or the RP2040."""
+        """Run forever (or `loops` passes), a pass every poll_ms (the pass's own time included). Ctrl-C on the
+        USB console (service, e.g. `make deploy`) stops the loop; the board's keep_alive then feeds the
+        watchdog from a timer until the next reset, because a started watchdog cannot be stopped on the ESP32
+        or the RP2040."""
         last = time.ticks_ms()
+        poll_us = 1000 * self.poll_ms
         try:
             while loops != 0:
+                t0 = time.ticks_us()
                 now = time.ticks_ms()
                 self.step(time.ticks_diff(now, last))
                 last = now
-                time.sleep_ms(self.poll_ms)
+                took = time.ticks_diff(time.ticks_us(), t0)
+                if took > self.max_pass_us:
+                    self.max_pass_us = took
+                if took < poll_us:
+                    time.sleep_us(poll_us - took)
                 if loops > 0:
                     loops -= 1
         except KeyboardInterrupt:

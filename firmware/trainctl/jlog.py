@@ -24,6 +24,7 @@ _FMT = const("<HBBiBbHHH")
 SIZE = const(16)
 _MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
 _HALF = const(0x800000)
+_QUEUE = const(8)  # records held in RAM while hold is set (a station stop's doors and alarms fit)
 
 
 def _valid(rec):
@@ -51,6 +52,11 @@ class JourneyLog:
         self.errors = 0  # OSError on write: the record is lost, the caller goes on
         self._rec = bytearray(SIZE)
         self._f = None
+        # hold: records wait in RAM for flush() (the loop calls it in the quiet part of the GPS second: a
+        # flash erase stops the CPU while the UART FIFO overflows); a full queue is written at once.
+        self.hold = False
+        self._q = bytearray(_QUEUE * SIZE)
+        self.queued = 0
 
     def load(self):
         """Open (creating or padding it to full size) and find the newest valid record; returns valid."""
@@ -96,6 +102,8 @@ class JourneyLog:
                 self.errors += 1
                 return False
             return self.add(utc_s, kind, index, station, a, b)
+        if self.hold and self.queued >= _QUEUE:
+            self.flush()
         seq = (self.seq + 1) & _MASK
         rec = self._rec
         struct.pack_into(_FMT, rec, 0, seq & 0xFFFF, seq >> 16, kind, utc_s, index, station,
@@ -103,6 +111,31 @@ class JourneyLog:
         c = crc16(rec, 14)
         rec[14] = c & 0xFF
         rec[15] = c >> 8
+        if self.hold:
+            q = self._q
+            o = self.queued * SIZE
+            for i in range(SIZE):
+                q[o + i] = rec[i]
+            self.queued += 1
+            self.seq = seq
+            return True
+        return self._put(rec, seq)
+
+    def flush(self):
+        """Write the records held in RAM, oldest first; False if one failed (the rest are still tried)."""
+        ok = True
+        q = self._q
+        rec = self._rec
+        for k in range(self.queued):
+            for i in range(SIZE):
+                rec[i] = q[k * SIZE + i]
+            if not self._put(rec, -1):
+                ok = False
+        self.queued = 0
+        return ok
+
+    def _put(self, rec, seq):
+        f = self._f
         try:
             f.seek(self.slot * SIZE)
             f.write(rec)
@@ -110,7 +143,8 @@ class JourneyLog:
         except OSError:
             self.errors += 1
             return False
-        self.seq = seq
+        if seq >= 0:
+            self.seq = seq
         self.slot = (self.slot + 1) % self.n
         self.writes += 1
         return True

@@ -54,6 +54,8 @@ class StateFile:
         self._f = None
         self._num = -1  # direction, leg, override and country of the last save (see _num)
         self.count_station = -1  # load(): the stop whose counts were restored into the tally, -1 none
+        self.hold = False  # True: save() only notes the journey, flush() writes it (the loop's quiet time)
+        self.held = None
 
     def load(self, j):
         """Restore journey j (and the tally) from the newest valid slot; False if none (fresh state kept)."""
@@ -97,7 +99,11 @@ class StateFile:
         return j.changed or (j.f.anchor_s >= 0 and j.f.anchor_s - self.saved_s >= SAVE_FIX_S)
 
     def save(self, j):
-        """Write journey j (and the tally) into the older slot; into both when the number may change."""
+        """Write journey j (and the tally) into the older slot; into both when the number may change. While
+        hold is set, only noted: flush() writes the journey's state as it is then."""
+        if self.hold:
+            self.held = j
+            return
         num = _num(j)
         self._write(j)
         if num != self._num:
@@ -108,6 +114,17 @@ class StateFile:
         tl = self.tally
         if tl is not None:
             tl.dirty = False
+
+    def flush(self):
+        """Write the journey a held save() noted, if any."""
+        j = self.held
+        if j is not None:
+            self.held = None
+            self.hold = False
+            try:
+                self.save(j)
+            finally:
+                self.hold = True
 
     def _write(self, j):
         self.seq = (self.seq + 1) & 0xFFFFFFFF

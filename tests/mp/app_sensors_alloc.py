@@ -25,7 +25,7 @@ class NoUart:
     def any(self):
         return 0
 
-    def readinto(self, b):
+    def readinto(self, b, n=-1):
         return None
 
 
