@@ -289,6 +289,7 @@ def test_boot_line_and_log_carry_the_reset_cause(tmp_path):
     hw = Hardware("test", FakeUART(b""), None, None, None, jlog_path=str(tmp_path / "j.bin"), reset_cause=3)
     app = App(R, hw, log=lambda s: None)
     assert app.report().endswith(" reset=3 rom=0")  # rom=0: trainctl from the host's files, not a ROMFS
+    app.step(50)  # the boot record waits in RAM for the loop's first quiet moment (no GPS burst)
     log = JourneyLog(str(tmp_path / "j.bin"))
     log.load()
     assert log.records()[0][2] == K_BOOT and log.records()[0][5] == 3

@@ -77,6 +77,8 @@ def test_whole_journey_without_memory_error(run):
     assert run["vboard"]["why"] == "end"
     assert run["vboard"]["ms"] > 23 * 3600 * 1000  # the whole track was played
     assert run["vboard"]["rx_dropped"] == 0
+    assert run["vboard"]["rx_lost_flash"] == 0  # state saves and log records wait for the quiet part of a second
+    assert run["vboard"]["flash_writes"] > 50 and run["vboard"]["i2c_alloc_bytes"] == 0
     assert run["boot"]["restored"] == "0"
 
 

@@ -30,7 +30,10 @@ _FRAME_MS = const(40)  # display step: 25 frames a second at most
 _RX_CHUNK = const(256)  # bytes read from the UART at a time
 _FRAME_PAGES = const(4)  # SSD1306 pages (128 B, ~3 ms each at 400 kHz) sent per pass at most
 _QUIET_MS = const(30)  # no UART byte for this long: the GPS burst is over, flash writes may go
-_HOLD_MS = const(1500)  # a flash write waits for quiet at most this long
+_WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: the next one is due at 1000)
+_GONE_MS = const(1100)  # no byte for this long: no burst to wait for
+_HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
+_LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
 # The journey log's own record kinds (trainctl/codes.py K_*; a test checks these copies).
 _K_STATION = const(64)
@@ -44,7 +47,7 @@ class Panel:
     """disp: a framebuf.FrameBuffer subclass with show() (ssd1306.SSD1306_I2C, max7219.Max7219Chain...)."""
 
     def __init__(self, pages, disp, budget=8):
-        """budget: pages per send for a display with changed()/send(budget) (trainctl.oled.Oled)."""
+        """budget: pages a send for a display with mark()/send() (trainctl.oled.Oled)."""
         self.pages = pages
         self.disp = disp
         self.budget = budget
@@ -58,7 +61,9 @@ class Panel:
     def step(self, dt_ms, utc_s):
         """Advance the pages by dt_ms; draw what changed; send. True when a whole frame went out."""
         if self.pages.tick(dt_ms, utc_s) or self._first:
-            self.pages.render(self.disp, self._first)
+            bands = self.pages.render(self.disp, self._first)
+            if self._partial:
+                self.disp.mark(bands)
             self._first = False
             self._resend = True
         if self._resend:
@@ -70,7 +75,6 @@ class Panel:
         d = self.disp
         try:
             if self._partial:
-                d.changed()
                 if d.send(self.budget):
                     return False  # more pages on the next pass
             else:
@@ -106,6 +110,7 @@ class App:
 
             self.jlog = JourneyLog(jpath)
             self.jlog.load()
+            self.jlog.hold = True  # records wait in RAM for the loop's quiet time (_flash()), the boot's too
             self.jlog.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
         cfg = None
         cpath = getattr(hw, "config_path", None)
@@ -163,7 +168,10 @@ class App:
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
         self._quiet_ms = 0  # since the last UART byte
-        self._held_ms = 0  # since a flash write was first held back
+        self._burst_ms = 0  # since the first byte of the last burst
+        self._held_ms = 0  # since a state save was first held back
+        self._log_ms = 0  # since a log record was first held back
+        self._loud_ms = 0  # since the last quiet moment
         self._fix_s = -1
         if boot_fault is not None:
             self._fault(_SENSORS, boot_fault)
@@ -184,8 +192,6 @@ class App:
         # From here on, state saves and log records wait for the quiet part of the GPS second (_flash()).
         if self.store is not None:
             self.store.hold = True
-        if self.jlog is not None:
-            self.jlog.hold = True
 
     def report(self):
         """The boot line: version, route, board, memory (deploy reads it back from the console)."""
@@ -315,24 +321,47 @@ class App:
         self.loops += 1
 
     def _flash(self, dt_ms, got):
-        """Held state saves and log records go to flash once the GPS burst is over (no byte for _QUIET_MS),
-        or after _HOLD_MS whatever the UART does."""
+        """One flash write a pass at most, in the quiet part of the GPS second (a flash write stops the CPU
+        with interrupts off, the UART FIFO holds 32 bytes): a held state save once no beam is broken (between
+        passengers); held log records once the doors are shut and the beams clear (after the stop's
+        crossings, or between passengers when the queue is half full; after _LOG_HOLD_MS whatever the inputs). A
+        GPS that never pauses holds a state save _HOLD_MS at most."""
         if got:
+            if self._quiet_ms >= _QUIET_MS:
+                self._burst_ms = 0  # a new burst
             self._quiet_ms = 0
         else:
             self._quiet_ms += dt_ms
+        self._burst_ms += dt_ms
         st = self.store
         jl = self.jlog
-        if (st is None or st.held is None) and (jl is None or not jl.queued):
-            self._held_ms = 0
+        held = st is not None and st.held is not None
+        logs = jl is not None and jl.queued > 0
+        self._held_ms = self._held_ms + dt_ms if held else 0
+        self._log_ms = self._log_ms + dt_ms if logs else 0
+        if not (held or logs):
             return
-        self._held_ms += dt_ms
-        if self._quiet_ms >= _QUIET_MS or self._held_ms >= _HOLD_MS:
-            self._held_ms = 0
-            if st is not None:
-                st.flush()
-            if jl is not None:
-                jl.flush()
+        quiet = self._quiet_ms >= _QUIET_MS and (self._burst_ms <= _WINDOW_MS or self._quiet_ms >= _GONE_MS)
+        if quiet:
+            self._loud_ms = 0
+        else:
+            self._loud_ms += dt_ms
+            if self._loud_ms < _HOLD_MS:  # a GPS that never pauses: after _HOLD_MS, write all the same
+                return
+        beams = doors = 0
+        sens = self.sensors
+        if sens is not None:
+            out = sens.deb.out  # debounced inputs: 0-5 doors and gangways, 6-9 beams
+            for i in range(6):
+                doors |= out[i]
+            for i in range(6, 10):
+                beams |= out[i]
+        save = held and (not beams or self._held_ms >= _HOLD_MS)
+        log = logs and ((not beams and (not doors or jl.queued >= jl.room // 2)) or self._log_ms >= _LOG_HOLD_MS)
+        if save and not (log and self._log_ms > self._held_ms):  # the one that has waited longer first
+            st.flush()
+        elif log:
+            jl.flush(1)
 
     def run(self, loops=-1):
         """Run forever (or `loops` passes), a pass every poll_ms (the pass's own time included). Ctrl-C on the
@@ -350,8 +379,7 @@ class App:
                 took = time.ticks_diff(time.ticks_us(), t0)
                 if took > self.max_pass_us:
                     self.max_pass_us = took
-                if took < poll_us:
-                    time.sleep_us(poll_us - took)
+                time.sleep_us(poll_us - took if took < poll_us else 0)  # 0: a pass boundary all the same
                 if loops > 0:
                     loops -= 1
         except KeyboardInterrupt:

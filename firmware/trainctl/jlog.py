@@ -24,7 +24,7 @@ _FMT = const("<HBBiBbHHH")
 SIZE = const(16)
 _MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
 _HALF = const(0x800000)
-_QUEUE = const(8)  # records held in RAM while hold is set (a station stop's doors and alarms fit)
+_QUEUE = const(32)  # records held in RAM while hold is set (a station stop's doors and alarms: 512 B)
 
 
 def _valid(rec):
@@ -57,6 +57,7 @@ class JourneyLog:
         self.hold = False
         self._q = bytearray(_QUEUE * SIZE)
         self.queued = 0
+        self.room = _QUEUE
 
     def load(self):
         """Open (creating or padding it to full size) and find the newest valid record; returns valid."""
@@ -103,7 +104,7 @@ class JourneyLog:
                 return False
             return self.add(utc_s, kind, index, station, a, b)
         if self.hold and self.queued >= _QUEUE:
-            self.flush()
+            self.flush(1)  # the oldest goes now: one flash write, not the queue
         seq = (self.seq + 1) & _MASK
         rec = self._rec
         struct.pack_into(_FMT, rec, 0, seq & 0xFFFF, seq >> 16, kind, utc_s, index, station,
@@ -121,17 +122,20 @@ class JourneyLog:
             return True
         return self._put(rec, seq)
 
-    def flush(self):
-        """Write the records held in RAM, oldest first; False if one failed (the rest are still tried)."""
+    def flush(self, most=_QUEUE):
+        """Write up to `most` of the records held in RAM, oldest first; False if one failed (counted)."""
         ok = True
         q = self._q
         rec = self._rec
-        for k in range(self.queued):
+        n = self.queued if self.queued < most else most
+        for k in range(n):
             for i in range(SIZE):
                 rec[i] = q[k * SIZE + i]
             if not self._put(rec, -1):
                 ok = False
-        self.queued = 0
+        for i in range((self.queued - n) * SIZE):  # the rest move to the front
+            q[i] = q[n * SIZE + i]
+        self.queued -= n
         return ok
 
     def _put(self, rec, seq):

@@ -135,12 +135,13 @@ class Pages:
         elif s > self._over:
             s = self._over
         if s != self.scroll_px:
-            self.scroll_px = s
-            self._dirty = True
             w = self.width
             for r in range(self.rows):
-                if self.lines[r].width_px > w:
+                o = self.lines[r].width_px - w  # a row moves while its own overflow is not scrolled off yet
+                if o > 0 and (s if s < o else o) != (self.scroll_px if self.scroll_px < o else o):
                     self._rows |= 1 << r
+                    self._dirty = True
+            self.scroll_px = s
         d = self._dirty
         self._dirty = False
         return d
@@ -154,14 +155,17 @@ class Pages:
     # ---- output --------------------------------------------------------------------------
 
     def render(self, fb, full=False):
-        """Draw into fb what changed since the last render (full: everything; fb must be the same one)."""
+        """Draw into fb what changed since the last render (full: all; same fb each time). Returns the 8-pixel
+        bands (SSD1306 pages) drawn, as a bit mask."""
         inv = self.kind != _ROTATE and self.rows > 1  # alerts dark on light, on displays of 2 rows or more
         bg = 1 if inv else 0
         rows = self._rows
         whole = full or self._full
+        bands = 0
         if whole:
             fb.fill(bg)
             rows = (1 << self.rows) - 1
+            bands = (1 << (self.rows * self.font.height + 2 * self.y0 + 7) // 8) - 1
         self._full = False
         self._rows = 0
         h = self.font.height
@@ -175,11 +179,14 @@ class Pages:
             ln = self.lines[r]
             if not whole:
                 fb.fill_rect(0, y + r * h, w, h, bg)
+                for b in range((y + r * h) // 8, (y + r * h + h + 7) // 8):
+                    bands |= 1 << b
             over = ln.width_px - w
             x = 0
             if over > 0:
                 x = -(self.scroll_px if self.scroll_px < over else over)
             ln.draw(fb, x, y + r * h, w, inv)
+        return bands
 
     # ---- rotation ------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@
 import fs from "node:fs";
 import path from "node:path";
 
-const PKG = "@micropython/micropython-webassembly-pyscript";
+const PKG = process.env.MP_WASM_PKG || "@micropython/micropython-webassembly-pyscript";
 const SKIP_DIRS = new Set(["__pycache__", "node_modules", ".git", ".venv"]);
 
 function usage(msg) {
