@@ -33,7 +33,6 @@ import ast
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
 import shutil

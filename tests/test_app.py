@@ -34,7 +34,8 @@ class FakeUART:
         (the rp2 port: at least 2 ms, busy-waiting): a loop that does so fails here."""
         want = len(buf) if nbytes < 0 else min(nbytes, len(buf))
         if want > self.avail - self.pos:
-            raise AssertionError("readinto(%d) with %d bytes there: the read would wait" % (want, self.avail - self.pos))
+            raise AssertionError("readinto(%d) with %d bytes there: the read would wait"
+                                 % (want, self.avail - self.pos))
         n = want
         if n <= 0:
             return None
@@ -288,7 +289,7 @@ def test_boot_line_and_log_carry_the_reset_cause(tmp_path):
 
     hw = Hardware("test", FakeUART(b""), None, None, None, jlog_path=str(tmp_path / "j.bin"), reset_cause=3)
     app = App(R, hw, log=lambda s: None)
-    assert app.report().endswith(" reset=3 rom=0")  # rom=0: trainctl from the host's files, not a ROMFS
+    assert app.report().endswith(" reset=3 rom=0 frozen=0")  # trainctl from the host's files: not a ROMFS, not frozen
     app.step(50)  # the boot record waits in RAM for the loop's first quiet moment (no GPS burst)
     log = JourneyLog(str(tmp_path / "j.bin"))
     log.load()

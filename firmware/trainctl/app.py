@@ -43,6 +43,20 @@ _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: 
 _CONFIG_NOTICE_MS = const(60000)
 
 
+def source(path):
+    """Where a module's __file__ says it came from: 1 a ROMFS (runs in place from flash), 2 frozen into the
+    firmware (its name is not on the filesystem: the filesystem comes first on sys.path), 0 the filesystem."""
+    if path.startswith("/rom/"):
+        return 1
+    import os
+
+    try:
+        os.stat(path)
+    except OSError:
+        return 2
+    return 0
+
+
 class Panel:
     """disp: a framebuf.FrameBuffer subclass with show() (ssd1306.SSD1306_I2C, max7219.Max7219Chain...)."""
 
@@ -198,10 +212,11 @@ class App:
         gc.collect()
         free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
         alloc = getattr(gc, "mem_alloc", None)
-        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d rom=%d" % (
+        src = source(__file__)
+        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
             VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
             alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
-            1 if __file__.startswith("/rom/") else 0)  # rom=1: the firmware runs in place from a ROMFS
+            1 if src == 1 else 0, 1 if src == 2 else 0)
 
     def _fault(self, kind, e):
         """A subsystem (kind: _DISPLAY or _SENSORS) raised: count it, log it, rest it; the journey and the

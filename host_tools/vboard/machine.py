@@ -275,13 +275,15 @@ class _Board:
         print(("vboard: %s ms=%d utc=%d heap_first=%d heap_max=%d heap_end=%d heap_size=%d heap_samples=%d"
                " vboard_bytes=%d epochs=%d rx_bytes=%d rx_dropped=%d wdt_timeout_ms=%d wdt_max_gap_ms=%d"
                " wdt_feeds=%d i2c_tx=%d spi_tx=%d cap_records=%d cap_repeats=%d cap_skipped=%d"
-               " baud=%d rx_lost_flash=%d rx_lost_boot=%d rx_wait_ms=%d flash_writes=%d flash_busy_ms=%d i2c_bytes=%d"
-               " i2c_alloc_bytes=%d i2c_busy_ms=%d max_pass_us=%d pin_gap_max_us=%d pin_gap_min_us=%d lost_at_ms=%d max_pass_at_ms=%d max_pass_noflash_us=%d flash_max_ms=%d") % (
+               " baud=%d rx_lost_flash=%d rx_lost_boot=%d rx_wait_ms=%d flash_writes=%d flash_busy_ms=%d"
+               " i2c_bytes=%d i2c_alloc_bytes=%d i2c_busy_ms=%d max_pass_us=%d pin_gap_max_us=%d"
+               " pin_gap_min_us=%d lost_at_ms=%d max_pass_at_ms=%d max_pass_noflash_us=%d flash_max_ms=%d") % (
             why, _t.now_ms(), self.utc_now(), h[0], h[1], h[2], gc.mem_alloc() + gc.mem_free(), self.heap_samples,
             self.bytes, u.epochs if u else 0, u.rx_total if u else 0, u.dropped if u else 0,
             w.timeout_ms if w else -1, w.max_gap_ms if w else -1, w.feeds if w else 0, self.i2c_tx,
             self.spi_tx, cap.records if cap else 0, cap.repeats if cap else 0, cap.skipped if cap else 0,
-            u.baudrate if u else 0, u.lost_flash if u else 0, u.lost_boot if u else 0, u.wait_us // 1000 if u else 0, self.flash_writes,
+            u.baudrate if u else 0, u.lost_flash if u else 0, u.lost_boot if u else 0,
+            u.wait_us // 1000 if u else 0, self.flash_writes,
             self.flash_us // 1000, self.i2c_bytes, self.i2c_alloc, self.i2c_us // 1000, _t.max_busy_us(),
             self.pin_gap_max, self.pin_gap_min if self.pin_gap_min >= 0 else -1, self.lost_at_ms,
             _t.busy_max_at_ms, _t.busy_noflash_max_us, self.flash_max_ms))
@@ -366,7 +368,7 @@ class _Inputs:
             return None
         t, k, v, i, lv = e
         n = len(t)
-        while i < n and ((k[i] == 1 and t[i] <= now_ms) or (k[i] == 0 and 0 <= utc_ms and t[i] <= utc_ms)):
+        while i < n and ((k[i] == 1 and t[i] <= now_ms) or (k[i] == 0 and utc_ms >= 0 and t[i] <= utc_ms)):
             lv = v[i]
             i += 1
         e[3] = i
