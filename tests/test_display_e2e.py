@@ -122,3 +122,13 @@ def test_only_changed_pages_go_out_and_a_fault_mid_frame_resends_the_rest():
     ref.pages.update(state(nxt=SINUIJU, at=DANDONG))
     ref.pages.tick(0, T0)
     assert dec.visible() == ref.render().pixels()
+
+
+def test_scrolling_bus_traffic_is_at_most_a_third_of_before():
+    """Issue 19: while a line scrolls, the SSD1306's I2C bytes a second at most 1/3 of the pre-issue figure."""
+    from host_tools import bench
+
+    plain, pages = bench.scroll_bus_rate("ssd1306"), bench.scroll_bus_rate("oled")
+    assert plain["frames"] == pages["frames"] > 1000 and pages["scroll_s"] > 60  # the same frames
+    assert pages["scroll_Bps"] * 3 <= bench.SCROLL_BUS_BEFORE_BPS
+    assert pages["total_Bps"] * 2 < plain["total_Bps"]
