@@ -340,7 +340,7 @@ class App:
         with interrupts off, the UART FIFO holds 32 bytes): a held state save once no beam is broken (between
         passengers); held log records once the doors are shut and the beams clear (after the stop's
         crossings, or between passengers when the queue is half full; after _LOG_HOLD_MS whatever the inputs). A
-        GPS that never pauses holds a state save _HOLD_MS at most."""
+        GPS that never pauses holds them _HOLD_MS at most."""
         if got:
             if self._quiet_ms >= _QUIET_MS:
                 self._burst_ms = 0  # a new burst
@@ -372,10 +372,11 @@ class App:
             for i in range(6, 10):
                 beams |= out[i]
         save = held and (not beams or self._held_ms >= _HOLD_MS)
-        log = logs and ((not beams and (not doors or jl.queued >= jl.room // 2)) or self._log_ms >= _LOG_HOLD_MS)
-        if save and not (log and self._log_ms > self._held_ms):  # the one that has waited longer first
+        log = logs and jl is not None and ((not beams and (not doors or jl.queued >= jl.room // 2))
+                                           or self._log_ms >= _LOG_HOLD_MS)
+        if st is not None and save and not (log and self._log_ms > self._held_ms):  # the longer wait first
             st.flush()
-        elif log:
+        elif jl is not None and log:
             jl.flush(1)
 
     def run(self, loops=-1):

@@ -140,6 +140,9 @@ class JourneyLog:
 
     def _put(self, rec, seq):
         f = self._f
+        if f is None:  # closed since: the record is lost, counted
+            self.errors += 1
+            return False
         try:
             f.seek(self.slot * SIZE)
             f.write(rec)
