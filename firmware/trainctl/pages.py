@@ -385,7 +385,9 @@ class Pages:
             ln.add_2d(m // 60)
             ln.add_cp(58)  # ':'
             ln.add_2d(m % 60)
-        ln.fix()
         if self.country >= 0:
-            ln.add(b" ")
+            ln.add(b" ")  # in the fixed field: the zone scrolls clear of the time
+            ln.fix()
             ln.add_text(r, r.ZONE_TEXT + 3 * self.country + lang)
+        else:
+            ln.fix()
