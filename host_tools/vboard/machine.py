@@ -7,7 +7,8 @@ Hardware runs on the virtual clock of host_tools/vboard/time.py. Configuration, 
                   (a gap over 600 s or a step back counts as 1 s). Bytes beyond rxbuf are dropped, counted.
   VBOARD_CAPTURE  binary capture of the display buses (format below); none if unset.
   VBOARD_INPUTS   CSV "utc,input,value": an input pin named `input` reads `value` from `utc` on (ISO
-                  2026-11-23T09:30:00Z on the track's GPS clock, or +S virtual seconds from boot).
+                  2026-11-23T09:30:00.250Z on the track's GPS clock, or +S virtual seconds from boot), rows in
+                  time order (read as time passes: any length).
   VBOARD_PINS     constant input levels, "name=0,other=1" (default level of every input: 0).
   VBOARD_END      seconds to run on after the track is exhausted, then the run ends with SystemExit(0)
                   (default 10; -1: never). Without a track, VBOARD_END is seconds from boot.
@@ -332,48 +333,42 @@ class _Board:
 
 
 class _Inputs:
-    """The inputs script, per input name: times (ms; GPS UTC since 1970, or virtual ms from boot when the kind
-    byte is 1), kinds and values in file order (chronological per input); a cursor per input, as time only
-    grows. Compact (arrays), read at boot."""
+    """The inputs script, read as time passes (rows in chronological order): the level of each input named so
+    far. Times: GPS UTC (ISO, ms resolution) or +S virtual seconds from boot. Constant memory, however long."""
 
     def __init__(self, path):
-        import array
+        self.levels = {}
+        self.f = open(path) if path else None  # noqa: SIM115 (open for the whole run)
+        self.row = None  # the next row: (kind 0 utc / 1 boot, ms, name, value)
+        self._next()
 
-        self.by = {}  # name -> [times, kinds, values, cursor, level or -1]
-        if not path:
+    def _next(self):
+        self.row = None
+        while self.f is not None:
+            ln = self.f.readline()
+            if not ln:
+                self.f.close()
+                self.f = None
+                return
+            ln = ln.strip()
+            if not ln or ln[0] == "#" or ln.startswith("utc,"):
+                continue
+            when, name, value = ln.split(",")
+            when = when.strip()
+            if when[0] == "+":
+                self.row = (1, int(float(when[1:]) * 1000), name.strip(), int(value))
+            else:
+                ms = int(when[20:23]) if len(when) > 23 and when[19] == "." else 0
+                self.row = (0, _parse_iso(when) * 1000 + ms, name.strip(), int(value))
             return
-        with open(path) as f:
-            for ln in f:
-                ln = ln.strip()
-                if not ln or ln[0] == "#" or ln.startswith("utc,"):
-                    continue
-                when, name, value = ln.split(",")
-                when = when.strip()
-                name = name.strip()
-                e = self.by.get(name)
-                if e is None:
-                    e = self.by[name] = [array.array("q"), bytearray(), bytearray(), 0, -1]
-                if when[0] == "+":
-                    e[0].append(int(float(when[1:]) * 1000))
-                    e[1].append(1)
-                else:
-                    ms = int(when[20:23]) if len(when) > 23 and when[19] == "." else 0
-                    e[0].append(_parse_iso(when) * 1000 + ms)
-                    e[1].append(0)
-                e[2].append(int(value))
 
     def level(self, name, utc_ms, now_ms):
-        e = self.by.get(name)
-        if e is None:
-            return None
-        t, k, v, i, lv = e
-        n = len(t)
-        while i < n and ((k[i] == 1 and t[i] <= now_ms) or (k[i] == 0 and utc_ms >= 0 and t[i] <= utc_ms)):
-            lv = v[i]
-            i += 1
-        e[3] = i
-        e[4] = lv
-        return None if lv < 0 else lv
+        r = self.row
+        while r is not None and ((r[0] == 1 and r[1] <= now_ms) or (r[0] == 0 and 0 <= utc_ms and r[1] <= utc_ms)):
+            self.levels[r[2]] = r[3]
+            self._next()
+            r = self.row
+        return self.levels.get(name)
 
 
 _board = _Board()
