@@ -364,7 +364,7 @@ class _Inputs:
 
     def level(self, name, utc_ms, now_ms):
         r = self.row
-        while r is not None and ((r[0] == 1 and r[1] <= now_ms) or (r[0] == 0 and 0 <= utc_ms and r[1] <= utc_ms)):
+        while r is not None and ((r[0] == 1 and r[1] <= now_ms) or (r[0] == 0 and utc_ms >= 0 and r[1] <= utc_ms)):
             self.levels[r[2]] = r[3]
             self._next()
             r = self.row
