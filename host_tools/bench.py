@@ -1512,13 +1512,14 @@ def render_display_times(d):
                        ("64x16", "64x16 MONO_HLSB (the MAX7219 chain's layout)")):
         r = _mp_find(d, "render", "size", size)
         if r:
-            out.append(row("`render(fb)`: one page, the first screen of the rotation (zh; lines of %s px)"
+            out.append(row("`render(fb, True)`: one whole page, the first screen of the rotation (zh; lines of %s px)"
                            % ", ".join(str(w) for w in r["lines"] if w), disp, r))
         r = _mp_find(d, "scroll", "size", size)
         if r and r.get("n"):
             f = r["frames"]
-            out.append(row("scroll step: `tick(40, t)` moving the scroll 1-2 px + `render(fb)`, %d steps in %d frames "
-                           "(60 s of display time; widest line %d px)" % (r["n"], f["n"], r["widest_px"]), disp, r))
+            out.append(row("scroll step: `tick(40, t)` moving the scroll 2 px + `render(fb)` (the scrolling rows), %d "
+                           "steps in %d frames (60 s of display time; widest line %d px)"
+                           % (r["n"], f["n"], r["widest_px"]), disp, r))
             out.append("| every 40 ms frame of those 60 s: `tick()`, `render()` when it changed (screen changes and "
                        "recompositions included) | %s | %s | %s %% | (above) | (above) |" % (
                            disp, _us(f), fmt(100 * f["median_us"] / FRAME_BUDGET_US, 3)))
