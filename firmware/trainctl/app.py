@@ -205,6 +205,7 @@ class App:
                 self._fault(_DISPLAY, e)
         # From here on, state saves and log records wait for the quiet part of the GPS second (_flash()).
         if self.store is not None:
+            self.store.open()  # at boot: the first save in the loop allocates nothing
             self.store.hold = True
 
     def report(self):
@@ -345,9 +346,10 @@ class App:
             if self._quiet_ms >= _QUIET_MS:
                 self._burst_ms = 0  # a new burst
             self._quiet_ms = 0
-        else:
+        elif self._quiet_ms < _GONE_MS:  # bounded: stays a small int (no allocation) however long
             self._quiet_ms += dt_ms
-        self._burst_ms += dt_ms
+        if self._burst_ms < _GONE_MS:
+            self._burst_ms += dt_ms
         st = self.store
         jl = self.jlog
         held = st is not None and st.held is not None

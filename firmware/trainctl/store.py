@@ -171,6 +171,15 @@ class StateFile:
         self.slot = 1 - self.slot
         self.writes += 1
 
+    def open(self):
+        """Open the file now (boot), so that no save in the loop allocates; a failure is counted and the first
+        save tries again."""
+        if self._f is None:
+            try:
+                self._f = self._open()
+            except OSError:
+                self.errors += 1
+
     def _open(self):
         try:
             f = open(self.path, "r+b")  # noqa: SIM115 (held open: a save must not allocate)

@@ -203,10 +203,13 @@ class _Board:
                 k, v = kv.split("=")
                 self.levels[k.strip()] = int(v)
         self.bytes = 0  # heap taken by the fake devices' own state (buffers, file objects, caches)
+        self.late_bytes = 0  # ... of it, made after boot (flash file wrappers): left out of the heap samples
         self.flash_ms = _env_int("VBOARD_FLASH_MS", 45)
         self.flash_writes = 0
         self.flash_us = 0
         self.flash_max_ms = 0
+        self.flash_boot = 0  # commits during boot (not modelled)
+        self.in_flash = False  # inside a flash write (the firmware's call in progress: no heap sample)
         self.inline_commits = 0
         self.i2c_bytes = 0
         self.i2c_alloc = 0
@@ -225,7 +228,7 @@ class _Board:
         u = self.uart
         if u is not None and u.next_ms >= 0 and now_ms >= u.next_ms:
             u._pump()  # the GPS talks whether or not the firmware reads (a full buffer drops bytes)
-        if now_ms >= self.next_mem_ms and _t.booted():  # heap samples from the main loop on
+        if now_ms >= self.next_mem_ms and _t.sleeping:  # in the loop's sleeps: no firmware call in progress
             self.next_mem_ms = now_ms + self.mem_ms
             self.sample()
         w = self.wdt
@@ -246,7 +249,7 @@ class _Board:
     def sample(self):
         self.last_sample_ms = _t.now_ms()
         gc.collect()
-        a = gc.mem_alloc()
+        a = gc.mem_alloc() - self.late_bytes
         h = self.heap
         if not h:
             h.extend((a, a, a))
@@ -290,7 +293,11 @@ class _Board:
             _t.busy_max_at_ms, _t.busy_noflash_max_us, self.flash_max_ms))
 
     def flash_busy(self, inline):
-        """One littlefs commit: the CPU stops (interrupts off); the UART keeps only its FIFO."""
+        """One littlefs commit: the CPU stops (interrupts off); the UART keeps only its FIFO. Not modelled
+        during boot (before the firmware's first sleep: a fresh board creates its 16 KiB journey log then)."""
+        if not _t.booted():
+            self.flash_boot += 1
+            return
         self.flash_writes += 1
         ms = 1
         if not inline:
@@ -304,10 +311,12 @@ class _Board:
         if ms > self.flash_max_ms:
             self.flash_max_ms = ms
         u = self.uart
+        self.in_flash = True
         if u is None:
             _t.advance_us(1000 * ms)
         else:
             u._irq_off(ms)
+        self.in_flash = False
 
     def pin_read(self, pin):
         """The first input pin read is the probe: gaps between its reads (virtual us)."""
@@ -1030,9 +1039,12 @@ for _cls in (UART, Pin, I2C, SPI, WDT):
 del _cls
 
 
-def note_bytes(n):
-    """Count n more heap bytes as the virtual board's own (vboot.py counts what precedes main.py)."""
+def note_bytes(n, late=False):
+    """Count n more heap bytes as the virtual board's own (vboot.py counts what precedes main.py; late: a fake
+    object made while the firmware runs, left out of the heap samples too)."""
     _board.bytes += n
+    if late:
+        _board.late_bytes += n
 
 
 def board_bytes():

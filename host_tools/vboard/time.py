@@ -21,6 +21,7 @@ _hook = None
 _wake_us = -1  # when the firmware's last sleep ended (-1: it has not slept yet: boot)
 _busy_max_us = 0
 busy_max_at_ms = -1  # when the longest pass started
+sleeping = False  # the clock advances in one of the firmware's sleeps (not inside a device's wait)
 flash_in_pass_us = 0  # flash writes in the pass so far (machine.flash_busy adds)
 busy_noflash_max_us = 0  # the longest pass without its flash writes
 _EPOCH_S = int(os.getenv("VBOARD_EPOCH_S") or 0)
@@ -68,7 +69,10 @@ def _sleep(us):
     if _wake_us >= 0 and _now_us - _wake_us - flash_in_pass_us > busy_noflash_max_us:
         busy_noflash_max_us = _now_us - _wake_us - flash_in_pass_us
     flash_in_pass_us = 0
+    global sleeping
+    sleeping = True
     advance_us(us)
+    sleeping = False
     _wake_us = _now_us
 
 

@@ -63,8 +63,17 @@ class _FlashFile:
             self._dirty = False
             machine.flash_busy(self._size <= 128)
 
-    def __getattr__(self, name):
-        return getattr(self._f, name)
+    def seek(self, *args):
+        return self._f.seek(*args)
+
+    def tell(self):
+        return self._f.tell()
+
+    def read(self, *args):
+        return self._f.read(*args)
+
+    def readinto(self, *args):
+        return self._f.readinto(*args)
 
     def __enter__(self):
         return self
@@ -76,13 +85,19 @@ class _FlashFile:
 def _flash_open(path, mode="r", *args, **kwargs):
     f = _open(path, mode, *args, **kwargs)
     if "w" in mode or "+" in mode or "a" in mode:
-        return _FlashFile(f, os.stat(path)[6])
+        size = os.stat(path)[6]
+        gc.collect()
+        a0 = gc.mem_alloc()
+        w = _FlashFile(f, size)
+        machine.note_bytes(gc.mem_alloc() - a0, True)  # the wrapper is the board's (a board's file is bare)
+        return w
     return f
 
 
 import builtins  # noqa: E402
 
-builtins.open = _flash_open
+if sys.platform != "webassembly":  # the WebAssembly boot measures RAM after boot only: no flash timing there
+    builtins.open = _flash_open
 gc.collect()
 machine.note_bytes(gc.mem_alloc() - machine.board_bytes())
 if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (sim.qstr_board_figures)
