@@ -145,6 +145,8 @@ class _Capture:
             n += len(b)
         if n < _REPEAT_MIN or hashlib is None:
             self.record(kind, chan, None, bufs)
+            if key in self.last:  # a command (e.g. a page address) between two equal frames: not a repeat
+                del self.last[key]
             return
         h = hashlib.sha256()
         for b in bufs:
