@@ -181,8 +181,9 @@ def _epochs(path):
 
 
 def test_first_frames_equal_the_host_screen(run):
-    """Replays the app's schedule on the host (epoch k fed at k s; a display step of 1000 ms after it from 1 s
-    on) through host_tools.screen.Screen and compares every second's picture with the decoded I2C capture."""
+    """Replays the app's schedule on the host (a display step of 1000 ms every second from 1 s on, showing the
+    epochs received before it: epoch k arrives over the 0.2 s after k s) through host_tools.screen.Screen and
+    compares every second's picture with the decoded I2C capture."""
     paths.use_firmware()
     from trainctl import route_data
     from trainctl.controller import Controller
@@ -202,7 +203,8 @@ def test_first_frames_equal_the_host_screen(run):
     for k, epoch in enumerate(_epochs(run["track"])):
         if k > FIRST_S:
             break
-        ctl.feed(epoch)
+        # The GPS sends epoch k from k s on, at the baud rate (~0.2 s at 9,600): the display step at k s shows the
+        # epochs before it; epoch k goes in after.
         if k:
             scr.pages.tick(1000, ctl.utc_s)
         scr.render()
@@ -214,6 +216,7 @@ def test_first_frames_equal_the_host_screen(run):
         assert dec.display_on
         got = dec.pixels()
         assert got == scr.pixels(), "frame at %d s differs" % k
+        ctl.feed(epoch)
         compared += 1
         changed += got != last
         last = got
