@@ -87,11 +87,10 @@ route: $(STAMP) $(UNIFONT)
 pivot: $(STAMP)
 	$(VPY) -m host_tools.gen_pivot $(if $(DATE),--date $(DATE)) firmware/trainctl/build_data.py
 
-# Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [MIP_INDEX=dir-or-url]
-# [ROMFS=auto|yes|no] (auto: into the board's ROMFS partition when it has one, run in place from flash)
+# Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [ROMFS=auto|yes|no]
+# (the ssd1306 driver: the pinned file host_tools/fetch_mplib.py fetched, the one the tests run) (auto: into the board's ROMFS partition when it has one, run in place from flash)
 deploy: $(STAMP)
-	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(MIP_INDEX),--mip-index $(MIP_INDEX)) \
-		$(if $(ROMFS),--romfs $(ROMFS))
+	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(ROMFS),--romfs $(ROMFS))
 
 # firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
 package:
@@ -99,7 +98,7 @@ package:
 	files = sorted(str(p.relative_to(fw)) for p in fw.rglob("*.py") if p.name != "manifest.py"); \
 	v = re.search(r"VERSION = \"(.*)\"", (fw / "trainctl/__init__.py").read_text()).group(1); \
 	(fw / "package.json").write_text(json.dumps({"urls": [[f, f] for f in files], \
-	"deps": [["ssd1306", "latest"]], "version": v}, indent=1) + "\n")'
+	"deps": [], "version": v}, indent=1) + "\n")'
 
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(VPY) -m pytest -q tests/test_pages.py -k golden

@@ -11,6 +11,9 @@ hw = board.build()
 try:
     import gc
 
+    from trainctl import check_runtime
+
+    check_runtime()  # too old a MicroPython: said on the console and the display, not a crash loop
     from trainctl import route_data
 
     gc.collect()  # between loads: what a module's loading leaves behind is freed before the next one lands
@@ -24,19 +27,28 @@ except Exception as e:  # the supervisor at the top: anything that stops the con
     msg = "service: controller cannot start: %s: %s" % (type(e).__name__, e)
     print(msg)
     disp = hw.display
-    while True:
-        if disp is not None:
-            try:
-                disp.fill(0)
-                disp.text("SERVICE", 0, 0, 1)  # framebuf's built-in 8x8 font: needs no font file
-                disp.text(type(e).__name__[:16], 0, 16, 1)
-                disp.text(str(e)[:16], 0, 32, 1)
-                disp.show()
-            except Exception:  # a broken display must not stop the watchdog feeding
-                pass
-        if hw.wdt is not None:
-            hw.wdt.feed()
-        time.sleep_ms(1000)
+    try:
+        while True:
+            if disp is not None:
+                try:
+                    disp.fill(0)
+                    disp.text("SERVICE", 0, 0, 1)  # framebuf's built-in 8x8 font: needs no font file
+                    disp.text(type(e).__name__[:16], 0, 16, 1)
+                    t = str(e)
+                    for r in range(4):  # the message over four lines of 16 characters
+                        disp.text(t[16 * r:16 * r + 16], 0, 32 + 8 * r, 1)
+                    disp.show()
+                except Exception:  # a broken display must not stop the watchdog feeding
+                    pass
+            if hw.wdt is not None:
+                hw.wdt.feed()
+            time.sleep_ms(1000)
+    except KeyboardInterrupt:  # Ctrl-C for service: the watchdog stays fed until the next reset
+        keep = getattr(hw, "keep_alive", None)
+        if keep is not None:
+            keep()
+        print("service: stopped from the console; watchdog kept fed until reset")
+        raise
 
 print(app.report())
 app.run()

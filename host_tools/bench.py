@@ -433,6 +433,66 @@ def display_bus_costs():
     return rows
 
 
+# I2C bytes a second while a line scrolls, before issue 19: micropython-lib's show() of the whole frame at every
+# display step, 1 px scroll steps (25 frames a second); measured at commit 9e2bacb over the same 10 minutes of the
+# same rotation as scroll_bus_rate() (that commit's Panel, stepped every 40 ms).
+SCROLL_BUS_BEFORE_BPS = 26100
+
+
+class _Shown:
+    """What a controller shows (the attributes Pages.update() reads)."""
+
+    def __init__(self, train, off, country, nxt, dest, at):
+        self.train, self.utc_offset_min, self.country = train, off, country
+        self.next_stop, self.destination, self.at_stop = nxt, dest, at
+
+
+def scroll_bus_rate(driver="oled", minutes=10, pass_ms=10, frame_ms=40):
+    """CPython: the SSD1306's I2C bytes a second (address bytes included) over `minutes` of the pages' rotation
+    under way (K27, next stop Sinuiju), as the loop drives it: a pass every pass_ms, a display step every
+    frame_ms. driver: "oled" (trainctl.oled.Oled: the pages redrawn, at most 4 a pass) or "ssd1306" (the
+    driver's show()). Returns total and while-scrolling bytes a second."""
+    from host_tools import buses
+
+    for d in (HOSTLIB, MPLIB):
+        if d not in sys.path:
+            sys.path.append(d)
+    import ssd1306
+    from trainctl import font_data
+    from trainctl import route_data as R
+    from trainctl.app import Panel
+    from trainctl.oled import Oled
+    from trainctl.pages import Pages
+    from trainctl.text import Font
+
+    from host_tools.route_names import names
+
+    i2c = buses.FakeI2C()
+    disp = Oled(128, 64, i2c) if driver == "oled" else ssd1306.SSD1306_I2C(128, 64, i2c)
+    panel = Panel(Pages(R, Font(font_data), 128, 64), disp, 4)
+    panel.pages.update(_Shown("K27", 480, 0, names(R).ST_ID.index("sinuiju"), R.STATION_N - 1, -1))
+    t0 = 217589160
+    panel.step(0, t0)
+    i2c.clear()
+    total = scroll_b = scroll_ms = due = 0
+    for k in range(minutes * 60000 // pass_ms):
+        n0 = len(i2c.transactions)
+        due += pass_ms
+        if due >= frame_ms:
+            panel.step(due, t0 + k * pass_ms // 1000)
+            due = 0
+        elif panel._resend:
+            panel.send()
+        b = sum(len(d) + 1 for _, d in i2c.transactions[n0:])
+        total += b
+        p = panel.pages
+        if 0 < p.scroll_px < p._over:
+            scroll_b += b
+            scroll_ms += pass_ms
+    return dict(driver=driver, total_Bps=total * 1000 // (minutes * 60000), scroll_Bps=scroll_b * 1000 // scroll_ms,
+                scroll_s=scroll_ms / 1000, frames=panel.frames)
+
+
 def bench_display(mp_exe, mpy_cross, tmp, cfg):
     """Section 5: font data size and bus bytes per frame on CPython; render, scroll, compose, RAM and the
     drivers' frames under the unix port (tests/mp/bench_display_mp.py)."""
@@ -442,6 +502,8 @@ def bench_display(mp_exe, mpy_cross, tmp, cfg):
              narrow_n=font_data.NARROW_N, wide_n=font_data.WIDE_N, heap=cfg["mp_heap"], calls=cfg["display_calls"])
     log("display: bus bytes per frame (CPython)")
     d["bus"] = display_bus_costs()
+    log("display: SSD1306 bus bytes per second while scrolling (CPython)")
+    d["scroll_bus"] = [scroll_bus_rate(k) for k in ("ssd1306", "oled")]
     if not mp_exe:
         d["mp_error"] = "`micropython` not found (run `make venv`)"
         return d
@@ -1380,6 +1442,23 @@ def render_display(ctx):
         out += render_display_times(d)
         out += render_display_ram(d)
     out += render_display_bus(bus)
+    out += render_scroll_bus(d.get("scroll_bus") or ())
+    return out
+
+
+def render_scroll_bus(rows):
+    out = ["SSD1306 bus traffic in bytes per second (CPython, `bench.scroll_bus_rate`: 10 minutes of the rotation "
+           "under way, a loop pass every 10 ms, a display step every 40 ms, I2C address bytes included), the whole "
+           "time and while a line scrolls; before issue 19 (commit 9e2bacb, the driver's `show()`, 1 px steps): "
+           "%d B/s while scrolling. Target: at most a third of that." % SCROLL_BUS_BEFORE_BPS, "",
+           "| display path | B/s overall | B/s while scrolling | of the pre-issue-19 figure | frames sent |",
+           "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        name = ("`trainctl.oled.Oled`: the pages redrawn, `writeto` from one buffer" if r["driver"] == "oled" else
+                "micropython-lib `SSD1306_I2C.show()`: the whole frame")
+        out.append("| %s | %d | %d | %s %% | %d |" % (name, r["total_Bps"], r["scroll_Bps"],
+                                                    fmt(100 * r["scroll_Bps"] / SCROLL_BUS_BEFORE_BPS), r["frames"]))
+    out.append("")
     return out
 
 
@@ -1454,13 +1533,14 @@ def render_display_times(d):
                        ("64x16", "64x16 MONO_HLSB (the MAX7219 chain's layout)")):
         r = _mp_find(d, "render", "size", size)
         if r:
-            out.append(row("`render(fb)`: one page, the first screen of the rotation (zh; lines of %s px)"
+            out.append(row("`render(fb, True)`: one whole page, the first screen of the rotation (zh; lines of %s px)"
                            % ", ".join(str(w) for w in r["lines"] if w), disp, r))
         r = _mp_find(d, "scroll", "size", size)
         if r and r.get("n"):
             f = r["frames"]
-            out.append(row("scroll step: `tick(40, t)` moving the scroll 1-2 px + `render(fb)`, %d steps in %d frames "
-                           "(60 s of display time; widest line %d px)" % (r["n"], f["n"], r["widest_px"]), disp, r))
+            out.append(row("scroll step: `tick(40, t)` moving the scroll 2 px + `render(fb)` (the scrolling rows), %d "
+                           "steps in %d frames (60 s of display time; widest line %d px)"
+                           % (r["n"], f["n"], r["widest_px"]), disp, r))
             out.append("| every 40 ms frame of those 60 s: `tick()`, `render()` when it changed (screen changes and "
                        "recompositions included) | %s | %s | %s %% | (above) | (above) |" % (
                            disp, _us(f), fmt(100 * f["median_us"] / FRAME_BUDGET_US, 3)))

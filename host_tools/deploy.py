@@ -1,6 +1,6 @@
 """Deploy the firmware to a board over its serial port with mpremote, copying only what changed.
 
-    python -m host_tools.deploy --board esp32|rp2040|virtual --port PORT [--mip-index URL_OR_DIR]
+    python -m host_tools.deploy --board esp32|rp2040|virtual --port PORT
                                 [--no-reset] [--hard-reset] [--boot-timeout S] [--romfs auto|yes|no]
 
 1. compiles firmware/ with mpy-cross into build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy,
@@ -16,14 +16,15 @@
 3. compares the sha256 of every file on the board with the build; checks the free space (os.statvfs);
    copies the changed files, removes trainctl/ files that are no longer built (a stale .py would shadow
    its .mpy);
-4. installs firmware/package.json's micropython-lib deps with mip into lib/ (files already there with the
-   index's hash are not copied again);
+4. the display driver is micropython-lib's ssd1306.py as pinned in host_tools/fetch_mplib.py (sha256 checked),
+   compiled as lib/ssd1306.mpy: the board runs exactly the driver the tests use, never mip's `latest` (the
+   current micropython-lib driver sends commands, 0xAD, the pinned one does not);
 5. resets the board and prints the line it reports after boot ("trainctl <version> route=..."). Default:
    a soft reboot from the friendly REPL (Ctrl-D), which runs main.py as at power-on and keeps the
    connection (RP2040's USB port re-enumerates on machine.reset() and its first lines are lost);
    --hard-reset calls machine.reset() and reopens the port.
 Exit status: 0 deployed (and booted); 2 usage, port, version or space error (one line, no traceback);
-1 other failures (mip index unreachable, no boot line, the board lost mid-way).
+1 other failures (no boot line, the board lost mid-way).
 Only relative paths are used on the board (cwd is / on a board; the pty bridge's flash folder).
 """
 
@@ -32,7 +33,6 @@ import ast
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
@@ -43,7 +43,6 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRMWARE = os.path.join(ROOT, "firmware")
 BUILD = os.path.join(ROOT, "build", "deploy")
-MIP_INDEX = "https://micropython.org/pi/v2"
 # board -> (mpy-cross -march, sys.implementation._mpy arch field, firmware download page)
 BOARDS = {
     "esp32": ("xtensawin", 10, "https://micropython.org/download/ESP32_GENERIC/"),
@@ -107,7 +106,7 @@ def _h(p, b=bytearray(512)):
             h.update(m[:n])
     return binascii.hexlify(h.digest()).decode()
 r = {}
-for d in ('', 'trainctl'):
+for d in ('', 'trainctl', 'lib'):
     try:
         es = list(os.ilistdir(d)) if d else list(os.ilistdir())
     except OSError:
@@ -171,6 +170,25 @@ def source_name(rel):
     return name.replace("/", ".")
 
 
+def _pinned_driver(exe, march, out_dir):
+    """lib/ssd1306.mpy compiled from the pinned micropython-lib driver (fetch_mplib.PINS, sha256 checked)."""
+    from host_tools import fetch_mplib
+
+    want = dict(fetch_mplib.PINS[0][4])["ssd1306.py"]
+    src = os.path.join(fetch_mplib.DEFAULT_DEST, "ssd1306.py")
+    if fetch_mplib._file_sha256(src) != want:
+        raise DeployError("%s missing or not the pinned file: run `make venv` (python -m host_tools.fetch_mplib)"
+                          % os.path.relpath(src, ROOT))
+    out = os.path.join(out_dir, "lib", "ssd1306.mpy")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    cmd = [exe, "-s", "ssd1306", "-o", out] + (["-march=" + march] if march else []) + [src]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode:
+        raise DeployError("mpy-cross ssd1306.py: %s" % (p.stderr or p.stdout).strip(), code=1)
+    with open(out, "rb") as f:
+        return f.read()
+
+
 def build(board, out_dir=None, log=print):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
@@ -197,6 +215,7 @@ def build(board, out_dir=None, log=print):
                 raise DeployError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
             with open(out, "rb") as f:
                 files[dest_rel] = f.read()
+    files["lib/ssd1306.mpy"] = _pinned_driver(exe, march, out_dir)
     with open(board_file(board), "rb") as f:
         files["board.py"] = f.read()
     for rel in ("main.py", "board.py"):
@@ -211,11 +230,10 @@ def build(board, out_dir=None, log=print):
     return files
 
 
-def romfs_image(files, out_dir, log=print, deps=None):
-    """The trainctl package of a build ({path: bytes}), its board.mpy if it has one, and, with deps = (mip
-    index, board's .mpy version), package.json's dependencies (mip-installed into lib/) as a ROMFS image
-    (mpremote's builder): the image bytes, also written to out_dir/trainctl.romfs; the staging folder is
-    out_dir/romfs."""
+def romfs_image(files, out_dir, log=print):
+    """The trainctl package of a build ({path: bytes}), its lib/ (the pinned driver) and board.mpy if it has
+    one, as a ROMFS image (mpremote's builder): the image bytes, also written to out_dir/trainctl.romfs; the
+    staging folder is out_dir/romfs."""
     from mpremote.romfs import make_romfs
 
     stage = os.path.join(out_dir, "romfs")
@@ -225,8 +243,6 @@ def romfs_image(files, out_dir, log=print, deps=None):
             os.makedirs(os.path.dirname(os.path.join(stage, rel)), exist_ok=True)
             with open(os.path.join(stage, rel), "wb") as f:
                 f.write(data)
-    if deps:
-        install_deps(HostFolder(stage, deps[1]), deps[0], lambda m: log("ROMFS image: " + m))
     img, _ = _quiet(make_romfs, stage, mpy_cross=False)  # already .mpy for the board's architecture
     path = os.path.join(out_dir, "trainctl.romfs")
     with open(path, "wb") as f:
@@ -361,58 +377,6 @@ def check_version(board, impl_version, mpy, cross_version, cross_mpy):
     return have
 
 
-def install_deps(transport, index, log, errors=()):
-    """mip-install firmware/package.json's deps into lib/ over transport (the board's, or HostFolder's)."""
-    from mpremote.commands import CommandError
-    from mpremote.mip import _install_package
-
-    with open(os.path.join(FIRMWARE, "package.json")) as f:
-        deps = json.load(f).get("deps", ())
-    if os.path.isdir(index):
-        index = os.path.abspath(index)
-    for name, version in deps:
-        try:
-            _, out = _quiet(_install_package, transport, name, index.rstrip("/"), "lib", version, True)
-        except CommandError as e:
-            raise DeployError("mip install %s from %s: %s" % (name, index, e), code=1) from None
-        except tuple(errors) as e:
-            raise DeployError("mip install %s: the board failed: %s" % (name, e), code=1) from None
-        n = out.count("Installing:")
-        log("%s: %s" % (name, "installed %d file(s)" % n if n else "up to date"))
-
-
-class HostFolder:
-    """The part of mpremote's transport that mip uses, onto a host folder: mip installs the dependencies
-    there (into the ROMFS image) for a board whose .mpy version is mpy."""
-
-    def __init__(self, root, mpy):
-        self.root = root
-        self.mpy = mpy
-
-    def _p(self, path):
-        return os.path.join(self.root, path)
-
-    def fs_exists(self, path):
-        return os.path.exists(self._p(path))
-
-    def fs_mkdir(self, path):
-        os.makedirs(self._p(path), exist_ok=True)
-
-    def fs_hashfile(self, path, algo):
-        with open(self._p(path), "rb") as f:
-            return hashlib.new(algo, f.read()).digest()
-
-    def fs_writefile(self, path, data, progress_callback=None):
-        with open(self._p(path), "wb") as f:
-            f.write(data)
-
-    def exec(self, code):
-        return b""
-
-    def eval(self, code):
-        return self.mpy & 0xFF  # mip asks for the board's .mpy version only
-
-
 def read_boot(stream_read, timeout_s, log):
     """Read the console until the boot line; return it. stream_read(n) -> bytes (may be empty)."""
     end = time.monotonic() + timeout_s
@@ -470,7 +434,7 @@ def reset_and_read(b, hard, timeout_s, log):
         b.close()
 
 
-def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_timeout_s=30, log=print,
+def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=print,
            romfs="auto"):
     """The whole deploy; returns the boot line (or None with reset=False). Raises DeployError.
 
@@ -490,8 +454,7 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
             "s into the deploy" % (fed, WDT_MS // 1000))
         out_dir = os.path.join(BUILD, board)
         if romfs != "no":
-            img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log,
-                              (mip_index, mpy))
+            img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log)
         else:
             img = None
         rom_size, rom_sha = b.eval(ROM_PROBE % len(img)) if img else (0, "")
@@ -516,8 +479,9 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
             raise DeployError("filesystem full: %d bytes needed, %d free" % (need, free))
         log("board: MicroPython %s on %s; %d to copy, %d unchanged, %d to remove; %d bytes free"
             % (have, port, len(changed), same, len(stale), free))
-        if any(p.startswith("trainctl/") for p in changed) and "trainctl" not in remote_dirs(b):
-            b.eval("import os\nos.mkdir('trainctl')\nprint(1)")
+        for d in ("trainctl", "lib"):
+            if any(p.startswith(d + "/") for p in changed) and d not in remote_dirs(b):
+                b.eval("import os\nos.mkdir(%r)\nprint(1)" % d)
         for p in stale:
             b.eval("import os\nos.remove(%r)\nprint(1)" % p)
             log("removed %s" % p)
@@ -539,8 +503,6 @@ def deploy(board, port, mip_index=MIP_INDEX, reset=True, hard_reset=False, boot_
                             for dp, _, ns in os.walk(os.path.join(stage, "lib")) for n in ns):
                 if b.eval("import os\ntry:\n os.remove(%r)\n print(1)\nexcept OSError:\n print(0)" % p):
                     log("removed %s (now in the ROMFS)" % p)
-        else:
-            install_deps(b.t, mip_index, log, (b.TransportError,))
         if not reset:
             b.t.exit_raw_repl()
             b.close()
@@ -560,8 +522,6 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.deploy", description=__doc__.split("\n\n")[0])
     ap.add_argument("--board", required=True, choices=sorted(BOARDS))
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
-    ap.add_argument("--mip-index", default=MIP_INDEX, help="mip package index, URL or local folder "
-                                                             "(default %(default)s)")
     ap.add_argument("--no-reset", action="store_true", help="leave the board at the REPL after copying")
     ap.add_argument("--hard-reset", action="store_true", help="machine.reset() instead of a soft reboot")
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
@@ -569,7 +529,7 @@ def main(argv=None):
                     help="trainctl into the board's ROMFS partition: auto (if it has one, default), yes, no")
     args = ap.parse_args(argv)
     try:
-        deploy(args.board, args.port, args.mip_index, not args.no_reset, args.hard_reset, args.boot_timeout,
+        deploy(args.board, args.port, not args.no_reset, args.hard_reset, args.boot_timeout,
                romfs=args.romfs)
     except DeployError as e:
         print("deploy: error: %s" % e, file=sys.stderr)

@@ -40,7 +40,9 @@ from host_tools.ptyboard import heap_bytes  # noqa: E402
 
 ROOT = paths.ROOT
 VBOARD = os.path.join(ROOT, "host_tools", "vboard")
-VBOARD_ALLOWANCE_K = 40  # KiB: what precedes main.py (start-up, fake machine + time modules) and fake devices
+# KiB: what precedes main.py (start-up, fake machine + time modules) and fake devices (the strict UART: a 4 KiB
+# wire ring)
+VBOARD_ALLOWANCE_K = 56
 ALERT_S = 30  # seconds of frames kept as PNG after each timeline line
 GIF_SAMPLE_S = 300  # one GIF frame per 5 virtual minutes between events
 SYNTH_ARGS = ["--noise-m", "15", "--jumps", "4", "--frozen", "2", "--garbage", "0.002",

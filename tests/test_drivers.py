@@ -429,3 +429,16 @@ def test_fetch_mplib_offline_and_idempotent(tmp_path, capsys):
     assert fetch_mplib.main(["--dest", str(MPLIB), "--index-url", unreachable]) == 0  # present: no network
     assert fetch_mplib.main(["--dest", str(tmp_path), "--index-url", unreachable]) == 1
     assert "cannot reach" in capsys.readouterr().err and not os.listdir(tmp_path)
+
+
+def test_ssd1306_decoder_knows_the_current_micropython_lib_init():
+    """micropython-lib's current ssd1306.py (what `mip install ssd1306` gives) sends SET_IREF_SELECT (0xAD, 0x30)
+    in init_display, which the 2021 copy the tests pin does not: the decoder must not refuse a board's traffic."""
+    cmds = (0xAE, 0x20, 0x00, 0x40, 0xA1, 0xA8, 63, 0xC8, 0xD3, 0x00, 0xDA, 0x12, 0xD5, 0x80, 0xD9, 0xF1,
+            0xDB, 0x30, 0x81, 0xFF, 0xA4, 0xA6, 0xAD, 0x30, 0x8D, 0x14, 0xAF)
+    dec = Ssd1306Decoder(128, 64)
+    for c in cmds:  # as the driver's write_cmd(): Co=1, one command byte a transaction
+        dec.feed(0x3C, bytes((0x80, c)))
+    assert (0xAD, 0x30) in dec.commands and dec.display_on and dec.charge_pump
+    with pytest.raises(ValueError, match="unknown SSD1306 command 0xAC"):
+        dec.feed(0x3C, bytes((0x80, 0xAC)))  # still strict about commands no datasheet has

@@ -116,7 +116,8 @@ def test_compiled_firmware_imports_on_unix_port(tmp_path):
         "    assert sys.modules[name].__file__.endswith('.mpy'), name\n"
         "print('imported', len(%r))\n" % (modules, modules)
     )
-    env = {"MICROPYPATH": str(tmp_path) + ":.frozen", "PATH": "/usr/bin:/bin"}
+    mplib = Path(__file__).resolve().parents[1] / ".venv" / "mplib"  # the pinned ssd1306 driver (trainctl.oled)
+    env = {"MICROPYPATH": "%s:%s:.frozen" % (tmp_path, mplib), "PATH": "/usr/bin:/bin"}
     proc = _run([_tool("micropython"), "-c", script], env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == "imported %d" % len(modules)

@@ -1,5 +1,5 @@
 """The firmware as an installable unit: mip's package.json lists every firmware file, and the freeze
-manifest names the package, its entry point and the micropython-lib dependency."""
+manifest names the package, its entry point and the pinned micropython-lib driver."""
 
 import json
 import re
@@ -18,13 +18,13 @@ def test_package_json_lists_exactly_the_firmware_files():
     files = sorted(str(p.relative_to(FW)) for p in FW.rglob("*.py") if p.name != "manifest.py")
     assert [u[0] for u in doc["urls"]] == files, "firmware/package.json is stale: run `make package`"
     assert all(src == dest for dest, src in doc["urls"])  # relative URLs: the same path beside package.json
-    assert doc["deps"] == [["ssd1306", "latest"]]
+    assert doc["deps"] == []  # not mip's `latest` ssd1306: deploy and the manifest use the pinned file
     assert doc["version"] == _version()
 
 
 def test_manifest_freezes_the_package_main_and_the_driver():
     text = (FW / "manifest.py").read_text()
     calls = re.findall(r"^(\w+)\((.*)\)$", text, re.M)
-    assert ("require", '"ssd1306"') in calls
-    assert ("package", '"trainctl", opt=3') in calls and ("module", '"main.py", opt=3') in calls
+    assert ("module", '"ssd1306.py", base_path="../.venv/mplib"') in calls  # the pinned driver, as the tests
+    assert ("package", '"trainctl", opt=2') in calls and ("module", '"main.py", opt=2') in calls
     assert (FW / "trainctl" / "__init__.py").is_file() and (FW / "main.py").is_file()

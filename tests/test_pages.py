@@ -111,23 +111,23 @@ def test_golden_images(display, name, lang):
 
 def test_page_texts_in_three_languages():
     sc = screen("oled", state())
-    assert text_of(sc)[:3] == ["K27  北京 → 平壤", "本站  北京", "17:26  北京时间"]
+    assert text_of(sc)[:3] == ["K27 北京 → 平壤", "本站  北京", "17:26 北京时间"]
     to_lang(sc, 1)
-    assert text_of(sc)[:3] == ["K27  베이징 → 평양", "이번역  베이징", "17:26  베이징시간"]
+    assert text_of(sc)[:3] == ["K27 베이징 → 평양", "이번역  베이징", "17:26 베이징시간"]
     to_lang(sc, 2)
-    assert text_of(sc)[:3] == ["K27  Beijing → Pyongyang", "Now at  Beijing", "17:26  Beijing time"]
+    assert text_of(sc)[:3] == ["K27 Beijing → Pyongyang", "Now at  Beijing", "17:26 Beijing time"]
     sc = screen("oled", state("52", 540, 1, -1, at=PYONGYANG), T0 + 86400)
-    assert text_of(sc)[1:3] == ["终点站  平壤", "18:26  平壤时间"]
+    assert text_of(sc)[1:3] == ["终点站  平壤", "18:26 平壤时间"]
 
 
 def test_korean_uses_dprk_forms():
     sc = case_screen("oled", "train_52", 1)
-    assert text_of(sc)[:2] == ["이제 52 렬차", "52  신의주 → 평양"]
+    assert text_of(sc)[:2] == ["이제 52 렬차", "52 신의주 → 평양"]
     assert text_of(case_screen("oled", "train_52", 0))[0] == "现为 52 次列车"
     assert text_of(case_screen("oled", "train_52", 2))[0] == "Now train 52"
     assert "열차" not in "".join(text_of(sc))
     sc = case_screen("oled", "border", 1)
-    assert text_of(sc)[0] == "조중친선다리"
+    assert text_of(sc)[0] == "95 조중친선다리"
 
 
 def test_alerts_interrupt_at_once_and_rotation_resumes():
@@ -136,7 +136,7 @@ def test_alerts_interrupt_at_once_and_rotation_resumes():
     p.tick(2500, T0)
     sc.pages.update(state(nxt=SINUIJU, at=DANDONG))
     assert p.kind == P._ARRIVAL and p.lang == 0 and p.phase_ms == 0
-    assert text_of(sc)[:2] == ["到达  丹东", "下一站  新义州"]
+    assert text_of(sc)[:2] == ["K27 到达  丹东", "下一站  新义州"]
     seen = []
     for _ in range(20):
         p.tick(p.dwell_ms - p.phase_ms, T0)
@@ -282,7 +282,7 @@ def test_tick_and_render_allocate_nothing_under_heap_lock(size):
     p = run_unix("tests/mp/pages_script.py", "alloc", str(size[0]), str(size[1]), paths=PATHS, heap="256k")
     assert p.returncode == 0, p.stderr
     frames, alloc = [int(x) for x in p.stdout.split()[1::2]]
-    assert frames > 500 and alloc == 0
+    assert frames > 300 and alloc == 0
 
 
 @pytest.mark.parametrize("kind", ["oled", "ticker"])
@@ -291,7 +291,16 @@ def test_panel_with_real_driver_allocates_nothing_under_heap_lock(kind):
                  heap="256k")
     assert p.returncode == 0, p.stderr
     frames, alloc = [int(x) for x in p.stdout.split()[1::2]]
-    assert frames > 500 and alloc == 0
+    assert frames > 300 and alloc == 0
+
+
+def test_the_strict_bus_catches_the_drivers_own_show():
+    """The plain driver's show() (writevto: the port joins the buffers on the heap) fails under heap_lock() on
+    the strict fake bus, as on the rp2 port: the test above would catch a display path that allocates."""
+    p = run_unix("tests/mp/pages_script.py", "alloc_panel", "oled_plain", paths=PATHS + (REPO / ".venv" / "mplib",),
+                 heap="256k")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[-1] == "-1", p.stdout
 
 
 def test_script_covers_every_alert():
@@ -339,7 +348,7 @@ def test_golden_status_line(display, name, lang):
     line = text_of(sc)[3 if display == "oled" else 0]
     expect = {"wc": ("厕所 1有人 2无人", "위생실 1사용중 2비였음", "WC 1 occupied 2 free"),
               "door_alarm": ("车门未关!", "문이 열렸음!", "Door open!")}[name][lang]
-    assert line == expect
+    assert line == (expect if display == "oled" else "K27 " + expect)  # the ticker's screen: number fixed
     img = sc.render().bitmap()
     path = GOLDEN / ("%s_status_%s_%s.png" % (display, name, R.LANGS[lang]))
     if os.environ.get("UPDATE_GOLDEN"):

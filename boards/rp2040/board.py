@@ -46,9 +46,9 @@ def _display():
 
         spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin(_SPI_SCK), mosi=Pin(_SPI_MOSI))
         return Max7219Chain(spi, Pin(_SPI_CS, Pin.OUT, value=1), cols=8, rows=2)
-    import ssd1306
+    from trainctl.oled import Oled  # micropython-lib's ssd1306 driver, sending changed pages only
 
-    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
+    return Oled(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
 def build():

@@ -38,9 +38,9 @@ def _display():
 
         spi = SPI(0, baudrate=10000000, polarity=0, phase=0, sck=Pin("spi_sck"), mosi=Pin("spi_mosi"))
         return Max7219Chain(spi, Pin("spi_cs", Pin.OUT, value=1), cols=8, rows=2)
-    import ssd1306
+    from trainctl.oled import Oled  # micropython-lib's ssd1306 driver, sending changed pages only
 
-    return ssd1306.SSD1306_I2C(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
+    return Oled(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
 
 
 def build():

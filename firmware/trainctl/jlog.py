@@ -24,6 +24,7 @@ _FMT = const("<HBBiBbHHH")
 SIZE = const(16)
 _MASK = const(0xFFFFFF)  # sequence modulus 2**24 - 1: stays a small int on 32-bit ports
 _HALF = const(0x800000)
+_QUEUE = const(32)  # records held in RAM while hold is set (a station stop's doors and alarms: 512 B)
 
 
 def _valid(rec):
@@ -51,6 +52,12 @@ class JourneyLog:
         self.errors = 0  # OSError on write: the record is lost, the caller goes on
         self._rec = bytearray(SIZE)
         self._f = None
+        # hold: records wait in RAM for flush() (the loop calls it in the quiet part of the GPS second: a
+        # flash erase stops the CPU while the UART FIFO overflows); a full queue is written at once.
+        self.hold = False
+        self._q = bytearray(_QUEUE * SIZE)
+        self.queued = 0
+        self.room = _QUEUE
 
     def load(self):
         """Open (creating or padding it to full size) and find the newest valid record; returns valid."""
@@ -96,6 +103,8 @@ class JourneyLog:
                 self.errors += 1
                 return False
             return self.add(utc_s, kind, index, station, a, b)
+        if self.hold and self.queued >= _QUEUE:
+            self.flush(1)  # the oldest goes now: one flash write, not the queue
         seq = (self.seq + 1) & _MASK
         rec = self._rec
         struct.pack_into(_FMT, rec, 0, seq & 0xFFFF, seq >> 16, kind, utc_s, index, station,
@@ -103,6 +112,37 @@ class JourneyLog:
         c = crc16(rec, 14)
         rec[14] = c & 0xFF
         rec[15] = c >> 8
+        if self.hold:
+            q = self._q
+            o = self.queued * SIZE
+            for i in range(SIZE):
+                q[o + i] = rec[i]
+            self.queued += 1
+            self.seq = seq
+            return True
+        return self._put(rec, seq)
+
+    def flush(self, most=_QUEUE):
+        """Write up to `most` of the records held in RAM, oldest first; False if one failed (counted)."""
+        ok = True
+        q = self._q
+        rec = self._rec
+        n = self.queued if self.queued < most else most
+        for k in range(n):
+            for i in range(SIZE):
+                rec[i] = q[k * SIZE + i]
+            if not self._put(rec, -1):
+                ok = False
+        for i in range((self.queued - n) * SIZE):  # the rest move to the front
+            q[i] = q[n * SIZE + i]
+        self.queued -= n
+        return ok
+
+    def _put(self, rec, seq):
+        f = self._f
+        if f is None:  # closed since: the record is lost, counted
+            self.errors += 1
+            return False
         try:
             f.seek(self.slot * SIZE)
             f.write(rec)
@@ -110,7 +150,8 @@ class JourneyLog:
         except OSError:
             self.errors += 1
             return False
-        self.seq = seq
+        if seq >= 0:
+            self.seq = seq
         self.slot = (self.slot + 1) % self.n
         self.writes += 1
         return True

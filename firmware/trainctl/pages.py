@@ -4,7 +4,11 @@ Rotation: every language (route_data.LANGS: zh, ko, en) in turn, each as many sc
 need on the display's rows of 16 px: train and route, the stop, the local time with its zone, and the
 doors/WC slot when a status source is given. An arrival, a border crossing (clock change) and a
 train-number change interrupt the rotation at once with an alert in all three languages, then the
-rotation starts again. A line wider than the display scrolls 1 px at a time after a pause.
+rotation starts again. The train number and the time are fixed fields at the left of their lines; the rest of
+a line wider than the display scrolls (2 px steps) after a pause. On a display of one or two rows, every screen
+that would show no train number (its stop, doors/WC, arrival or border line) carries it as a fixed field, so
+the number (once known) is never out of view for more than one screen. render() redraws only the rows that
+changed since the last render (a scroll step: the scrolling rows).
 
 Time enters as milliseconds since the last tick (dt_ms) and GPS UTC seconds: no clock is read here.
 tick() and render() allocate nothing.
@@ -39,6 +43,7 @@ _T_UNKNOWN = const(20)
 _PAGE_MS = const(4000)  # a screen that needs no scrolling stays this long
 _PAUSE_MS = const(1200)  # before and after scrolling
 _SCROLL_PX_S = const(32)  # scrolling speed, pixels per second
+_STEP_PX = const(2)  # scroll steps: 16 a second at 32 px/s (a frame every 62 ms is what the board holds)
 
 
 class Pages:
@@ -75,6 +80,8 @@ class Pages:
         self.scroll_px = 0
         self._over = 0  # widest overflow of the screen's lines, px
         self._dirty = True
+        self._rows = 0  # bit r: row r to redraw at the next render
+        self._full = True  # the whole frame to redraw (new screen, alert colours)
         self._compose()
 
     # ---- input ---------------------------------------------------------------------------
@@ -122,14 +129,19 @@ class Pages:
         self.phase_ms += dt_ms
         if self.phase_ms >= self.dwell_ms:
             self._next_screen()
-        s = (self.phase_ms - _PAUSE_MS) * _SCROLL_PX_S // 1000
+        s = (self.phase_ms - _PAUSE_MS) * _SCROLL_PX_S // 1000 // _STEP_PX * _STEP_PX
         if s < 0:
             s = 0
         elif s > self._over:
             s = self._over
         if s != self.scroll_px:
+            w = self.width
+            for r in range(self.rows):
+                o = self.lines[r].width_px - w  # a row moves while its own overflow is not scrolled off yet
+                if o > 0 and (s if s < o else o) != (self.scroll_px if self.scroll_px < o else o):
+                    self._rows |= 1 << r
+                    self._dirty = True
             self.scroll_px = s
-            self._dirty = True
         d = self._dirty
         self._dirty = False
         return d
@@ -142,20 +154,39 @@ class Pages:
 
     # ---- output --------------------------------------------------------------------------
 
-    def render(self, fb):
+    def render(self, fb, full=False):
+        """Draw into fb what changed since the last render (full: all; same fb each time). Returns the 8-pixel
+        bands (SSD1306 pages) drawn, as a bit mask."""
         inv = self.kind != _ROTATE and self.rows > 1  # alerts dark on light, on displays of 2 rows or more
-        fb.fill(1 if inv else 0)
+        bg = 1 if inv else 0
+        rows = self._rows
+        whole = full or self._full
+        bands = 0
+        if whole:
+            fb.fill(bg)
+            rows = (1 << self.rows) - 1
+            bands = (1 << (self.rows * self.font.height + 2 * self.y0 + 7) // 8) - 1
+        self._full = False
+        self._rows = 0
         h = self.font.height
         y = self.y0
         if self.kind != _ROTATE and self.rows > 2:
             y += (self.rows - 2) * h // 2  # an alert's two lines in the middle
+        w = self.width
         for r in range(self.rows):
+            if not rows & (1 << r):
+                continue
             ln = self.lines[r]
-            over = ln.width_px - self.width
+            if not whole:
+                fb.fill_rect(0, y + r * h, w, h, bg)
+                for b in range((y + r * h) // 8, (y + r * h + h + 7) // 8):
+                    bands |= 1 << b
+            over = ln.width_px - w
             x = 0
             if over > 0:
                 x = -(self.scroll_px if self.scroll_px < over else over)
-            ln.draw(fb, x, y + r * h, self.width, inv)
+            ln.draw(fb, x, y + r * h, w, inv)
+        return bands
 
     # ---- rotation ------------------------------------------------------------------------
 
@@ -209,6 +240,7 @@ class Pages:
             if ln.width_px - self.width > over:
                 over = ln.width_px - self.width
         self._over = over
+        self._full = True
         self.dwell_ms = _PAGE_MS
         if over > 0:
             d = 2 * _PAUSE_MS + over * 1000 // _SCROLL_PX_S
@@ -222,26 +254,35 @@ class Pages:
         lang = self.lang
         kind = self.kind
         r = self.route
+        few = self.rows < 3  # a screen of one or two lines: the route line is not in view with this one
         if kind == _ROTATE:
             if k == 0:
                 self._route_line(ln, lang)
             elif k == 1:
+                if few:
+                    self._lead(ln)
                 self._stop_line(ln, lang)
             elif k == 2:
                 self._time_line(ln, lang)
             elif self.status is not None:
+                if few:
+                    self._lead(ln)
                 self.status(ln, lang)
         elif kind == _ARRIVAL:
             if k == 0:
+                self._lead(ln)
                 ln.add_text(r, _T_ARRIVING + lang)
                 ln.add(_GAP)
                 self._station(ln, self.at_stop, lang)
             elif self.at_stop == self.destination or self.next_stop < 0:
                 self._time_line(ln, lang)
             else:
+                if few:
+                    self._lead(ln)
                 self._named(ln, _T_NEXT, self.next_stop, lang)
         elif kind == _BORDER:
             if k == 0:
+                self._lead(ln)
                 ln.add_text(r, r.BORDER_TEXT + lang)
             else:
                 self._time_line(ln, lang)
@@ -259,6 +300,13 @@ class Pages:
                     ln.add_text(r, _T_TRAIN + lang)
             else:
                 self._leg_line(ln, lang)
+
+    def _lead(self, ln):
+        """The train number as the line's fixed field, once known."""
+        if self.train is not None:
+            self._train(ln)
+            ln.add(b" ")
+            ln.fix()
 
     def _station(self, ln, st, lang):
         r = self.route
@@ -296,9 +344,10 @@ class Pages:
             ln.add_text(r, _T_UNKNOWN)
             return
         self._train(ln)
+        ln.add(b" ")
+        ln.fix()
         d = self.destination
         if d >= 0:
-            ln.add(_GAP)
             self._station(ln, r.STATION_N - 1 - d, lang)  # the coaches run end to end
             ln.add_text(r, _T_ARROW)
             self._station(ln, d, lang)
@@ -306,6 +355,8 @@ class Pages:
     def _leg_line(self, ln, lang):
         """The current train's own run: '95  丹东 → 新义州'."""
         k = self._train(ln)
+        ln.add(b" ")
+        ln.fix()
         if k < 0:
             return
         r = self.route
@@ -313,7 +364,6 @@ class Pages:
         leg = k % r.LEGS
         ends = r.LEG_END
         start = ends[d][leg - 1] if leg > 0 else (0 if d == 0 else r.STATION_N - 1)
-        ln.add(_GAP)
         self._station(ln, start, lang)
         ln.add_text(r, _T_ARROW)
         self._station(ln, ends[d][leg], lang)
@@ -326,7 +376,7 @@ class Pages:
             self._named(ln, _T_NEXT, self.next_stop, lang)
 
     def _time_line(self, ln, lang):
-        """'17:26  北京时间': the time first, so a scrolling line shows it at once."""
+        """'17:26 北京时间': the time is a fixed field; the zone scrolls if it must."""
         m = self.local_minute()
         r = self.route
         if m < 0:
@@ -336,5 +386,8 @@ class Pages:
             ln.add_cp(58)  # ':'
             ln.add_2d(m % 60)
         if self.country >= 0:
-            ln.add(_GAP)
+            ln.add(b" ")  # in the fixed field: the zone scrolls clear of the time
+            ln.fix()
             ln.add_text(r, r.ZONE_TEXT + 3 * self.country + lang)
+        else:
+            ln.fix()

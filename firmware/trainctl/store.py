@@ -54,6 +54,10 @@ class StateFile:
         self._f = None
         self._num = -1  # direction, leg, override and country of the last save (see _num)
         self.count_station = -1  # load(): the stop whose counts were restored into the tally, -1 none
+        self.hold = False  # True: save() only notes the journey, flush() writes it (the loop's quiet time)
+        self.held = None  # the journey a held save() noted
+        self._left = 0  # slots flush() still has to write for it
+        self._hnum = -1  # _num() of the journey when it was held
 
     def load(self, j):
         """Restore journey j (and the tally) from the newest valid slot; False if none (fresh state kept)."""
@@ -97,7 +101,15 @@ class StateFile:
         return j.changed or (j.f.anchor_s >= 0 and j.f.anchor_s - self.saved_s >= SAVE_FIX_S)
 
     def save(self, j):
-        """Write journey j (and the tally) into the older slot; into both when the number may change."""
+        """Write journey j (and the tally) into the older slot; into both when the number may change. While
+        hold is set, only noted: flush() writes the journey's state as it is then."""
+        if self.hold:
+            num = _num(j)
+            if self.held is None or num != self._hnum:  # a new save, or the number changed since
+                self._left = 2 if num != self._num else 1
+                self._hnum = num
+            self.held = j
+            return
         num = _num(j)
         self._write(j)
         if num != self._num:
@@ -108,6 +120,24 @@ class StateFile:
         tl = self.tally
         if tl is not None:
             tl.dirty = False
+
+    def flush(self):
+        """Write one slot of the journey a held save() noted (two calls when the number may change, as save());
+        False if nothing was held."""
+        j = self.held
+        if j is None:
+            return False
+        self._write(j)
+        self._left -= 1
+        if self._left <= 0:
+            self.held = None
+            self._num = _num(j)
+            self.saved_s = j.f.last_s
+            j.changed = False
+            tl = self.tally
+            if tl is not None:
+                tl.dirty = False
+        return True
 
     def _write(self, j):
         self.seq = (self.seq + 1) & 0xFFFFFFFF
@@ -140,6 +170,15 @@ class StateFile:
             return
         self.slot = 1 - self.slot
         self.writes += 1
+
+    def open(self):
+        """Open the file now (boot), so that no save in the loop allocates; a failure is counted and the first
+        save tries again."""
+        if self._f is None:
+            try:
+                self._f = self._open()
+            except OSError:
+                self.errors += 1
 
     def _open(self):
         try:

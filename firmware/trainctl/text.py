@@ -117,12 +117,21 @@ class Line:
         self.width_px = 0
         self.dropped = 0  # glyphs that did not fit (a test keeps every route string within cap)
         self.missing = 0  # code points the font lacks (drawn as a box)
+        self.fixed_n = 0  # the first fixed_n glyphs (train number, time) never scroll
+        self.fixed_px = 0
 
     def clear(self):
         self.n = 0
         self.width_px = 0
         self.dropped = 0
         self.missing = 0
+        self.fixed_n = 0
+        self.fixed_px = 0
+
+    def fix(self):
+        """What the line holds so far is a fixed field: drawn at the left edge, never scrolled."""
+        self.fixed_n = self.n
+        self.fixed_px = self.width_px
 
     def add_cp(self, cp):
         if self.n >= self.cap:
@@ -175,14 +184,32 @@ class Line:
         self.add_cp(48 + v % 10)
 
     def draw(self, fb, x, y, right, inverse=False):
-        """Draw with the first glyph at x; glyphs wholly left of 0 or right of `right` are skipped."""
+        """Draw the fixed field at the left edge and the rest from fixed_px + x (x <= 0: scrolled left), clipped
+        to [fixed_px, right): glyphs wholly outside are skipped, one cut by the fixed field's edge is painted
+        over. The row's background must be filled already (render() does)."""
         font = self.font
         refs = self.refs
-        for i in range(self.n):
+        fx = self.fixed_px
+        nf = self.fixed_n
+        cx = fx + x
+        cut = False
+        for i in range(nf, self.n):
             ref = refs[i]
             w = font.width(ref)
-            if x >= right:
-                return
-            if x + w > 0:
-                font.draw(fb, ref, x, y, inverse)
-            x += w
+            if cx >= right:
+                break
+            if cx + w > fx:
+                if cx < fx:
+                    cut = True
+                font.draw(fb, ref, cx, y, inverse)
+            cx += w
+        if nf:
+            if cut:
+                fb.fill_rect(0, y, fx, font.height, 1 if inverse else 0)
+            cx = 0
+            for i in range(nf):
+                ref = refs[i]
+                if cx >= right:
+                    return
+                font.draw(fb, ref, cx, y, inverse)
+                cx += font.width(ref)

@@ -7,12 +7,32 @@ Hardware runs on the virtual clock of host_tools/vboard/time.py. Configuration, 
                   (a gap over 600 s or a step back counts as 1 s). Bytes beyond rxbuf are dropped, counted.
   VBOARD_CAPTURE  binary capture of the display buses (format below); none if unset.
   VBOARD_INPUTS   CSV "utc,input,value": an input pin named `input` reads `value` from `utc` on (ISO
-                  2026-11-23T09:30:00Z on the track's GPS clock, or +S virtual seconds from boot).
+                  2026-11-23T09:30:00.250Z on the track's GPS clock, or +S virtual seconds from boot), rows in
+                  time order (read as time passes: any length).
   VBOARD_PINS     constant input levels, "name=0,other=1" (default level of every input: 0).
   VBOARD_END      seconds to run on after the track is exhausted, then the run ends with SystemExit(0)
                   (default 10; -1: never). Without a track, VBOARD_END is seconds from boot.
   VBOARD_MEM_S    virtual seconds between heap samples (gc.collect(); gc.mem_alloc()), default 60.
   VBOARD_I2C_DEVS I2C addresses that answer, hex, comma separated (default 3c).
+  VBOARD_BAUD     the GPS UART's baud rate when set (overrides the board file's), e.g. 115200.
+  VBOARD_FLASH_MS virtual ms a flash erase holds the CPU with interrupts off (default 45: W25Q16JV sector
+                  erase, typical; 400 worst case). A file's flush or close after writes is a littlefs commit
+                  (vboot.py): a small (inline) file's costs a page program (1 ms) and every 32nd an erase too
+                  (its metadata log compacts); a bigger file's an erase + 1 ms.
+
+As strict as the rp2 port (measured there, issue 19), in virtual time:
+  UART   bytes arrive at the baud rate (10 bits a character), an epoch back to back from its release; a
+         read that asks for more than is there waits `timeout` for the first byte and timeout_char (at least
+         2 ms, as the rp2 port sets it) for each next one, busy: the wait costs virtual time. While the
+         flash is busy only the 32-byte receive FIFO takes bytes; the rest are lost (rx_lost_flash in the
+         main loop, rx_lost_boot before its first sleep).
+  I2C    a transaction costs 9 clocks a byte (address byte included) + 1 at `freq`; writevto() of more
+         than one buffer allocates their joined copy, as the port's transfer adaptor does (MemoryError under
+         heap_lock()), counted in i2c_alloc_bytes.
+  flash  files opened for writing (the firmware's state file and journey log) cost VBOARD_FLASH_MS per
+         flush()/close() (vboot.py puts the flash open() in place).
+The longest stretch of virtual time between two of the firmware's own sleeps (the longest main-loop pass)
+and the longest and shortest gaps between reads of the first input pin read are in the summary line.
 At the end one line "vboard: key=value ..." (heap samples, watchdog, buses) is printed. A watchdog
 starved past its timeout prints "vboard: WDT reset ..." and ends the run with SystemExit(3), as the
 real one resets the board; machine.reset() ends it with SystemExit(4).
@@ -39,6 +59,9 @@ try:
 except ImportError:  # a build without hashlib: no repeat detection
     hashlib = None
 
+_FIFO = 32  # bytes: the RP2040's PL011 receive FIFO
+_TC_MIN_MS = 2  # the rp2 port raises timeout_char to at least this
+_WIRE = 4096  # bytes on the wire not yet received (> 3 s at 9,600 baud): a ring, allocated once
 _HDR = "<BBIH"
 _HDR_LEN = 8
 _REPEAT_MIN = 32
@@ -122,6 +145,8 @@ class _Capture:
             n += len(b)
         if n < _REPEAT_MIN or hashlib is None:
             self.record(kind, chan, None, bufs)
+            if key in self.last:  # a command (e.g. a page address) between two equal frames: not a repeat
+                del self.last[key]
             return
         h = hashlib.sha256()
         for b in bufs:
@@ -180,14 +205,32 @@ class _Board:
                 k, v = kv.split("=")
                 self.levels[k.strip()] = int(v)
         self.bytes = 0  # heap taken by the fake devices' own state (buffers, file objects, caches)
+        self.late_bytes = 0  # ... of it, made after boot (flash file wrappers): left out of the heap samples
+        self.flash_ms = _env_int("VBOARD_FLASH_MS", 45)
+        self.flash_writes = 0
+        self.flash_us = 0
+        self.flash_max_ms = 0
+        self.flash_boot = 0  # commits during boot (not modelled)
+        self.in_flash = False  # inside a flash write (the firmware's call in progress: no heap sample)
+        self.inline_commits = 0
+        self.i2c_bytes = 0
+        self.i2c_alloc = 0
+        self.i2c_us = 0
+        self.probe = None
+        self.probe_us = -1
+        self.pin_gap_max = 0
+        self.pin_gap_min = -1
+        self.lost_at_ms = -1  # when bytes were first lost to a flash write
         _t.set_hook(self.tick)
+        if os.getenv("VBOARD_INPUTS"):  # read now: the script is the board's, not the firmware's heap
+            self.inputs = _Inputs(os.getenv("VBOARD_INPUTS"))
 
     def tick(self, now_ms):
         """After every advance of the virtual clock (cheap unless something is due)."""
         u = self.uart
         if u is not None and u.next_ms >= 0 and now_ms >= u.next_ms:
             u._pump()  # the GPS talks whether or not the firmware reads (a full buffer drops bytes)
-        if now_ms >= self.next_mem_ms:
+        if now_ms >= self.next_mem_ms and _t.sleeping:  # in the loop's sleeps: no firmware call in progress
             self.next_mem_ms = now_ms + self.mem_ms
             self.sample()
         w = self.wdt
@@ -208,7 +251,7 @@ class _Board:
     def sample(self):
         self.last_sample_ms = _t.now_ms()
         gc.collect()
-        a = gc.mem_alloc()
+        a = gc.mem_alloc() - self.late_bytes
         h = self.heap
         if not h:
             h.extend((a, a, a))
@@ -237,44 +280,106 @@ class _Board:
         h = self.heap or [-1, -1, -1]
         print(("vboard: %s ms=%d utc=%d heap_first=%d heap_max=%d heap_end=%d heap_size=%d heap_samples=%d"
                " vboard_bytes=%d epochs=%d rx_bytes=%d rx_dropped=%d wdt_timeout_ms=%d wdt_max_gap_ms=%d"
-               " wdt_feeds=%d i2c_tx=%d spi_tx=%d cap_records=%d cap_repeats=%d cap_skipped=%d") % (
+               " wdt_feeds=%d i2c_tx=%d spi_tx=%d cap_records=%d cap_repeats=%d cap_skipped=%d"
+               " baud=%d rx_lost_flash=%d rx_lost_boot=%d rx_wait_ms=%d flash_writes=%d flash_busy_ms=%d"
+               " i2c_bytes=%d i2c_alloc_bytes=%d i2c_busy_ms=%d max_pass_us=%d pin_gap_max_us=%d"
+               " pin_gap_min_us=%d lost_at_ms=%d max_pass_at_ms=%d max_pass_noflash_us=%d flash_max_ms=%d") % (
             why, _t.now_ms(), self.utc_now(), h[0], h[1], h[2], gc.mem_alloc() + gc.mem_free(), self.heap_samples,
             self.bytes, u.epochs if u else 0, u.rx_total if u else 0, u.dropped if u else 0,
             w.timeout_ms if w else -1, w.max_gap_ms if w else -1, w.feeds if w else 0, self.i2c_tx,
-            self.spi_tx, cap.records if cap else 0, cap.repeats if cap else 0, cap.skipped if cap else 0))
+            self.spi_tx, cap.records if cap else 0, cap.repeats if cap else 0, cap.skipped if cap else 0,
+            u.baudrate if u else 0, u.lost_flash if u else 0, u.lost_boot if u else 0,
+            u.wait_us // 1000 if u else 0, self.flash_writes,
+            self.flash_us // 1000, self.i2c_bytes, self.i2c_alloc, self.i2c_us // 1000, _t.max_busy_us(),
+            self.pin_gap_max, self.pin_gap_min if self.pin_gap_min >= 0 else -1, self.lost_at_ms,
+            _t.busy_max_at_ms, _t.busy_noflash_max_us, self.flash_max_ms))
+
+    def flash_busy(self, inline):
+        """One littlefs commit: the CPU stops (interrupts off); the UART keeps only its FIFO. Not modelled
+        during boot (before the firmware's first sleep: a fresh board creates its 16 KiB journey log then)."""
+        if not _t.booted():
+            self.flash_boot += 1
+            return
+        self.flash_writes += 1
+        ms = 1
+        if not inline:
+            ms += self.flash_ms
+        else:
+            self.inline_commits += 1
+            if self.inline_commits % 32 == 0:
+                ms += self.flash_ms
+        self.flash_us += 1000 * ms
+        _t.flash_in_pass_us += 1000 * ms
+        if ms > self.flash_max_ms:
+            self.flash_max_ms = ms
+        u = self.uart
+        self.in_flash = True
+        if u is None:
+            _t.advance_us(1000 * ms)
+        else:
+            u._irq_off(ms)
+        self.in_flash = False
+
+    def pin_read(self, pin):
+        """The first input pin read is the probe: gaps between its reads (virtual us)."""
+        if self.probe is None:
+            self.probe = pin
+        if pin is not self.probe:
+            return
+        now = _t.now_us()
+        if self.probe_us >= 0:
+            g = now - self.probe_us
+            if g > self.pin_gap_max:
+                self.pin_gap_max = g
+            if self.pin_gap_min < 0 or g < self.pin_gap_min:
+                self.pin_gap_min = g
+        self.probe_us = now
 
     def input_level(self, name):
         if self.inputs is None:
             self.inputs = _Inputs(os.getenv("VBOARD_INPUTS"))
-        lv = self.inputs.level(name, self.utc_now(), _t.now_ms())
+        now = _t.now_ms()
+        lv = self.inputs.level(name, self.utc_s * 1000 + now - self.utc_ms if self.utc_s >= 0 else -1, now)
         return self.levels.get(name, 0) if lv is None else lv
 
 
 class _Inputs:
-    """The inputs script: rows (utc_s or -1, boot_ms or -1, name, value) in file order."""
+    """The inputs script, read as time passes (rows in chronological order): the level of each input named so
+    far. Times: GPS UTC (ISO, ms resolution) or +S virtual seconds from boot. Constant memory, however long."""
 
     def __init__(self, path):
-        self.rows = []
-        if not path:
-            return
-        with open(path) as f:
-            for ln in f:
-                ln = ln.strip()
-                if not ln or ln[0] == "#" or ln.startswith("utc,"):
-                    continue
-                when, name, value = ln.split(",")
-                when = when.strip()
-                if when[0] == "+":
-                    self.rows.append((-1, int(float(when[1:]) * 1000), name.strip(), int(value)))
-                else:
-                    self.rows.append((_parse_iso(when), -1, name.strip(), int(value)))
+        self.levels = {}
+        self.f = open(path) if path else None  # noqa: SIM115 (open for the whole run)
+        self.row = None  # the next row: (kind 0 utc / 1 boot, ms, name, value)
+        self._next()
 
-    def level(self, name, utc_s, now_ms):
-        v = None
-        for t, ms, n, val in self.rows:
-            if n == name and ((t >= 0 and utc_s >= 0 and t <= utc_s) or (ms >= 0 and ms <= now_ms)):
-                v = val
-        return v
+    def _next(self):
+        self.row = None
+        while self.f is not None:
+            ln = self.f.readline()
+            if not ln:
+                self.f.close()
+                self.f = None
+                return
+            ln = ln.strip()
+            if not ln or ln[0] == "#" or ln.startswith("utc,"):
+                continue
+            when, name, value = ln.split(",")
+            when = when.strip()
+            if when[0] == "+":
+                self.row = (1, int(float(when[1:]) * 1000), name.strip(), int(value))
+            else:
+                ms = int(when[20:23]) if len(when) > 23 and when[19] == "." else 0
+                self.row = (0, _parse_iso(when) * 1000 + ms, name.strip(), int(value))
+            return
+
+    def level(self, name, utc_ms, now_ms):
+        r = self.row
+        while r is not None and ((r[0] == 1 and r[1] <= now_ms) or (r[0] == 0 and utc_ms >= 0 and r[1] <= utc_ms)):
+            self.levels[r[2]] = r[3]
+            self._next()
+            r = self.row
+        return self.levels.get(name)
 
 
 _board = _Board()
@@ -384,16 +489,20 @@ class _Track:
 
 
 class UART:
-    """UART(id, baudrate=9600, tx=, rx=, rxbuf=, timeout=): receives the VBOARD_TRACK epochs in virtual time;
-    writes are counted and dropped."""
+    """UART(id, baudrate=9600, tx=, rx=, rxbuf=, timeout=, timeout_char=): receives the VBOARD_TRACK epochs in
+    virtual time, at the baud rate, with the rp2 port's read timeouts (module docstring); writes are counted
+    and dropped."""
 
     INV_TX = 1
     INV_RX = 2
 
     def __init__(self, id, baudrate=9600, bits=8, parity=None, stop=1, tx=None, rx=None, rxbuf=256, timeout=0,
-                 **kwargs):
+                 timeout_char=0, **kwargs):
         self.id = id
-        self.baudrate = baudrate
+        self.baudrate = _env_int("VBOARD_BAUD", baudrate)
+        self.char_us = 10000000 // self.baudrate  # start + 8 data + stop bits
+        self.timeout_ms = timeout
+        self.timeout_char_ms = timeout_char if timeout_char > _TC_MIN_MS else _TC_MIN_MS
         self.rx = bytearray(max(rxbuf, 64))
         self.rd = 0
         self.wr = 0
@@ -401,6 +510,15 @@ class UART:
         self.rx_total = 0
         self.tx_total = 0
         self.epochs = 0
+        self.lost_flash = 0  # bytes lost to flash writes in the main loop
+        self.lost_boot = 0  # ... before it (boot)
+        self.wait_us = 0  # virtual time spent waiting inside reads
+        self.wire = bytearray(_WIRE)  # bytes sent by the GPS, not received yet (a ring; counters below)
+        self.w_rd = 0  # counter of the next byte to arrive
+        self.w_wr = 0  # counter after the last byte sent
+        self.w_base = 0  # counter of the byte that arrives at w_t0_us; the ones after it every char_us
+        self.w_t0_us = 0
+        self._rel_us = 0  # release time of the epoch being sent
         self.next_ms = -1
         self.t0_ms = _t.now_ms()
         self.track = None
@@ -419,21 +537,96 @@ class UART:
     def deinit(self):
         pass
 
-    def _sink(self, line):
-        rx = self.rx
+    def _send(self, line):
+        """The GPS sends line at release time self._rel_us: after the bytes still on the wire, or from then."""
         n = len(line)
-        if self.wr + n > len(rx):
-            if self.rd:
-                m = self.wr - self.rd
-                rx[0:m] = rx[self.rd:self.wr]
-                self.rd, self.wr = 0, m
-            if self.wr + n > len(rx):
-                keep = len(rx) - self.wr
-                self.dropped += n - keep
-                n = keep
-        rx[self.wr:self.wr + n] = line if n == len(line) else line[:n]
-        self.wr += n
+        if self.w_rd == self.w_wr:  # the wire is idle: this line starts now
+            self.w_base = self.w_wr
+            self.w_t0_us = self._rel_us + self.char_us
+        free = _WIRE - (self.w_wr - self.w_rd)
+        if n > free:
+            self.dropped += n - free  # the GPS outruns the baud rate by 8 KiB: never with a real track
+            n = free
+        w = self.wire
+        o = self.w_wr % _WIRE
+        k = n if o + n <= _WIRE else _WIRE - o
+        w[o:o + k] = line[:k]
+        if k < n:
+            w[0:n - k] = line[k:n]
+        self.w_wr += n
         self.rx_total += n
+
+    def _arrived(self, now_us):
+        """Bytes on the wire that have arrived by now_us."""
+        if self.w_rd == self.w_wr or now_us < self.w_t0_us:
+            return 0
+        k = (now_us - self.w_t0_us) // self.char_us + 1 - (self.w_rd - self.w_base)
+        if k < 0:
+            return 0
+        m = self.w_wr - self.w_rd
+        return k if k < m else m
+
+    def _take(self, k, keep=True):
+        """k bytes off the wire into the receive buffer (keep), or lost."""
+        if not keep:
+            self.w_rd += k
+            return
+        rx = self.rx
+        while k > 0:
+            o = self.w_rd % _WIRE
+            n = k if o + k <= _WIRE else _WIRE - o
+            if self.wr + n > len(rx):
+                if self.rd:
+                    m = self.wr - self.rd
+                    rx[0:m] = rx[self.rd:self.wr]
+                    self.rd, self.wr = 0, m
+                if self.wr + n > len(rx):  # the receive buffer is full: these bytes are dropped
+                    room = len(rx) - self.wr
+                    self.dropped += n - room
+                    rx[self.wr:self.wr + room] = self.wire[o:o + room]
+                    self.wr += room
+                    self.w_rd += n
+                    k -= n
+                    continue
+            rx[self.wr:self.wr + n] = self.wire[o:o + n]
+            self.wr += n
+            self.w_rd += n
+            k -= n
+
+    def _arrive(self):
+        self._pump()
+        k = self._arrived(_t.now_us())
+        if k:
+            self._take(k)
+
+    def _next_us(self):
+        """When the next byte arrives (-1: nothing on the wire and no epoch due)."""
+        if self.w_rd < self.w_wr:
+            return self.w_t0_us + (self.w_rd - self.w_base) * self.char_us
+        if self.next_ms >= 0:
+            return 1000 * self.next_ms + self.char_us
+        return -1
+
+    def _irq_off(self, ms):
+        """The flash is busy for ms (interrupts off): arriving bytes fill the FIFO, the rest are lost."""
+        self._arrive()
+        fifo = 0
+        for _ in range(ms):
+            _t.advance_us(1000)  # the clock's hook releases epochs due meanwhile
+            self._pump()
+            k = self._arrived(_t.now_us())
+            if k:
+                take = k if k < _FIFO - fifo else _FIFO - fifo
+                self._take(take)
+                fifo += take
+                if k > take:
+                    self._take(k - take, False)
+                    if _t.booted():
+                        self.lost_flash += k - take
+                    else:  # boot (a fresh board creates its journey log: 16 KiB)
+                        self.lost_boot += k - take
+                    if _board.lost_at_ms < 0:
+                        _board.lost_at_ms = _t.now_ms()
 
     def _pump(self):
         tr = self.track
@@ -442,7 +635,8 @@ class UART:
         now = _t.now_ms()
         b = _board
         while self.next_ms >= 0 and now >= self.next_ms:
-            tr.release(self._sink)
+            self._rel_us = 1000 * self.next_ms
+            tr.release(self._send)
             self.epochs += 1
             if tr.day_s >= 0 and tr.sod >= 0:
                 b.utc_s = tr.day_s + tr.sod
@@ -456,18 +650,39 @@ class UART:
                 self.next_ms = self.t0_ms + tr.due_ms()
 
     def any(self):
-        self._pump()
+        self._arrive()
         return self.wr - self.rd
 
+    def _wait_for(self, want):
+        """The port's read loop: wait for up to `want` bytes in the receive buffer, `timeout` for the first and
+        timeout_char for each next one, busy (virtual time passes); returns how many are there."""
+        self._arrive()
+        have = self.wr - self.rd
+        if have >= want:
+            return want
+        deadline = _t.now_us() + 1000 * (self.timeout_ms if have == 0 else self.timeout_char_ms)
+        while have < want:
+            t = self._next_us()
+            now = _t.now_us()
+            if t < 0 or t > deadline:
+                if deadline > now:
+                    self.wait_us += deadline - now
+                    _t.advance_us(deadline - now)
+                break
+            if t > now:
+                self.wait_us += t - now
+                _t.advance_us(t - now)
+            self._arrive()
+            if self.wr - self.rd > have:
+                have = self.wr - self.rd
+                deadline = _t.now_us() + 1000 * self.timeout_char_ms
+        return have if have < want else want
+
     def readinto(self, buf, nbytes=-1):
-        self._pump()
-        n = self.wr - self.rd
+        want = len(buf) if nbytes < 0 or nbytes > len(buf) else nbytes
+        n = self._wait_for(want)
         if not n:
             return None
-        if nbytes < 0 or nbytes > len(buf):
-            nbytes = len(buf)
-        if n > nbytes:
-            n = nbytes
         buf[0:n] = self.rx[self.rd:self.rd + n]
         self.rd += n
         if self.rd == self.wr:
@@ -475,12 +690,9 @@ class UART:
         return n
 
     def read(self, nbytes=-1):
-        self._pump()
-        n = self.wr - self.rd
+        n = self._wait_for(len(self.rx) if nbytes < 0 else nbytes)
         if not n:
             return None
-        if 0 <= nbytes < n:
-            n = nbytes
         out = bytes(self.rx[self.rd:self.rd + n])
         self.rd += n
         if self.rd == self.wr:
@@ -488,10 +700,10 @@ class UART:
         return out
 
     def readline(self):
-        self._pump()
+        self._arrive()
         i = self.rx.find(b"\n", self.rd, self.wr) if hasattr(self.rx, "find") else -1
         if i < 0:
-            return self.read()
+            return self.read(self.wr - self.rd) if self.wr > self.rd else None
         return self.read(i + 1 - self.rd)
 
     def write(self, buf):
@@ -541,6 +753,7 @@ class Pin:
         if value is None:
             if self.mode == Pin.OUT:
                 return self.level
+            _board.pin_read(self)
             return _board.input_level(self.name)
         self._set(value)
         return None
@@ -599,23 +812,35 @@ class I2C:
         if addr not in self.devices:
             raise OSError(19)  # ENODEV, as MicroPython reports an address NACK
 
+    def _cost(self, n):
+        """n bytes after the address byte: 9 clocks each (8 bits + ACK), start and stop ~1 more."""
+        us = ((n + 1) * 9 + 1) * 1000000 // self.freq
+        _board.i2c_bytes += n + 1
+        _board.i2c_us += us
+        _t.advance_us(us)
+
     def writeto(self, addr, buf, stop=True):
         self._check(addr)
         _board.i2c_tx += 1
         if _board.cap is not None:
             self._v[0] = buf
             _board.cap.transaction(ord("I"), addr, addr, self._v)
+        self._cost(len(buf))
         return len(buf) + 1
 
     def writevto(self, addr, vector, stop=True):
         self._check(addr)
+        n = 0
+        for b in vector:
+            n += len(b)
+        if len(vector) > 1:  # the port's transfer adaptor joins the buffers in a heap copy
+            joined = bytearray(n)
+            _board.i2c_alloc += len(joined)
         _board.i2c_tx += 1
         if _board.cap is not None:
             _board.cap.transaction(ord("I"), addr, addr, vector)
-        n = 1
-        for b in vector:
-            n += len(b)
-        return n
+        self._cost(n)
+        return n + 1
 
     def readfrom(self, addr, nbytes, stop=True):
         self._check(addr)
@@ -816,14 +1041,22 @@ for _cls in (UART, Pin, I2C, SPI, WDT):
 del _cls
 
 
-def note_bytes(n):
-    """Count n more heap bytes as the virtual board's own (vboot.py counts what precedes main.py)."""
+def note_bytes(n, late=False):
+    """Count n more heap bytes as the virtual board's own (vboot.py counts what precedes main.py; late: a fake
+    object made while the firmware runs, left out of the heap samples too)."""
     _board.bytes += n
+    if late:
+        _board.late_bytes += n
 
 
 def board_bytes():
     """The heap bytes counted as the virtual board's own so far."""
     return _board.bytes
+
+
+def flash_busy(inline):
+    """One littlefs commit (vboot.py's flash files call it): see the module docstring."""
+    _board.flash_busy(inline)
 
 
 def board_summary():

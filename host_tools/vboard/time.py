@@ -18,6 +18,12 @@ _HALF = _PERIOD >> 1
 
 _now_us = 0
 _hook = None
+_wake_us = -1  # when the firmware's last sleep ended (-1: it has not slept yet: boot)
+_busy_max_us = 0
+busy_max_at_ms = -1  # when the longest pass started
+sleeping = False  # the clock advances in one of the firmware's sleeps (not inside a device's wait)
+flash_in_pass_us = 0  # flash writes in the pass so far (machine.flash_busy adds)
+busy_noflash_max_us = 0  # the longest pass without its flash writes
 _EPOCH_S = int(os.getenv("VBOARD_EPOCH_S") or 0)
 
 
@@ -44,6 +50,32 @@ def advance_us(us):
         _hook(_now_us // 1000)
 
 
+def max_busy_us():
+    """The longest stretch of virtual time between two of the firmware's own sleeps (a main-loop pass: what
+    the fake devices' waits and transfers cost), boot excluded."""
+    return _busy_max_us
+
+
+def booted():
+    """The firmware has slept once: boot is over, the main loop runs."""
+    return _wake_us >= 0
+
+
+def _sleep(us):
+    global _wake_us, _busy_max_us, busy_max_at_ms, flash_in_pass_us, busy_noflash_max_us
+    if _wake_us >= 0 and _now_us - _wake_us > _busy_max_us:
+        _busy_max_us = _now_us - _wake_us
+        busy_max_at_ms = _wake_us // 1000
+    if _wake_us >= 0 and _now_us - _wake_us - flash_in_pass_us > busy_noflash_max_us:
+        busy_noflash_max_us = _now_us - _wake_us - flash_in_pass_us
+    flash_in_pass_us = 0
+    global sleeping
+    sleeping = True
+    advance_us(us)
+    sleeping = False
+    _wake_us = _now_us
+
+
 def ticks_ms():
     return (_now_us // 1000) & _MASK
 
@@ -65,15 +97,15 @@ def ticks_diff(a, b):
 
 
 def sleep_ms(ms):
-    advance_us(int(ms) * 1000)
+    _sleep(int(ms) * 1000)
 
 
 def sleep_us(us):
-    advance_us(int(us))
+    _sleep(int(us))
 
 
 def sleep(s):
-    advance_us(int(s * 1000000))
+    _sleep(int(s * 1000000))
 
 
 def time():

@@ -28,6 +28,76 @@ if _path:
         sys.path[1:1] = ["/rom", "/rom/lib"]
     del _f
 del _path
+_open = open
+
+
+class _FlashFile:
+    """A file opened for writing: a flush() or close() after writes is a littlefs commit that stops the CPU
+    (interrupts off) while the UART keeps only its FIFO (machine.flash_busy): a file up to littlefs's inline
+    limit (128 B) lives in its directory's metadata log (a page program; an erase when the log compacts), a
+    bigger one is copied block by block (an erase each commit)."""
+
+    def __init__(self, f, size):
+        self._f = f
+        self._dirty = False
+        self._size = size
+
+    def write(self, b):
+        self._dirty = True
+        r = self._f.write(b)
+        end = self._f.tell()
+        if end > self._size:
+            self._size = end
+        return r
+
+    def flush(self):
+        r = self._f.flush()
+        if self._dirty:
+            self._dirty = False
+            machine.flash_busy(self._size <= 128)
+        return r
+
+    def close(self):
+        self._f.close()
+        if self._dirty:
+            self._dirty = False
+            machine.flash_busy(self._size <= 128)
+
+    def seek(self, *args):
+        return self._f.seek(*args)
+
+    def tell(self):
+        return self._f.tell()
+
+    def read(self, *args):
+        return self._f.read(*args)
+
+    def readinto(self, *args):
+        return self._f.readinto(*args)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _flash_open(path, mode="r", *args, **kwargs):
+    f = _open(path, mode, *args, **kwargs)
+    if "w" in mode or "+" in mode or "a" in mode:
+        size = os.stat(path)[6]
+        gc.collect()
+        a0 = gc.mem_alloc()
+        w = _FlashFile(f, size)
+        machine.note_bytes(gc.mem_alloc() - a0, True)  # the wrapper is the board's (a board's file is bare)
+        return w
+    return f
+
+
+import builtins  # noqa: E402
+
+if sys.platform != "webassembly":  # the WebAssembly boot measures RAM after boot only: no flash timing there
+    builtins.open = _flash_open
 gc.collect()
 machine.note_bytes(gc.mem_alloc() - machine.board_bytes())
 if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (sim.qstr_board_figures)

@@ -25,7 +25,7 @@ class NoUart:
     def any(self):
         return 0
 
-    def readinto(self, b):
+    def readinto(self, b, n=-1):
         return None
 
 
@@ -40,6 +40,9 @@ class Disp:
 
     def fill(self, c):
         self.fb.fill(c)
+
+    def fill_rect(self, x, y, w, h, c):  # a row redrawn (Pages.render: only what changed)
+        self.fb.fill_rect(x, y, w, h, c)
 
     def blit(self, src, x, y, key=-1, palette=None):
         self.fb.blit(src, x, y, key, palette)

@@ -60,13 +60,14 @@ def micropython_exe():
     )
 
 
-def node_exe():
-    """Path of `node`, checking that the WASM package is installed."""
+def node_exe(pkg=None):
+    """Path of `node`, checking that the WASM package (pkg: an npm alias in node_modules) is installed."""
     node = shutil.which("node")
     if not node:
         raise ToolMissing("`node` not found on PATH; install Node.js 20+, then run `npm ci`")
-    if not (WASM_PKG / "micropython.mjs").is_file():
-        raise ToolMissing("%s is missing; run `npm ci` in %s" % (WASM_PKG.relative_to(REPO), REPO))
+    where = REPO / "node_modules" / pkg if pkg else WASM_PKG
+    if not (where / "micropython.mjs").is_file():
+        raise ToolMissing("%s is missing; run `npm ci` in %s" % (where.relative_to(REPO), REPO))
     return node
 
 
@@ -102,13 +103,14 @@ def run_wasm(script, *args, heap=None, paths=DEFAULT_PATHS, timeout=DEFAULT_TIME
 
     paths are copied into the in-memory FS and put on sys.path after the
     script's directory. heap (initial heap, grows on demand) as for run_unix.
-    pkg: another installed npm name of the port (package.json's alias of an older release).
+    pkg: another version of the port, installed under an npm alias (package.json), e.g.
+    "micropython-webassembly-1.27".
     """
-    cmd = [node_exe(), RUN_WASM]
+    cmd = [node_exe(pkg), RUN_WASM]
     if heap is not None:
         cmd += ["--heap", str(heap)]
     for p in paths:
         cmd += ["--path", p]
     cmd += [script, *args]
-    env = None if pkg is None else dict(os.environ, MP_WASM_PKG=pkg)
+    env = dict(os.environ, MP_WASM_PKG=pkg) if pkg else None
     return _run(cmd, env=env, timeout=timeout, cwd=cwd)

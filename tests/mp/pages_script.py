@@ -78,13 +78,20 @@ def drive(w, h, on_frame):
 
 
 class NullBus:
-    """Accepts I2C and SPI writes (the drivers' bus calls), keeps nothing."""
+    """Accepts I2C and SPI writes (the drivers' bus calls), keeps nothing. As strict as the rp2 port:
+    writevto() of more than one buffer goes through the port's transfer adaptor, which joins them in a heap
+    copy (extmod/machine_i2c.c, mp_machine_i2c_transfer_adaptor), so it allocates (MemoryError under
+    heap_lock()); writeto() sends from the caller's buffer."""
 
     def writeto(self, addr, buf, stop=True):
         return len(buf) + 1
 
     def writevto(self, addr, vector, stop=True):
-        return 1
+        n = 0
+        for b in vector:
+            n += len(b)
+        joined = bytearray(n) if len(vector) > 1 else None  # the adaptor's copy
+        return 1 + (len(joined) if joined is not None else n)
 
     def write(self, buf):
         pass
@@ -101,6 +108,10 @@ def alloc_panel(kind):
     from trainctl.app import Panel
 
     if kind == "oled":
+        from trainctl.oled import Oled
+
+        disp = Oled(128, 64, NullBus())
+    elif kind == "oled_plain":  # the driver's own show(): writevto, a heap copy per frame on the rp2 port
         import ssd1306
 
         disp = ssd1306.SSD1306_I2C(128, 64, NullBus())
@@ -123,6 +134,10 @@ def alloc_panel(kind):
                 st.set("95", 540, 1, 10, 16, 9)
                 panel.pages.update(st)
             panel.step(DT_MS, T0 + 60 + k // 10)
+    except MemoryError:
+        micropython.heap_unlock()
+        print("frames %d alloc -1" % panel.frames)
+        return
     finally:
         micropython.heap_unlock()
     print("frames %d alloc %d" % (panel.frames, gc.mem_alloc() - before))

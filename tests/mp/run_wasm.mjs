@@ -12,6 +12,8 @@
 //   --path DIR    copy DIR into the in-memory FS and put it on sys.path
 //                 (after the script's own directory, like MICROPYPATH).
 //   --copy DIR    copy DIR into the in-memory FS only (data files).
+//   MP_WASM_PKG   (environment) the package to load instead, e.g. an npm alias of an older version
+//                 (package.json: micropython-webassembly-1.27, the oldest MicroPython supported).
 //
 // Facts about the package API this relies on (micropython.mjs, 1.29.0-6):
 //   loadMicroPython({heapsize, pystack, stdout, stderr, linebuffer, ...})
@@ -30,7 +32,6 @@
 import fs from "node:fs";
 import path from "node:path";
 
-// MP_WASM_PKG picks another installed copy of the port (package.json: an npm alias of an older release).
 const PKG = process.env.MP_WASM_PKG || "@micropython/micropython-webassembly-pyscript";
 const SKIP_DIRS = new Set(["__pycache__", "node_modules", ".git", ".venv"]);
 
