@@ -359,6 +359,7 @@ class Journey:
 
     def _start(self, direction, along):
         """Take a direction (cold start, turnaround or reversal) and derive leg and next stop."""
+        stood = self.at_stop  # where the coach stood (the direction unknown, or a terminus)
         self.direction = direction
         self.arrived_s = _NONE
         self.leg = self._implied_leg(along)
@@ -369,6 +370,10 @@ class Journey:
         self._near[_N_NEXT] = _FAR
         self.at_stop = _NONE
         self.next_idx = self._first_call(along)
+        if stood >= 0 and self._ahead(stood, along) <= _ZONE_M:  # it has called there, and left it this way
+            if stood == self.route.LEG_END[direction][self.leg] and self.leg < len(self.route.LEG_END[direction]) - 1:
+                self.leg += 1  # it stood at the end of its leg: arrived there
+            self.next_idx = self._next_call(stood)
         self.changed = True
 
     def _acquire(self, along, stopped_s):
@@ -390,6 +395,11 @@ class Journey:
         dw = self._dist(w)
         if stopped_s >= _DWELL_S and dw <= _ZONE_M and r.ST_CALLS[w] and self.at_stop != w:
             self._set(w, _NONE)  # standing at a calling station, the direction still unknown: say where
+            g = self._dir_ref_m - r.ST_ALONG_M[w]  # where it ran in from, along the line
+            if g >= _PASS_M or g <= -_PASS_M:  # from well along one side: it is heading on that way
+                self._start(1 if g > 0 else 0, along)  # (arrived at w: its leg and next stop from there)
+                self._set(w, self.next_idx)
+                return
         near = self._near
         if w != near[_N_W]:
             near[_N_W] = w
