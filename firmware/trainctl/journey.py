@@ -6,8 +6,9 @@ is set once and reverses only at a terminus, or after REVERSE_M of confirmed tra
 first pass fixfilter.FixFilter (plausibility, confirmation after gaps and jumps).
 Stations are judged by their own position, not only by the projection on the line (which is approximate
 where the route source says so): arriving = stopped near it; passed = beyond it along the line and its
-distance, having fallen, risen again by RISE_M; the direction at a cold start = the side of the nearest
-station the train leaves at speed (a terminus included), or standing at a terminus.
+distance, having fallen, risen again by RISE_M; the direction at a cold start: standing at a terminus,
+leaving the nearest station at speed (a terminus included), standing at a calling station it ran in to
+from one side, or net travel along the line beyond twice its tolerance.
 """
 
 from micropython import const
@@ -136,15 +137,18 @@ class Journey:
         if f.reanchored:  # a position jump replaced the old one: nothing measured from there holds
             m.reset()
             self._dir_ref_m = _NONE
+        on_line = m.update(fix.lat_udeg, fix.lon_udeg)
         speed = fix.speed_cms
-        if speed >= 0:  # reported: the stop timer runs on fixes off the line too
+        if speed < 0 and on_line:  # not reported: from the last two positions (coarse)
+            speed = 0 if self.along_m < 0 else _abs(m.along_m - self.along_m) * 100
+        if speed >= 0:  # the stop timer runs on a reported speed of fixes off the line too
             self.speed_cms = speed
             if speed < _STOP_CMS:
                 if self._stop_s < 0 or self._stop_s > t:
                     self._stop_s = t
             else:
                 self._stop_s = _NONE
-        if not m.update(fix.lat_udeg, fix.lon_udeg):
+        if not on_line:
             if m.off_m < 0:
                 self.stats.searching += 1
                 self._dir_ref_m = _NONE  # a whole-route search: the next match may be elsewhere
@@ -152,14 +156,6 @@ class Journey:
                 self.stats.off_route += 1
             return
         along = m.along_m
-        if speed < 0:  # not reported: from the last two positions (coarse)
-            speed = 0 if self.along_m < 0 else _abs(along - self.along_m) * 100
-            self.speed_cms = speed
-            if speed < _STOP_CMS:
-                if self._stop_s < 0 or self._stop_s > t:
-                    self._stop_s = t
-            else:
-                self._stop_s = _NONE
         self.along_m = along
         self._step(t, along)
 
@@ -266,7 +262,6 @@ class Journey:
                     self._set(w, self._next_call(w))
                 return
         # Next stop: arrival there, or confirmed beyond it.
-        n = self.next_idx
         if n >= 0:
             a = self._ahead(n, along)
             dn = self._dist(n)
