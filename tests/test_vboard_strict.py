@@ -7,12 +7,14 @@ firmware boots on them at the real loop rate, through a station stop with passen
 at 9,600 and 115,200 baud.
 """
 
+import json
 import os
 import subprocess
 
 import pytest
 
-from host_tools import sim
+from host_tools import inputs_synth, sim
+from host_tools import jlog as jlog_tool
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VBOARD = os.path.join(REPO, "host_tools", "vboard")
@@ -101,6 +103,14 @@ def test_a_flash_write_during_a_burst_loses_what_the_fifo_cannot_hold(tmp_path, 
     assert abs(int(w[1]) - lost) <= 2, w
 
 
+def _truth_counts():
+    """Boardings and alightings per station that tests/data/inputs_short_clean.csv was generated with."""
+    with open(os.path.join(REPO, "tests", "data", "short_clean.truth.json"), encoding="utf-8") as f:
+        rows, truth = inputs_synth.generate(json.load(f), seed=5)
+    st = truth["stations"]
+    return {k: v["boardings"] for k, v in st.items()}, {k: v["alightings"] for k, v in st.items()}
+
+
 @pytest.fixture(scope="module")
 def flash_dir(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("strict"))
@@ -109,9 +119,10 @@ def flash_dir(tmp_path_factory):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("baud", [9600, 115200])
-def test_the_loop_holds_on_the_strict_fakes_through_a_station_stop(flash_dir, baud):
+def test_the_loop_holds_on_the_strict_fakes_through_a_station_stop(flash_dir, baud, tmp_path):
     out, (flash, vb, _) = flash_dir
-    env = {"VBOARD_BAUD": str(baud), "VBOARD_INPUTS": INPUTS}
+    log = str(tmp_path / "jlog.bin")  # this run's journey log alone
+    env = {"VBOARD_BAUD": str(baud), "VBOARD_INPUTS": INPUTS, "VBOARD_JLOG": log}
     lines, rc, _ = sim.run_board(flash, vb, SHORT, os.path.join(out, "cap-%d.bin" % baud), "180k", "oled", "real",
                                  echo=False, extra_env=env, end_s=5)
     vb_ = sim.vboard_info(lines)
@@ -127,3 +138,27 @@ def test_the_loop_holds_on_the_strict_fakes_through_a_station_stop(flash_dir, ba
     assert vb_["max_pass_noflash_us"] <= 20000
     assert vb_["max_pass_us"] <= vb_["max_pass_noflash_us"] + vb_["flash_max_ms"] * 1000
     assert vb_["pin_gap_min_us"] >= 10000 and vb_["pin_gap_max_us"] <= vb_["max_pass_us"] + 10000
+    # A pass that holds an erase is the one gap in the polling (the CPU stops: no software runs, on either
+    # port). The loop puts erases where they cost no passenger: between crossings (no beam broken), so the
+    # stop's counts on the board's own journey log are the generator's truth, crossing for crossing.
+    assert vb_["flash_max_ms"] >= 45  # erases did fall inside the stop
+    on, off = _truth_counts()
+    board = {name: (b, a) for name, b, a in jlog_tool.per_station(jlog_tool.read_log(log)) if b or a}
+    assert board == {name: (on[name], off[name]) for name in on if on[name] or off[name]}, board
+
+
+@pytest.mark.slow
+def test_worst_case_erases_lose_no_passenger(flash_dir, tmp_path):
+    """The W25Q16JV's worst-case sector erase (400 ms) stops the CPU eight times as long: the GPS loses bytes
+    then (the FIFO holds 32), but an erase waits for the beams to clear, and a passenger takes longer than that
+    to cross both beams, so every crossing of the stop is still counted."""
+    out, (flash, vb, _) = flash_dir
+    log = str(tmp_path / "jlog.bin")
+    env = {"VBOARD_INPUTS": INPUTS, "VBOARD_JLOG": log, "VBOARD_FLASH_MS": "400"}
+    lines, rc, _ = sim.run_board(flash, vb, SHORT, os.path.join(out, "cap-400.bin"), "180k", "oled", "real",
+                                 echo=False, extra_env=env, end_s=5)
+    vb_ = sim.vboard_info(lines)
+    assert rc == 0 and vb_["why"] == "end" and vb_["flash_max_ms"] >= 400, lines[-20:]
+    on, off = _truth_counts()
+    board = {name: (b, a) for name, b, a in jlog_tool.per_station(jlog_tool.read_log(log)) if b or a}
+    assert board == {name: (on[name], off[name]) for name in on if on[name] or off[name]}, board
