@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from host_tools import synth
+from host_tools.synth import journey as synth
 
 FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),
               shunting=True, outages=(("2026-11-23T12:00:00Z", 240), (40000, 600)))

@@ -7,9 +7,9 @@ from trainctl import store
 from trainctl.app import App
 from trainctl.hw import Hardware
 
-from host_tools import route_names
-from host_tools.buses import FakeI2C, Ssd1306Decoder
-from host_tools.screen import Screen
+from host_tools.common import route_names
+from host_tools.replay.screen import Screen
+from host_tools.vboard.buses import FakeI2C, Ssd1306Decoder
 
 TRACK = REPO / "tests" / "data" / "short_clean.nmea"
 
@@ -56,7 +56,7 @@ def _app(tmp_path, data):
     try:
         import ssd1306
     except ImportError:
-        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.fetch_mplib)")
+        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.build.fetch_mplib)")
     i2c = FakeI2C()
     disp = ssd1306.SSD1306_I2C(128, 64, i2c)
     dec = Ssd1306Decoder(128, 64).feed_all(i2c.transactions)
@@ -147,7 +147,7 @@ def test_sensors_in_the_loop_door_alarm_drives_the_output_and_the_display(tmp_pa
     try:
         import ssd1306
     except ImportError:
-        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.fetch_mplib)")
+        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.build.fetch_mplib)")
     levels = {"door_A_left": 0, "wc_1": 1}
     alarm = []
     inputs = {name: (lambda n=name: levels[n]) for name in levels}

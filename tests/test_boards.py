@@ -100,7 +100,7 @@ def test_no_eval_exec_or_network_service_anywhere_on_the_board():
 
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_deploy_feeds_the_watchdog_with_the_board_files_timeout_and_timer(board):
-    from host_tools import deploy
+    from host_tools.board import deploy
 
     assert _constants(board)["WDT_MS"] == deploy.WDT_MS
     src = (REPO / "boards" / board / "board.py").read_text()

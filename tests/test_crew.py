@@ -1,7 +1,7 @@
-"""`python -m host_tools.crew`: argument errors on the host, then a round trip on the virtual board.
+"""`python -m host_tools.board.crew`: argument errors on the host, then a round trip on the virtual board.
 
 The round trip runs as a user runs it (a subprocess per command, mpremote's serial transport on the pty
-of host_tools/ptyboard.py) against the firmware compiled as `make deploy` puts it on a board, with
+of host_tools/vboard/ptyboard.py) against the firmware compiled as `make deploy` puts it on a board, with
 main.py running: the tool stops the main loop, runs trainctl.service, reboots the board into main.py.
 The state file is then read back on the host as the firmware reads it at boot.
 """
@@ -18,8 +18,8 @@ from trainctl.counter import Tally
 from trainctl.journey import Journey
 from trainctl.store import StateFile
 
-from host_tools import crew, deploy
-from host_tools.ptyboard import PtyBoard
+from host_tools.board import crew, deploy
+from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard"
 ENV = {"VBOARD_END": "-1", "VBOARD_DISPLAY": "ticker"}  # main.py runs until interrupted; no ssd1306 needed
@@ -29,7 +29,7 @@ TRAINS = "K27 95 52 51 85 K28"
 
 
 def crew_cli(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "host_tools.crew", *args], cwd=REPO, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "host_tools.board.crew", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout)
 
 

@@ -1,7 +1,7 @@
-"""`python -m host_tools.deploy` against the virtual board on a pty (host_tools/ptyboard.py), no hardware.
+"""`python -m host_tools.board.deploy` against the virtual board on a pty (host_tools/vboard/ptyboard.py), no hardware.
 
 The deploy runs as a user runs it (a subprocess, mpremote's serial transport on /dev/pts/N); micropython-lib's
-ssd1306 is the pinned file .venv/mplib/ssd1306.py (host_tools/fetch_mplib.py), compiled by deploy
+ssd1306 is the pinned file .venv/mplib/ssd1306.py (host_tools/build/fetch_mplib.py), compiled by deploy
 itself. The boot checks need firmware/main.py, trainctl/app.py, boards/virtual/board.py and
 host_tools/vboard/ (fake machine, virtual time): without them they fail, saying which file is missing.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mp.mp import REPO, ToolMissing, venv_tool
 
-from host_tools.ptyboard import PtyBoard
+from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard"
 SSD1306 = REPO / ".venv" / "mplib" / "ssd1306.py"
@@ -40,7 +40,7 @@ def _need_boot_files():
 
 
 def deploy(port, *extra, timeout=60):
-    cmd = [sys.executable, "-m", "host_tools.deploy", "--board", "virtual", "--port", port,
+    cmd = [sys.executable, "-m", "host_tools.board.deploy", "--board", "virtual", "--port", port,
            "--boot-timeout", "20", *extra]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
@@ -167,7 +167,7 @@ def test_make_deploy(first, board):
     text = (REPO / "Makefile").read_text()
     if not re.search(r"^deploy:", text, re.M):
         pytest.fail("Makefile has no `deploy` target; add:\n"
-                    "deploy: $(STAMP)\n\t$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT)",
+                    "deploy: $(STAMP)\n\t$(VPY) -m host_tools.board.deploy --board $(BOARD) --port $(PORT)",
                     pytrace=False)
     out = subprocess.run(["make", "--no-print-directory", "deploy", "BOARD=virtual", "PORT=" + board.port],
                          cwd=REPO, capture_output=True, text=True, timeout=120)

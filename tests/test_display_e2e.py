@@ -11,8 +11,8 @@ from trainctl.max7219 import Max7219Chain
 from trainctl.pages import Pages
 from trainctl.text import Font
 
-from host_tools.buses import FakeI2C, FakePin, FakeSPI, Max7219Decoder, Ssd1306Decoder
-from host_tools.screen import Screen
+from host_tools.replay.screen import Screen
+from host_tools.vboard.buses import FakeI2C, FakePin, FakeSPI, Max7219Decoder, Ssd1306Decoder
 
 STATES = [
     state(),
@@ -28,7 +28,7 @@ def _ssd1306(pages=False):
     try:
         import ssd1306
     except ImportError:
-        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.fetch_mplib)")
+        pytest.fail("ssd1306.py missing: run `make venv` (python -m host_tools.build.fetch_mplib)")
     i2c = FakeI2C()
     if pages:
         from trainctl.oled import Oled
@@ -126,7 +126,7 @@ def test_only_changed_pages_go_out_and_a_fault_mid_frame_resends_the_rest():
 
 def test_scrolling_bus_traffic_is_at_most_a_third_of_before():
     """Issue 19: while a line scrolls, the SSD1306's I2C bytes a second at most 1/3 of the pre-issue figure."""
-    from host_tools import bench
+    from host_tools.bench import main as bench
 
     plain, pages = bench.scroll_bus_rate("ssd1306"), bench.scroll_bus_rate("oled")
     assert plain["frames"] == pages["frames"] > 1000 and pages["scroll_s"] > 60  # the same frames

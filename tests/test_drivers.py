@@ -1,7 +1,7 @@
 """Display drivers on fake buses: what goes over the wire decodes back to the framebuffer's pixels.
 
-SSD1306: micropython-lib's driver (.venv/mplib/ssd1306.py, fetched by `python -m host_tools.fetch_mplib`).
-MAX7219: firmware/trainctl/max7219.py. The decoders in host_tools/buses.py model the chips from their
+SSD1306: micropython-lib's driver (.venv/mplib/ssd1306.py, fetched by `python -m host_tools.build.fetch_mplib`).
+MAX7219: firmware/trainctl/max7219.py. The decoders in host_tools/vboard/buses.py model the chips from their
 datasheets; on CPython `framebuf` is host_tools/hostlib's stand-in. Under the MicroPython unix port (real
 framebuf) show() must allocate nothing and send the same bytes as on CPython.
 """
@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mp import mp
 
-from host_tools import buses
-from host_tools.buses import (
+from host_tools.vboard import buses
+from host_tools.vboard.buses import (
     FakeI2C,
     FakePin,
     FakeSPI,
@@ -43,7 +43,7 @@ CHAINS = [(8, 2, False, False), (4, 1, False, False), (2, 3, False, False), (2, 
 def ssd1306():
     """micropython-lib's ssd1306 module; a failure that says how to fetch it when it is missing."""
     if not (MPLIB / "ssd1306.py").is_file():
-        pytest.fail("%s/ssd1306.py is missing: run `.venv/bin/python -m host_tools.fetch_mplib`" % MPLIB,
+        pytest.fail("%s/ssd1306.py is missing: run `.venv/bin/python -m host_tools.build.fetch_mplib`" % MPLIB,
                     pytrace=False)
     if str(MPLIB) not in sys.path:
         sys.path.append(str(MPLIB))
@@ -422,7 +422,7 @@ def test_micropython_show_allocates_nothing_and_matches_cpython(tmp_path):
 
 
 def test_fetch_mplib_offline_and_idempotent(tmp_path, capsys):
-    from host_tools import fetch_mplib
+    from host_tools.build import fetch_mplib
 
     ssd1306()
     unreachable = "http://127.0.0.1:9/simple/"  # discard port: connection refused

@@ -8,7 +8,7 @@ import pytest
 from mp.mp import REPO
 from trainctl import route_data as R
 
-from host_tools import faults
+from host_tools.verify import faults
 
 DATA = REPO / "tests" / "data"
 
@@ -105,8 +105,8 @@ def test_an_exception_is_a_violation(monkeypatch):
 # ---------------------------------------------------------------- power cuts and counts
 
 def _short_clean():
-    from host_tools import replay_core
-    from host_tools.judge import epoch
+    from host_tools.replay import core as replay_core
+    from host_tools.replay.judge import epoch
 
     data = (DATA / "short_clean.nmea").read_bytes()
     truth = json.loads((DATA / "short_clean.truth.json").read_text())

@@ -9,11 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mp.mp import REPO
 
-from host_tools import gen_font, gen_route
+from host_tools.build import font as gen_font
+from host_tools.build import route as gen_route
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 OUT = REPO / "firmware" / "trainctl" / "font_data.py"
-CMD = "python -m host_tools.gen_font routes/beijing-pyongyang.json firmware/trainctl/font_data.py"
+CMD = "python -m host_tools.build.font routes/beijing-pyongyang.json firmware/trainctl/font_data.py"
 
 
 def _unifont():
@@ -37,7 +38,7 @@ def test_committed_font_module_is_regenerated_identically():
 
 def test_header_names_generator_command_and_font():
     head = OUT.read_text().splitlines()[:5]
-    assert "host_tools/gen_font.py" in head[1] and head[2] == "# Command: " + CMD
+    assert "host_tools/build/font.py" in head[1] and head[2] == "# Command: " + CMD
     assert "GNU Unifont" in head[3] and "Open Font License" in head[4]
 
 
@@ -140,7 +141,7 @@ def test_missing_glyph_is_a_visible_box_not_a_crash():
 
 
 def test_cli_reports_a_missing_unifont_clearly(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "host_tools.gen_font", str(SRC), "--hex", str(tmp_path / "nope.hex")],
+    p = subprocess.run([sys.executable, "-m", "host_tools.build.font", str(SRC), "--hex", str(tmp_path / "nope.hex")],
                        cwd=REPO, capture_output=True, text=True)
     assert p.returncode == 2 and "apt-get install unifont" in p.stderr and "Traceback" not in p.stderr
 

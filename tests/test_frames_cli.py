@@ -10,8 +10,8 @@ import pytest
 from mp.mp import REPO
 from PIL import Image
 
-from host_tools import route_names
-from host_tools.screen import Screen
+from host_tools.common import route_names
+from host_tools.replay.screen import Screen
 
 DATA = REPO / "tests" / "data"
 SCALE = 4  # the LED look of Screen.image() needs 4 or more
@@ -47,7 +47,7 @@ def expected_alerts(states):
 
 
 def utc_s(iso):
-    from host_tools import replay_core
+    from host_tools.replay import core as replay_core
 
     return replay_core.parse_iso_utc(iso[:19] + "Z")
 

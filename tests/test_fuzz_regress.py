@@ -1,6 +1,6 @@
-"""The fuzzing corpus and every crash the fuzzer found, replayed through the targets (host_tools/fuzz.py).
+"""The fuzzing corpus and every crash the fuzzer found, replayed through the targets (host_tools/verify/fuzz.py).
 
-tests/data/fuzz/<target>/ holds the seed corpus (`python -m host_tools.fuzz corpus`); tests/data/fuzz/crashes/
+tests/data/fuzz/<target>/ holds the seed corpus (`python -m host_tools.verify.fuzz corpus`); tests/data/fuzz/crashes/
 holds the inputs that raised or broke a contract, named <target>-<sha1>.<ext>. Each must now pass: no
 exception but the target's documented one, and the firmware's Parser and the host's FastParser agreeing on
 every NMEA input (in two different chunkings each). A crash file fails here until its bug is fixed.
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from host_tools import fuzz
+from host_tools.verify import fuzz
 
 CASES = [(t, os.path.join(t, n)) for t in fuzz.TARGETS for n, _ in fuzz.read_dir(os.path.join(fuzz.FUZZ_DIR, t))]
 CASES += [(fuzz.target_of(n), os.path.join("crashes", n)) for n, _ in fuzz.read_dir(fuzz.CRASH_DIR)]

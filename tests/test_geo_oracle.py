@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from trainctl import geo
 from trainctl import route_data as R
 
-from host_tools import segs
+from host_tools.common import segs
 
 R_EARTH = 6371008.8
 

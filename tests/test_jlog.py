@@ -1,5 +1,5 @@
 """Journey log (firmware/trainctl/jlog.py) on CPython against a list model, add() under heap_lock on the
-MicroPython unix port, and the host CLI (host_tools/jlog.py): csv, plot, pull, errors."""
+MicroPython unix port, and the host CLI (host_tools/board/jlog.py): csv, plot, pull, errors."""
 
 import binascii
 import csv
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from mp.mp import REPO, run_unix
 from PIL import Image
 
-from host_tools import jlog as tool
-from host_tools import paths, route_names
+from host_tools.board import jlog as tool
+from host_tools.common import paths, route_names
 
 paths.use_firmware()
 
@@ -214,13 +214,13 @@ def test_pull_runs_mpremote_cp(tmp_path, monkeypatch):
 
 
 def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):
-    """Against the virtual board on a pseudo-terminal (host_tools.ptyboard), as from a real board."""
+    """Against the virtual board on a pseudo-terminal (host_tools.vboard.ptyboard), as from a real board."""
     import subprocess
     import sys
 
     from mp.mp import REPO
 
-    from host_tools.ptyboard import PtyBoard
+    from host_tools.vboard.ptyboard import PtyBoard
 
     flash = tmp_path / "flash"
     flash.mkdir()
@@ -233,7 +233,7 @@ def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):
     log.close()
     out = tmp_path / "pulled.bin"
     with PtyBoard(flash, heap="180k") as board:
-        p = subprocess.run([sys.executable, "-m", "host_tools.jlog", "pull", "--port", board.port, "-o", str(out)],
+        p = subprocess.run([sys.executable, "-m", "host_tools.board.jlog", "pull", "--port", board.port, "-o", str(out)],
                            cwd=REPO, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes() == (flash / "jlog.bin").read_bytes()

@@ -16,7 +16,7 @@ from trainctl import route_data as R
 from trainctl.journey import Journey
 from trainctl.nmea import Fix
 
-from host_tools.segs import seg_along_m, seg_len_m, seg_start
+from host_tools.common.segs import seg_along_m, seg_len_m, seg_start
 
 TURNAROUND_S = 3 * 3600  # trainctl/journey.py _TURNAROUND_S (a private constant: folded, not importable)
 

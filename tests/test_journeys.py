@@ -7,7 +7,7 @@ import sys
 import pytest
 from mp.mp import REPO
 
-from host_tools import judge
+from host_tools.replay import judge
 
 DATA = REPO / "tests" / "data"
 
@@ -74,7 +74,7 @@ def _shift(disp, k, t):
 
 
 def judge_iso(t):
-    from host_tools import synth
+    from host_tools.synth import journey as synth
 
     return synth.iso_utc(t)
 

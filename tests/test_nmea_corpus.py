@@ -23,7 +23,7 @@ import pytest
 from trainctl import clock, nmea
 from trainctl.build_data import PIVOT_DAY
 
-from host_tools import fast_nmea
+from host_tools.replay import fast_nmea
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "nmea-corpus" / "gpsd"
 LOGS = sorted(CORPUS.glob("*.log"))

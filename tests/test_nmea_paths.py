@@ -1,4 +1,4 @@
-"""The host's fast NMEA parser (host_tools.fast_nmea.FastParser) against the firmware's (trainctl.nmea.Parser).
+"""The host's fast NMEA parser (host_tools.replay.fast_nmea.FastParser) against the firmware's (trainctl.nmea.Parser).
 
 Both get the same bytes, each cut into its own random chunks; the fixes reported (every Fix field), the Stats
 counters and the parser state left behind must be identical. Streams mix good sentences of every type with
@@ -16,7 +16,8 @@ from portable.nmeagen import gga, rmc, sentence
 from trainctl import nmea, route_data
 from trainctl.controller import Controller
 
-from host_tools import fast_nmea, replay
+from host_tools.replay import cli as replay
+from host_tools.replay import fast_nmea
 
 DATA = Path(__file__).resolve().parent / "data"
 T0 = 217589160  # 2026-11-23T09:26:00Z
@@ -50,7 +51,7 @@ def feed_all(parser, data, cuts):
             parser.feed(bytearray(piece))
         elif kind == 2:
             parser.feed(memoryview(piece))
-        else:  # as host_tools/replay.py does: a bigger buffer, n bytes of it valid
+        else:  # as host_tools/replay/cli.py does: a bigger buffer, n bytes of it valid
             parser.feed(bytearray(piece) + b"$GPRMC,junk\x00", len(piece))
 
 
@@ -357,7 +358,7 @@ def test_long_unterminated_stretches():
 
 
 def test_the_fuzzer_compares_the_carried_state():
-    from host_tools import fuzz
+    from host_tools.verify import fuzz
 
     assert fuzz._STATE == fast_nmea.CARRIED
     p = nmea.Parser()

@@ -14,8 +14,8 @@ from trainctl import route_data as R
 from trainctl.controller import Controller
 from trainctl.text import Font, text
 
-from host_tools.fast_nmea import FastParser
-from host_tools.screen import DISPLAYS
+from host_tools.replay.fast_nmea import FastParser
+from host_tools.replay.screen import DISPLAYS
 
 TICK_MS = 250
 # One scroll cycle: the pause, a line scrolled through a whole display width, the pause again.

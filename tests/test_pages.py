@@ -14,8 +14,8 @@ from mp.pages_script import STEPS, State, drive
 from trainctl import pages as P
 from trainctl import route_data as R
 
-from host_tools import route_names
-from host_tools.screen import Screen
+from host_tools.common import route_names
+from host_tools.replay.screen import Screen
 
 GOLDEN = REPO / "tests" / "data" / "golden"
 T0 = 217589160  # 2026-11-23T09:26:00Z

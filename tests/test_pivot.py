@@ -7,7 +7,7 @@ from pathlib import Path
 
 from trainctl import build_data, clock, nmeafield
 
-from host_tools import gen_pivot
+from host_tools.build import pivot as gen_pivot
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "firmware" / "trainctl" / "build_data.py"
@@ -18,7 +18,7 @@ def test_build_data_is_what_the_generator_makes(tmp_path):
     text = OUT.read_text()
     day = gen_pivot.recorded_date(text)
     out = tmp_path / "build_data.py"
-    subprocess.run([sys.executable, "-m", "host_tools.gen_pivot", "--date", day.isoformat(), str(out)], cwd=REPO,
+    subprocess.run([sys.executable, "-m", "host_tools.build.pivot", "--date", day.isoformat(), str(out)], cwd=REPO,
                    check=True)
     assert out.read_text().replace(str(out), "firmware/trainctl/build_data.py") == text, "run `make pivot`"
     assert (day - datetime.date(2020, 1, 1)).days == build_data.PIVOT_DAY

@@ -1,10 +1,10 @@
-"""host_tools/qstrs.py: the .mpy name tables and the pool model the RAM figure uses."""
+"""host_tools/build/qstrs.py: the .mpy name tables and the pool model the RAM figure uses."""
 
 import subprocess
 
 from mp.mp import REPO
 
-from host_tools import qstrs
+from host_tools.build import qstrs
 
 
 def test_pool_sizes_follow_micropythons_doubling():

@@ -15,7 +15,10 @@ from hypothesis import strategies as st
 from mp.mp import REPO
 from trainctl import route_data
 
-from host_tools import fast_nmea, gen_route, judge, replay_core, synth
+from host_tools.build import route as gen_route
+from host_tools.replay import core as replay_core
+from host_tools.replay import fast_nmea, judge
+from host_tools.synth import journey as synth
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),

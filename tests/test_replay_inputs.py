@@ -2,7 +2,7 @@
 station against generated ground truth, the door alarm's timing, no false alarms from chatter, errors.
 
 tests/data/inputs_short_clean.csv was made with (and is checked against):
-    python -m host_tools.inputs_synth tests/data/short_clean.truth.json -o tests/data/inputs_short_clean.csv \
+    python -m host_tools.synth.inputs tests/data/short_clean.truth.json -o tests/data/inputs_short_clean.csv \
         --truth-out inputs_short_clean.truth.json --seed 5
 """
 
@@ -15,7 +15,8 @@ import time
 import pytest
 from mp.mp import REPO
 
-from host_tools import inputs_synth, synth
+from host_tools.synth import inputs as inputs_synth
+from host_tools.synth import journey as synth
 
 DATA = REPO / "tests" / "data"
 SHORT = DATA / "short_clean.nmea"
@@ -182,7 +183,7 @@ def test_whole_journey_with_inputs(tmp_path, full_journey):
 def test_parse_iso_utc_inverts_iso_utc():
     from trainctl import clock
 
-    from host_tools import replay_core
+    from host_tools.replay import core as replay_core
 
     t = clock.epoch_seconds(2026, 11, 24, 2, 3, 14)
     assert replay_core.parse_iso_utc(clock.iso_utc(t, 132)) == replay_core.parse_iso_utc(clock.iso_utc(t)) == t

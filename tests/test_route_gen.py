@@ -11,7 +11,8 @@ import pytest
 from mp.mp import REPO
 from trainctl import geo
 
-from host_tools import gen_route, segs
+from host_tools.build import route as gen_route
+from host_tools.common import segs
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 OUT = REPO / "firmware" / "trainctl" / "route_data.py"
@@ -19,13 +20,13 @@ OUT = REPO / "firmware" / "trainctl" / "route_data.py"
 
 def test_committed_route_module_is_regenerated_identically():
     text = gen_route.render(gen_route.load(str(SRC)), "routes/beijing-pyongyang.json",
-                            "python -m host_tools.gen_route routes/beijing-pyongyang.json "
+                            "python -m host_tools.build.route routes/beijing-pyongyang.json "
                             "firmware/trainctl/route_data.py")
     assert OUT.read_text() == text, "route_data.py is stale: run `make route` and commit it"
 
 
 def test_cli_writes_the_same_tables_to_stdout():
-    p = subprocess.run([sys.executable, "-m", "host_tools.gen_route", "routes/beijing-pyongyang.json"], cwd=REPO,
+    p = subprocess.run([sys.executable, "-m", "host_tools.build.route", "routes/beijing-pyongyang.json"], cwd=REPO,
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     body = lambda t: t.split("\n", 3)[3]  # noqa: E731 (all but the header's command line)
@@ -34,14 +35,14 @@ def test_cli_writes_the_same_tables_to_stdout():
 
 def test_header_names_generator_and_command():
     head = OUT.read_text().splitlines()[:4]
-    assert "host_tools/gen_route.py" in head[1] and head[2].startswith("# Command: python -m host_tools.gen_route")
+    assert "host_tools/build/route.py" in head[1] and head[2].startswith("# Command: python -m host_tools.build.route")
     assert "OpenStreetMap contributors" in head[3] and "ODbL" in head[3]  # the line's attribution travels with it
 
 
 def test_route_tables_are_consistent():
     from trainctl import route_data as R
 
-    from host_tools.route_names import names
+    from host_tools.common.route_names import names
 
     N = names(R)
     assert tuple(sorted(R.ST_ALONG_M)) == R.ST_ALONG_M
@@ -181,7 +182,7 @@ def test_cli_reports_errors_without_a_traceback(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"name": "x", "points": [1, 2,]}')
     for src, msg in ((bad, "not JSON: line 1"), (tmp_path / "missing.json", "cannot read")):
-        p = subprocess.run([sys.executable, "-m", "host_tools.gen_route", str(src)], cwd=REPO,
+        p = subprocess.run([sys.executable, "-m", "host_tools.build.route", str(src)], cwd=REPO,
                            capture_output=True, text=True)
         assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr
 
@@ -203,11 +204,11 @@ def test_adding_a_station_changes_the_tables(tmp_path):
 
 def test_fixed_text_indexes_in_the_firmware_match_the_generated_table():
     """pages.py and sensors.py know the fixed texts' indexes as private constants (folded by the compiler:
-    no name in the board's RAM); they must be where gen_route puts host_tools/ui_text.py's texts."""
+    no name in the board's RAM); they must be where gen_route puts host_tools/build/ui_text.py's texts."""
     from trainctl import route_data as R
     from trainctl.text import text
 
-    from host_tools import ui_text
+    from host_tools.build import ui_text
 
     found = {}
     for mod in ("pages", "sensors"):

@@ -1,5 +1,5 @@
 """Property tests (CPython) for the sensor logic: debouncer against glitch trains, the passenger counter
-against generated crossings with ground truth (host_tools.sensor_synth, an independent geometric model),
+against generated crossings with ground truth (host_tools.synth.sensors, an independent geometric model),
 and the door alarm against speed profiles, contact chatter and GPS losses."""
 
 from hyp import examples
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from trainctl.debounce import Debouncer
 from trainctl.doors import DoorMonitor
 
-from host_tools import sensor_synth as S
+from host_tools.synth import sensors as S
 
 # --- (a) debouncer ----------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Tests of host_tools/synth.py, the synthetic NMEA journey generator (host only)."""
+"""Tests of host_tools/synth/journey.py, the synthetic NMEA journey generator (host only)."""
 
 import functools
 import itertools
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from host_tools import synth
+from host_tools.synth import journey as synth
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from host_tools import paths, sim
-from host_tools.buses import Ssd1306Decoder
+from host_tools.common import paths
+from host_tools.vboard import sim
+from host_tools.vboard.buses import Ssd1306Decoder
 
 pytestmark = pytest.mark.slow
 KIB = 1024
 HEAP_GROWTH_MAX = 0  # live heap: high-water and end vs the first sample (all after gc.collect())
-FIRST_S = 120  # frames compared pixel by pixel with host_tools.screen
+FIRST_S = 120  # frames compared pixel by pixel with host_tools.replay.screen
 # The RAM budget. Issue 6 set 48 KiB after boot and 620 names (5 pools); issues 14 (the real line's tables and
 # journey rules), 15 (the NMEA parser for real receivers) and 19 (the page-wise display driver, held flash writes,
 # fixed fields) took it to 58,368 B and 662 names (6 pools) as measured at their merge. Until they are trimmed,
@@ -116,7 +117,7 @@ def test_watchdog_fed_within_its_timeout(run):
 def wasm_boots(tmp_path_factory):
     """Firmware RAM after boot on the 32-bit WebAssembly port (sim.ram_after_boot_wasm), from a ROMFS image and
     from .mpy files: the boot line's alloc minus the virtual board's share (what precedes main.py, the fake
-    devices), and the same with the interned-name pools a board holds for the firmware (host_tools/qstrs.py)."""
+    devices), and the same with the interned-name pools a board holds for the firmware (host_tools/build/qstrs.py)."""
     out = {}
     for romfs in (True, False):
         r = sim.ram_after_boot_wasm(str(tmp_path_factory.mktemp("wasm-%s" % ("rom" if romfs else "files"))), romfs)
@@ -131,7 +132,7 @@ def test_romfs_saves_most_of_the_ram_on_32_bit(wasm_boots):
 
 
 def test_the_name_pool_model_gives_the_ports_own_figures(wasm_boots):
-    """host_tools/qstrs.py's pool sizes reproduce what the port reports before main.py and after boot."""
+    """host_tools/build/qstrs.py's pool sizes reproduce what the port reports before main.py and after boot."""
     assert all(r["model_ok"] for r in wasm_boots.values()), wasm_boots
 
 
@@ -156,7 +157,7 @@ def test_ram_after_boot_64_bit_romfs_leaves_room_in_110k(run_110k_rom):
 
 
 def _epochs(path):
-    """The track's epochs as the fake UART releases them (host_tools/vboard/machine.py, _Track)."""
+    """The track's epochs as the fake UART releases them (host_tools/vboard/fake_machine/machine.py, _Track)."""
     def key(line):
         if len(line) < 14 or line[0] != 36 or line[6] != 44 or line[3:6] not in (b"RMC", b"GGA", b"ZDA"):
             return None
@@ -180,14 +181,14 @@ def _epochs(path):
 
 def test_first_frames_equal_the_host_screen(run):
     """Replays the app's schedule on the host (a display step of 1000 ms every second from 1 s on, showing the
-    epochs received before it: epoch k arrives over the 0.2 s after k s) through host_tools.screen.Screen and
+    epochs received before it: epoch k arrives over the 0.2 s after k s) through host_tools.replay.screen.Screen and
     compares every second's picture with the decoded I2C capture."""
     paths.use_firmware()
     from trainctl import route_data
     from trainctl.controller import Controller
     from trainctl.sensors import Sensors
 
-    from host_tools.screen import Screen
+    from host_tools.replay.screen import Screen
 
     scr = Screen("oled", route_data, status=Sensors(route_data, {}).status)  # doors shut, toilets free
     ctl = Controller(route_data, None, scr.pages.update)

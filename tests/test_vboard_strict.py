@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from host_tools import sim
+from host_tools.vboard import sim
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VBOARD = os.path.join(REPO, "host_tools", "vboard")

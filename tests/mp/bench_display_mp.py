@@ -1,4 +1,4 @@
-# MicroPython only: passenger display timings for host_tools/bench.py section 5 (not a test).
+# MicroPython only: passenger display timings for host_tools/bench/main.py section 5 (not a test).
 #   micropython -X heapsize=180k tests/mp/bench_display_mp.py display REPEATS
 #   micropython -X heapsize=180k tests/mp/bench_display_mp.py fontimport MODULE
 # display: one JSON line per measurement ("what": font_ram, pages_ram, render, scroll, compose, driver);

@@ -1,4 +1,4 @@
-# MicroPython only: timings for host_tools/bench.py (not a test). Prints one JSON line per run.
+# MicroPython only: timings for host_tools/bench/main.py (not a test). Prints one JSON line per run.
 #   micropython -X heapsize=180k tests/mp/bench_mp.py parser FILE REPEATS
 #   micropython -X heapsize=180k tests/mp/bench_mp.py pipeline FILE ROUTE_MODULE WARM_FIXES REPEATS
 #   micropython -X heapsize=180k tests/mp/bench_mp.py adafruit FILE REPEATS
