@@ -31,3 +31,10 @@ def full_journey(tmp_path_factory):
 def full_journey_back(tmp_path_factory):
     """Pyongyang -> Beijing, with the whole border crossing unseen (outage), same faults."""
     return _journey(tmp_path_factory, "to_beijing", 12, outage_border=True)
+
+
+@pytest.fixture(scope="session")
+def border_journey(tmp_path_factory):
+    """Dandong -> Sinuiju (the border window: the stay at Dandong, the Yalu bridge, the stay at Sinuiju), about 5 h
+    at 1 Hz with the same faults and a 4-minute outage after the first half hour."""
+    return _journey(tmp_path_factory, "to_pyongyang", 11, start="dandong", end="sinuiju", outages=((1800, 240),))

@@ -26,6 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from host_tools.common.paths import ROOT
+
 EARTH_RADIUS_M = 6371008.8
 ACCEL_MS2 = 0.3
 BRAKE_MS2 = 0.4
@@ -44,7 +46,7 @@ RUNNING_MIN_SPEED_MS = 2.0
 MS_TO_KN = 3600.0 / 1852.0
 MS_TO_KMH = 3.6
 
-DEFAULT_ROUTE = Path(__file__).resolve().parent.parent / "routes" / "beijing-pyongyang.json"
+DEFAULT_ROUTE = Path(ROOT) / "routes" / "beijing-pyongyang.json"
 SENTENCE_TYPES = ("RMC", "VTG", "GGA", "GSA", "GSV", "ZDA")
 TALKERS = ("GP", "GN", "BD", "GB", "GL", "GA", "GQ")
 GARBAGE_KINDS = ("binary", "truncated", "bad_checksum", "too_long", "unknown_type")

@@ -37,7 +37,7 @@ from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
 
 ROOT = paths.ROOT
-VBOARD = os.path.join(ROOT, "host_tools", "vboard")
+VBOARD = os.path.join(ROOT, "host_tools", "vboard", "fake_machine")  # the MicroPython side: machine, time, vboot
 # KiB: what precedes main.py (start-up, fake machine + time modules) and fake devices (the strict UART: a 4 KiB
 # wire ring)
 VBOARD_ALLOWANCE_K = 56

@@ -12,10 +12,11 @@ import subprocess
 
 import pytest
 
+from host_tools.common.paths import ROOT
 from host_tools.vboard import sim
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VBOARD = os.path.join(REPO, "host_tools", "vboard")
+REPO = ROOT
+VBOARD = os.path.join(REPO, "host_tools", "vboard", "fake_machine")
 SHORT = os.path.join(REPO, "tests", "data", "short_clean.nmea")  # RMC, GGA, GSV; 10 min at Beijing, leaving
 INPUTS = os.path.join(REPO, "tests", "data", "inputs_short_clean.csv")  # doors, passengers through the beams
 

@@ -2,21 +2,21 @@
 
 SSD1306: micropython-lib's driver (.venv/mplib/ssd1306.py, fetched by `python -m host_tools.build.fetch_mplib`).
 MAX7219: firmware/trainctl/max7219.py. The decoders in host_tools/vboard/buses.py model the chips from their
-datasheets; on CPython `framebuf` is host_tools/hostlib's stand-in. Under the MicroPython unix port (real
-framebuf) show() must allocate nothing and send the same bytes as on CPython.
+datasheets; on CPython `framebuf` is host_tools/hostlib's stand-in. The same drivers under the MicroPython unix
+port: tests/integration/test_drivers_mp.py.
 """
 
 import errno
-import json
 import os
-import sys
+from pathlib import Path
 
 import pytest
 from hyp import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mp import mp
+from trainctl.max7219 import Max7219Chain
 
+from host_tools.common import paths
 from host_tools.vboard import buses
 from host_tools.vboard.buses import (
     FakeI2C,
@@ -28,12 +28,7 @@ from host_tools.vboard.buses import (
     frame_bus_bytes,
 )
 
-HOSTLIB = str(mp.REPO / "host_tools" / "hostlib")
-MPLIB = mp.REPO / ".venv" / "mplib"
-if HOSTLIB not in sys.path:
-    sys.path.append(HOSTLIB)
-
-from trainctl.max7219 import Max7219Chain  # noqa: E402
+MPLIB = Path(paths.MPLIB)
 
 OLED_SIZES = [(128, 64), (128, 32), (64, 48)]
 CHAINS = [(8, 2, False, False), (4, 1, False, False), (2, 3, False, False), (2, 3, True, True),
@@ -45,9 +40,7 @@ def ssd1306():
     if not (MPLIB / "ssd1306.py").is_file():
         pytest.fail("%s/ssd1306.py is missing: run `.venv/bin/python -m host_tools.build.fetch_mplib`" % MPLIB,
                     pytrace=False)
-    if str(MPLIB) not in sys.path:
-        sys.path.append(str(MPLIB))
-    import ssd1306 as mod
+    import ssd1306 as mod  # copied into the venv by fetch_mplib
 
     return mod
 
@@ -280,145 +273,6 @@ def test_frame_bus_bytes():
         assert cost == buses.BusCost(8, 8 * 2 * cols * rows, 8 * 2 * cols * rows, 8 * 8 * 2 * cols * rows)
         got["max7219 %dx%d" % (rows, cols)] = cost
     assert got["ssd1306 128x64"].payload_bytes == 1037 and got["max7219 2x8"].payload_bytes == 256
-
-
-# ------------------------------------------------------------------------------------------------ MicroPython
-
-MP_SCRIPT = r"""
-import gc, sys, json, binascii, micropython
-import ssd1306
-from trainctl.max7219 import Max7219Chain
-
-class Log:
-    # Records into preallocated buffers: recording itself allocates nothing.
-    def __init__(self):
-        self.log = bytearray(16384)
-        self.n = 0
-        self.ends = [0] * 512
-        self.addrs = bytearray(512)
-        self.t = 0
-    def put(self, buf):
-        n = self.n
-        log = self.log
-        for b in buf:
-            log[n] = b
-            n += 1
-        self.n = n
-    def end(self, addr):
-        self.ends[self.t] = self.n
-        self.addrs[self.t] = addr
-        self.t += 1
-    def dump(self):
-        out = []
-        a = 0
-        for i in range(self.t):
-            out.append([self.addrs[i], binascii.hexlify(self.log[a:self.ends[i]]).decode()])
-            a = self.ends[i]
-        return out
-
-class I2C(Log):
-    def writeto(self, addr, buf, stop=True):
-        self.put(buf)
-        self.end(addr)
-    def writevto(self, addr, bufs, stop=True):
-        for b in bufs:
-            self.put(b)
-        self.end(addr)
-
-class SPI(Log):
-    def write(self, buf):
-        self.put(buf)
-
-class CS:
-    def __init__(self, spi):
-        self.spi = spi
-        self.v = 1
-    def __call__(self, v):
-        if v and not self.v:
-            self.spi.end(0)
-        self.v = v
-
-def locked_show(disp):
-    gc.collect()
-    micropython.heap_lock()
-    try:
-        disp.show()
-        ok = True
-    except MemoryError:
-        ok = False
-    micropython.heap_unlock()
-    return ok
-
-def alloc_show(disp):
-    gc.collect()
-    gc.disable()
-    a = gc.mem_alloc()
-    disp.show()
-    b = gc.mem_alloc()
-    gc.enable()
-    return b - a
-
-results = []
-for kind, args, ops in CASES:
-    if kind == "ssd1306":
-        bus = I2C()
-        disp = ssd1306.SSD1306_I2C(args[0], args[1], bus)
-    else:
-        bus = SPI()
-        disp = Max7219Chain(bus, CS(bus), cols=args[0], rows=args[1], mirror=args[2], flip=args[3])
-    for op in ops:
-        getattr(disp, op[0])(*op[1:])
-    ok = locked_show(disp)
-    alloc = alloc_show(disp)
-    results.append({"kind": kind, "args": args, "locked_ok": ok, "alloc": alloc, "traffic": bus.dump()})
-print(json.dumps(results))
-"""
-
-
-def _ops(w, h, seed):
-    """Pixels and rectangles only: their results do not depend on a line algorithm."""
-    import random
-
-    rnd = random.Random(seed)
-    ops = [("pixel", rnd.randrange(w), rnd.randrange(h), 1) for _ in range(w * h // 3)]
-    ops += [("fill_rect", rnd.randrange(-4, w), rnd.randrange(-4, h), rnd.randrange(1, w), rnd.randrange(1, h),
-             rnd.randrange(2)) for _ in range(3)]
-    ops += [("hline", 0, h - 1, w, 1), ("vline", w - 1, 0, h, 1), ("pixel", 0, 0, 0)]
-    return ops
-
-
-def _cpython_traffic(kind, args, ops):
-    if kind == "ssd1306":
-        bus = FakeI2C()
-        disp = ssd1306().SSD1306_I2C(args[0], args[1], bus)
-    else:
-        bus = FakeSPI()
-        disp = Max7219Chain(bus, FakePin(1, bus), cols=args[0], rows=args[1], mirror=args[2], flip=args[3])
-    for op in ops:
-        getattr(disp, op[0])(*op[1:])
-    disp.show()
-    disp.show()  # as the script: one show under heap_lock, one measured
-    if kind == "ssd1306":
-        return [[a, d.hex()] for a, d in bus.transactions]
-    return [[0, d.hex()] for d in bus.transactions]
-
-
-def test_micropython_show_allocates_nothing_and_matches_cpython(tmp_path):
-    ssd1306()  # fail early with the fetch command if the driver is missing
-    cases = [("ssd1306", [w, h], _ops(w, h, i)) for i, (w, h) in enumerate(OLED_SIZES)]
-    cases += [("max7219", list(c), _ops(8 * c[0], 8 * c[1], 10 + i)) for i, c in enumerate(CHAINS)]
-    script = tmp_path / "drivers_mp.py"
-    script.write_text("CASES = %r\n%s" % (cases, MP_SCRIPT))
-    try:
-        proc = mp.run_unix(script, paths=tuple(mp.DEFAULT_PATHS) + (MPLIB,), timeout=120)
-    except mp.ToolMissing as e:
-        pytest.fail(str(e), pytrace=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    results = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert len(results) == len(cases)
-    for (kind, args, ops), res in zip(cases, results):
-        assert res["locked_ok"] and res["alloc"] == 0, (kind, args, res["alloc"])
-        assert res["traffic"] == _cpython_traffic(kind, args, ops), (kind, args)
 
 
 def test_fetch_mplib_offline_and_idempotent(tmp_path, capsys):

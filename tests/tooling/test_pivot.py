@@ -8,8 +8,9 @@ from pathlib import Path
 from trainctl import build_data, clock, nmeafield
 
 from host_tools.build import pivot as gen_pivot
+from host_tools.common.paths import ROOT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(ROOT)
 OUT = REPO / "firmware" / "trainctl" / "build_data.py"
 DATA = REPO / "tests" / "data"
 

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from host_tools.common import paths
 from host_tools.synth import journey as synth
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(paths.ROOT)
 DATA = ROOT / "tests" / "data"
 ROUTE = json.loads((ROOT / "routes" / "beijing-pyongyang.json").read_text(encoding="utf-8"))
 # Each point where the train stands or passes: its place on the route's line (the projection of an OSM node)

@@ -18,7 +18,7 @@ from mp.mp import REPO, ToolMissing, venv_tool
 
 from host_tools.vboard.ptyboard import PtyBoard
 
-VBOARD = REPO / "host_tools" / "vboard"
+VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 SSD1306 = REPO / ".venv" / "mplib" / "ssd1306.py"
 BOOT_NEEDS = [REPO / "firmware" / "main.py", REPO / "firmware" / "trainctl" / "app.py",
               REPO / "boards" / "virtual" / "board.py", VBOARD / "machine.py", VBOARD / "time.py"]

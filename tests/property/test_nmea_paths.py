@@ -16,10 +16,11 @@ from portable.nmeagen import gga, rmc, sentence
 from trainctl import nmea, route_data
 from trainctl.controller import Controller
 
+from host_tools.common.paths import ROOT
 from host_tools.replay import cli as replay
 from host_tools.replay import fast_nmea
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(ROOT) / "tests" / "data"
 T0 = 217589160  # 2026-11-23T09:26:00Z
 FIX_FIELDS = sorted(vars(nmea.Fix()))
 STATE = fast_nmea.CARRIED

@@ -26,7 +26,9 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-REPO = Path(__file__).resolve().parents[1]
+from host_tools.common.paths import MPLIB, ROOT
+
+REPO = Path(ROOT)
 FIRMWARE = REPO / "firmware"
 SOURCES = sorted(p for p in FIRMWARE.rglob("*.py") if p.name != "manifest.py")  # manifest: build-time only
 ARCHS = [None, "armv6m", "xtensawin"]  # None: portable bytecode (no -march)
@@ -116,7 +118,7 @@ def test_compiled_firmware_imports_on_unix_port(tmp_path):
         "    assert sys.modules[name].__file__.endswith('.mpy'), name\n"
         "print('imported', len(%r))\n" % (modules, modules)
     )
-    mplib = Path(__file__).resolve().parents[1] / ".venv" / "mplib"  # the pinned ssd1306 driver (trainctl.oled)
+    mplib = Path(MPLIB)  # the pinned ssd1306 driver (trainctl.oled)
     env = {"MICROPYPATH": "%s:%s:.frozen" % (tmp_path, mplib), "PATH": "/usr/bin:/bin"}
     proc = _run([_tool("micropython"), "-c", script], env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

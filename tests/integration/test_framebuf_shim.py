@@ -10,8 +10,8 @@ the two buffers part (a crc32 is taken after every op).
 import contextlib
 import io
 import json
-import sys
 
+import framebuf  # the shim (host_tools/hostlib, installed by `make venv`)
 import pytest
 from hyp import examples
 from hypothesis import HealthCheck, Phase, given, settings
@@ -19,10 +19,6 @@ from hypothesis import strategies as st
 from mp.mp import REPO, ToolMissing, run_unix
 
 HOSTLIB = REPO / "host_tools" / "hostlib"
-if str(HOSTLIB) not in sys.path:
-    sys.path.insert(0, str(HOSTLIB))
-
-import framebuf  # noqa: E402  (the shim, from HOSTLIB)
 
 MONO = (framebuf.MONO_VLSB, framebuf.MONO_HLSB, framebuf.MONO_HMSB)
 ALL_FORMATS = MONO + (framebuf.RGB565, framebuf.GS8, framebuf.GS4_HMSB, framebuf.GS2_HMSB)

@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-REPO = Path(__file__).resolve().parents[1]
+from host_tools.common.paths import ROOT
+
+REPO = Path(ROOT)
 BAD = REPO / "tests" / "typecheck" / "bad_cpython_only.py"
 CONFIGS = {
     "rp2": REPO / "pyrightconfig.json",

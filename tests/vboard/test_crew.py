@@ -21,7 +21,7 @@ from trainctl.store import StateFile
 from host_tools.board import crew, deploy
 from host_tools.vboard.ptyboard import PtyBoard
 
-VBOARD = REPO / "host_tools" / "vboard"
+VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 ENV = {"VBOARD_END": "-1", "VBOARD_DISPLAY": "ticker"}  # main.py runs until interrupted; no ssd1306 needed
 BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual .*restored=1", re.M)
 DANDONG = 9

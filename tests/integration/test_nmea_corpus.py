@@ -23,9 +23,10 @@ import pytest
 from trainctl import clock, nmea
 from trainctl.build_data import PIVOT_DAY
 
+from host_tools.common.paths import ROOT
 from host_tools.replay import fast_nmea
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "nmea-corpus" / "gpsd"
+CORPUS = Path(ROOT).parent / "shared" / "nmea-corpus" / "gpsd"
 LOGS = sorted(CORPUS.glob("*.log"))
 TOL_DEG = 1e-6
 ROLLOVER_DAYS = 1024 * 7
@@ -252,7 +253,7 @@ def test_the_same_on_micropython(port):
     assert proc.stdout == want
 
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(ROOT) / "README.md"
 TABLE_START = "<!-- receivers table: tests/test_nmea_corpus.py writes it (UPDATE_README=1) -->"
 TABLE_END = "<!-- end of receivers table -->"
 
