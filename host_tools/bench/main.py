@@ -405,7 +405,8 @@ def display_bus_costs():
     try:
         import ssd1306
     except ImportError:
-        rows.append(dict(name="SSD1306 128x64", error="%s/ssd1306.py missing: run `python -m host_tools.build.fetch_mplib`"
+        rows.append(dict(name="SSD1306 128x64",
+                         error="%s/ssd1306.py missing: run `python -m host_tools.build.fetch_mplib`"
                          % os.path.relpath(MPLIB, ROOT)))
     else:
         i2c = buses.FakeI2C()
@@ -735,8 +736,8 @@ def ram_steps_romfs(mp_exe, img, script, state, wasm=False):
 
 
 def bench_vboard(mp_exe, tmp):
-    """Section 6: the firmware booted on the virtual board (host_tools.vboard.sim) on each heap of VBOARD_HEAPS, one after
-    the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
+    """Section 6: the firmware booted on the virtual board (host_tools.vboard.sim) on each heap of VBOARD_HEAPS, one
+    after the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
     from host_tools.vboard import sim
 
     d = dict(allowance_k=sim.VBOARD_ALLOWANCE_K, mem_s=60, load_before=os.getloadavg(), runs=[])
@@ -914,7 +915,8 @@ def render_wasm_boot(d):
                "first watchdog feed) | %s | %s |" % (num(True, "qstr_vboard"), num(False, "qstr_vboard")))
     out.append("| their name pools counted above (pools that appeared after `main.py` started) | %s | %s |" % (
         cell(True, "pools_fw"), cell(False, "pools_fw")))
-    out.append("| names the firmware makes on a board (`host_tools/build/qstrs.py`): ESP32 / RP2040 | %s / %s | %s / %s |"
+    out.append("| names the firmware makes on a board (`host_tools/build/qstrs.py`): ESP32 / RP2040 "
+               "| %s / %s | %s / %s |"
                % (num(True, "qstr_esp32"), num(True, "qstr_rp2040"), num(False, "qstr_esp32"),
                   num(False, "qstr_rp2040")))
     out.append("| name pools a board holds for them | %s in %s pools | %s in %s pools |" % (

@@ -10,8 +10,8 @@ not fit; recompiled only when a source changes), then put where `make deploy` pu
 OUT/rom/trainctl.romfs for a board with a ROMFS partition, or with --no-romfs into the flash directory
 OUT/flash beside main.py, as on a stock build; a synthetic journey with the demo's faults unless --track is
 given; then `micropython -X heapsize=HEAP+ALLOWANCE -c "import vboot"` in OUT/flash with MICROPYPATH = the
-flash directory, its lib and the compiled fake hardware (host_tools/vboard/fake_machine/vboot.py mounts the image at /rom
-if there is one, the heap being given its size more, then runs main.py), the console streamed as it runs.
+flash directory, its lib and the compiled fake hardware (host_tools/vboard/fake_machine/vboot.py mounts the image
+at /rom if there is one, the heap being given its size more, then runs main.py), the console streamed as it runs.
 What precedes main.py, the fake machine and time modules among it, lives in the
 same heap on the host but are built in on a board: VBOARD_ALLOWANCE_K is added to --heap for them (their
 measured share is printed as vboard_bytes). Then the capture is decoded: OUT/frames/*.png (every distinct
@@ -133,8 +133,8 @@ def synth(out, direction, seed):
 def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s=10, echo=True, extra_env=None,
               allowance_k=VBOARD_ALLOWANCE_K, timeout=600, romfs=None):
     """Boot main.py on the virtual board; returns (console lines, return code, wall seconds). romfs: a ROMFS
-    image that the board has in its partition (host_tools/vboard/fake_machine/vboot.py mounts it before main.py; the heap
-    is given its size more, counted as the board's share)."""
+    image that the board has in its partition (host_tools/vboard/fake_machine/vboot.py mounts it before main.py; the
+    heap is given its size more, counted as the board's share)."""
     flash, vb = os.path.abspath(flash), os.path.abspath(vb)
     if os.path.exists(capture):
         os.remove(capture)

@@ -233,7 +233,7 @@ def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):
     log.close()
     out = tmp_path / "pulled.bin"
     with PtyBoard(flash, heap="180k") as board:
-        p = subprocess.run([sys.executable, "-m", "host_tools.board.jlog", "pull", "--port", board.port, "-o", str(out)],
-                           cwd=REPO, capture_output=True, text=True, timeout=120)
+        p = subprocess.run([sys.executable, "-m", "host_tools.board.jlog", "pull", "--port", board.port,
+                            "-o", str(out)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes() == (flash / "jlog.bin").read_bytes()
