@@ -58,18 +58,11 @@ CONNECT_TIMEOUT_S = 6
 WDT_MS = 8000  # the watchdog timeout of boards/*/board.py (_WDT_MS; tests/test_boards.py checks)
 # A watchdog the firmware started runs on through the connection's soft reset (neither chip can stop one),
 # and that soft reset stops the board file's keep-alive timer: unfed, the board would reset WDT_MS into the
-# deploy (a ROMFS image over a 115,200-baud USB-UART takes about as long). This feeder is compiled into RAM
-# from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
+# deploy (a ROMFS image over a 115,200-baud USB-UART takes about as long). remote/keep_fed.py is compiled into
+# RAM from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
 # board that had no watchdog running it starts one, which the firmware starts at boot anyway.
-KEEP_FED_TIMER = {"esp32": "Timer(0", "rp2040": "Timer(-1", "virtual": "Timer(-1"}  # as the board files
-KEEP_FED = """from machine import WDT, Timer
-try:
-    _deploy_wdt = WDT(timeout=%d)
-    _deploy_timer = %s, mode=Timer.PERIODIC, period=1000, callback=lambda t: _deploy_wdt.feed())
-    print(1)
-except Exception as e:
-    print(repr(repr(e)))
-"""
+KEEP_FED_TIMER = {"esp32": 0, "rp2040": -1, "virtual": -1}  # the Timer id of the board files' keep-alive
+REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "remote")  # programs run on the board
 # The virtual board (ptyboard) was seen now and then not to act on the first Ctrl-C while main.py ran (about
 # 1 test run in 7, cause not found; not reproduced since in 467 connects and 22 test runs with one try); a
 # second try interrupts it, on a board too if a byte is lost. A board that answers neither time is reported.
@@ -77,51 +70,12 @@ CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
-# The ROMFS0 partition's size in bytes (0: the build has none) and the sha256 of its first N bytes.
-ROM_PROBE = """import vfs, hashlib, binascii
-def _rom(n):
-    if not hasattr(vfs, 'rom_ioctl') or vfs.rom_ioctl(1) <= 0:
-        return (0, '')
-    d = vfs.rom_ioctl(2, 0)
-    if isinstance(d, int) or hasattr(d, 'ioctl'):
-        return (0, '')
-    m = memoryview(d)
-    if n > len(m):
-        return (len(m), '')
-    h = hashlib.sha256()
-    for i in range(0, n, 1024):
-        h.update(m[i:min(n, i + 1024)])
-    return (len(m), binascii.hexlify(h.digest()).decode())
-print(repr(_rom(%d)))
-del _rom
-"""
-# {path: (size, sha256 hex)} of the top-level files and of trainctl/, and the free bytes of the filesystem.
-LISTING = """import os, hashlib, binascii
-def _h(p, b=bytearray(512)):
-    h = hashlib.sha256()
-    m = memoryview(b)
-    with open(p, 'rb') as f:
-        while True:
-            n = f.readinto(b)
-            if not n:
-                break
-            h.update(m[:n])
-    return binascii.hexlify(h.digest()).decode()
-r = {}
-for d in ('', 'trainctl', 'lib'):
-    try:
-        es = list(os.ilistdir(d)) if d else list(os.ilistdir())
-    except OSError:
-        continue
-    for e in es:
-        if e[1] & 0x4000:
-            continue
-        p = d + '/' + e[0] if d else e[0]
-        r[p] = (os.stat(p)[6], _h(p))
-s = os.statvfs('/')
-print(repr((r, s[0] * s[4])))
-del _h, r, s, es
-"""
+
+
+def remote_program(name, call):
+    """host_tools/board/remote/NAME.py followed by the line CALL: what deploy runs in the raw REPL."""
+    with open(os.path.join(REMOTE, name + ".py"), encoding="utf-8") as f:
+        return f.read() + "\n" + call + "\n"
 
 
 class DeployError(Exception):
@@ -444,7 +398,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
-        fed = b.eval(KEEP_FED % (WDT_MS, KEEP_FED_TIMER[board]))
+        fed = b.eval(remote_program("keep_fed", "keep_fed(%d, %d)\ndel keep_fed" % (WDT_MS, KEEP_FED_TIMER[board])))
         log("watchdog: fed from a timer until the reset" if fed == 1 else
             "watchdog: could not start a feeder (%s): a watchdog the firmware started may reset the board %d "
             "s into the deploy" % (fed, WDT_MS // 1000))
@@ -453,7 +407,10 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
             img = romfs_image(dict(local, **{"board.mpy": compile_board(board, out_dir)}), out_dir, log)
         else:
             img = None
-        rom_size, rom_sha = b.eval(ROM_PROBE % len(img)) if img else (0, "")
+        rom_size, rom_sha = (0, "")
+        if img:
+            rom_size, rom_sha = b.eval(remote_program("rom_probe", "print(repr(rom_probe(%d)))\ndel rom_probe"
+                                                      % len(img)))
         in_rom = bool(img) and rom_size >= len(img)
         if in_rom:
             local = {p: v for p, v in local.items() if p == "main.py"}  # the rest is in the image: copies go
@@ -468,7 +425,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
         elif img:
             log("no ROMFS partition (or too small): trainctl goes onto the filesystem as .mpy and loads into RAM "
                 "(BENCH.md section 6 gives the difference)")
-        remote, free = b.eval(LISTING)
+        remote, free = b.eval(remote_program("listing", "print(repr(listing()))\ndel listing, _sha256, _BUF"))
         changed, stale, same = plan(local, remote)
         need = space_needed(local, remote, changed, stale)
         if need > free:

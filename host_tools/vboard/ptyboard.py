@@ -58,133 +58,10 @@ SOFT_REBOOT = b"MPY: soft reboot\r\n"
 HOLD_LIMIT_S = 1.0  # input held this long while a program runs is then passed on (a program reading stdin)
 TRANSCRIPT_MAX = 1 << 20
 
-_LAUNCHER = r'''# ptyboard launcher: makes the unix port look like a board, then runs boot.py/main.py
-import sys
-sys.path[:] = %(paths)r
-def _ptyboard_setup(report_version, capacity):
-    if report_version:
-        _sys = sys
-        class _Impl:
-            name = _sys.implementation.name
-            version = report_version
-            _mpy = (6 if report_version[:2] >= (1, 20) else 5) | (
-                (3 if report_version[:2] >= (1, 23) else 1) << 8) | (getattr(_sys.implementation, "_mpy", 0) & ~0x3FF)
-        class _SysProxy:
-            implementation = _Impl
-            def __getattr__(self, name):
-                return getattr(_sys, name)
-        sys.modules["sys"] = _SysProxy()
-    if capacity:
-        import os as _os
-        bs = 4096
-        def _used(d):
-            n = 0
-            for e in _os.ilistdir(d):
-                p = d + "/" + e[0] if d else e[0]
-                if e[1] & 0x4000:
-                    n += bs + _used(p)
-                else:
-                    n += (_os.stat(p)[6] + bs - 1) // bs * bs
-            return n
-        class _OsProxy:
-            def statvfs(self, path):
-                free = max(0, capacity - _used("")) // bs
-                return (bs, bs, capacity // bs, free, free, 0, 0, 0, 0, 255)
-            def __getattr__(self, name):
-                return getattr(_os, name)
-        sys.modules["os"] = _OsProxy()
-        import builtins
-        _open = open
-        def _open_checked(path, mode="r", *a):
-            if ("w" in mode or "a" in mode) and _used("") >= capacity:
-                raise OSError(28)  # ENOSPC
-            return _open(path, mode, *a)
-        builtins.open = _open_checked
-def _ptyboard_run(names):
-    import os
-    for name in names:
-        try:
-            os.stat(name)
-        except OSError:
-            continue
-        with open(name) as f:
-            code = compile(f.read(), name, "exec")
-        try:
-            exec(code, globals())
-        except SystemExit:
-            raise
-        except BaseException as e:
-            sys.print_exception(e)
-        del code
-_ptyboard_setup(%(report_version)r, %(capacity)r)
-%(rom)s_ptyboard_run(%(run)r)
-del _ptyboard_setup, _ptyboard_run
-import gc
-gc.collect()
-del gc
-'''
+# The MicroPython side: makes the unix port look like a board, then runs boot.py/main.py; copied beside the
+# data module ptyboard_conf.py that _spawn writes for each start.
+LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_machine", "ptyboard_launch.py")
 
-
-# Added to the launcher for a board with a ROMFS partition (--romfs).
-_LAUNCHER_ROM = r'''def _ptyboard_rom(path, size):
-    # A ROMFS partition, as a board built with one has: the launcher holds the partition's bytes (a board maps
-    # its flash), vfs.rom_ioctl serves mpremote's `romfs query/deploy`, and a valid image is mounted at /rom
-    # with /rom and /rom/lib on sys.path after '' (files on the filesystem shadow the ROMFS, as on a board).
-    import vfs as _vfs
-    part = bytearray(size)  # the only copy: the heap was given `size` more for it
-    mv = memoryview(part)
-    ff = b"\xff" * 256
-    def erase(off, n):
-        for i in range(off, off + n, 256):
-            k = min(256, off + n - i)
-            mv[i:i + k] = ff[:k]
-    try:
-        with open(path, "rb") as f:
-            n = f.readinto(part)
-    except OSError:
-        n = 0
-    erase(n, size - n)
-    def rom_ioctl(op, *a):
-        if op == 1:
-            return 1
-        if not a or a[0] != 0:
-            return -19  # ENODEV: one partition, ROMFS0
-        if op == 2:
-            return mv
-        if op == 3:  # prepare: erase (offset, length) or (length)
-            off, n = (a[1], a[2]) if len(a) > 2 else (0, a[1])
-            if off < 0 or off + n > size:
-                return -22
-            erase(off, n)
-            return 16  # smallest write
-        if op == 4:
-            off, buf = a[1], a[2]
-            if off < 0 or off + len(buf) > size:
-                return -22
-            mv[off:off + len(buf)] = buf
-            return 0
-        if op == 5:  # writing done: the partition persists across resets
-            with open(path, "wb") as f:
-                f.write(part)
-            return 0
-        if op == 6:
-            return 4096  # erase block
-        return -22
-    class _VfsProxy:
-        def __getattr__(self, name):
-            return getattr(_vfs, name)
-    proxy = _VfsProxy()
-    proxy.rom_ioctl = rom_ioctl
-    sys.modules["vfs"] = proxy
-    if part[:3] == b"\xd2\xcd\x31":
-        try:
-            _vfs.mount(_vfs.VfsRom(mv), "/rom")
-            sys.path[1:1] = ["/rom", "/rom/lib"]
-        except OSError as e:
-            print("ROMFS0: cannot mount:", e)
-_ptyboard_rom(%(romfs_file)r, %(romfs)r)
-del _ptyboard_rom
-'''
 
 def micropython_exe():
     """The unix port's `micropython` (the venv's, else on PATH); ToolMissing (a FileNotFoundError) if none."""
@@ -286,12 +163,12 @@ class PtyBoard:
     # --- interpreter ---
     def _spawn(self, run_main):
         names = ["boot.py", "main.py"] if run_main else ["boot.py"]
-        launcher = os.path.join(self._tmp, "launch%d.py" % self.resets)
-        with open(launcher, "w") as f:
-            f.write(_LAUNCHER % {"paths": ["", os.path.join(self.flash, "lib")] + self.paths,
-                                 "report_version": self.report_version, "capacity": self.capacity, "run": names,
-                                 "rom": _LAUNCHER_ROM % {"romfs": self.romfs, "romfs_file": self.romfs_file}
-                                 if self.romfs else ""})
+        launcher = os.path.join(self._tmp, "ptyboard_launch.py")
+        shutil.copyfile(LAUNCHER, launcher)
+        conf = {"PATHS": ["", os.path.join(self.flash, "lib")] + self.paths, "REPORT_VERSION": self.report_version,
+                "CAPACITY": self.capacity, "RUN": names, "ROMFS": self.romfs, "ROMFS_FILE": self.romfs_file}
+        with open(os.path.join(self._tmp, "ptyboard_conf.py"), "w") as f:
+            f.write("".join("%s = %r\n" % kv for kv in conf.items()))
         im, islave = os.openpty()
         attrs = termios.tcgetattr(islave)
         attrs[1] &= ~termios.OPOST  # "\r\n" exactly as the REPL writes it (a board's UART adds nothing)

@@ -104,4 +104,4 @@ def test_deploy_feeds_the_watchdog_with_the_board_files_timeout_and_timer(board)
 
     assert _constants(board)["WDT_MS"] == deploy.WDT_MS
     src = (REPO / "boards" / board / "board.py").read_text()
-    assert deploy.KEEP_FED_TIMER[board] + "," in src  # the timer the board file's keep-alive uses
+    assert "Timer(%d, mode=Timer.PERIODIC" % deploy.KEEP_FED_TIMER[board] in src  # the board file's keep-alive
