@@ -175,26 +175,6 @@ def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s
     return lines, rc, time.perf_counter() - t0
 
 
-WASM_BOOT = """# The virtual board on the WebAssembly port: its os has no getenv, so the environment is given here.
-import os
-import sys
-
-_ENV = %r
-
-
-class _Os:
-    def getenv(self, key, default=None):
-        return _ENV.get(key, default)
-
-    def __getattr__(self, name):
-        return getattr(os, name)
-
-
-sys.modules["os"] = _Os()
-import vboot
-"""
-
-
 def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     """Boot main.py on the virtual board inside the 32-bit WebAssembly port (npm's
     @micropython/micropython-webassembly-pyscript, through tests/mp/run_wasm.mjs): no track, end_s virtual
@@ -220,9 +200,10 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     if romfs:
         env["VBOARD_ROMFS"] = os.path.abspath(romfs)
         copies += ["--copy", os.path.dirname(os.path.abspath(romfs))]
-    script = os.path.join(fs_dir, "wboot.py")
-    with open(script, "w", encoding="utf-8") as f:
-        f.write(WASM_BOOT % (env,))
+    script = os.path.join(fs_dir, "wboot.py")  # fake_machine/wboot.py, its environment beside it
+    shutil.copyfile(os.path.join(VBOARD, "wboot.py"), script)
+    with open(os.path.join(fs_dir, "wboot_env.py"), "w", encoding="utf-8") as f:
+        f.write("ENV = %r\n" % (env,))
     flash = os.path.abspath(flash)
     paths_ = [flash] + ([os.path.join(flash, "lib")] if os.path.isdir(os.path.join(flash, "lib")) else [])
     cmd = [node, os.path.join(ROOT, "tests", "mp", "run_wasm.mjs"), "--heap", "256k"]
