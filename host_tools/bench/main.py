@@ -6,8 +6,9 @@ MicroPython unix port.
 Not tests: every figure is measured in this run, on the same input for every contender, and written as
 markdown (command, date, machine, versions) to BENCH.md at the repository root and to stdout.
 CPython: time.perf_counter_ns, the collector off while timing (as timeit does), best of N passes.
-MicroPython: tests/mp/bench_mp.py under the venv's unix-port `micropython`, time.ticks_us, best of N.
-MicroPython, section 5 (the passenger display): tests/mp/bench_display_mp.py, best and median of single calls.
+MicroPython: host_tools/bench/mp/bench_mp.py under the venv's unix-port `micropython`, time.ticks_us, best of N.
+MicroPython, section 5 (the passenger display): host_tools/bench/mp/bench_display_mp.py, best and median of single
+calls.
 --quick: a 2-hour journey stretch and fewer repeats (about a minute) instead of the whole journey.
 Section 6 (the virtual board): python -m host_tools.vboard.sim --heap 180k, then 110k (whole journeys, about 40 s
 each), and the RAM after boot step by step on the unix and the WebAssembly port (tests/mp/run_wasm.mjs).
@@ -41,8 +42,10 @@ from host_tools.synth import journey as synth
 
 ROOT = paths.ROOT
 ROUTE_SRC = os.path.join(ROOT, "routes", "beijing-pyongyang.json")
-BENCH_MP = os.path.join(ROOT, "tests", "mp", "bench_mp.py")
-BENCH_DISPLAY_MP = os.path.join(ROOT, "tests", "mp", "bench_display_mp.py")
+MP_DIR = os.path.join(ROOT, "host_tools", "bench", "mp")  # the MicroPython programs the benchmarks run
+BENCH_MP = os.path.join(MP_DIR, "bench_mp.py")
+BENCH_DISPLAY_MP = os.path.join(MP_DIR, "bench_display_mp.py")
+PYNMEA2_RUN = os.path.join(ROOT, "host_tools", "bench", "pynmea2_run.py")  # CPython: pynmea2 over a file
 MPLIB = os.path.join(ROOT, ".venv", "mplib")  # micropython-lib's ssd1306.py (python -m host_tools.build.fetch_mplib)
 HOSTLIB = os.path.join(ROOT, "host_tools", "hostlib")  # framebuf and micropython stand-ins for CPython
 DIRECTION = "to_pyongyang"
@@ -66,19 +69,6 @@ FULL = dict(journey_s=None, parser_lines=40000, repeats=5, e2e_repeats=3, stream
             mp_heap="180k", mp_route_heap="256k", display_calls=1000)
 QUICK = dict(journey_s=7200, parser_lines=8000, repeats=3, e2e_repeats=3, stream_s=3600, mp_repeats=2,
              mp_heap="180k", mp_route_heap="256k", display_calls=300)
-
-PYNMEA2_SCRIPT = """import sys
-import pynmea2
-ok = bad = 0
-with open(sys.argv[1], encoding="ascii", errors="replace") as f:
-    for line in f:
-        try:
-            pynmea2.parse(line)
-            ok += 1
-        except ValueError:
-            bad += 1
-"""
-
 
 def log(msg):
     sys.stderr.write("bench: %s\n" % msg)
@@ -284,7 +274,7 @@ def wall_ns(cmd, repeats):
 
 def bench_end_to_end(track, repeats):
     replay_cmd = [sys.executable, "-m", "host_tools.replay", track, "--json"]
-    pynmea2_cmd = [sys.executable, "-c", PYNMEA2_SCRIPT, track]
+    pynmea2_cmd = [sys.executable, PYNMEA2_RUN, track]
     log("end to end: replay (best of %d)" % repeats)
     r_best, r_med = wall_ns(replay_cmd, repeats)
     log("end to end: pynmea2 parse only (best of %d)" % repeats)
@@ -373,7 +363,7 @@ def run_mp_script(exe, heap, script, mp_paths, *args):
 
 
 def run_mp(exe, heap, mp_path, *args):
-    """Run tests/mp/bench_mp.py; returns (its JSON dict or None, command line, error text)."""
+    """Run host_tools/bench/mp/bench_mp.py; returns (its JSON dict or None, command line, error text)."""
     out, cmd, err = run_mp_script(exe, heap, BENCH_MP, [mp_path], *args)
     if out:
         return out[0], cmd, None
@@ -486,7 +476,7 @@ def scroll_bus_rate(driver="oled", minutes=10, pass_ms=10, frame_ms=40):
 
 def bench_display(mp_exe, mpy_cross, tmp, cfg):
     """Section 5: font data size and bus bytes per frame on CPython; render, scroll, compose, RAM and the
-    drivers' frames under the unix port (tests/mp/bench_display_mp.py)."""
+    drivers' frames under the unix port (host_tools/bench/mp/bench_display_mp.py)."""
     from trainctl import font_data
 
     d = dict(font_tables={n: len(getattr(font_data, n)) for n in ("NARROW", "WIDE", "NARROW_CP", "WIDE_CP")},
@@ -540,92 +530,6 @@ RAM_STEPS = (
      "what they import"),
     ("app", "`App(route_data, hw)`: controller, state file record, `Pages` and `Panel`, first frame"),
 )
-# MicroPython: the boot of main.py step by step, gc.mem_alloc() after gc.collect() after each step; one JSON line.
-RAM_STEPS_MP = '''import gc
-import sys
-
-
-class _UART:
-    def __init__(self, rxbuf):
-        self.rx = bytearray(rxbuf)
-
-    def any(self):
-        return 0
-
-    def readinto(self, buf, n=-1):
-        return None
-
-    def write(self, b):
-        return len(b)
-
-
-class _I2C:
-    def writeto(self, addr, buf):
-        return 1
-
-    def writevto(self, addr, bufs):
-        return 1
-
-
-class _Pin:
-    def __init__(self, name, value=0):
-        self.name = name
-        self.v = value
-
-    def __call__(self, v=None):
-        if v is None:
-            return self.v
-        self.v = v
-
-    def value(self, v=None):
-        return self(v)
-
-
-class _WDT:
-    def feed(self):
-        pass
-
-
-def _log(*a):
-    pass
-
-
-INPUTS = ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B",
-          "beam_A_outer", "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2")
-steps = []
-last = [0]
-
-
-def mark(name):
-    gc.collect()
-    a = gc.mem_alloc()
-    steps.append((name, a - last[0]))
-    last[0] = a
-
-
-gc.collect()
-last[0] = base = gc.mem_alloc()
-import ssd1306
-from trainctl.hw import Hardware
-
-uart = _UART(2048)
-disp = ssd1306.SSD1306_I2C(128, 64, _I2C())
-hw = Hardware("bench", uart, disp, _WDT(), sys.argv[1], {n: _Pin(n) for n in INPUTS}, _Pin("alarm"),
-              poll_ms=100, frame_ms=1000)
-mark("hw")
-from trainctl import route_data
-mark("route_data")
-from trainctl import font_data
-mark("font_data")
-from trainctl import app, pages, text
-mark("modules")
-a = app.App(route_data, hw, log=_log)
-mark("app")
-mods = sorted(k for k in sys.modules if k.startswith("trainctl"))
-print('{"base": %d, "total": %d, "heap": %d, "maxsize": %d, "build": "%s", "steps": {%s}, "modules": [%s]}' % (
-    base, last[0] - base, gc.mem_alloc() + gc.mem_free(), sys.maxsize, getattr(sys.implementation, "_build", "?"),
-    ", ".join('"%s": %d' % s for s in steps), ", ".join('"%s"' % m for m in mods)))
-'''
 
 
 def _json_lines(text):
@@ -680,19 +584,6 @@ def ram_steps_wasm(flash, script):
     return (out[0], None) if out else (None, _fail_text(p))
 
 
-ROMFS_PRELUDE = '''import sys
-import vfs
-
-with open(%r, "rb") as _f:
-    _img = _f.read()  # on a board the image is a flash partition; here it is one bytes object (in the base)
-vfs.mount(vfs.VfsRom(_img), "/rom")
-sys.path.insert(0, "/rom/lib")
-sys.path.insert(0, "/rom")
-'''
-ROMFS_CHECK = '''
-print('{"romfs_file": "%s"}' % app.__file__)
-'''
-
 
 def romfs_image(flash, sdir):
     """The flash directory as a ROMFS image (`mpremote romfs -o IMG build FLASH`): (path, None) or (None, why)."""
@@ -713,20 +604,19 @@ def ram_steps_romfs(mp_exe, img, script, state, wasm=False):
     copied into the heap as from .mpy files. Unix port (mp_exe) or WebAssembly port (wasm=True)."""
     if img is None:
         return None, "no image"
-    sdir = os.path.dirname(script)
+    sdir = os.path.dirname(script)  # the image and ram_steps.py are there (the WebAssembly port copies it)
     rscript = os.path.join(sdir, "ram_steps_romfs.py")
-    with open(rscript, "w", encoding="utf-8") as f:
-        f.write(ROMFS_PRELUDE % img + RAM_STEPS_MP + ROMFS_CHECK)
+    shutil.copyfile(os.path.join(MP_DIR, "ram_steps_romfs.py"), rscript)
     if wasm:
         node = shutil.which("node")
         if not node or not os.path.isfile(os.path.join(WASM_PKG, "micropython.mjs")):
             return None, "`node` or the WebAssembly port missing (run `npm ci`)"
-        cmd = [node, RUN_WASM, "--heap", WASM_HEAP, rscript, "/tmp/state-romfs.bin"]  # script dir: the image
+        cmd = [node, RUN_WASM, "--heap", WASM_HEAP, rscript, "/tmp/state-romfs.bin", img]  # script dir: the image
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     else:
         env = dict(os.environ)
         env["MICROPYPATH"] = ".frozen"  # nothing from the flash directory: every module comes from the image
-        cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], rscript, state]
+        cmd = [mp_exe, "-X", "heapsize=%s" % VBOARD_HEAPS[0], rscript, state, img]
         p = subprocess.run(cmd, cwd=sdir, env=env, capture_output=True, text=True, timeout=300)
     out = _json_lines(p.stdout)
     if len(out) < 2 or not out[1].get("romfs_file", "").startswith("/rom/"):
@@ -757,8 +647,7 @@ def bench_vboard(mp_exe, tmp):
     sdir = os.path.join(tmp, "ram-steps")
     os.makedirs(sdir, exist_ok=True)
     script = os.path.join(sdir, "ram_steps.py")
-    with open(script, "w", encoding="utf-8") as f:
-        f.write(RAM_STEPS_MP)
+    shutil.copyfile(os.path.join(MP_DIR, "ram_steps.py"), script)
     if mp_exe:
         log("MicroPython: RAM after boot step by step, unix port")
         d["steps_unix"], d["steps_unix_err"] = ram_steps_unix(mp_exe, flash, script, os.path.join(sdir, "state.bin"))
@@ -1242,7 +1131,8 @@ def render_mp(ctx, mp):
     net = (p["best_us"] - p["read_only_best_us"]) / n
     locked = p["locked_best_us"] / n
     out += [
-        "`micropython -X heapsize=%s tests/mp/bench_mp.py parser|adafruit|pipeline FILE ...` with MICROPYPATH = "
+        "`micropython -X heapsize=%s host_tools/bench/mp/bench_mp.py parser|adafruit|pipeline FILE ...` with "
+        "MICROPYPATH = "
         "firmware:tests:repo root:a temp dir (adafruit_gps.py copied from the venv, the routes as .mpy). "
         "The stream is read from a file in %d-byte `readinto()` calls into one preallocated bytearray, as a "
         "UART driver hands it over. Two streams: the GSV-heavy one of section 1 (RMC + GGA + GSV) and the same "
@@ -1418,7 +1308,8 @@ def render_display(ctx):
         out += ["MicroPython part not run: %s" % d["mp_error"], ""]
     else:
         out += [
-            "`micropython -X heapsize=%s tests/mp/bench_display_mp.py display %d` with MICROPYPATH = firmware:tests:"
+            "`micropython -X heapsize=%s host_tools/bench/mp/bench_display_mp.py display %d` with MICROPYPATH = "
+            "firmware:tests:"
             "repo root:a temp dir:%s (micropython-lib's `ssd1306.py`). `Pages` with the real route and font, state "
             "\"K27 under way from Beijing, next stop Tianjin\", driven in 40 ms ticks (25 fps) with the GPS time "
             "advancing along. Times: `time.ticks_us` around each call, best (median; worst) of the calls. Bytes "

@@ -1,7 +1,7 @@
 # MicroPython only: timings for host_tools/bench/main.py (not a test). Prints one JSON line per run.
-#   micropython -X heapsize=180k tests/mp/bench_mp.py parser FILE REPEATS
-#   micropython -X heapsize=180k tests/mp/bench_mp.py pipeline FILE ROUTE_MODULE WARM_FIXES REPEATS
-#   micropython -X heapsize=180k tests/mp/bench_mp.py adafruit FILE REPEATS
+#   micropython -X heapsize=180k host_tools/bench/mp/bench_mp.py parser FILE REPEATS
+#   micropython -X heapsize=180k host_tools/bench/mp/bench_mp.py pipeline FILE ROUTE_MODULE WARM_FIXES REPEATS
+#   micropython -X heapsize=180k host_tools/bench/mp/bench_mp.py adafruit FILE REPEATS
 # FILE is read in UART-sized chunks (CHUNK bytes through one preallocated bytearray and readinto), so
 # the stream never has to fit in the heap. Times: time.ticks_us, best (and median) of REPEATS passes.
 # Allocations: gc.mem_alloc() deltas with gc.disable().

@@ -1,6 +1,6 @@
 # MicroPython only: passenger display timings for host_tools/bench/main.py section 5 (not a test).
-#   micropython -X heapsize=180k tests/mp/bench_display_mp.py display REPEATS
-#   micropython -X heapsize=180k tests/mp/bench_display_mp.py fontimport MODULE
+#   micropython -X heapsize=180k host_tools/bench/mp/bench_display_mp.py display REPEATS
+#   micropython -X heapsize=180k host_tools/bench/mp/bench_display_mp.py fontimport MODULE
 # display: one JSON line per measurement ("what": font_ram, pages_ram, render, scroll, compose, driver);
 # needs firmware/ and micropython-lib's ssd1306.py on MICROPYPATH. fontimport: the RAM held after
 # importing MODULE, a copy of font_data as .py or .mpy on the filesystem (not frozen).
