@@ -38,3 +38,15 @@ def border_journey(tmp_path_factory):
     """Dandong -> Sinuiju (the border window: the stay at Dandong, the Yalu bridge, the stay at Sinuiju), about 5 h
     at 1 Hz with the same faults and a 4-minute outage after the first half hour."""
     return _journey(tmp_path_factory, "to_pyongyang", 11, start="dandong", end="sinuiju", outages=((1800, 240),))
+
+
+# Test files that run the deploy CLI share its build folder (build/deploy/<board>/): under pytest-xdist
+# (make test: --dist loadgroup) they run in one worker; every other file keeps its tests on one worker, so a
+# module's fixtures are built once.
+_DEPLOY_FILES = {"test_crew.py", "test_deploy.py", "test_deploy_failures.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("deploy" if name in _DEPLOY_FILES else str(item.path)))

@@ -465,8 +465,8 @@ LEG_END = ((9, 10, 16), (10, 9, 0))
 # the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the fixed texts
 # first, at the indexes below (+ lang for those in three languages).
 LEGS = 3
-# Fixed texts (host_tools/build/ui_text.py): NEXT 0, AT 3, TERMINUS 6, ARRIVING 9, NOW_TRAIN 12, TRAIN 15, ARROW 18,
-# NO_TIME 19, UNKNOWN 20, WC 21, WC_OCCUPIED 24, WC_FREE 27, WC_CLOSED 30, DOOR_OPEN 33.
+# Fixed texts (host_tools/build/ui_text.py): NEXT 0, AT 3, TERMINUS 6, ARRIVING 9, NOW_TRAIN 12, TRAIN 15,
+# ARROW 18, NO_TIME 19, UNKNOWN 20, WC 21, WC_OCCUPIED 24, WC_FREE 27, WC_CLOSED 30, DOOR_OPEN 33.
 BORDER_TEXT = 36
 ZONE_TEXT = 39
 TRAIN_TEXT = 45

@@ -31,14 +31,25 @@ import sys
 import tempfile
 import time
 
-from trainctl import geo, route_data
+from trainctl import font_data, geo, route_data
+from trainctl import route_data as R
+from trainctl.app import Panel
 from trainctl.controller import Controller
+from trainctl.max7219 import Max7219Chain
 from trainctl.nmea import Parser
+from trainctl.oled import Oled
+from trainctl.pages import Pages
+from trainctl.text import Font
 
-from host_tools.common import paths, segs
+from host_tools.build import fetch_mplib
+from host_tools.common import fakes, paths, segs
+from host_tools.common.fakes import LineUART
+from host_tools.common.route_names import names
 from host_tools.common.tools import venv_tool
 from host_tools.replay import cli as replay
+from host_tools.replay.fast_nmea import FastParser
 from host_tools.synth import journey as synth
+from host_tools.vboard import buses, sim
 
 ROOT = paths.ROOT
 ROUTE_SRC = os.path.join(ROOT, "routes", "beijing-pyongyang.json")
@@ -122,7 +133,6 @@ def run_ours(chunks):
 
 
 def run_ours_host(chunks):
-    from host_tools.replay.fast_nmea import FastParser
 
     p = FastParser()
     for c in chunks:
@@ -198,28 +208,11 @@ def run_pynmea2_stream(text_chunks):
     return n
 
 
-class FakeUART:
-    """What adafruit_gps.GPS reads from a busio.UART: in_waiting and readline(), from a list of lines."""
-
-    def __init__(self, lines):
-        self.lines = lines
-        self.i = 0
-
-    @property
-    def in_waiting(self):
-        return 4096 if self.i < len(self.lines) else 0
-
-    def readline(self):
-        i = self.i
-        self.i = i + 1
-        return self.lines[i] if i < len(self.lines) else b""
-
-
 def run_adafruit(byte_lines):
     """GPS.update() parses one sentence per call; returns how many it accepted (update() True)."""
     import adafruit_gps
 
-    gps = adafruit_gps.GPS(FakeUART(byte_lines))
+    gps = adafruit_gps.GPS(LineUART(byte_lines))
     accepted = 0
     for _ in range(len(byte_lines)):
         if gps.update():
@@ -384,12 +377,7 @@ def compile_route(mpy_cross, src_py, dest_dir, module):
 
 def display_bus_costs():
     """CPython: bytes and bits on the bus for one show() of each driver (host_tools.vboard.buses.frame_bus_bytes)."""
-    from host_tools.vboard import buses
 
-    for d in (HOSTLIB, MPLIB):
-        if d not in sys.path:
-            sys.path.append(d)
-    from trainctl.max7219 import Max7219Chain
 
     rows = []
     try:
@@ -399,12 +387,12 @@ def display_bus_costs():
                          error="%s/ssd1306.py missing: run `python -m host_tools.build.fetch_mplib`"
                          % os.path.relpath(MPLIB, ROOT)))
     else:
-        i2c = buses.FakeI2C()
+        i2c = fakes.FakeI2C()
         oled = ssd1306.SSD1306_I2C(128, 64, i2c)
         rows.append(dict(name="SSD1306 128x64", driver="ssd1306", bus="I2C", clock_hz=I2C_HZ,
                          cost=buses.frame_bus_bytes(oled, i2c)._asdict()))
-    spi = buses.FakeSPI()
-    chain = Max7219Chain(spi, buses.FakePin(1, spi), cols=8, rows=2)
+    spi = fakes.FakeSPI()
+    chain = Max7219Chain(spi, fakes.FakePin(1, spi), cols=8, rows=2)
     rows.append(dict(name="MAX7219 2x8 (64x16)", driver="max7219", bus="SPI", clock_hz=SPI_HZ,
                      cost=buses.frame_bus_bytes(chain, spi)._asdict()))
     for r in rows:
@@ -433,22 +421,11 @@ def scroll_bus_rate(driver="oled", minutes=10, pass_ms=10, frame_ms=40):
     under way (K27, next stop Sinuiju), as the loop drives it: a pass every pass_ms, a display step every
     frame_ms. driver: "oled" (trainctl.oled.Oled: the pages redrawn, at most 4 a pass) or "ssd1306" (the
     driver's show()). Returns total and while-scrolling bytes a second."""
-    from host_tools.vboard import buses
 
-    for d in (HOSTLIB, MPLIB):
-        if d not in sys.path:
-            sys.path.append(d)
     import ssd1306
-    from trainctl import font_data
-    from trainctl import route_data as R
-    from trainctl.app import Panel
-    from trainctl.oled import Oled
-    from trainctl.pages import Pages
-    from trainctl.text import Font
 
-    from host_tools.common.route_names import names
 
-    i2c = buses.FakeI2C()
+    i2c = fakes.FakeI2C()
     disp = Oled(128, 64, i2c) if driver == "oled" else ssd1306.SSD1306_I2C(128, 64, i2c)
     panel = Panel(Pages(R, Font(font_data), 128, 64), disp, 4)
     panel.pages.update(_Shown("K27", 480, 0, names(R).ST_ID.index("sinuiju"), R.STATION_N - 1, -1))
@@ -477,7 +454,6 @@ def scroll_bus_rate(driver="oled", minutes=10, pass_ms=10, frame_ms=40):
 def bench_display(mp_exe, mpy_cross, tmp, cfg):
     """Section 5: font data size and bus bytes per frame on CPython; render, scroll, compose, RAM and the
     drivers' frames under the unix port (host_tools/bench/mp/bench_display_mp.py)."""
-    from trainctl import font_data
 
     d = dict(font_tables={n: len(getattr(font_data, n)) for n in ("NARROW", "WIDE", "NARROW_CP", "WIDE_CP")},
              narrow_n=font_data.NARROW_N, wide_n=font_data.WIDE_N, heap=cfg["mp_heap"], calls=cfg["display_calls"])
@@ -628,7 +604,6 @@ def ram_steps_romfs(mp_exe, img, script, state, wasm=False):
 def bench_vboard(mp_exe, tmp):
     """Section 6: the firmware booted on the virtual board (host_tools.vboard.sim) on each heap of VBOARD_HEAPS, one
     after the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
-    from host_tools.vboard import sim
 
     d = dict(allowance_k=sim.VBOARD_ALLOWANCE_K, mem_s=60, load_before=os.getloadavg(), runs=[])
     for heap, romfs in VBOARD_RUNS:
@@ -703,7 +678,6 @@ def _run_name(r):
 
 
 def sim_heap_bytes(text):
-    from host_tools.vboard import sim
 
     return sim.heap_bytes(text)
 
@@ -1485,7 +1459,6 @@ def render_display_ram(d):
 
 
 def render_display_bus(bus):
-    from host_tools.build import fetch_mplib
 
     pins = ", ".join("%s %s" % (p[0], p[1]) for p in fetch_mplib.PINS)
     out = [

@@ -18,6 +18,8 @@ Exit status: 0 done; 2 usage, unknown train, bad N, or a port that is missing or
 import argparse
 import sys
 
+from trainctl import route_data, service
+
 from host_tools.board import deploy
 from host_tools.board.deploy import DeployError
 
@@ -25,7 +27,6 @@ STATE = "/state.bin"
 
 
 def _service():
-    from trainctl import route_data, service
 
     return service, route_data
 

@@ -40,6 +40,13 @@ import subprocess
 import sys
 import time
 
+import serial
+from mpremote.commands import _do_romfs_deploy
+from mpremote.romfs import make_romfs
+from mpremote.transport import TransportError
+from mpremote.transport_serial import SerialTransport
+
+from host_tools.build import fetch_mplib
 from host_tools.common.paths import ROOT
 from host_tools.common.tools import ToolMissing, venv_tool
 
@@ -122,7 +129,6 @@ def source_name(rel):
 
 def _pinned_driver(exe, march, out_dir):
     """lib/ssd1306.mpy compiled from the pinned micropython-lib driver (fetch_mplib.PINS, sha256 checked)."""
-    from host_tools.build import fetch_mplib
 
     want = dict(fetch_mplib.PINS[0][4])["ssd1306.py"]
     src = os.path.join(fetch_mplib.DEFAULT_DEST, "ssd1306.py")
@@ -184,7 +190,6 @@ def romfs_image(files, out_dir, log=print):
     """The trainctl package of a build ({path: bytes}), its lib/ (the pinned driver) and board.mpy if it has
     one, as a ROMFS image (mpremote's builder): the image bytes, also written to out_dir/trainctl.romfs; the
     staging folder is out_dir/romfs."""
-    from mpremote.romfs import make_romfs
 
     stage = os.path.join(out_dir, "romfs")
     shutil.rmtree(stage, ignore_errors=True)
@@ -204,7 +209,6 @@ def romfs_image(files, out_dir, log=print):
 def deploy_romfs(b, path, log):
     """Write the image file at path to the board's ROMFS0 partition with mpremote's `romfs deploy` (its
     transfer code)."""
-    from mpremote.commands import _do_romfs_deploy
 
     class _State:
         transport = b.t
@@ -273,8 +277,6 @@ class Board:
     """mpremote's serial transport on `port`, with errors turned into DeployError."""
 
     def __init__(self, port):
-        from mpremote.transport import TransportError
-        from mpremote.transport_serial import SerialTransport
 
         self.port = port
         self.TransportError = TransportError
@@ -359,7 +361,6 @@ def reset_and_read(b, hard, timeout_s, log):
         with contextlib.suppress(Exception):
             b.t.exec_raw_no_follow("import machine\nmachine.reset()")
         b.close()
-        import serial
 
         end = time.monotonic() + timeout_s
         while True:  # USB boards drop off the bus and come back

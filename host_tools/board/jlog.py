@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 
+from PIL import Image, ImageDraw, ImageFont
 from trainctl import clock, codes, doors, jlog, route_data
 
 from host_tools.common import paths, route_names
@@ -103,7 +104,6 @@ def per_station(records):
 
 
 def _font(size):
-    from PIL import ImageFont
 
     try:
         return ImageFont.load_default(size=size)
@@ -113,7 +113,6 @@ def _font(size):
 
 def plot(records, out_path, width=1280, height=640):
     """Bar chart PNG: boardings and alightings per station along the route."""
-    from PIL import Image, ImageDraw
 
     data = per_station(records)
     stops = sum(1 for r in records if r[2] == codes.K_STATION)

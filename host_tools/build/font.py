@@ -13,6 +13,7 @@ import os
 import sys
 
 from host_tools.build import route as gen_route
+from host_tools.build import ui_text
 
 UNIFONT_HEX = "/usr/share/unifont/unifont.hex"
 UNIFONT_VERSION_FILE = "/usr/share/doc/unifont/changelog.Debian.gz"
@@ -41,7 +42,6 @@ def route_strings(route):
 
 def ui_strings():
     """Every string constant of host_tools/build/ui_text.py."""
-    from host_tools.build import ui_text
 
     out = []
     for name in sorted(vars(ui_text)):

@@ -14,7 +14,7 @@ import sys
 
 EPOCH = datetime.date(2020, 1, 1)  # trainctl/clock.py's epoch
 LAST = datetime.date(2053, 12, 31)  # the last day trainctl/clock.py supports
-HEADER = re.compile(r"^# Command: python -m host_tools\.gen_pivot --date (\d{4}-\d\d-\d\d) ", re.M)
+HEADER = re.compile(r"^# Command: python -m host_tools\.build\.pivot --date (\d{4}-\d\d-\d\d) ", re.M)
 
 
 def render(day, out_name):
@@ -34,7 +34,7 @@ def recorded_date(text):
     """The --date a generated file was made with (from its header)."""
     m = HEADER.search(text)
     if m is None:
-        raise ValueError("no gen_pivot command line in the header")
+        raise ValueError("no host_tools.build.pivot command line in the header")
     return datetime.date.fromisoformat(m.group(1))
 
 

@@ -20,6 +20,7 @@ import ast
 import os
 
 from host_tools.common.paths import ROOT
+import subprocess
 
 FIRST_POOL = 20
 POOL_HEADER_B = 24
@@ -161,7 +162,6 @@ def builtin_names(board, core):
 def wasm_static(names, tmp):
     """The names the WebAssembly port has built in: a fresh interpreter interns each (getattr) and its pool
     count does not grow. Names the wrapper interned itself count as not built in. tmp: a scratch folder."""
-    import subprocess
 
     names = sorted(names)
     with open(os.path.join(tmp, "names.txt"), "w", encoding="utf-8") as f:

@@ -15,6 +15,7 @@ import os
 import struct
 import sys
 import textwrap
+from host_tools.build import ui_text
 
 KY = 1822  # must equal firmware/trainctl/geo.py KY
 M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
@@ -479,7 +480,6 @@ def texts(route, b):
     constants (`_T_<NAME>` in trainctl/pages.py and sensors.py; a test checks them), then the border, the
     zone names (per country), the trains (per direction and leg) and the stations (LANGS order, then the id),
     each group at the index route_data names <NAME>."""
-    from host_tools.build import ui_text
 
     st = route["stations"]
     groups = []

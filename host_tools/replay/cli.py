@@ -15,6 +15,9 @@ import os
 import sys
 import types
 
+from trainctl import route_data
+
+from host_tools.build import route as gen_route
 from host_tools.replay import core as replay_core
 from host_tools.replay import fast_nmea
 
@@ -24,11 +27,9 @@ CHUNK = 4096
 def load_route(path=None):
     """The route module: the firmware's generated one, a route source (.json) or a generated .py."""
     if path is None:
-        from trainctl import route_data
 
         return route_data
     if path.endswith(".json"):
-        from host_tools.build import route as gen_route
 
         text = gen_route.render(gen_route.load(path), path, "(in memory)")
     else:

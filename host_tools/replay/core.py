@@ -5,8 +5,10 @@ byte-identical JSON. With recorded inputs (parse_inputs) the coach's Sensors run
 the controller: polled as the board's 10 ms loop would while anything is unsettled, coarsely otherwise.
 """
 
-from trainctl import clock
+from trainctl import clock, doors, nmea
+from trainctl import codes as K
 from trainctl.controller import Controller
+from trainctl.sensors import INPUT_NAMES, Sensors
 from trainctl.store import StateFile
 from trainctl.text import station_en
 
@@ -42,7 +44,6 @@ def line(pairs):
 def by_kind(stats):
     """{'GNRMC': count, ...} of a parser's Stats.by_kind, named from trainctl.nmea's _KIND and _TALKER tables
     ('---' any other type, '--' any other talker)."""
-    from trainctl import nmea
 
     n_t = len(nmea._TALKER) + 1
     kname = ["---"] * (len(nmea._KIND) + 1)
@@ -168,7 +169,6 @@ def parse_time_ms(text):
 def parse_inputs(lines):
     """Input changes [(t_ms, input index, level)] from the lines of an inputs CSV (header
     'utc,input,value'); ValueError 'line N: ...' on a bad header, input, time, value or order."""
-    from trainctl.sensors import INPUT_NAMES
 
     out = []
     last = -1
@@ -215,9 +215,6 @@ class SensorReplay:
     only at each epoch and at input changes (at most COARSE_MS apart while a door is open)."""
 
     def __init__(self, route, changes, emit):
-        from trainctl import codes as K
-        from trainctl import doors
-        from trainctl.sensors import INPUT_NAMES, Sensors
 
         self.route = route
         self.changes = changes
@@ -241,7 +238,6 @@ class SensorReplay:
         self.t_fix = -1
 
     def wrap_parser(self, parser_cls, on_fix):
-        from trainctl import nmea
 
         self._ctl_fix = on_fix
         return (parser_cls or nmea.Parser)(self._on_fix)

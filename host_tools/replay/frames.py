@@ -21,6 +21,7 @@ import shlex
 import sys
 import time
 
+from PIL import Image, ImageDraw, ImageFont
 from trainctl import clock
 from trainctl import pages as _pages
 from trainctl.controller import Controller
@@ -70,7 +71,6 @@ class Pictures:
     see _small_led), 0.15 ms instead of 1.1 ms for an OLED frame at scale 4."""
 
     def __init__(self, scr, scale):
-        from PIL import Image
 
         self.Image = Image
         self.size = (scr.width * scale, scr.height * scale)
@@ -95,7 +95,6 @@ class Pictures:
     def _small_led(self, scr, scale):
         """LED dots below scale 4, where screen.picture's dot is empty (3) or its box inverted (1, 2):
         a (scale-1)-px square dot and a 1-px dark gap; scale 1 is plain pixels."""
-        from PIL import ImageDraw
 
         lk = screen.LOOKS["led"]
         out = []
@@ -369,7 +368,6 @@ class Recorder:
         frames = self.gif_frames(pattern)
         if not frames:
             return None
-        from PIL import ImageDraw, ImageFont
 
         Image = self.pics.Image
         try:

@@ -11,7 +11,15 @@ number within NUMBER_S of leaving the terminus, and fewer than OFF_LINE_FRACTION
 being off the line.
 """
 
+import argparse
 import calendar
+import json
+
+from trainctl import route_data
+
+from host_tools.replay import core as replay_core
+from host_tools.replay import fast_nmea
+from host_tools.synth import journey as synth
 
 SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at Dandong / Sinuiju
 OFFSET_S = 30  # the offset changes within 30 s of leaving the border band (or of a crossing, older truths)
@@ -71,7 +79,6 @@ def _seen_end(truth, leg):
 
 def _station_names(truth):
     """Station id -> the English name the replay prints, from the truth's route source."""
-    from host_tools.synth import journey as synth
 
     route = synth.load_route(truth.get("args", {}).get("route_path"))
     return {p["id"]: p.get("en") for p in route["points"]}
@@ -155,7 +162,6 @@ def judge_stops(events, truth):
 
 
 def _iso(t):
-    from host_tools.synth import journey as synth
 
     return synth.iso_utc(t)
 
@@ -249,13 +255,8 @@ def judge(events, truth):
 
 def main(argv=None):
     """python -m host_tools.replay.judge TRACK TRUTH: replay TRACK and judge it against TRUTH (exit 1 if wrong)."""
-    import argparse
-    import json
 
-    from trainctl import route_data
 
-    from host_tools.replay import core as replay_core
-    from host_tools.replay import fast_nmea
 
     ap = argparse.ArgumentParser(prog="python -m host_tools.replay.judge", description=main.__doc__)
     ap.add_argument("track")

@@ -4,6 +4,7 @@ CPython only (Pillow); `framebuf` is the host stand-in from host_tools/hostlib (
 """
 
 import framebuf
+from PIL import Image, ImageDraw
 from trainctl import font_data
 from trainctl import route_data as default_route
 from trainctl.pages import Pages
@@ -42,7 +43,6 @@ class Screen:
 
     def bitmap(self):
         """The frame as a 1-bit Pillow image, one pixel per display pixel (golden files)."""
-        from PIL import Image
 
         return Image.frombytes("1", (self.width, self.height), bytes(self.buf))
 
@@ -52,7 +52,6 @@ class Screen:
 
 
 def picture(rows, look="oled", scale=4):
-    from PIL import Image, ImageDraw
 
     lk = LOOKS[look]
     h, w = len(rows), len(rows[0])

@@ -279,7 +279,7 @@ def main(argv=None):
         with open(a.truth, encoding="utf-8") as f:
             truth = json.load(f)
     except (OSError, ValueError) as e:
-        print("inputs_synth: %s: %s" % (a.truth, e), file=sys.stderr)
+        print("host_tools.synth.inputs: %s: %s" % (a.truth, e), file=sys.stderr)
         return 2
     rows, gt = generate(truth, seed=a.seed, late_close=not a.no_late_close, open_moving=not a.no_open_moving,
                         stuck=not a.no_stuck, max_people=a.max_people)

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
+from host_tools.build import route as gen_route
 from host_tools.common.paths import ROOT
 
 EARTH_RADIUS_M = 6371008.8
@@ -601,7 +602,6 @@ def line_points(route_path=None, wander_m=0.0, rng=None):
     place on the line, the line's own vertices between them ({"id": None, "kind": "vertex"}). With
     wander_m, each straight piece between two points longer than WANDER_MIN_M bends sideways by up to
     wander_m (a smooth arch: zero at both ends)."""
-    from host_tools.build import route as gen_route
 
     r = gen_route.load(str(route_path or DEFAULT_ROUTE))
     out = []

@@ -18,6 +18,10 @@ door is closed (must not count).
 
 import random
 
+from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
+from trainctl.counter import BeamCounter, Tally
+from trainctl.debounce import Debouncer
+
 DOOR, OUTER, INNER = 0, 1, 2  # input numbers in Flow.edges
 
 
@@ -261,9 +265,6 @@ def _xor(edges, pulses):
 
 def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=4000):
     """Run the firmware's Debouncer + Tally + BeamCounter over the flow; match counts to crossings."""
-    from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
-    from trainctl.counter import BeamCounter, Tally
-    from trainctl.debounce import Debouncer
 
     raw = [0, 0, 0]
     bank = Debouncer([lambda: raw[0], lambda: raw[1], lambda: raw[2]], (door_settle_ms, beam_settle_ms,

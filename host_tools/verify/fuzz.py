@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,14 @@ import time
 import traceback
 import zlib
 
+import trainctl.nmeafield as nmeafield
+from trainctl import clock, geo, nmea, route_data
+from trainctl.controller import Controller
+
+from host_tools.build import route as gen_route
 from host_tools.common import paths, segs
+from host_tools.replay import core as replay_core
+from host_tools.replay import fast_nmea
 
 FUZZ_DIR = os.path.join(paths.ROOT, "tests", "data", "fuzz")
 CRASH_DIR = os.path.join(FUZZ_DIR, "crashes")
@@ -53,12 +61,7 @@ _mods = {}
 def _m(name):
     """Import lazily: under atheris the modules must be first imported inside instrument_imports()."""
     if not _mods:
-        from trainctl import geo, nmea, route_data
-        from trainctl.controller import Controller
 
-        from host_tools.build import route as gen_route
-        from host_tools.replay import core as replay_core
-        from host_tools.replay import fast_nmea
 
         _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, fast_nmea=fast_nmea,
                      gen_route=gen_route, replay_core=replay_core,
@@ -246,7 +249,6 @@ def _tod_text(t_s, ms):
 
 
 def _date_text(t_s):
-    from trainctl import clock
 
     y, mo, d = clock.civil_from_epoch_days(t_s // 86400)
     return "%02d%02d%02d" % (d, mo, y % 100)
@@ -278,7 +280,6 @@ def gen_epoch(rng, t_s, lat, lon, speed_cms):
     if rng.random() < 0.1:
         out.append("%sGSV,1,1,%02d,21,45,179,36" % (rng.choice(TALKERS[:8]), rng.randrange(30)))
     if rng.random() < 0.05:
-        from trainctl import clock
 
         y, mo, d = clock.civil_from_epoch_days(t_s // 86400)
         out.append("GNZDA,%s,%02d,%02d,%04d,00,00" % (tod, d, mo, y))
@@ -521,7 +522,6 @@ def mutate_inputs(data, max_size, rng, raw):
             f[i] = rng.choice((CSV_TIMES, CSV_NAMES, CSV_VALUES)[i])
             if i == 0 and rng.random() < 0.5:  # a nearby valid time
                 ms = T0_S * 1000 + rng.randrange(-10**8, 10**8)
-                from trainctl import clock
 
                 f[0] = clock.iso_utc(ms // 1000, ms % 1000)
             lines[k] = ",".join(f) + rng.choice(("\n", "\r\n", "\r", ""))
@@ -718,7 +718,6 @@ def child(a):
                                         exclude=["host_tools.verify.fuzz", "trainctl.nmea", "trainctl.nmeafield"]):
             _m("nmea")
         nmea = _m("nmea")
-        import trainctl.nmeafield as nmeafield
 
         for k, v in list(vars(nmea.Parser).items()):
             if callable(v) and k != "feed":
@@ -813,7 +812,6 @@ def main(argv=None):
     new_units = 0
     cov = 0
     ft = 0
-    import selectors
 
     sel = selectors.DefaultSelector()
     for p, _, _ in procs:

@@ -5,11 +5,11 @@ import json
 import random
 
 import pytest
+from displays import CHAINS, MPLIB, OLED_SIZES, ssd1306
 from mp import mp
-from test_drivers import CHAINS, MPLIB, OLED_SIZES, ssd1306
 from trainctl.max7219 import Max7219Chain
 
-from host_tools.vboard.buses import FakeI2C, FakePin, FakeSPI
+from host_tools.common.fakes import FakeI2C, FakePin, FakeSPI
 
 
 def _ops(w, h, seed):

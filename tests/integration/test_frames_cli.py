@@ -19,7 +19,7 @@ CLIP_S = 15
 TRACKS = ("border_to_pyongyang", "border_to_beijing", "short_clean")
 
 
-def run(*args, tool="frames"):
+def run(*args, tool="replay.frames"):
     return subprocess.run([sys.executable, "-m", "host_tools." + tool, *map(str, args)], cwd=REPO,
                           capture_output=True, timeout=300)
 

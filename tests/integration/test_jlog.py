@@ -15,14 +15,11 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from mp.mp import REPO, run_unix
 from PIL import Image
+from trainctl import codes, jlog, route_data, store
+from trainctl.jlog import SIZE, JourneyLog
 
 from host_tools.board import jlog as tool
-from host_tools.common import paths, route_names
-
-paths.use_firmware()
-
-from trainctl import codes, jlog, route_data, store  # noqa: E402
-from trainctl.jlog import SIZE, JourneyLog  # noqa: E402
+from host_tools.common import route_names
 
 T0 = 217589160  # 2026-11-23T09:26:00Z
 

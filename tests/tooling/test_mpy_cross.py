@@ -141,3 +141,21 @@ def test_native_code_mpy_loads_on_unix_port(tmp_path):
         cwd=tmp_path,
     )
     assert (proc.returncode, proc.stdout) == (0, "42\n"), proc
+
+
+# The MicroPython programs of the host side: what deploy runs on a board, the virtual board's fake machine and
+# launchers, the benchmarks' and the tests' scripts. Real files, so mpy-cross checks their syntax too.
+HOST_MP = sorted([*(REPO / "host_tools" / "board" / "remote").glob("*.py"),
+                  *(REPO / "host_tools" / "vboard" / "fake_machine").glob("*.py"),
+                  *(REPO / "host_tools" / "bench" / "mp").glob("*.py"),
+                  *(p for p in (REPO / "tests" / "mp").glob("*.py") if p.name != "mp.py")])  # mp.py: CPython
+
+
+def test_every_host_micropython_program_compiles(tmp_path):
+    assert len(HOST_MP) >= 15
+    failures = []
+    for src in HOST_MP:
+        proc = _run([_tool("mpy-cross"), "-o", str(tmp_path / "out.mpy"), str(src)])
+        if proc.returncode:
+            failures.append("%s: %s" % (src.relative_to(REPO), proc.stderr.strip()))
+    assert not failures, "\n".join(failures)

@@ -8,48 +8,11 @@ from trainctl.app import App
 from trainctl.hw import Hardware
 
 from host_tools.common import route_names
+from host_tools.common.fakes import FakeI2C, FakeUART, FakeWDT
 from host_tools.replay.screen import Screen
-from host_tools.vboard.buses import FakeI2C, Ssd1306Decoder
+from host_tools.vboard.buses import Ssd1306Decoder
 
 TRACK = REPO / "tests" / "data" / "short_clean.nmea"
-
-
-class FakeUART:
-    """Plays bytes at a fixed rate per millisecond of loop time."""
-
-    def __init__(self, data, bytes_per_ms=2):
-        self.data = data
-        self.pos = 0
-        self.avail = 0
-        self.rate = bytes_per_ms
-
-    def advance(self, ms):
-        self.avail = min(len(self.data), self.avail + ms * self.rate)
-
-    def any(self):
-        return self.avail - self.pos
-
-    def readinto(self, buf, nbytes=-1):
-        """As the rp2 and ESP32 ports: asking for more than is there waits timeout_char per missing byte
-        (the rp2 port: at least 2 ms, busy-waiting): a loop that does so fails here."""
-        want = len(buf) if nbytes < 0 else min(nbytes, len(buf))
-        if want > self.avail - self.pos:
-            raise AssertionError("readinto(%d) with %d bytes there: the read would wait"
-                                 % (want, self.avail - self.pos))
-        n = want
-        if n <= 0:
-            return None
-        buf[:n] = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return n
-
-
-class FakeWDT:
-    def __init__(self):
-        self.feeds = 0
-
-    def feed(self):
-        self.feeds += 1
 
 
 def _app(tmp_path, data):

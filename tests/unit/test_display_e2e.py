@@ -11,8 +11,9 @@ from trainctl.max7219 import Max7219Chain
 from trainctl.pages import Pages
 from trainctl.text import Font
 
+from host_tools.common.fakes import FakeI2C, FakePin, FakeSPI
 from host_tools.replay.screen import Screen
-from host_tools.vboard.buses import FakeI2C, FakePin, FakeSPI, Max7219Decoder, Ssd1306Decoder
+from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 
 STATES = [
     state(),

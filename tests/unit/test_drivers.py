@@ -8,41 +8,22 @@ port: tests/integration/test_drivers_mp.py.
 
 import errno
 import os
-from pathlib import Path
 
 import pytest
+from displays import CHAINS, MPLIB, OLED_SIZES, ssd1306
 from hyp import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from trainctl.max7219 import Max7219Chain
 
-from host_tools.common import paths
+from host_tools.common.fakes import FakeI2C, FakePin, FakeSPI
 from host_tools.vboard import buses
 from host_tools.vboard.buses import (
-    FakeI2C,
-    FakePin,
-    FakeSPI,
     Max7219Decoder,
     Ssd1306Decoder,
     fb_pixels,
     frame_bus_bytes,
 )
-
-MPLIB = Path(paths.MPLIB)
-
-OLED_SIZES = [(128, 64), (128, 32), (64, 48)]
-CHAINS = [(8, 2, False, False), (4, 1, False, False), (2, 3, False, False), (2, 3, True, True),
-          (4, 1, True, False), (4, 1, False, True)]  # cols, rows, mirror, flip
-
-
-def ssd1306():
-    """micropython-lib's ssd1306 module; a failure that says how to fetch it when it is missing."""
-    if not (MPLIB / "ssd1306.py").is_file():
-        pytest.fail("%s/ssd1306.py is missing: run `.venv/bin/python -m host_tools.build.fetch_mplib`" % MPLIB,
-                    pytrace=False)
-    import ssd1306 as mod  # copied into the venv by fetch_mplib
-
-    return mod
 
 
 def chain(cols, rows, mirror=False, flip=False, brightness=4):
