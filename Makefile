@@ -4,10 +4,11 @@
 #                partition if it has one), reset, show the boot line
 #   make frames  a journey's display frames as PNG/GIF (build/frames)
 #   make demo    replay a generated Beijing -> Pyongyang journey and show the passengers' timeline
-#   make test    every test: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
-#                CPython, the same logic under MicroPython (unix port and WebAssembly port)
+#   make check   before each commit, under a minute: ruff, pyright, the unit and portable tests on CPython
+#   make test    every test CI runs: ruff, mpy-cross, pyright (MicroPython stubs), pytest + hypothesis on
+#                CPython, the same logic under MicroPython (unix port and WebAssembly port), the virtual board
 #   make bench   speed and memory figures, side by side with peer parsers -> BENCH.md
-#   make soak    long property runs and the 1,000-journey fault-injection soak (not in make test)
+#   make soak    24-hour virtual-board journeys, long property runs, the 1,000-journey fault soak (not in make test)
 #   make route   regenerate firmware/trainctl/route_data.py and font_data.py from routes/beijing-pyongyang.json
 #   make pivot   regenerate firmware/trainctl/build_data.py: today's date, the GPS week-rollover pivot
 #   make golden  regenerate the display's golden images in tests/data/golden (after a deliberate change)
@@ -28,17 +29,18 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: pivot fuzz sim demo frames docs-frames package deploy test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: pivot fuzz sim demo frames docs-frames package deploy check test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
-$(STAMP): requirements-dev.txt typecheck/install_stubs.py host_tools/fetch_mplib.py
+$(STAMP): requirements-dev.txt pyproject.toml typecheck/install_stubs.py host_tools/build/fetch_mplib.py
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps -e .  # trainctl, host_tools importable
 	$(VPY) typecheck/install_stubs.py
-	$(VPY) -m host_tools.fetch_mplib  # micropython-lib's ssd1306 driver for the host tests (PyPI sdist)
+	$(VPY) -m host_tools.build.fetch_mplib  # micropython-lib's ssd1306 driver for the host tests (PyPI sdist)
 	touch $@
 
-# GNU Unifont, the source of the display's CJK/Hangul/Latin glyphs (host_tools/gen_font.py).
+# GNU Unifont, the source of the display's CJK/Hangul/Latin glyphs (host_tools/build/font.py).
 unifont: $(UNIFONT)
 $(UNIFONT):
 	$(SUDO) apt-get update -qq
@@ -54,24 +56,24 @@ demo: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
 	$(VPY) -m host_tools.replay $(BUILD)/journey.nmea
-	$(VPY) -m host_tools.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
+	$(VPY) -m host_tools.replay.judge $(BUILD)/journey.nmea $(BUILD)/journey.truth.json
 
 # The firmware on the virtual board (MicroPython unix port, fake hardware): a whole journey, frames in build/sim.
 sim: $(STAMP)
-	$(VPY) -m host_tools.sim --direction $(DIRECTION) --seed $(SEED)
+	$(VPY) -m host_tools.vboard.sim --direction $(DIRECTION) --seed $(SEED)
 
 # What passengers see on a whole journey: PNG stills of every alert and GIFs, both displays -> build/frames.
 frames: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
-	$(VPY) -m host_tools.frames $(BUILD)/journey.nmea --display both --gif --clip-s 40 --out $(BUILD)/frames
+	$(VPY) -m host_tools.replay.frames $(BUILD)/journey.nmea --display both --gif --clip-s 40 --out $(BUILD)/frames
 
 # The README's pictures (docs/frames), from the default demo journey.
 docs-frames: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(SYNTH) --direction to_pyongyang --seed 1 -o $(BUILD)/docs-journey.nmea
 	rm -rf docs/frames
-	$(VPY) -m host_tools.frames $(BUILD)/docs-journey.nmea --display both --scale 3 --clip-s 40 --out docs/frames \
+	$(VPY) -m host_tools.replay.frames $(BUILD)/docs-journey.nmea --display both --scale 3 --clip-s 40 --out docs/frames \
 		--gif --gif-clips 'oled/border_*' \
 		--pick beijing=oled/rotate_k27_at-beijing_zh --pick beijing=ticker/rotate_k27_at-beijing_en_p2 \
 		--pick 'bridge=oled/border_*_ko' --pick 'bridge=ticker/border_*_zh_p2' \
@@ -79,29 +81,25 @@ docs-frames: $(STAMP)
 		--pick pyongyang=oled/arrival_pyongyang_ko --pick pyongyang=ticker/arrival_pyongyang_zh_p1
 
 route: $(STAMP) $(UNIFONT)
-	$(VPY) -m host_tools.gen_route $(ROUTE) firmware/trainctl/route_data.py
-	$(VPY) -m host_tools.gen_font $(ROUTE) firmware/trainctl/font_data.py
+	$(VPY) -m host_tools.build.route $(ROUTE) firmware/trainctl/route_data.py
+	$(VPY) -m host_tools.build.font $(ROUTE) firmware/trainctl/font_data.py
 
 # The build day, the pivot of the GPS week-rollover correction: a release build runs this (DATE=YYYY-MM-DD to
 # choose), no later than the first day the firmware runs in a coach.
 pivot: $(STAMP)
-	$(VPY) -m host_tools.gen_pivot $(if $(DATE),--date $(DATE)) firmware/trainctl/build_data.py
+	$(VPY) -m host_tools.build.pivot $(if $(DATE),--date $(DATE)) firmware/trainctl/build_data.py
 
 # Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [ROMFS=auto|yes|no]
-# (the ssd1306 driver: the pinned file host_tools/fetch_mplib.py fetched, the one the tests run) (auto: into the board's ROMFS partition when it has one, run in place from flash)
+# (the ssd1306 driver: the pinned file host_tools/build/fetch_mplib.py fetched, the one the tests run) (auto: into the board's ROMFS partition when it has one, run in place from flash)
 deploy: $(STAMP)
-	$(VPY) -m host_tools.deploy --board $(BOARD) --port $(PORT) $(if $(ROMFS),--romfs $(ROMFS))
+	$(VPY) -m host_tools.board.deploy --board $(BOARD) --port $(PORT) $(if $(ROMFS),--romfs $(ROMFS))
 
 # firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
-package:
-	$(PY) -c 'import json, pathlib, re; fw = pathlib.Path("firmware"); \
-	files = sorted(str(p.relative_to(fw)) for p in fw.rglob("*.py") if p.name != "manifest.py"); \
-	v = re.search(r"VERSION = \"(.*)\"", (fw / "trainctl/__init__.py").read_text()).group(1); \
-	(fw / "package.json").write_text(json.dumps({"urls": [[f, f] for f in files], \
-	"deps": [], "version": v}, indent=1) + "\n")'
+package: $(STAMP)
+	$(VPY) -m host_tools.build.package
 
 golden: $(STAMP)
-	UPDATE_GOLDEN=1 $(VPY) -m pytest -q tests/test_pages.py -k golden
+	UPDATE_GOLDEN=1 $(VPY) -m pytest -q tests/unit/test_pages.py -k golden
 
 lint: $(STAMP)
 	$(VPY) -m ruff check .
@@ -111,23 +109,30 @@ typecheck: $(STAMP)
 	$(VENV)/bin/pyright -p pyrightconfig.json
 	$(VENV)/bin/pyright -p typecheck/pyrightconfig.esp32.json
 
+# Before each commit (under a minute): lint, type check, the unit and portable tests on CPython.
+check: lint typecheck
+	$(VPY) -m pytest -q tests/unit tests/portable
+
+# Everything CI runs (.ci/run): lint, then every tier on both cores (one file per worker), the 24-hour runs aside.
 test: $(STAMP) $(NPMSTAMP) $(UNIFONT)
 	$(VPY) -m ruff check .
-	$(VPY) -m pytest tests
+	$(VPY) -m pytest -n 2 --dist loadgroup -m "not soak" tests
 
-# Long runs, not part of `make test`: hypothesis with 50x the examples, then the fault-injection soak
-# (1,000 seeded journeys with GPS faults, inputs and power cuts; about 15 minutes on 2 cores).
+# Long runs, not part of `make test`: the three 24-hour virtual-board journeys (marker soak), hypothesis with 50x
+# the examples, then the fault-injection soak (1,000 seeded journeys with GPS faults, inputs and power cuts;
+# about 15 minutes on 2 cores).
 soak: $(STAMP) $(NPMSTAMP)
-	HYPOTHESIS_SCALE=50 $(VPY) -m pytest tests/test_journey_stateful.py tests/test_nmea_props.py \
-		tests/test_geo_oracle.py
-	$(VPY) -m host_tools.faults --journeys 1000 --quick --jobs 2
+	$(VPY) -m pytest -m soak tests/vboard
+	HYPOTHESIS_SCALE=50 $(VPY) -m pytest tests/property/test_journey_stateful.py tests/property/test_nmea_props.py \
+		tests/property/test_geo_oracle.py
+	$(VPY) -m host_tools.verify.faults --journeys 1000 --quick --jobs 2
 
 # Coverage-guided fuzzing (atheris), not part of `make test`; crashes land in tests/data/fuzz/crashes/
-# and tests/test_fuzz_regress.py replays them (and the corpus) on every test run.
+# and tests/tooling/test_fuzz_regress.py replays them (and the corpus) on every test run.
 fuzz: $(STAMP)
-	$(VPY) -m host_tools.fuzz parser --runs 1000000 --jobs 2
-	$(VPY) -m host_tools.fuzz inputs --runs 50000
-	$(VPY) -m host_tools.fuzz route --runs 50000
+	$(VPY) -m host_tools.verify.fuzz parser --runs 1000000 --jobs 2
+	$(VPY) -m host_tools.verify.fuzz inputs --runs 50000
+	$(VPY) -m host_tools.verify.fuzz route --runs 50000
 
 bench: $(STAMP)
 	$(VPY) -m host_tools.bench -o BENCH.md

@@ -5,7 +5,7 @@
 # The board file stays on the filesystem (`make deploy` writes it as /board.py); to freeze it too, add
 # module("board.py", base_path="../boards/rp2040") (or esp32).
 include("$(PORT_DIR)/boards/manifest.py")
-# The ssd1306 driver: the file the tests run (host_tools/fetch_mplib.py pins it; `make venv` fetches it), not
+# The ssd1306 driver: the file the tests run (host_tools/build/fetch_mplib.py pins it; `make venv` fetches it), not
 # require("ssd1306"), which freezes whatever micropython-lib the MicroPython checkout has.
 module("ssd1306.py", base_path="../.venv/mplib")
 # opt=2 (asserts dropped; the firmware validates with raise), not 3: opt=3 drops the line numbers, so every

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from host_tools import synth
+from host_tools.synth import journey as synth
 
 FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),
               shunting=True, outages=(("2026-11-23T12:00:00Z", 240), (40000, 600)))
@@ -31,3 +31,22 @@ def full_journey(tmp_path_factory):
 def full_journey_back(tmp_path_factory):
     """Pyongyang -> Beijing, with the whole border crossing unseen (outage), same faults."""
     return _journey(tmp_path_factory, "to_beijing", 12, outage_border=True)
+
+
+@pytest.fixture(scope="session")
+def border_journey(tmp_path_factory):
+    """Dandong -> Sinuiju (the border window: the stay at Dandong, the Yalu bridge, the stay at Sinuiju), about 5 h
+    at 1 Hz with the same faults and a 4-minute outage after the first half hour."""
+    return _journey(tmp_path_factory, "to_pyongyang", 11, start="dandong", end="sinuiju", outages=((1800, 240),))
+
+
+# Test files that run the deploy CLI share its build folder (build/deploy/<board>/): under pytest-xdist
+# (make test: --dist loadgroup) they run in one worker; every other file keeps its tests on one worker, so a
+# module's fixtures are built once.
+_DEPLOY_FILES = {"test_crew.py", "test_deploy.py", "test_deploy_failures.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("deploy" if name in _DEPLOY_FILES else str(item.path)))

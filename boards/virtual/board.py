@@ -2,7 +2,7 @@
 MICROPYPATH. Same shape as boards/esp32/board.py; pins are named, not numbered (the fake machine plays
 inputs by name). Environment: VBOARD_DISPLAY oled|ticker (default oled), VBOARD_RATE sim|real (default
 sim), VBOARD_STATE (state file, default state.bin in the working directory); the fake machine's own
-variables are in host_tools/vboard/machine.py.
+variables are in host_tools/vboard/fake_machine/machine.py.
 """
 
 import gc

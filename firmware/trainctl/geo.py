@@ -19,7 +19,7 @@ _WIN = const(24)  # segments either side of the last match tried when the climb 
 _LOST_N = const(8)  # fixes in a row off the line (past the window too) before a whole-route search
 _TOL_UNIT_M = const(100)  # SEG_TOL unit
 _FAR = const(999999)  # metres; "not near"
-# One segment of route_data.SEG, little-endian (host_tools/gen_route.py SEG_LAYOUT writes it).
+# One segment of route_data.SEG, little-endian (host_tools/build/route.py SEG_LAYOUT writes it).
 _SEG_BYTES = const(20)
 _LAT = const(0)  # int32 start latitude, micro-degrees
 _LON = const(4)  # int32 start longitude, micro-degrees

@@ -26,7 +26,7 @@ _BORDER = const(2)
 _TRAIN = const(3)
 _EN = const(2)  # index of English in LANGS: the train number follows "train" there
 _GAP = const(b"  ")
-# Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
+# Fixed texts: their indexes in route_data.TEXT (host_tools/build/route.py puts host_tools/build/ui_text.py's texts
 # first, in its ORDER; tests/test_route_gen.py checks these); + lang for those in three languages.
 _T_NEXT = const(0)
 _T_AT = const(3)

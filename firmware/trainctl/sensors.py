@@ -11,7 +11,7 @@ from .counter import BeamCounter, Tally
 from .debounce import Debouncer, EventRing
 from .doors import DoorMonitor
 
-# Fixed texts: their indexes in route_data.TEXT (host_tools/gen_route.py puts host_tools/ui_text.py's texts
+# Fixed texts: their indexes in route_data.TEXT (host_tools/build/route.py puts host_tools/build/ui_text.py's texts
 # first, in its ORDER; tests/test_route_gen.py checks these); + lang for those in three languages.
 _T_WC = const(21)
 _T_WC_OCCUPIED = const(24)

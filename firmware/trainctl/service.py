@@ -1,7 +1,7 @@
 """Crew service from the USB console: see and correct the saved journey state, then reset the board.
 
 Physical access only: the firmware opens no network service. Ctrl-C on the console stops the main loop
-(the watchdog is kept fed); then, at the REPL (or with `python -m host_tools.crew` from a laptop):
+(the watchdog is kept fed); then, at the REPL (or with `python -m host_tools.board.crew` from a laptop):
 
     from trainctl import service
     service.show()            # what the display will show after a reset
@@ -82,7 +82,7 @@ def show(path=STATE_PATH, route=None):
 
 def check_train(train, route=None):
     """The train number as the route spells it ("95" for 95 typed as a number); ValueError naming the
-    route's trains if it has no such train. host_tools/crew.py checks with this before connecting."""
+    route's trains if it has no such train. host_tools/board/crew.py checks with this before connecting."""
     route = _route(route)
     if isinstance(train, int) and not isinstance(train, bool):
         train = str(train)

@@ -13,7 +13,7 @@ from trainctl import route_data as R
 from trainctl.controller import Controller
 from trainctl.nmea import Parser
 
-from host_tools import segs
+from host_tools.common import segs
 
 T0 = 217589160 + 3600  # 2026-11-23T10:26:00Z
 

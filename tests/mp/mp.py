@@ -17,47 +17,21 @@ A missing tool raises ToolMissing, whose message says how to install it.
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from host_tools.common.paths import ROOT
+from host_tools.common.tools import ToolMissing, venv_tool  # noqa: F401  (ToolMissing: for the tests)
+
+REPO = Path(ROOT)
 DEFAULT_PATHS = (REPO / "firmware", REPO / "tests")
 RUN_WASM = REPO / "tests" / "mp" / "run_wasm.mjs"
 WASM_PKG = REPO / "node_modules" / "@micropython" / "micropython-webassembly-pyscript"
 DEFAULT_TIMEOUT = 300  # seconds, per run
 
 
-class ToolMissing(RuntimeError):
-    """A required interpreter is not installed; the message says how to fix it."""
-
-
-def venv_tool(name):
-    """Path of a command installed in the venv (then PATH); ToolMissing says how to install it."""
-    for exe in (Path(sys.executable).parent / name, REPO / ".venv" / "bin" / name):
-        if exe.is_file() and os.access(exe, os.X_OK):
-            return str(exe)
-    found = shutil.which(name)
-    if not found:
-        raise ToolMissing("`%s` not found; run `make venv` (pip install -r requirements-dev.txt)" % name)
-    return found
-
-
 def micropython_exe():
     """Path of the unix-port `micropython` command (venv first, then PATH)."""
-    candidates = [
-        Path(sys.executable).parent / "micropython",  # venv running pytest
-        REPO / ".venv" / "bin" / "micropython",
-    ]
-    for exe in candidates:
-        if exe.is_file() and os.access(exe, os.X_OK):
-            return str(exe)
-    found = shutil.which("micropython")
-    if found:
-        return found
-    raise ToolMissing(
-        "`micropython` (unix port) not found in the venv or on PATH; "
-        "run `make venv` (pip install -r requirements-dev.txt into .venv)"
-    )
+    return venv_tool("micropython")
 
 
 def node_exe(pkg=None):

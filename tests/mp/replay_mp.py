@@ -5,6 +5,6 @@ import sys
 
 from trainctl import route_data
 
-from host_tools import replay_core
+from host_tools.replay import core as replay_core
 
 replay_core.run_file(route_data, sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None)

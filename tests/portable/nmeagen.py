@@ -97,7 +97,7 @@ class Track:
 
     def line_at(self, along_m):
         """(lat, lon) on the route's line, along_m metres from its start (the generator's SEG table, read with
-        struct by host_tools/gen_route.py's layout: lat, lon, kx, east, north, length, along)."""
+        struct by host_tools/build/route.py's layout: lat, lon, kx, east, north, length, along)."""
         import struct
 
         r = self.route

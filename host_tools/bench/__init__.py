@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory of the parser, controller and displays on CPython and MicroPython (BENCH.md)."""

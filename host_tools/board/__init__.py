@@ -1,0 +1,1 @@
+"""The operator's tools for a real board over USB: deploy, crew service, journey-log download."""

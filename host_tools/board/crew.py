@@ -1,0 +1,109 @@
+"""Crew service from a laptop on the board's USB port: see or correct the saved journey state.
+
+    python -m host_tools.board.crew --port PORT [--state PATH] [--boot-timeout S] show
+    python -m host_tools.board.crew --port PORT ... override TRAIN    # show TRAIN (e.g. 95) until cleared
+    python -m host_tools.board.crew --port PORT ... clear             # back to the journey's own number
+    python -m host_tools.board.crew --port PORT ... onboard N         # the live passenger count
+
+Connecting stops the firmware's main loop (mpremote's Ctrl-C and soft reset, as `make deploy` does);
+the command then runs trainctl.service on the board, prints its line (what the display shows after a
+reset) and reboots the board into main.py, printing the boot line, so the controller runs again even
+after `show`. The train number and N are checked here first: an error touches no board.
+--state: the board's state file (its board file's state_path): /state.bin on the ESP32 and the RP2040;
+state.bin (relative: the flash folder) on the virtual board.
+Exit status: 0 done; 2 usage, unknown train, bad N, or a port that is missing or does not answer;
+1 the board failed (no trainctl.service on it, no boot line after the reset).
+"""
+
+import argparse
+import sys
+
+from trainctl import route_data, service
+
+from host_tools.board import deploy
+from host_tools.board.deploy import DeployError
+
+STATE = "/state.bin"
+
+
+def _service():
+
+    return service, route_data
+
+
+def board_call(command, value=None, state=STATE):
+    """The line of Python run on the board; ValueError for a train the route lacks or a bad count."""
+    service, route = _service()
+    if command == "show":
+        args = [state]
+    elif command == "override":
+        args = [service.check_train(value, route), state]
+    elif command == "clear":
+        args = [state]
+    elif command == "onboard":
+        command = "set_onboard"
+        args = [service.check_onboard(value), state]
+    else:
+        raise ValueError("unknown command %r" % command)
+    return "from trainctl import service\nservice.%s(%s)\n" % (command, ", ".join(repr(a) for a in args))
+
+
+def _failure(e):
+    """The last line of the board's traceback, or the transport's message."""
+    text = getattr(e, "error_output", None) or str(e)
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
+
+
+def run(port, code, boot_timeout_s=30, log=print):
+    """Run code on the board at port, log its output, reboot it into main.py; return (output, boot line)."""
+    b = deploy.Board(port)
+    try:
+        try:
+            out = b.t.exec(code).decode("utf-8", "replace").replace("\r", "").strip()
+        except b.TransportError as e:
+            msg = _failure(e)
+            if "ImportError" in msg and "service" in msg:
+                msg += ": the board's firmware has no trainctl.service; deploy it first (make deploy)"
+            try:  # reboot all the same: the main loop must not stay stopped
+                line = "restarted: " + deploy.reset_and_read(b, False, boot_timeout_s, log)
+            except DeployError as r:
+                line = "not restarted: %s" % r
+            raise DeployError("the board failed: %s; %s" % (msg, line), code=1) from None
+        log(out)
+        line = deploy.reset_and_read(b, False, boot_timeout_s, log)
+        log(line)
+        return out, line
+    finally:
+        b.close()
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m host_tools.board.crew", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
+    ap.add_argument("--state", default=STATE, help="the state file on the board (default %(default)s)")
+    ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("show", help="print what the display shows after a reset")
+    sub.add_parser("override", help="show this train number until cleared").add_argument("train")
+    sub.add_parser("clear", help="remove the override")
+    sub.add_parser("onboard", help="set the live passenger count").add_argument("n", type=int)
+    args = ap.parse_args(argv)
+    try:
+        code = board_call(args.command, getattr(args, "train", getattr(args, "n", None)), args.state)
+    except ValueError as e:
+        print("crew: error: %s" % e, file=sys.stderr)
+        return 2
+    try:
+        run(args.port, code, args.boot_timeout)
+    except DeployError as e:
+        print("crew: error: %s" % e, file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("crew: interrupted", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""Seeded synthetic passenger flows through one vestibule's two IR beams, with ground truth (host only).
+
+Model (independent of the firmware): the doorway is a line, x in metres, positive inward; the outer
+beam at x = 0, the inner at x = gap_m. A person is a body of depth w_m centred at x(t), a piecewise
+linear path; a beam is broken while some body (or luggage) covers its x. From these intervals come the
+raw edges (time in ms, before any debouncing), then flicker pulses invert a beam's level briefly.
+
+Hard cases mixed in: groups of 2-3 walking close together (gaps 4-30 cm), people who turn back
+with their front past the outer beam, people who pause mid-doorway (0.3-3 s), luggage left in the
+doorway for 6-40 s (stuck beam; nobody crosses meanwhile), flicker on both beams at all times
+(most pulses shorter than the beam debounce, some longer), and people in the vestibule while the
+door is closed (must not count).
+
+    flow = generate(seed=1, n_crossings=10000)
+    result = simulate(flow)    # runs the firmware's Debouncer + BeamCounter on it
+    result["accuracy"]         # crossings counted in the right direction / crossings
+"""
+
+import random
+
+from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
+from trainctl.counter import BeamCounter, Tally
+from trainctl.debounce import Debouncer
+
+DOOR, OUTER, INNER = 0, 1, 2  # input numbers in Flow.edges
+
+
+class Flow:
+    """edges: sorted (t_ms, input, level); crossings: (t_first_ms, t_last_ms, +1 in / -1 out);
+    turnbacks, closed_walks: counts; stuck: (t0_ms, t1_ms) luggage intervals; end_ms."""
+
+    def __init__(self):
+        self.edges = []
+        self.crossings = []
+        self.turnbacks = 0
+        self.groups = 0
+        self.pauses = 0
+        self.closed_walks = 0
+        self.stuck = []
+        self.flicker_short = 0
+        self.flicker_long = 0
+        self.end_ms = 0
+
+
+def _cover(path, w, xb):
+    """Time intervals (s) while a body of depth w on a piecewise-linear path [(t, x)...] covers xb."""
+    lo, hi = xb - w / 2, xb + w / 2
+    out = []
+    for (t0, x0), (t1, x1) in zip(path, path[1:]):
+        if x0 == x1:
+            if lo <= x0 <= hi:
+                out.append((t0, t1))
+            continue
+        ta = t0 + (lo - x0) * (t1 - t0) / (x1 - x0)
+        tb = t0 + (hi - x0) * (t1 - t0) / (x1 - x0)
+        a, b = max(t0, min(ta, tb)), min(t1, max(ta, tb))
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _union(iv):
+    iv = sorted(iv)
+    out = []
+    for a, b in iv:
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+class _Builder:
+    def __init__(self, rng, gap_m):
+        self.rng = rng
+        self.gap_m = gap_m
+        self.beams = ([], [])  # broken intervals (s) of the outer and inner beam
+
+    def walk(self, t, direction, w, v, pause=None, turn_at=None):
+        """A body walking through from 0.3 m outside to 0.3 m inside (or back); returns (t_first, t_end)."""
+        g = self.gap_m
+        start = -0.3 - w / 2 if direction > 0 else g + 0.3 + w / 2
+        end = g + 0.3 + w / 2 if direction > 0 else -0.3 - w / 2
+        path = [(t, start)]
+        if turn_at is not None:  # reach turn_at (centre), then walk back out
+            t1 = t + abs(turn_at - start) / v
+            path += [(t1, turn_at), (t1 + 0.2, turn_at), (t1 + 0.2 + abs(turn_at - start) / v, start)]
+        elif pause is not None:  # stop with the centre at pause[0] for pause[1] seconds
+            t1 = t + abs(pause[0] - start) / v
+            path += [(t1, pause[0]), (t1 + pause[1], pause[0]), (t1 + pause[1] + abs(end - pause[0]) / v, end)]
+        else:
+            path.append((t + abs(end - start) / v, end))
+        first = None
+        for k, xb in enumerate((0.0, g)):
+            iv = _cover(path, w, xb)
+            self.beams[k].extend(iv)
+            if iv and (first is None or iv[0][0] < first):
+                first = iv[0][0]
+        return first, path[-1][0]
+
+
+def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p_pause=0.05, p_stuck=0.01,
+             flicker_per_s=0.05, p_long_flicker=0.15):
+    """A flow with about n_crossings real crossings (station stops of 4-40 people each)."""
+    rng = random.Random(seed)
+    gap_m = gap_m if gap_m is not None else rng.uniform(0.04, 0.08)
+    b = _Builder(rng, gap_m)
+    f = Flow()
+    door = []
+    t = 5.0
+    truth = []
+    while len(truth) < n_crossings:
+        for _ in range(rng.randint(0, 2)):  # people in the vestibule while the door is closed
+            w, v = rng.uniform(0.22, 0.45), rng.uniform(0.5, 1.6)
+            t = b.walk(t, rng.choice((1, -1)), w, v)[1] + rng.uniform(1, 5)
+            f.closed_walks += 1
+        t_open = t + rng.uniform(1, 3)
+        t = t_open + rng.uniform(1.5, 3)
+        people = rng.randint(4, 40)
+        n_out = rng.randint(0, people)
+        k = 0
+        while k < people:
+            direction = -1 if k < n_out else 1
+            r = rng.random()
+            if r < p_stuck:
+                t0 = t
+                t1 = t0 + rng.uniform(6, 40)
+                which = rng.choice(((0,), (1,), (0, 1)))
+                for j in which:
+                    b.beams[j].append((t0, t1))
+                f.stuck.append((int(t0 * 1000), int(t1 * 1000)))
+                t = t1 + rng.uniform(0.5, 2)
+                continue
+            w = rng.uniform(0.22, 0.45)
+            if rng.random() < 0.1:
+                w += 0.2  # with a bag
+            v = rng.uniform(0.5, 1.6)
+            r = rng.random()
+            if r < p_turn:
+                lo, hi = -w / 2 + 0.02, gap_m + w / 2 - 0.02  # front past the outer beam, back not past the inner
+                turn = rng.uniform(lo, hi) if direction > 0 else rng.uniform(lo, hi)
+                t = b.walk(t, direction, w, v, turn_at=turn)[1] + rng.uniform(0.3, 2)
+                f.turnbacks += 1
+                continue
+            if r < p_turn + p_pause:
+                where = rng.uniform(-w / 2, gap_m + w / 2)
+                first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(0.3, 3)))
+                truth.append((first, end, direction))
+                f.pauses += 1
+                k += 1
+                t = end + rng.uniform(0.3, 2)
+                continue
+            size = 1
+            if r < p_turn + p_pause + p_group:
+                size = rng.randint(2, 3)
+                f.groups += 1
+            tt = t
+            for _ in range(min(size, people - k)):
+                first, end = b.walk(tt, direction, w, v)
+                truth.append((first, end, direction))
+                k += 1
+                tt += (w + rng.uniform(0.04, 0.30)) / v  # the next body's front 4-30 cm behind this one's back
+                w = rng.uniform(0.22, 0.45)
+            t = end + rng.uniform(0.3, 2.5)
+        t_close = t + rng.uniform(1, 4)
+        door.append((t_open, t_close))
+        t = t_close + rng.uniform(5, 60)
+    f.end_ms = int(t * 1000) + 5000
+    edges = []
+    for j in (0, 1):
+        levels = _edges(_union(b.beams[j]))
+        levels = _flicker(rng, levels, f, f.end_ms, flicker_per_s, p_long_flicker)
+        edges += [(tm, OUTER + j, lv) for tm, lv in levels]
+    edges += [(tm, DOOR, lv) for tm, lv in _edges(door)]
+    edges.sort()
+    f.edges = edges
+    f.crossings = [(int(a * 1000), int(z * 1000), d) for a, z, d in truth]
+    return f
+
+
+def scenario(walks, gap_m=0.06, luggage=(), pulses=(), end_s=None):
+    """A flow with the door open from 0.5 s: walks = [(t_s, direction, w_m, v_mps, kw)] where kw is
+    {} or {"pause": (x_m, s)} or {"turn_at": x_m} (no crossing); luggage = [(t0_s, t1_s, beams)];
+    pulses = [(beam 0/1, t_ms, dur_ms)] flicker (level inverted)."""
+    b = _Builder(random.Random(0), gap_m)
+    f = Flow()
+    truth = []
+    last = 1.0
+    for t, direction, w, v, kw in walks:
+        first, end = b.walk(t, direction, w, v, **kw)
+        if "turn_at" in kw:
+            f.turnbacks += 1
+        else:
+            truth.append((first, end, direction))
+        last = max(last, end)
+    for t0, t1, beams in luggage:
+        for j in beams:
+            b.beams[j].append((t0, t1))
+        f.stuck.append((int(t0 * 1000), int(t1 * 1000)))
+        last = max(last, t1)
+    end_s = end_s if end_s is not None else last + 2
+    edges = [(500, DOOR, 1), (int(end_s * 1000), DOOR, 0)]
+    for j in (0, 1):
+        lv = _edges(_union(b.beams[j]))
+        mine = [(t, t + d) for k, t, d in pulses if k == j]
+        lv = _xor(lv, mine)
+        edges += [(tm, OUTER + j, x) for tm, x in lv]
+    f.edges = sorted(edges)
+    f.crossings = [(int(a * 1000), int(z * 1000), d) for a, z, d in truth]
+    f.end_ms = int(end_s * 1000) + 1000
+    return f
+
+
+def _edges(iv):
+    out = []
+    for a, z in iv:
+        ta, tz = int(a * 1000), int(z * 1000)
+        if tz > ta:
+            if out and out[-1][0] >= ta:  # touching intervals at ms resolution merge
+                out.pop()
+                out.append((tz, 0))
+            else:
+                out += [(ta, 1), (tz, 0)]
+    return out
+
+
+def _flicker(rng, edges, f, end_ms, rate, p_long):
+    """Invert the level for short pulses (Poisson in time): 1-12 ms mostly, 16-40 ms with p_long."""
+    pulses = []
+    t = 0.0
+    while rate > 0:
+        t += rng.expovariate(rate) * 1000
+        if t >= end_ms:
+            break
+        if rng.random() < p_long:
+            d = rng.uniform(16, 40)
+            f.flicker_long += 1
+        else:
+            d = rng.uniform(1, 12)
+            f.flicker_short += 1
+        pulses.append((int(t), int(t + d) + 1))
+    return _xor(edges, pulses)
+
+
+def _xor(edges, pulses):
+    """Edges of (level of edges) XOR (1 during the pulses [a, z) ms)."""
+    marks = sorted([(tm, 0, lv) for tm, lv in edges] + [(a, 1, 1) for a, _ in pulses] + [(z, 1, 0) for _, z in pulses])
+    base = pul = 0
+    level = 0
+    out = []
+    for tm, kind, lv in marks:
+        if kind == 0:
+            base = lv
+        else:
+            pul = lv
+        new = base ^ pul
+        if new != level:
+            if out and out[-1][0] == tm:
+                out.pop()
+            else:
+                out.append((tm, new))
+            level = new
+    return out
+
+
+def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=4000):
+    """Run the firmware's Debouncer + Tally + BeamCounter over the flow; match counts to crossings."""
+
+    raw = [0, 0, 0]
+    bank = Debouncer([lambda: raw[0], lambda: raw[1], lambda: raw[2]], (door_settle_ms, beam_settle_ms,
+                                                                       beam_settle_ms))
+    events = []
+    now = [0]
+    tally = Tally(1, on_event=lambda kind, door: events.append((now[0], kind)))
+    tally.begin_stop(0)
+    ctr = BeamCounter(bank.out, OUTER, INNER, (DOOR,), tally, door=0, stuck_ms=stuck_ms)
+    edges = flow.edges
+    i, t, n = 0, 0, len(edges)
+    while i < n or not bank.settled():
+        if i < n and bank.settled() and not ctr._broken_ms:
+            tn = (edges[i][0] - 1) // poll_ms * poll_ms
+            if tn > t:
+                now[0] = tn
+                bank.poll(tn - t)
+                ctr.update(tn - t)
+                t = tn
+        t += poll_ms
+        while i < n and edges[i][0] <= t:
+            raw[edges[i][1]] = edges[i][2]
+            i += 1
+        now[0] = t
+        bank.poll(poll_ms)
+        ctr.update(poll_ms)
+    counts = [(tm, 1 if k == EV_IN else -1) for tm, k in events if k in (EV_IN, EV_OUT)]
+    slack = beam_settle_ms + 3 * poll_ms
+    pending = {1: [], -1: []}
+    for c in flow.crossings:
+        pending[c[2]].append(c)
+    used = {1: 0, -1: 0}  # truth crossings are sorted by start; greedy earliest-window match
+    matched, false = 0, 0
+    taken = set()
+    for tm, d in counts:
+        ok = False
+        lst = pending[d]
+        j = used[d]
+        while j < len(lst) and lst[j][1] + slack < tm:
+            j += 1
+        used[d] = j
+        for k in range(j, len(lst)):
+            a, z, _ = lst[k]
+            if a > tm:
+                break
+            if (d, k) not in taken and a <= tm <= z + slack:
+                taken.add((d, k))
+                ok = True
+                break
+        if ok:
+            matched += 1
+        else:
+            false += 1
+    missed = [c for d in (1, -1) for k, c in enumerate(pending[d]) if (d, k) not in taken]
+    return {
+        "missed": sorted(missed),
+        "crossings": len(flow.crossings),
+        "matched": matched,
+        "false_counts": false,
+        "accuracy": matched / max(1, len(flow.crossings)),
+        "ins": ctr.ins,
+        "outs": ctr.outs,
+        "stuck_events": sum(1 for _, k in events if k == EV_STUCK),
+        "unstuck_events": sum(1 for _, k in events if k == EV_UNSTUCK),
+        "stuck_at_end": ctr.stuck,
+    }

@@ -1,0 +1,1 @@
+"""The virtual board: fake machine (MicroPython side), pty serial board, decoded buses, the simulator."""

@@ -1,0 +1,1 @@
+"""Bug-hunting harnesses: the fault-injection soak and coverage-guided fuzzing."""
