@@ -1,7 +1,7 @@
 """trainctl/codes.py names the numbers the firmware writes (journey log kinds, toilet states); the modules
 that write them keep private copies (folded constants: no RAM on the board). They must agree."""
 
-from trainctl import app, codes, counter, doors, sensors
+from trainctl import coach, codes, counter, doors, sensors
 
 
 def _private(mod, prefix):
@@ -10,7 +10,7 @@ def _private(mod, prefix):
 
 def test_every_private_copy_agrees_with_codes_and_every_code_has_a_writer():
     copies = {}
-    for mod, prefix in ((doors, "EV_"), (counter, "EV_"), (sensors, "EV_"), (app, "K_")):
+    for mod, prefix in ((doors, "EV_"), (counter, "EV_"), (sensors, "EV_"), (coach, "EV_"), (coach, "K_")):
         for name, v in _private(mod, prefix).items():
             assert getattr(codes, name) == v, (mod.__name__, name)
             copies[name] = v

@@ -1,8 +1,8 @@
-"""The main loop: UART bytes -> parser -> journey -> state file; door/beam/WC inputs -> sensors (alarm
-output, counts); pages -> display at their own rate (Panel: draws and sends a frame only when it changed;
-bus errors are counted, not raised, and the frame is sent again on the next step); watchdog fed while the
-loop runs. Time comes from the `time` module's ticks (the virtual board replaces that module, so the same
-loop runs on virtual time).
+"""The board's loop over its hardware: UART bytes -> coach.Coach (journey, sensors, state file, journey log)
+-> pages -> display at their own rate (Panel: draws and sends a frame only when it changed; bus errors are
+counted, not raised, and the frame is sent again on the next step); flash writes in the quiet part of the
+GPS second; watchdog fed while the loop runs. Time comes from the `time` module's ticks (the virtual board
+replaces that module, so the same loop runs on virtual time).
 
 Measured on an RP2040 (rp2 port, 125 MHz): a UART read that asks for more than is there waits timeout_char
 (>= 2 ms) per missing character, so the loop reads only what uart.any() reports; a flash erase stops the
@@ -16,16 +16,12 @@ import time
 
 from micropython import const
 
-from . import VERSION, clock
-from .controller import Controller
-from .store import StateFile
-from .text import station_en
+from . import VERSION
+from .coach import Coach
 
 # Private constants (folded by the compiler: no global, no interned name in the board's RAM).
 _POLL_MS = const(10)  # loop period: UART, inputs
-_REST_MS = const(5000)  # a subsystem that raised rests this long, then is tried again
-_DISPLAY = const(0)
-_SENSORS = const(1)
+_DISPLAY = const(0)  # index into Coach.faults and Coach.rest_ms
 _FRAME_MS = const(40)  # display step: 25 frames a second at most
 _RX_CHUNK = const(256)  # bytes read from the UART at a time
 _FRAME_PAGES = const(4)  # SSD1306 pages (128 B, ~3 ms each at 400 kHz) sent per pass at most
@@ -34,13 +30,7 @@ _WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: 
 _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
-_CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
-# The journey log's own record kinds (trainctl/codes.py K_*; a test checks these copies).
-_K_STATION = const(64)
-_K_BOOT = const(65)
-_K_FAULT = const(66)
-_CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
-_CONFIG_NOTICE_MS = const(60000)
+_EV_SHOWN = const(48)  # Coach's event: what passengers see changed (trainctl/codes.py)
 
 
 def source(path):
@@ -103,8 +93,8 @@ class Panel:
 
 
 class App:
-    """hw: the board's hardware (see boards/*/board.py): uart, display (or None), wdt (or None),
-    state_path, name; optional poll_ms and frame_ms to override the loop's periods."""
+    """hw: the board's hardware (see boards/*/board.py): uart, display (or None), wdt (or None), and what
+    coach.Coach takes (state_path, inputs...); optional poll_ms and frame_ms to override the loop's periods."""
 
     def __init__(self, route, hw, log=print):
         self.buf = bytearray(_RX_CHUNK)  # before the rest: big buffers first
@@ -115,58 +105,21 @@ class App:
         self.wdt = getattr(hw, "wdt", None)
         self.poll_ms = getattr(hw, "poll_ms", _POLL_MS)
         self.frame_ms = getattr(hw, "frame_ms", _FRAME_MS)
-        path = getattr(hw, "state_path", None)
-        self.store = StateFile(path) if path else None
-        self.jlog = None
-        jpath = getattr(hw, "jlog_path", None)
-        if jpath:
-            from .jlog import JourneyLog
-
-            self.jlog = JourneyLog(jpath)
-            self.jlog.load()
-            self.jlog.hold = True  # records wait in RAM for the loop's quiet time (_flash()), the boot's too
-            self.jlog.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
-        cfg = None
-        cpath = getattr(hw, "config_path", None)
-        if cpath:
-            import os
-
-            try:
-                os.stat(cpath)
-            except OSError:
-                cpath = None  # no file, no import: the defaults below cost no RAM (~4 KB of code)
-        if cpath:
-            from . import config
-
-            cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
-        self.config = cfg
-        self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
-        self.sensors = None
-        self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
-        self._rest_ms = [0, 0]  # while > 0 that subsystem is skipped
-        boot_fault = None
-        inputs = getattr(hw, "inputs", None)
-        if inputs:
-            from .sensors import Sensors
-
-            try:
-                self.sensors = Sensors(route, inputs, getattr(hw, "alarm", None), self._event,
-                                       cfg.wc_lockout if cfg is not None else False,
-                                       cfg.door_alarm_cms() if cfg is not None else 139)
-            except Exception as e:  # an input that raises at boot: run without sensors, never a boot loop
-                boot_fault = e
-            if self.sensors is not None and self.store is not None:
-                self.store.tally = self.sensors.tally  # counts saved with the journey, restored below
-        self.on_event = None  # (kind, index) of every sensor event, for a journey log or a host tool
+        self.on_event = None  # (kind, index) of every coach event, for a host tool
         self.panel = None
-        disp_fault = None
+        c = self.coach = Coach(route, hw, self._event, log, None, True)
+        self.ctl = c.ctl  # what passengers see
+        self.sensors = c.sensors
+        self.store = c.store
+        self.config = cfg = c.config
+        self.faults = c.faults  # exceptions caught per subsystem: display, sensors
         disp = getattr(hw, "display", None)
         if disp is not None:
             from . import font_data
             from .pages import Pages
             from .text import Font
 
-            status = self._status if self.sensors is not None or self._notice_ms else None
+            status = c.status if c.sensors is not None or c._notice_ms else None
             self.panel = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp,
                                getattr(hw, "frame_pages", _FRAME_PAGES))
             if cfg is not None:
@@ -175,9 +128,8 @@ class App:
                         disp.brightness(cfg.brightness)
                     elif hasattr(disp, "contrast"):  # SSD1306
                         disp.contrast(cfg.brightness * 17)
-                except Exception as e:  # reported below, once the journey is up
-                    disp_fault = e
-        self.ctl = Controller(route, self.store, self._changed)
+                except Exception as e:
+                    c.fault(_DISPLAY, e)
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
@@ -186,27 +138,13 @@ class App:
         self._held_ms = 0  # since a state save was first held back
         self._log_ms = 0  # since a log record was first held back
         self._loud_ms = 0  # since the last quiet moment
-        self._fix_s = -1
-        if boot_fault is not None:
-            self._fault(_SENSORS, boot_fault)
-        if disp_fault is not None:
-            self._fault(_DISPLAY, disp_fault)
-        if cfg is not None:
-            for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
-                self.log("config: " + p)  # in the log and (_CONFIG_NOTICE_MS) on the display
-            if cfg.problems and self.jlog is not None:
-                self.jlog.add(-1, _K_FAULT, _CONFIG, -1, len(cfg.problems))
         self._due_ms = 0  # display time owed since the last display step
         if self.panel is not None:
             try:
                 self.panel.pages.update(self.ctl)  # a restored state is shown at once
                 self.panel.step(0, self.ctl.utc_s)
             except Exception as e:
-                self._fault(_DISPLAY, e)
-        # From here on, state saves and log records wait for the quiet part of the GPS second (_flash()).
-        if self.store is not None:
-            self.store.open()  # at boot: the first save in the loop allocates nothing
-            self.store.hold = True
+                c.fault(_DISPLAY, e)
 
     def report(self):
         """The boot line: version, route, board, memory (deploy reads it back from the console)."""
@@ -219,61 +157,20 @@ class App:
             alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
             1 if src == 1 else 0, 1 if src == 2 else 0)
 
-    def _fault(self, kind, e):
-        """A subsystem (kind: _DISPLAY or _SENSORS) raised: count it, log it, rest it; the journey and the
-        others go on."""
-        self.faults[kind] += 1
-        self._rest_ms[kind] = _REST_MS
-        code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
-        self.log("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
-        if self.jlog is not None:
-            self.jlog.add(self.ctl.utc_s, _K_FAULT, kind, -1, code & 0xFFFF)
-
-    def _status(self, ln, lang):
-        """The pages' fourth line: a configuration notice for a while after boot, then doors/WC."""
-        if self._notice_ms > 0:
-            ln.add(_CONFIG_NOTICE)
-        elif self.sensors is not None:
-            self.sensors.status(ln, lang)
-
     def _event(self, kind, index):
-        if self.panel is not None:
-            self.panel.pages.refresh()  # the doors/WC line
-        jl = self.jlog
-        sens = self.sensors
-        if jl is not None and sens is not None and (kind < 16 or 18 <= kind < 32):  # doors, alarms, faults,
-            jl.add(self.ctl.utc_s, kind, index, sens.at_stop)  # clamps, stuck beams: not single passengers
+        """The coach's events: what passengers see changed (EV_SHOWN), or the doors/WC line (the others)."""
+        p = self.panel
+        if p is not None and kind < 64:
+            if kind == _EV_SHOWN:
+                try:
+                    p.pages.update(self.ctl)
+                except Exception as e:
+                    self.coach.fault(_DISPLAY, e)
+            else:
+                p.pages.refresh()
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
-
-    def _changed(self, ctl):
-        sens = self.sensors
-        if sens is not None:
-            try:
-                prev = sens.at_stop
-                if prev >= 0 and ctl.at_stop != prev and self.jlog is not None:  # a stop ended: its counts
-                    t = sens.tally
-                    self.jlog.add(ctl.utc_s, _K_STATION, prev, prev, t.boardings[prev], t.alightings[prev])
-                sens.stop(ctl.at_stop)
-            except Exception as e:  # the supervisor: one subsystem's bug must not stop the journey
-                self._fault(_SENSORS, e)
-        if self.panel is not None:
-            try:
-                self.panel.pages.update(ctl)
-            except Exception as e:
-                self._fault(_DISPLAY, e)
-        r = self.route
-        off = ctl.utc_offset_min
-        if off is None:
-            zone = "?"
-        elif off % 60:
-            zone = "%+d:%02d" % (off // 60, off % 60)  # UTC+8:30 (the DPRK, 2015-2018)
-        else:
-            zone = "%+d" % (off // 60)
-        self.log("%s %s UTC%s at=%s next=%s" % (
-            clock.iso_utc(ctl.utc_s) if ctl.utc_s >= 0 else "-", ctl.train or "--", zone,
-            station_en(r, ctl.at_stop), station_en(r, ctl.next_stop)))
 
     def step(self, dt_ms):
         """One pass of the loop, dt_ms after the last one."""
@@ -291,29 +188,12 @@ class App:
                 break
             got += n
             self.rx_bytes += n
-            self.ctl.feed(buf, n)
+            self.coach.feed(buf, n)
         # Journey above: an exception there leaves the loop and the watchdog unfed (reset, state restored).
-        # Sensors and display below: an exception is caught, logged, and the subsystem rests _REST_MS.
-        rest = self._rest_ms
-        sens = self.sensors
-        if sens is not None:
-            if rest[_SENSORS] > 0:
-                rest[_SENSORS] -= dt_ms
-            else:
-                try:
-                    ctl = self.ctl
-                    if ctl.utc_s != self._fix_s:
-                        self._fix_s = ctl.utc_s
-                        sens.fix(ctl.speed_cms)
-                    sens.poll(dt_ms)
-                    if sens.tally.dirty and self.store is not None:  # every crossing saved at once
-                        self.store.save(ctl.journey)
-                except Exception as e:
-                    self._fault(_SENSORS, e)
-        if self._notice_ms > 0:
-            self._notice_ms -= dt_ms
-            if self._notice_ms <= 0 and self.panel is not None:
-                self.panel.pages.refresh()
+        # Sensors (in the coach) and display below: an exception is caught, logged, and the subsystem rests.
+        c = self.coach
+        c.step(dt_ms)
+        rest = c.rest_ms
         self._due_ms += dt_ms
         if self.panel is None:
             self._due_ms = 0
@@ -323,13 +203,13 @@ class App:
             try:
                 self.panel.step(self._due_ms, self.ctl.utc_s)
             except Exception as e:
-                self._fault(_DISPLAY, e)
+                c.fault(_DISPLAY, e)
             self._due_ms = 0
         elif self.panel._resend:
             try:
                 self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
             except Exception as e:
-                self._fault(_DISPLAY, e)
+                c.fault(_DISPLAY, e)
         self._flash(dt_ms, got)
         wdt = self.wdt
         if wdt is not None:
@@ -351,7 +231,7 @@ class App:
         if self._burst_ms < _GONE_MS:
             self._burst_ms += dt_ms
         st = self.store
-        jl = self.jlog
+        jl = self.coach.jlog
         held = st is not None and st.held is not None
         logs = jl is not None and jl.queued > 0
         self._held_ms = self._held_ms + dt_ms if held else 0

@@ -20,6 +20,9 @@ EV_STUCK = 19
 EV_UNSTUCK = 20
 EV_WC_OCCUPIED = 32  # index: toilet
 EV_WC_FREE = 33
+# The coach's own events (trainctl/coach.py; not logged).
+EV_SHOWN = 48  # what passengers see changed (Coach.ctl)
+EV_STATUS = 49  # the pages' status line changed (the configuration notice ended)
 # The journey log's own records.
 K_STATION = 64  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = 65  # a = reset cause (machine.reset_cause())
