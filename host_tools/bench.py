@@ -35,7 +35,7 @@ from host_tools import paths, segs, synth
 paths.use_firmware()
 
 from trainctl import geo, route_data  # noqa: E402
-from trainctl.controller import Controller  # noqa: E402
+from trainctl.coach import Coach  # noqa: E402
 from trainctl.nmea import Parser  # noqa: E402
 
 from host_tools import replay  # noqa: E402
@@ -298,8 +298,10 @@ def bench_end_to_end(track, repeats):
 
 
 def controller_pass(route, chunks, timed):
-    """One Controller pass; with timed, the per-fix work of moving fixes after WARM_FIXES is summed."""
-    ctl = Controller(route)
+    """One pass of the coach (as the board's, without sensors or files); with timed, the per-fix work of moving
+    fixes after WARM_FIXES is summed."""
+    coach = Coach(route)
+    ctl = coach.ctl
     acc = [0, 0, 0, -1]  # fixes seen, moving fixes timed, their ns, fix at which the matcher first locked
     if timed:
         on_fix = ctl._on_fix
@@ -320,7 +322,7 @@ def controller_pass(route, chunks, timed):
 
         ctl.parser.on_fix = wrapper
     for c in chunks:
-        ctl.feed(c)
+        coach.feed(c)
     return ctl, acc
 
 
@@ -1312,7 +1314,7 @@ def render_mp(ctx, mp):
         return out
     fixes = q["fixes"]
     out += [
-        "Whole pipeline, `Controller(route).feed()` on the first %d epochs (%d sentences), the real route "
+        "Whole pipeline, `Coach(route).feed()` on the first %d epochs (%d sentences), the real route "
         "(SEG_N %d), heap %s:" % (fixes, q["sentences"], q["seg_n"], cfg["mp_heap"]),
         "",
         "| what | per fix, µs | bytes allocated per fix |",

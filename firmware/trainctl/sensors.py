@@ -107,6 +107,18 @@ class Sensors:
         self.events += n
         return n
 
+    def busy(self):
+        """2: a change is settling, or a beam is broken with its door open (a crossing: poll every pass); 1: an
+        exterior door is open; 0: all quiet (for a host that polls on events rather than every 10 ms)."""
+        if not self.deb.settled():
+            return 2
+        out = self.deb.out
+        a, b = self.counters  # the wiring above: beams 6, 7 behind doors 0, 1; beams 8, 9 behind doors 2, 3
+        if (not a.stuck and (out[6] or out[7]) and (out[0] or out[1])) or \
+                (not b.stuck and (out[8] or out[9]) and (out[2] or out[3])):
+            return 2
+        return 1 if out[0] or out[1] or out[2] or out[3] else 0
+
     def status(self, ln, lang):
         """The pages' doors/WC line: '厕所 1有人 2无人', 'WC 1 occupied 2 free', or the door alarm."""
         r = self.route
