@@ -14,6 +14,8 @@ from .nmeafield import angle, day, digits, hexval, num, rollover, tod_ms
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
+if _BUF > 255:  # Parser._span() packs two offsets into buf as 8 bits each: a longer buffer must not pass silently
+    raise ImportError("nmea: _BUF > 255")
 _MAX_FIELDS = const(40)
 
 # Sentence types as 24-bit keys of their three letters.

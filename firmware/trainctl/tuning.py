@@ -19,8 +19,7 @@ N_W = 3  # that station
 LOST_ARRIVAL_S = 90  # fixes lost this long after entering the end station's zone slowly = arrived
 SLOW_CMS = 834  # 30 km/h: "slowly"
 DIR_M = 4000  # travel away from a terminus after arrival that starts the way back
-DIR_FAR_M = 4000  # net travel along the line, beyond twice its tolerance, that decides an unknown
-# direction between stations (7 km on the OpenStreetMap line, 28 km on the straight one in the DPRK)
+DIR_FAR_M = 4000  # + twice the line's tolerance (7 km on OSM's line): net travel deciding an unknown direction
 REVERSE_M = 25000  # travel back from the furthest point that reverses a known direction
 BORDER_HYST_M = 50  # hysteresis either side of the border
 BACK_M = 100  # moving back this far (3 fixes, slowly) inside the leg's end station zone = arrived
