@@ -5,7 +5,7 @@ the inputs CSV parser, with atheris (libFuzzer); a seeded random-mutation loop w
     python -m host_tools.fuzz corpus     # rewrite the seed corpus tests/data/fuzz/<target>/ from tests/data
 
 Targets and what counts as a crash (anything else raised, or a broken invariant):
-  parser  the bytes into trainctl.controller.Controller(route_data) (firmware Parser, journey, filter, geometry)
+  parser  the bytes into trainctl.coach.Controller(route_data) (firmware Parser, journey, filter, geometry)
           and into host_tools.fast_nmea.FastParser, each in its own chunking: nothing may be raised, and both
           parsers must report the same fixes, Stats and state.
   route   the bytes as a route source file: gen_route.load() then render(); only RouteError may be raised,
@@ -56,7 +56,7 @@ def _m(name):
     """Import lazily: under atheris the modules must be first imported inside instrument_imports()."""
     if not _mods:
         from trainctl import geo, nmea, route_data
-        from trainctl.controller import Controller
+        from trainctl.coach import Controller
 
         from host_tools import fast_nmea, gen_route, replay_core
 

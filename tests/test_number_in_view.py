@@ -11,7 +11,7 @@ import pytest
 from trainctl import font_data
 from trainctl import pages as P
 from trainctl import route_data as R
-from trainctl.controller import Controller
+from trainctl.coach import Controller
 from trainctl.text import Font, text
 
 from host_tools.fast_nmea import FastParser

@@ -184,7 +184,7 @@ def test_first_frames_equal_the_host_screen(run):
     compares every second's picture with the decoded I2C capture."""
     paths.use_firmware()
     from trainctl import route_data
-    from trainctl.controller import Controller
+    from trainctl.coach import Controller
     from trainctl.sensors import Sensors
 
     from host_tools.screen import Screen

@@ -9,8 +9,8 @@ drive it; a subsystem that raises is counted, logged and rests _REST_MS while th
 
 from micropython import const
 
-from . import clock
-from .controller import Controller
+from . import clock, nmea
+from .journey import Journey
 from .store import StateFile
 from .text import station_en
 
@@ -30,6 +30,82 @@ _SENSORS = const(1)
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
 _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
 _CONFIG_NOTICE_MS = const(60000)
+
+
+class Controller:
+    """Feed receiver bytes with feed(); on_display(self) runs whenever what passengers see changes."""
+
+    def __init__(self, route, store=None, on_display=None, parser=None):
+        """parser: a class taking on_fix, like nmea.Parser (the default); the host may pass an equivalent."""
+        self.route = route
+        self.journey = Journey(route)
+        self.parser = (parser or nmea.Parser)(self._on_fix)
+        self.store = store
+        self.on_display = on_display
+        self.utc_s = -1  # GPS time of the last epoch
+        self.utc_ms = 0
+        self.speed_cms = -1  # speed over ground of the last epoch, -1 none (no fix or not reported)
+        # What the display shows now; compared after every epoch, without allocating.
+        self.train = None
+        self.utc_offset_min = None
+        self.country = -1  # whose clock is shown: index into route.COUNTRIES, -1 unknown
+        self.next_stop = -1
+        self.destination = -1
+        self.at_stop = -1
+        self._shown = False
+        self.restored = store is not None and store.load(self.journey)
+        if self.restored:  # show the restored state at once, before any fix (clock from the last fix)
+            self._after(self.journey.f.last_s)
+
+    def feed(self, data, n=-1):
+        self.parser.feed(data, n)
+
+    def set_override(self, train):
+        self.journey.set_override(train)
+        self._after(self.utc_s)
+
+    def clear_override(self):
+        self.journey.clear_override()
+        self._after(self.utc_s)
+
+    def _on_fix(self, fix):
+        self.utc_s = fix.utc_s
+        self.utc_ms = fix.utc_ms
+        self.speed_cms = fix.speed_cms if fix.valid else -1
+        self.journey.update(fix)
+        self._after(fix.utc_s)
+
+    def _after(self, t):
+        j = self.journey
+        st = self.store
+        if st is not None and st.due(j):
+            st.save(j)
+        train = j.train()
+        off = j.utc_offset_min(t) if t >= 0 else None
+        country = j.shown_country()
+        nxt = j.next_stop()
+        dest = j.destination()
+        at = j.at_stop
+        if (
+            self._shown
+            and train == self.train
+            and off == self.utc_offset_min
+            and country == self.country
+            and nxt == self.next_stop
+            and dest == self.destination
+            and at == self.at_stop
+        ):
+            return
+        self._shown = True
+        self.train = train
+        self.utc_offset_min = off
+        self.country = country
+        self.next_stop = nxt
+        self.destination = dest
+        self.at_stop = at
+        cb = self.on_display
+        if cb is not None:
+            cb(self)
 
 
 class Coach:
@@ -54,7 +130,19 @@ class Coach:
             self.jlog.load()
             self.jlog.hold = hold  # the boot's record waits too
             self.jlog.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
-        cfg = self.config = _config(getattr(hw, "config_path", None))
+        cfg = None
+        cpath = getattr(hw, "config_path", None)
+        if cpath:
+            import os
+
+            try:
+                os.stat(cpath)
+                from . import config  # no file, no import: the defaults cost no RAM (~4 KB of code)
+
+                cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
+            except OSError:
+                pass
+        self.config = cfg
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
@@ -78,7 +166,8 @@ class Coach:
             self.fault(_SENSORS, boot_fault)
         if cfg is not None:
             for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
-                self._say("config: " + p)  # in the log and (_CONFIG_NOTICE_MS) on the display
+                if log is not None:  # in the log and (_CONFIG_NOTICE_MS) on the display
+                    log("config: " + p)
             if cfg.problems and self.jlog is not None:
                 self.jlog.add(-1, _K_FAULT, _CONFIG, -1, len(cfg.problems))
         if hold and self.store is not None:
@@ -118,7 +207,8 @@ class Coach:
         self.faults[kind] += 1
         self.rest_ms[kind] = _REST_MS
         code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
-        self._say("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
+        if self.log is not None:
+            self.log("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
         if self.jlog is not None:
             self.jlog.add(self.ctl.utc_s, _K_FAULT, kind, -1, code & 0xFFFF)
         self._event(_K_FAULT, kind)
@@ -129,10 +219,6 @@ class Coach:
             ln.add(_CONFIG_NOTICE)
         elif self.sensors is not None:
             self.sensors.status(ln, lang)
-
-    def _say(self, text):
-        if self.log is not None:
-            self.log(text)
 
     def _event(self, kind, index):
         jl = self.jlog
@@ -171,19 +257,3 @@ class Coach:
             self.log("%s %s UTC%s at=%s next=%s" % (
                 clock.iso_utc(ctl.utc_s) if ctl.utc_s >= 0 else "-", ctl.train or "--", zone,
                 station_en(r, ctl.at_stop), station_en(r, ctl.next_stop)))
-
-
-def _config(path):
-    """The configuration file's settings and problems (config.load never raises for the content), or None
-    without a file: then the config module is not imported (~4 KB of code)."""
-    if not path:
-        return None
-    import os
-
-    try:
-        os.stat(path)
-    except OSError:
-        return None
-    from . import config
-
-    return config.load(path)
