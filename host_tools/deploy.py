@@ -59,7 +59,6 @@ WDT_MS = 8000  # the watchdog timeout of boards/*/board.py (_WDT_MS; tests/test_
 # deploy (a ROMFS image over a 115,200-baud USB-UART takes about as long). This feeder is compiled into RAM
 # from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
 # board that had no watchdog running it starts one, which the firmware starts at boot anyway.
-KEEP_FED_TIMER = {"esp32": "Timer(0", "rp2040": "Timer(-1", "virtual": "Timer(-1"}  # as the board files
 KEEP_FED = """from machine import WDT, Timer
 try:
     _deploy_wdt = WDT(timeout=%d)
@@ -73,6 +72,14 @@ except Exception as e:
 # second try interrupts it, on a board too if a byte is lost. A board that answers neither time is reported.
 CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
+
+def keep_fed_timer(board):
+    """The timer the board file's keep_alive feeds the watchdog from, as the feeder's code begins it: `Timer(0`
+    (the ESP32's hardware timer 0), `Timer(-1` (a soft timer; also for a board file without one)."""
+    with open(os.path.join(ROOT, "boards", board, "board.py"), encoding="utf-8") as f:
+        m = re.search(r"\bTimer\((-?\d+), mode=Timer\.PERIODIC", f.read())
+    return "Timer(%s" % (m.group(1) if m else "-1")
+
 
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 # The ROMFS0 partition's size in bytes (0: the build has none) and the sha256 of its first N bytes.
@@ -448,7 +455,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
-        fed = b.eval(KEEP_FED % (WDT_MS, KEEP_FED_TIMER[board]))
+        fed = b.eval(KEEP_FED % (WDT_MS, keep_fed_timer(board)))
         log("watchdog: fed from a timer until the reset" if fed == 1 else
             "watchdog: could not start a feeder (%s): a watchdog the firmware started may reset the board %d "
             "s into the deploy" % (fed, WDT_MS // 1000))

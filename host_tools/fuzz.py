@@ -36,6 +36,8 @@ from host_tools import paths, segs
 
 paths.use_firmware()
 
+from trainctl.sensors import INPUT_NAMES  # noqa: E402
+
 FUZZ_DIR = os.path.join(paths.ROOT, "tests", "data", "fuzz")
 CRASH_DIR = os.path.join(FUZZ_DIR, "crashes")
 WORK_DIR = os.path.join(paths.ROOT, "build", "fuzz")
@@ -497,8 +499,7 @@ CSV_TIMES = ["2026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.8111Z", "2026-11-2
              "2026-11-23 09:17:07.811Z", "２026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.８11Z",
              "2026-11-23T09:17:07.²11Z",
              "-026-11-23T09:17:07.811Z", "+026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.811z", ""]
-CSV_NAMES = ["door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B", "beam_A_outer",
-             "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2", "wc_3", "", " wc_1", "DOOR_A_LEFT"]
+CSV_NAMES = list(INPUT_NAMES) + ["wc_3", "", " wc_1", "DOOR_A_LEFT"]
 CSV_VALUES = ["0", "1", "2", "", " 1", "1 ", "01", "-1", "١"]
 
 

@@ -104,4 +104,5 @@ def test_deploy_feeds_the_watchdog_with_the_board_files_timeout_and_timer(board)
 
     assert _constants(board)["WDT_MS"] == deploy.WDT_MS
     src = (REPO / "boards" / board / "board.py").read_text()
-    assert deploy.KEEP_FED_TIMER[board] + "," in src  # the timer the board file's keep-alive uses
+    want = {"esp32": "Timer(0", "rp2040": "Timer(-1"}[board]  # hardware timer 0; a soft timer
+    assert deploy.keep_fed_timer(board) == want and want + ", mode=Timer.PERIODIC" in src
