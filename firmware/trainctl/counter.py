@@ -175,8 +175,11 @@ class BeamCounter:
                 self.armed = 1
                 self._reset()
             return
-        if dq == 0:
-            return
+        if dq:
+            self._step(dq)
+
+    def _step(self, dq):
+        """The pair moved dq quarter phases (1 inward, 3 outward, 2 both beams at once): count who crossed."""
         if dq == 2:  # both beams changed in one poll
             step = 2 * self._dir
             if step == 0:
