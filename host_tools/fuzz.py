@@ -36,8 +36,6 @@ from host_tools import paths, segs
 
 paths.use_firmware()
 
-from trainctl.sensors import INPUT_NAMES  # noqa: E402
-
 FUZZ_DIR = os.path.join(paths.ROOT, "tests", "data", "fuzz")
 CRASH_DIR = os.path.join(FUZZ_DIR, "crashes")
 WORK_DIR = os.path.join(paths.ROOT, "build", "fuzz")
@@ -59,10 +57,12 @@ def _m(name):
     if not _mods:
         from trainctl import geo, nmea, route_data
         from trainctl.coach import Controller
+        from trainctl.sensors import INPUT_NAMES
 
         from host_tools import fast_nmea, gen_route, replay_core
 
-        _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, fast_nmea=fast_nmea,
+        _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, INPUT_NAMES=INPUT_NAMES,
+                     fast_nmea=fast_nmea,
                      gen_route=gen_route, replay_core=replay_core,
                      fix_fields=tuple(sorted(vars(nmea.Fix()))))
     return _mods[name]
@@ -499,7 +499,13 @@ CSV_TIMES = ["2026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.8111Z", "2026-11-2
              "2026-11-23 09:17:07.811Z", "２026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.８11Z",
              "2026-11-23T09:17:07.²11Z",
              "-026-11-23T09:17:07.811Z", "+026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.811z", ""]
-CSV_NAMES = list(INPUT_NAMES) + ["wc_3", "", " wc_1", "DOOR_A_LEFT"]
+CSV_BAD_NAMES = ["wc_3", "", " wc_1", "DOOR_A_LEFT"]  # with trainctl.sensors.INPUT_NAMES (_csv_names)
+
+
+def _csv_names():
+    return list(_m("INPUT_NAMES")) + CSV_BAD_NAMES
+
+
 CSV_VALUES = ["0", "1", "2", "", " 1", "1 ", "01", "-1", "١"]
 
 
@@ -519,7 +525,7 @@ def mutate_inputs(data, max_size, rng, raw):
         op = rng.randrange(8)
         if op <= 2 and len(f) == 3:
             i = rng.randrange(3)
-            f[i] = rng.choice((CSV_TIMES, CSV_NAMES, CSV_VALUES)[i])
+            f[i] = rng.choice((CSV_TIMES, _csv_names(), CSV_VALUES)[i])
             if i == 0 and rng.random() < 0.5:  # a nearby valid time
                 ms = T0_S * 1000 + rng.randrange(-10**8, 10**8)
                 from trainctl import clock
@@ -537,7 +543,7 @@ def mutate_inputs(data, max_size, rng, raw):
             lines.insert(k, rng.choice((",", ",,", ",,,", "\n", "utc,input,value\n", " utc , input , value\r\n",
                                         "\ufeffutc,input,value\n", "a,b\n")))
         else:
-            lines.insert(k, "%s,%s,%s\n" % (rng.choice(CSV_TIMES), rng.choice(CSV_NAMES), rng.choice(CSV_VALUES)))
+            lines.insert(k, "%s,%s,%s\n" % (rng.choice(CSV_TIMES), rng.choice(_csv_names()), rng.choice(CSV_VALUES)))
         if not lines:
             lines = [""]
     out = "".join(lines).encode()

@@ -1,8 +1,9 @@
 """Replay engine shared by the CPython CLI and the MicroPython runner (common subset only).
 
-Turns controller display changes into event lines with a fixed key order, so both runtimes print
-byte-identical JSON. With recorded inputs (parse_inputs) the coach's Sensors run on GPS time beside
-the controller: polled as the board's 10 ms loop would while anything is unsettled, coarsely otherwise.
+Drives the firmware's coach (trainctl.coach.Coach: the board's own wiring of journey, sensors and state file)
+and turns its events into JSON lines with a fixed key order, so both runtimes print byte-identical JSON. With
+recorded inputs (parse_inputs) the coach is stepped on GPS time: every 10 ms as the board's loop while its
+sensors are busy, coarsely otherwise.
 """
 
 from trainctl import clock

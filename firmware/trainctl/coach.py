@@ -1,5 +1,5 @@
 """The coach without its hardware: receiver bytes (feed), time passing (step) and the inputs' levels (the
-callables in hw.inputs) in; what passengers see (ctl, a controller.Controller: train, utc_offset_min, country,
+callables in hw.inputs) in; what passengers see (ctl, a Controller: train, utc_offset_min, country,
 next_stop, destination, at_stop) and one event stream (on_event(kind, index), kinds in trainctl/codes.py) out.
 
 The one place that wires the journey (Controller), the sensors, the state file, the journey log and the
