@@ -27,12 +27,13 @@ from host_tools import paths, route_names, sensor_synth, synth
 paths.use_firmware()
 
 from trainctl import route_data  # noqa: E402
+from trainctl.config import Config  # noqa: E402
 from trainctl.doors import DOOR_NAMES, EXTERIOR  # noqa: E402
 
 EXTERIOR_DOORS = tuple(n for n, e in zip(DOOR_NAMES, EXTERIOR) if e)
 
 MARGIN_S = 60.0  # the display shows the stop ~20 s after arrival and keeps it ~55 s after departure
-THRESHOLD_MS = 5 / 3.6  # the door monitor's default moving threshold (139 cm/s)
+THRESHOLD_MS = Config().door_alarm_cms() / 100  # the door monitor's default moving threshold (m/s)
 MIN_WINDOW_S = 150.0
 
 
