@@ -32,7 +32,7 @@ _LEAVE_M = const(400)  # running this far on from where it stood (3 fixes above 
 
 
 class Legs(Direction):
-    """Journey's fix handling and leg rules; the state lives in journey.Journey (reset())."""
+    """Journey's fix handling and leg rules; the state: direction.Direction.reset()."""
 
     def update(self, fix):
         """Feed one receiver epoch (a nmea.Fix). Updates the state; sets self.changed when it moved."""
@@ -197,18 +197,6 @@ class Legs(Direction):
             self._leave_n = self._leave_n + 1 if gone > _LEAVE_M and self.speed_cms >= _SLOW_CMS else 0
         if self._leave_n >= 3 or self._ahead(s, along) < -2 * _ZONE_M:
             self._set(_NONE, self.next_idx)
-
-    def _set(self, at_stop, next_idx):
-        if at_stop != self.at_stop:
-            self._at_m = self.along_m if at_stop >= 0 else _NONE
-            self._leave_n = 0
-        if next_idx != self.next_idx:
-            self._near[_N_NEXT] = _FAR
-        if at_stop != self.at_stop or next_idx != self.next_idx:
-            self.at_stop = at_stop
-            self.next_idx = next_idx
-            self.changed = True
-        self._next_n = 0
 
     def _arrive(self, t, st):
         r = self.route
