@@ -83,6 +83,7 @@ docs-frames: $(STAMP)
 route: $(STAMP) $(UNIFONT)
 	$(VPY) -m host_tools.build.route $(ROUTE) firmware/trainctl/route_data.py
 	$(VPY) -m host_tools.build.font $(ROUTE) firmware/trainctl/font_data.py
+	$(VPY) -m host_tools.build.consts
 
 # The build day, the pivot of the GPS week-rollover correction: a release build runs this (DATE=YYYY-MM-DD to
 # choose), no later than the first day the firmware runs in a coach.

@@ -1,9 +1,9 @@
 """Numbers the firmware shares with the tools that read its output: the journey log's record kinds (the
-/jlog.bin format: trainctl/jlog.py) and the toilets' states.
+/jlog.bin format: trainctl/jlog.py), the coach's events and the toilets' states.
 
-The modules that use them keep private copies (`_EV_DOOR_OPEN = const(1)` in doors.py...): folded by the
-compiler, they cost the board no RAM and no interned name. This module is for hosts, tests and the crew
-tools; nothing imports it at boot. tests/test_codes.py checks that the copies agree with it.
+The one source: host_tools/build/consts.py writes private copies (`_EV_DOOR_OPEN = const(1)` in doors.py...) into
+the modules that use them: folded by the compiler, they cost the board no RAM and no interned name. This module
+is for hosts, tests and the crew tools; nothing imports it at boot.
 """
 
 # Sensor events (trainctl/debounce.EventRing kinds; logged except single passengers).
@@ -20,11 +20,13 @@ EV_STUCK = 19
 EV_UNSTUCK = 20
 EV_WC_OCCUPIED = 32  # index: toilet
 EV_WC_FREE = 33
+# The coach's own events (trainctl/coach.py; not logged).
+EV_SHOWN = 48  # what passengers see changed (Coach.ctl)
+EV_STATUS = 49  # the pages' status line changed (the configuration notice ended)
 # The journey log's own records.
 K_STATION = 64  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = 65  # a = reset cause (machine.reset_cause())
-K_FAULT = 66  # a subsystem failed and rests: index = 0 display, 1 sensors, a = errno (0: not OSError);
-# index 2: the configuration file had problems (defaults used), a = how many
+K_FAULT = 66  # index 0 display, 1 sensors raised (a = errno, 0 not OSError); 2 config file (a = problems)
 # A toilet's state (sensors.WcMonitor.status).
 WC_FREE = 0
 WC_OCCUPIED = 1

@@ -169,7 +169,11 @@ class Matcher:
                 self.off_m = d
                 return False
             self.reset()
-        # Lost: scan a slice of the route per fix, then climb from the best segment found.
+        return self._search(lat, lon)
+
+    def _search(self, lat, lon):
+        """Lost: scan a slice of the route per fix, then climb from the best segment found."""
+        n = self.n
         end = self._scan + _SCAN
         if end > n:
             end = n

@@ -14,6 +14,8 @@ from .nmeafield import angle, day, digits, hexval, num, rollover, tod_ms
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
+if _BUF > 255:  # Parser._span() packs two offsets into buf as 8 bits each: a longer buffer must not pass silently
+    raise ImportError("nmea: _BUF > 255")
 _MAX_FIELDS = const(40)
 
 # Sentence types as 24-bit keys of their three letters.
@@ -80,7 +82,7 @@ class Stats:
         self.undated = 0  # position epochs not reported because no date (RMC, ZDA) was seen yet
         self.rollover = 0  # dates moved forward by GPS week-rollover correction
         # Checksum-good sentences by type and talker: by_kind[kind * 9 + talker], the indexes of _KIND and
-        # _TALKER below, 8 for any other (host_tools/replay_core.by_kind() names them).
+        # _TALKER below, 8 for any other (host_tools/replay/core.by_kind() names them).
         self.by_kind = [0] * (_N_KINDS * _N_TALKERS)
 
     def as_dict(self):

@@ -47,14 +47,14 @@ def _load(path, route):
 def _line(route, j, tl, ok):
     train = j.train()
     ov = j.override
-    leg = ov & 3 if ov >= 0 else (j.leg if j.direction >= 0 else -1)
+    leg = ov % route.LEGS if ov >= 0 else (j.leg if j.direction >= 0 else -1)
     return "train=%s to=%s leg=%s at=%s next=%s override=%s onboard=%d state=%s" % (
         train if train is not None else "-",
         station_en(route, j.destination()),
         leg if leg >= 0 else "-",
         station_en(route, j.at_stop),
         station_en(route, j.next_stop()),
-        route.TRAIN[ov >> 2][ov & 3] if ov >= 0 else "-",
+        route.TRAIN[ov // route.LEGS][ov % route.LEGS] if ov >= 0 else "-",
         tl.onboard,
         "saved" if ok else "none",
     )

@@ -15,15 +15,18 @@ import struct
 
 from micropython import const
 
+from .journey import SAVED_SIZE
+
 _MAGIC = const(0x5443)  # "TC"
-_VERSION = const(2)  # 2: counts added; a file of another version is ignored (fresh state)
-# magic, version, seq; direction, leg, next stop, at stop, country, override; arrived, last fix (time,
-# lat, lon), along, far, last epoch; segment, onboard, count station, boardings, alightings; CRC-16 of
-# everything before it. 56 bytes: the file (two slots, 112 bytes) stays under littlefs's inline limit
-# (MicroPython: cache 4 x 32 = 128 bytes), so a save is one small commit to the directory's metadata
-# log instead of a copied 4 KiB block.
-_FMT = const("<HHIbbhhbbiiiiiiihhhhhH")
-SIZE = struct.calcsize(_FMT)
+_VERSION = const(3)  # 2: counts added; 3: override = journey.train_key(); another version: ignored (fresh state)
+# A record: magic, version, seq (_HEAD); the journey (Journey.pack_into(), SAVED_SIZE bytes); onboard, count
+# station, boardings, alightings, then the CRC-16 of everything before it (_TAIL). 56 bytes: the file (two
+# slots, 112 bytes) stays under littlefs's inline limit (MicroPython: cache 4 x 32 = 128 bytes), so a save is
+# one small commit to the directory's metadata log instead of a copied 4 KiB block.
+_HEAD = const("<HHI")
+_TAIL = const("<hhhhH")
+_AT = const(8)  # the journey's offset: struct.calcsize(_HEAD)
+SIZE = _AT + SAVED_SIZE + 10  # + struct.calcsize(_TAIL)
 _CMAX = const(32767)  # counts saved up to this (int16)
 SAVE_FIX_S = 600  # the last good fix is written at most this often on its own
 
@@ -71,25 +74,21 @@ class StateFile:
             rec = data[s * SIZE:(s + 1) * SIZE]
             if len(rec) < SIZE:
                 continue
-            v = struct.unpack(_FMT, rec)
-            if v[0] != _MAGIC or v[1] != _VERSION or v[-1] != crc16(rec, SIZE - 2):
+            magic, version, seq = struct.unpack_from(_HEAD, rec, 0)
+            if magic != _MAGIC or version != _VERSION or rec[SIZE - 2] | rec[SIZE - 1] << 8 != crc16(rec, SIZE - 2):
                 continue
-            if best is None or _newer(v[2], best[2]):
-                best = v
+            if best is None or _newer(seq, self.seq):
+                best = rec
+                self.seq = seq
                 self.slot = 1 - s
         if best is None:
             return False
-        self.seq = best[2]
-        f = j.f
-        (j.direction, j.leg, j.next_idx, j.at_stop, j.country, j.override, j.arrived_s, f.anchor_s,
-         f.anchor_lat, f.anchor_lon, j.along_m, j.far_m, f.last_s, seg) = best[3:17]
-        j.m.idx = seg if 0 <= seg < j.m.n else -1
-        j.changed = False
+        j.unpack_from(best, _AT)
         self._num = _num(j)
-        self.saved_s = f.last_s
+        self.saved_s = j.f.last_s
         tl = self.tally
         if tl is not None:
-            onboard, st, b, a = best[17:21]
+            onboard, st, b, a, _ = struct.unpack_from(_TAIL, best, _AT + SAVED_SIZE)
             tl.onboard = onboard if onboard > 0 else 0
             if 0 <= st < len(tl.boardings):  # the stop in progress at the cut: its counts go on from here
                 tl.boardings[st] = b if b > 0 else 0
@@ -142,7 +141,6 @@ class StateFile:
     def _write(self, j):
         self.seq = (self.seq + 1) & 0xFFFFFFFF
         rec = self._rec
-        fl = j.f
         tl = self.tally
         onboard = st = b = a = -1
         if tl is not None:
@@ -151,9 +149,9 @@ class StateFile:
             if st >= 0:
                 b = _c(tl.boardings[st])
                 a = _c(tl.alightings[st])
-        struct.pack_into(_FMT, rec, 0, _MAGIC, _VERSION, self.seq, j.direction, j.leg, j.next_idx,
-                         j.at_stop, j.country, j.override, j.arrived_s, fl.anchor_s, fl.anchor_lat,
-                         fl.anchor_lon, j.along_m, j.far_m, fl.last_s, j.m.idx, onboard, st, b, a, 0)
+        struct.pack_into(_HEAD, rec, 0, _MAGIC, _VERSION, self.seq)
+        j.pack_into(rec, _AT)
+        struct.pack_into(_TAIL, rec, _AT + SAVED_SIZE, onboard, st, b, a, 0)
         c = crc16(rec, SIZE - 2)
         rec[SIZE - 2] = c & 0xFF
         rec[SIZE - 1] = c >> 8

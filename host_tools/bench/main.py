@@ -34,7 +34,7 @@ import time
 from trainctl import font_data, geo, route_data
 from trainctl import route_data as R
 from trainctl.app import Panel
-from trainctl.controller import Controller
+from trainctl.coach import Coach
 from trainctl.max7219 import Max7219Chain
 from trainctl.nmea import Parser
 from trainctl.oled import Oled
@@ -280,8 +280,10 @@ def bench_end_to_end(track, repeats):
 
 
 def controller_pass(route, chunks, timed):
-    """One Controller pass; with timed, the per-fix work of moving fixes after WARM_FIXES is summed."""
-    ctl = Controller(route)
+    """One pass of the coach (as the board's, without sensors or files); with timed, the per-fix work of moving
+    fixes after WARM_FIXES is summed."""
+    coach = Coach(route)
+    ctl = coach.ctl
     acc = [0, 0, 0, -1]  # fixes seen, moving fixes timed, their ns, fix at which the matcher first locked
     if timed:
         on_fix = ctl._on_fix
@@ -302,7 +304,7 @@ def controller_pass(route, chunks, timed):
 
         ctl.parser.on_fix = wrapper
     for c in chunks:
-        ctl.feed(c)
+        coach.feed(c)
     return ctl, acc
 
 
@@ -1168,7 +1170,7 @@ def render_mp(ctx, mp):
         return out
     fixes = q["fixes"]
     out += [
-        "Whole pipeline, `Controller(route).feed()` on the first %d epochs (%d sentences), the real route "
+        "Whole pipeline, `Coach(route).feed()` on the first %d epochs (%d sentences), the real route "
         "(SEG_N %d), heap %s:" % (fixes, q["sentences"], q["seg_n"], cfg["mp_heap"]),
         "",
         "| what | per fix, µs | bytes allocated per fix |",

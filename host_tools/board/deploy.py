@@ -68,13 +68,20 @@ WDT_MS = 8000  # the watchdog timeout of boards/*/board.py (_WDT_MS; tests/test_
 # deploy (a ROMFS image over a 115,200-baud USB-UART takes about as long). remote/keep_fed.py is compiled into
 # RAM from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
 # board that had no watchdog running it starts one, which the firmware starts at boot anyway.
-KEEP_FED_TIMER = {"esp32": 0, "rp2040": -1, "virtual": -1}  # the Timer id of the board files' keep-alive
 REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "remote")  # programs run on the board
 # The virtual board (ptyboard) was seen now and then not to act on the first Ctrl-C while main.py ran (about
 # 1 test run in 7, cause not found; not reproduced since in 467 connects and 22 test runs with one try); a
 # second try interrupts it, on a board too if a byte is lost. A board that answers neither time is reported.
 CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
+
+def keep_fed_timer(board):
+    """The id of the timer the board file's keep_alive feeds the watchdog from: 0 (the ESP32's hardware timer 0),
+    -1 (a soft timer; also for a board file without one)."""
+    with open(os.path.join(ROOT, "boards", board, "board.py"), encoding="utf-8") as f:
+        m = re.search(r"\bTimer\((-?\d+), mode=Timer\.PERIODIC", f.read())
+    return int(m.group(1)) if m else -1
+
 
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 
@@ -399,7 +406,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
-        fed = b.eval(remote_program("keep_fed", "keep_fed(%d, %d)\ndel keep_fed" % (WDT_MS, KEEP_FED_TIMER[board])))
+        fed = b.eval(remote_program("keep_fed", "keep_fed(%d, %d)\ndel keep_fed" % (WDT_MS, keep_fed_timer(board))))
         log("watchdog: fed from a timer until the reset" if fed == 1 else
             "watchdog: could not start a feeder (%s): a watchdog the firmware started may reset the board %d "
             "s into the deploy" % (fed, WDT_MS // 1000))

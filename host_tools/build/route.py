@@ -477,7 +477,8 @@ def _tuple(values, per_line=10):
 def texts(route, b):
     """The display texts in the order of route_data.TEXT: [(name, [str...])]. First the fixed texts of
     host_tools/build/ui_text.py in its ORDER (a tuple: one per language), at indexes the firmware knows as
-    constants (`_T_<NAME>` in trainctl/pages.py and sensors.py; a test checks them), then the border, the
+    constants (`_T_<NAME>`, written by host_tools/build/consts.py into the modules that use them), then the
+    border, the
     zone names (per country), the trains (per direction and leg) and the stations (LANGS order, then the id),
     each group at the index route_data names <NAME>."""
 

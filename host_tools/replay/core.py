@@ -1,15 +1,16 @@
 """Replay engine shared by the CPython CLI and the MicroPython runner (common subset only).
 
-Turns controller display changes into event lines with a fixed key order, so both runtimes print
-byte-identical JSON. With recorded inputs (parse_inputs) the coach's Sensors run on GPS time beside
-the controller: polled as the board's 10 ms loop would while anything is unsettled, coarsely otherwise.
+Drives the firmware's coach (trainctl.coach.Coach: the board's own wiring of journey, sensors and state file)
+and turns its events into JSON lines with a fixed key order, so both runtimes print byte-identical JSON. With
+recorded inputs (parse_inputs) the coach is stepped on GPS time: every 10 ms as the board's loop while its
+sensors are busy, coarsely otherwise.
 """
 
 from trainctl import clock, doors, nmea
 from trainctl import codes as K
-from trainctl.controller import Controller
-from trainctl.sensors import INPUT_NAMES, Sensors
-from trainctl.store import StateFile
+from trainctl.coach import Coach
+from trainctl.hw import Hardware
+from trainctl.sensors import INPUT_NAMES
 from trainctl.text import station_en
 
 
@@ -60,32 +61,38 @@ def by_kind(stats):
 
 
 class Replay:
-    """Feed NMEA bytes; display changes arrive as (utc_s, utc_ms, state dict-like pairs) via on_event."""
+    """The coach (trainctl.coach.Coach, as the board runs it) fed NMEA bytes; what passengers see arrives as
+    (utc_s, utc_ms, state dict-like pairs) via on_event."""
 
     def __init__(self, route, state_path=None, on_event=None, parser=None, inputs=None):
         """inputs: None, or changes [(t_ms, input index, level)] from parse_inputs: sensor events then
         arrive through on_event too."""
         self.route = route
         self.on_event = on_event
-        self.store = StateFile(state_path) if state_path else None
         self.events = 0
         self.sens = None
         if inputs is not None:
             self.sens = SensorReplay(route, inputs, self._emit)
-            if self.store is not None:
-                self.store.tally = self.sens.s.tally  # counts saved with the journey, as on the board
-            p = parser
-            sr = self.sens
-
-            def parser(on_fix):  # the sensors see each epoch around the controller's own handling
-                return sr.wrap_parser(p, on_fix)
-        self.ctl = Controller(route, self.store, self._display, parser)  # a restored state is an event
+            parser = self.sens.wrap_parser(parser)  # the sensors see each epoch around the coach's own handling
+        hw = Hardware("replay", None, state_path=state_path, inputs=self.sens.inputs if self.sens else None)
+        self.coach = Coach(route, hw, None, None, parser)
+        self.ctl = self.coach.ctl
+        self.store = self.coach.store
         if self.sens is not None:
-            self.sens.ctl = self.ctl
+            self.sens.attach(self.coach)
+        self.coach.on_event = self._coach_event
+        if self.ctl.restored:  # a restored state is shown at once: an event (the coach's EV_SHOWN at boot)
+            self._coach_event(K.EV_SHOWN, 0)
 
     def _emit(self, pairs):
         if self.on_event is not None:
             self.on_event(pairs)
+
+    def _coach_event(self, kind, index):
+        if kind == K.EV_SHOWN:
+            self._display()
+        elif self.sens is not None:
+            self.sens.event(kind, index)
 
     def finish(self):
         """After the last byte: the inputs left after the last epoch are played out."""
@@ -93,7 +100,7 @@ class Replay:
             self.sens.finish()
 
     def feed(self, data, n=-1):
-        self.ctl.feed(data, n)
+        self.coach.feed(data, n)
 
     def name(self, idx):
         return None if idx < 0 else station_en(self.route, idx)
@@ -110,12 +117,10 @@ class Replay:
             ("at_stop", self.name(c.at_stop)),
         ]
 
-    def _display(self, ctl):
+    def _display(self, ctl=None):
         self.events += 1
         if self.on_event is not None:
             self.on_event(self.display_pairs(ctl))
-        if self.sens is not None:
-            self.sens.stop(ctl.at_stop)
 
     def summary_pairs(self):
         c = self.ctl
@@ -136,7 +141,6 @@ class Replay:
             pairs += self.sens.summary_pairs()
         return pairs
 
-
 def run_file(route, path, state_path=None, emit=print, chunk=512, parser=None):
     """Replay a whole NMEA file, emitting JSON lines through emit; returns the Replay."""
     r = Replay(route, state_path, lambda pairs: emit(line(pairs)), parser)
@@ -148,7 +152,7 @@ def run_file(route, path, state_path=None, emit=print, chunk=512, parser=None):
                 break
             r.feed(buf, n)
     if r.events == 0:
-        r._display(r.ctl)
+        r._display()
     emit(line(r.summary_pairs()))
     return r
 
@@ -210,37 +214,46 @@ _VEST = ("A", "B")
 
 
 class SensorReplay:
-    """The coach's Sensors driven by recorded input changes on GPS time. Polls fall on a 10 ms grid of
-    GPS time while the debouncer has a pending change or a beam is broken with its door open; otherwise
-    only at each epoch and at input changes (at most COARSE_MS apart while a door is open)."""
+    """Recorded input changes played into the coach's sensors on GPS time: Coach.step() falls on a 10 ms grid
+    of GPS time while the sensors are busy (Sensors.busy() 2: the debouncer has a pending change or a beam is
+    broken with its door open); otherwise only at each epoch and at input changes (at most COARSE_MS apart
+    while a door is open)."""
 
     def __init__(self, route, changes, emit):
 
         self.route = route
         self.changes = changes
         self.emit = emit
-        self.ctl = None
+        self.coach = None
+        self.s = None  # the coach's Sensors
         self.raw = bytearray(len(INPUT_NAMES))
         raw = self.raw
-        inputs = {}
+        self.inputs = {}
         for i in range(len(INPUT_NAMES)):
-            inputs[INPUT_NAMES[i]] = (lambda i=i: raw[i])
-        self.s = Sensors(route, inputs, None, self._event)
+            self.inputs[INPUT_NAMES[i]] = (lambda i=i: raw[i])
         self.door_names = doors.DOOR_NAMES
-        self.k = (K.EV_DOOR_OPEN, K.EV_DOOR_CLOSED, K.EV_ALARM_ON, K.EV_ALARM_OFF, K.EV_FAULT, K.EV_FAULT_CLEAR,
-                  K.EV_IN, K.EV_OUT, K.EV_CLAMP, K.EV_STUCK, K.EV_UNSTUCK, K.EV_WC_OCCUPIED, K.EV_WC_FREE)
         self.i = 0  # next change to apply
         self.now = -1  # GPS ms of the last poll, -1 before the first epoch
-        self.fix_s = -1
         self.onboard = 0  # the live count after each event (the tally's is after the whole poll)
         self.polls = 0
         self.fine_polls = 0
         self.t_fix = -1
 
-    def wrap_parser(self, parser_cls, on_fix):
+    def attach(self, coach):
+        self.coach = coach
+        self.s = coach.sensors
 
-        self._ctl_fix = on_fix
-        return (parser_cls or nmea.Parser)(self._on_fix)
+    def wrap_parser(self, parser_cls):
+        """A parser class whose fixes reach the sensors' polls first, then the coach's own handler."""
+
+        cls = parser_cls or nmea.Parser
+        sr = self
+
+        def make(on_fix):
+            sr._ctl_fix = on_fix
+            return cls(sr._on_fix)
+
+        return make
 
     def _on_fix(self, fix):
         t = fix.utc_s * 1000 + fix.utc_ms if fix.utc_s >= 0 else -1
@@ -251,25 +264,14 @@ class SensorReplay:
             self.s.deb.prime()  # as a board booting reads its inputs (a replay started after a power cut)
         elif t > self.now:
             self.run(t)  # every poll before this epoch, with what was known before it
-        self._ctl_fix(fix)  # display change -> stop()
-        c = self.ctl
-        if c.utc_s != self.fix_s:
-            self.fix_s = c.utc_s
-            self.s.fix(c.speed_cms)
-        if t > self.now:
-            self._poll(t)
-        elif t >= 0 and t == self.now:
-            self._poll(t)  # a second fix in the same epoch: the speed takes effect now
+        self._ctl_fix(fix)  # what passengers see changes -> the sensors' stop
+        if t >= 0 and t >= self.now:
+            self._poll(t)  # the fix's speed takes effect now (a second fix in the same epoch too)
 
-    def stop(self, at_stop):
-        s = self.s
-        old = s.at_stop
-        s.stop(at_stop)
-        if old >= 0 and at_stop != old:
-            tl = s.tally
-            self.emit([("event", "station"), ("utc", self._utc(self.t_fix)), ("station", station_en(self.route, old)),
-                       ("boardings", tl.boardings[old]), ("alightings", tl.alightings[old]),
-                       ("onboard", tl.onboard)])
+    def station(self, old):
+        tl = self.s.tally
+        self.emit([("event", "station"), ("utc", self._utc(self.t_fix)), ("station", station_en(self.route, old)),
+                   ("boardings", tl.boardings[old]), ("alightings", tl.alightings[old]), ("onboard", tl.onboard)])
 
     def _apply(self, t):
         ch = self.changes
@@ -286,31 +288,15 @@ class SensorReplay:
         dt = t - self.now
         self.now = t
         self.polls += 1
-        self.s.poll(dt)
-        c = self.ctl
-        if self.s.tally.dirty and c is not None and c.store is not None:  # as App.step: saved at once
-            c.store.save(c.journey)
+        self.coach.step(dt)  # the fix's speed, the poll, the counts saved: as on the board
         self.onboard = self.s.tally.onboard
-
-    def _busy(self):
-        s = self.s
-        if not s.deb.settled():
-            return 2
-        out = s.deb.out
-        for c in s.counters:
-            if not c.stuck and (out[c._outer] or out[c._inner]) and (out[c._doors[0]] or out[c._doors[1]]):
-                return 2
-        for i in range(4):  # exterior doors
-            if out[i]:
-                return 1
-        return 0
 
     def run(self, t_end):
         """Poll every instant the board would need up to, not including, t_end (GPS ms)."""
         ch = self.changes
         n = len(ch)
         while True:
-            b = self._busy()
+            b = self.s.busy()
             now = self.now
             if b == 2:
                 t = (now // FINE_MS + 1) * FINE_MS
@@ -337,9 +323,9 @@ class SensorReplay:
             self.now = self.changes[0][0]
         last = self.changes[-1][0] if self.changes else self.now
         end = last + 3600000
-        while self.now < end and (self.i < len(self.changes) or self._busy() == 2):
+        while self.now < end and (self.i < len(self.changes) or self.s.busy() == 2):
             self.run(end)
-            if self.now >= end or (self.i >= len(self.changes) and self._busy() != 2):
+            if self.now >= end or (self.i >= len(self.changes) and self.s.busy() != 2):
                 break
 
     def _utc(self, t=-1):
@@ -347,29 +333,34 @@ class SensorReplay:
             t = self.now if self.now >= 0 else 0
         return clock.iso_utc(t // 1000, t % 1000)
 
-    def _event(self, kind, index):
-        k = self.k
+    def event(self, kind, index):
+        """One of the coach's events (not EV_SHOWN) as a JSON event line."""
+        if kind >= 64:
+            if kind == K.K_STATION:
+                self.station(index)
+            return
         utc = self._utc()
-        if kind == k[2] or kind == k[3]:
-            p = [("event", "door_alarm"), ("utc", utc), ("door", self.door_names[index]), ("active", kind == k[2])]
-        elif kind == k[6] or kind == k[7]:
-            if kind == k[6]:
+        door = self.door_names[index] if index < len(self.door_names) else None
+        if kind == K.EV_ALARM_ON or kind == K.EV_ALARM_OFF:
+            p = [("event", "door_alarm"), ("utc", utc), ("door", door), ("active", kind == K.EV_ALARM_ON)]
+        elif kind == K.EV_IN or kind == K.EV_OUT:
+            if kind == K.EV_IN:
                 self.onboard += 1
             elif self.onboard > 0:  # at 0 the tally clamped it (count_clamp came first)
                 self.onboard -= 1
             p = [("event", "count"), ("utc", utc), ("door", _VEST[index]),
-                 ("direction", "in" if kind == k[6] else "out"), ("onboard", self.onboard)]
-        elif kind == k[11] or kind == k[12]:
-            p = [("event", "wc"), ("utc", utc), ("wc", index + 1), ("occupied", kind == k[11])]
-        elif kind == k[0] or kind == k[1]:
-            p = [("event", "door"), ("utc", utc), ("door", self.door_names[index]), ("open", kind == k[0])]
-        elif kind == k[4] or kind == k[5]:
-            p = [("event", "door_fault"), ("utc", utc), ("door", self.door_names[index]), ("active", kind == k[4])]
-        elif kind == k[8]:
+                 ("direction", "in" if kind == K.EV_IN else "out"), ("onboard", self.onboard)]
+        elif kind == K.EV_WC_OCCUPIED or kind == K.EV_WC_FREE:
+            p = [("event", "wc"), ("utc", utc), ("wc", index + 1), ("occupied", kind == K.EV_WC_OCCUPIED)]
+        elif kind == K.EV_DOOR_OPEN or kind == K.EV_DOOR_CLOSED:
+            p = [("event", "door"), ("utc", utc), ("door", door), ("open", kind == K.EV_DOOR_OPEN)]
+        elif kind == K.EV_FAULT or kind == K.EV_FAULT_CLEAR:
+            p = [("event", "door_fault"), ("utc", utc), ("door", door), ("active", kind == K.EV_FAULT)]
+        elif kind == K.EV_CLAMP:
             p = [("event", "count_clamp"), ("utc", utc), ("door", _VEST[index]),
                  ("discrepancies", self.s.tally.discrepancies)]
-        elif kind == k[9] or kind == k[10]:
-            p = [("event", "beam_stuck"), ("utc", utc), ("door", _VEST[index]), ("active", kind == k[9])]
+        elif kind == K.EV_STUCK or kind == K.EV_UNSTUCK:
+            p = [("event", "beam_stuck"), ("utc", utc), ("door", _VEST[index]), ("active", kind == K.EV_STUCK)]
         else:
             p = [("event", "sensor"), ("utc", utc), ("kind", kind), ("index", index)]
         self.emit(p)

@@ -4,7 +4,7 @@
                                       [--fps N] [--clip-s N] [--route FILE] [--pick NAME=GLOB ...]
                                       [--gif-clips GLOB]
 
-TRACK (a raw NMEA log, or - for stdin) is replayed through the firmware's Controller with each
+TRACK (a raw NMEA log, or - for stdin) is replayed through the firmware's Coach with each
 display's Pages attached, on the GPS time of the fixes. Clips are recorded: the first --clip-s
 seconds of the journey and of every alert (arrival, border crossing, train-number change), at --fps
 frames per GPS second; a new alert inside a clip extends it. For every screen a clip shows (each
@@ -22,9 +22,9 @@ import sys
 import time
 
 from PIL import Image, ImageDraw, ImageFont
-from trainctl import clock
+from trainctl import clock, codes
 from trainctl import pages as _pages
-from trainctl.controller import Controller
+from trainctl.coach import Coach
 from trainctl.text import station_en
 
 from host_tools.common import route_names
@@ -413,24 +413,28 @@ class Run:
         self.t_ms = -1  # display time: GPS time of the latest fix, never backwards
         run = self
 
-        class Ctl(Controller):
-            def _on_fix(self, fix):
-                run.before_fix(self, fix.utc_s * 1000 + fix.utc_ms)
-                Controller._on_fix(self, fix)
+        def parser(on_fix):  # the display time advances before the coach handles each fix
+            def fix_first(fix):
+                run.before_fix(fix.utc_s * 1000 + fix.utc_ms)
+                on_fix(fix)
 
-        self.ctl = Ctl(route, None, self.on_display, fast_nmea.FastParser)
+            return fast_nmea.FastParser(fix_first)
 
-    def before_fix(self, ctl, t_ms):
+        self.coach = Coach(route, None, self.on_event, None, parser)
+        self.ctl = self.coach.ctl
+
+    def before_fix(self, t_ms):
         if t_ms <= self.t_ms:
             return
         if self.t_ms >= 0:
             for r in self.recorders:
-                r.advance(self.t_ms, t_ms, ctl.utc_s)
+                r.advance(self.t_ms, t_ms, self.ctl.utc_s)
         self.t_ms = t_ms
 
-    def on_display(self, ctl):
-        for r in self.recorders:
-            r.update(ctl, self.t_ms)
+    def on_event(self, kind, index):
+        if kind == codes.EV_SHOWN:
+            for r in self.recorders:
+                r.update(self.ctl, self.t_ms)
 
     def feed_file(self, src):
         buf = bytearray(CHUNK)
@@ -438,7 +442,7 @@ class Run:
             n = src.readinto(buf)
             if not n:
                 break
-            self.ctl.feed(buf, n)
+            self.coach.feed(buf, n)
 
     def finish(self):
         for r in self.recorders:

@@ -23,13 +23,17 @@ import sys
 import time
 
 from trainctl import route_data
+from trainctl.config import Config
+from trainctl.doors import DOOR_NAMES, EXTERIOR
 
 from host_tools.common import route_names
 from host_tools.synth import journey as synth
 from host_tools.synth import sensors as sensor_synth
 
+EXTERIOR_DOORS = tuple(n for n, e in zip(DOOR_NAMES, EXTERIOR) if e)
+
 MARGIN_S = 60.0  # the display shows the stop ~20 s after arrival and keeps it ~55 s after departure
-THRESHOLD_MS = 5 / 3.6  # the door monitor's default moving threshold (139 cm/s)
+THRESHOLD_MS = Config().door_alarm_cms() / 100  # the door monitor's default moving threshold (m/s)
 MIN_WINDOW_S = 150.0
 
 
@@ -191,7 +195,7 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
     long_runs = sorted((r for r in runs if r[1] - r[0] > 1800), key=lambda r: r[0] - r[1])
     if stuck and long_runs:  # a contact that reads open from the start of the longest run to the next stop
         a, z = long_runs[0]
-        door = rng.choice(("door_A_left", "door_A_right", "door_B_left", "door_B_right"))
+        door = rng.choice(EXTERIOR_DOORS)
         t0, t1 = a + 120, z + 30
         rows.append((t0, door, 1))
         rows.append((t1, door, 0))
@@ -204,14 +208,14 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
             a, z = cand[0]
             mid = (a + z) / 2 + rng.uniform(-60, 60)
             if not any(x <= mid <= y for x, y in holes):
-                door = rng.choice(("door_A_left", "door_A_right", "door_B_left", "door_B_right"))
+                door = rng.choice(EXTERIOR_DOORS)
                 t1 = mid + rng.uniform(15, 40)
                 _bounce(rng, mid, 1, rows, door)
                 _bounce(rng, t1, 0, rows, door)
                 alarms.append({"kind": "open_moving", "door": door, "from_utc": _iso_ms(mid), "to_utc": _iso_ms(t1)})
                 busy.append((mid - 2, t1 + 2))
     # Chatter on closed doors while running: pulses shorter than the door settle time.
-    for name in ("door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B"):
+    for name in DOOR_NAMES:
         for a, z in runs:
             t = a
             while chatter_per_h > 0:

@@ -5,7 +5,7 @@ the inputs CSV parser, with atheris (libFuzzer); a seeded random-mutation loop w
     python -m host_tools.verify.fuzz corpus     # rewrite the seed corpus tests/data/fuzz/<target>/ from tests/data
 
 Targets and what counts as a crash (anything else raised, or a broken invariant):
-  parser  the bytes into trainctl.controller.Controller(route_data) (firmware Parser, journey, filter, geometry)
+  parser  the bytes into trainctl.coach.Controller(route_data) (firmware Parser, journey, filter, geometry)
           and into host_tools.replay.fast_nmea.FastParser, each in its own chunking: nothing may be raised, and both
           parsers must report the same fixes, Stats and state.
   route   the bytes as a route source file: gen_route.load() then render(); only RouteError may be raised,
@@ -35,7 +35,8 @@ import zlib
 
 import trainctl.nmeafield as nmeafield
 from trainctl import clock, geo, nmea, route_data
-from trainctl.controller import Controller
+from trainctl.coach import Controller
+from trainctl.sensors import INPUT_NAMES
 
 from host_tools.build import route as gen_route
 from host_tools.common import paths, segs
@@ -61,9 +62,8 @@ _mods = {}
 def _m(name):
     """Import lazily: under atheris the modules must be first imported inside instrument_imports()."""
     if not _mods:
-
-
-        _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, fast_nmea=fast_nmea,
+        _mods.update(geo=geo, nmea=nmea, route_data=route_data, Controller=Controller, INPUT_NAMES=INPUT_NAMES,
+                     fast_nmea=fast_nmea,
                      gen_route=gen_route, replay_core=replay_core,
                      fix_fields=tuple(sorted(vars(nmea.Fix()))))
     return _mods[name]
@@ -498,8 +498,13 @@ CSV_TIMES = ["2026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.8111Z", "2026-11-2
              "2026-11-23 09:17:07.811Z", "２026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.８11Z",
              "2026-11-23T09:17:07.²11Z",
              "-026-11-23T09:17:07.811Z", "+026-11-23T09:17:07.811Z", "2026-11-23T09:17:07.811z", ""]
-CSV_NAMES = ["door_A_left", "door_A_right", "door_B_left", "door_B_right", "gangway_A", "gangway_B", "beam_A_outer",
-             "beam_A_inner", "beam_B_outer", "beam_B_inner", "wc_1", "wc_2", "wc_3", "", " wc_1", "DOOR_A_LEFT"]
+CSV_BAD_NAMES = ["wc_3", "", " wc_1", "DOOR_A_LEFT"]  # with trainctl.sensors.INPUT_NAMES (_csv_names)
+
+
+def _csv_names():
+    return list(_m("INPUT_NAMES")) + CSV_BAD_NAMES
+
+
 CSV_VALUES = ["0", "1", "2", "", " 1", "1 ", "01", "-1", "١"]
 
 
@@ -519,7 +524,7 @@ def mutate_inputs(data, max_size, rng, raw):
         op = rng.randrange(8)
         if op <= 2 and len(f) == 3:
             i = rng.randrange(3)
-            f[i] = rng.choice((CSV_TIMES, CSV_NAMES, CSV_VALUES)[i])
+            f[i] = rng.choice((CSV_TIMES, _csv_names(), CSV_VALUES)[i])
             if i == 0 and rng.random() < 0.5:  # a nearby valid time
                 ms = T0_S * 1000 + rng.randrange(-10**8, 10**8)
 
@@ -536,7 +541,7 @@ def mutate_inputs(data, max_size, rng, raw):
             lines.insert(k, rng.choice((",", ",,", ",,,", "\n", "utc,input,value\n", " utc , input , value\r\n",
                                         "\ufeffutc,input,value\n", "a,b\n")))
         else:
-            lines.insert(k, "%s,%s,%s\n" % (rng.choice(CSV_TIMES), rng.choice(CSV_NAMES), rng.choice(CSV_VALUES)))
+            lines.insert(k, "%s,%s,%s\n" % (rng.choice(CSV_TIMES), rng.choice(_csv_names()), rng.choice(CSV_VALUES)))
         if not lines:
             lines = [""]
     out = "".join(lines).encode()

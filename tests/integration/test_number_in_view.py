@@ -1,17 +1,19 @@
 """Issue 18, item 1: on whole journeys, both ways, on both displays, the train number (once known) is never out of
 view for more than one scroll cycle.
 
-The journey's NMEA goes through the firmware's controller; what it shows drives the firmware's pages, ticked every
-250 ms as the loop does. The test works out on its own what each frame shows: from each drawn line's glyphs,
-their widths and the scroll offset, which glyphs lie wholly inside the display (a fixed field from the left edge,
-the rest inside its scrolling window), and whether the train number's glyphs appear among them in order.
+The journey's NMEA goes through the firmware's coach (trainctl.coach.Coach, as on the board); what it shows
+drives the firmware's pages, ticked every 250 ms as the loop does. The test works out on its own what each frame
+shows: from each drawn line's glyphs, their widths and the scroll offset, which glyphs lie wholly inside the
+display (a fixed field from the left edge, the rest inside its scrolling window), and whether the train number's
+glyphs appear among them in order.
 """
 
 import pytest
 from trainctl import font_data
 from trainctl import pages as P
 from trainctl import route_data as R
-from trainctl.controller import Controller
+from trainctl.coach import Coach
+from trainctl.codes import EV_SHOWN
 from trainctl.text import Font, text
 
 from host_tools.replay.fast_nmea import FastParser
@@ -23,15 +25,21 @@ CYCLE_MS = 2 * P._PAUSE_MS + 128 * 1000 // P._SCROLL_PX_S
 
 
 def _states(track):
-    """(utc_s, display state) at every change of what the controller shows, and the last fix's time."""
+    """(utc_s, display state) at every change of what the coach shows (its EV_SHOWN events), and the last fix's
+    time."""
     out = []
-    ctl = Controller(R, None, lambda c: out.append((c.utc_s, dict(
-        train=c.train, utc_offset_min=c.utc_offset_min, country=c.country, next_stop=c.next_stop,
-        destination=c.destination, at_stop=c.at_stop))), parser=FastParser)
+
+    def on_event(kind, index):
+        if kind == EV_SHOWN:
+            c = coach.ctl
+            out.append((c.utc_s, dict(train=c.train, utc_offset_min=c.utc_offset_min, country=c.country,
+                                      next_stop=c.next_stop, destination=c.destination, at_stop=c.at_stop)))
+
+    coach = Coach(R, None, on_event, None, FastParser)
     data = track.read_bytes()
     for i in range(0, len(data), 4096):
-        ctl.feed(data[i:i + 4096])
-    return out, ctl.utc_s
+        coach.feed(data[i:i + 4096])
+    return out, coach.ctl.utc_s
 
 
 class _State:

@@ -10,7 +10,7 @@ import micropython
 from portable.nmeagen import Track, gga, rmc, sentence
 from trainctl import geo
 from trainctl import route_data as R
-from trainctl.controller import Controller
+from trainctl.coach import Controller
 from trainctl.nmea import Parser
 
 from host_tools.common import segs

@@ -1,6 +1,6 @@
 # Journey state machine on hand-built tracks: portable (CPython and MicroPython).
 from trainctl import route_data as R
-from trainctl.controller import Controller
+from trainctl.coach import Controller
 
 from portable.nmeagen import Track, rmc
 

@@ -132,7 +132,7 @@ def test_override_of_the_other_direction_is_shown():
     _saved(p)
     service.override(85, p)  # an int, as typed at the REPL
     ok, j, _ = _load(p)
-    assert j.train() == "85" and j.override == 5 and j.direction == 0  # the journey itself is unchanged
+    assert j.train() == "85" and j.override == 1 * R.LEGS + 1 and j.direction == 0  # the journey itself is unchanged
     assert service.show(p).startswith("train=85 to=Beijing leg=1 at=Dandong next=- override=85 ")
 
 
@@ -153,7 +153,7 @@ def test_override_without_a_saved_state_starts_a_fresh_one():
     p = _path("fresh")
     service.override("51", p)
     ok, j, tl = _load(p)
-    assert ok and j.train() == "51" and j.override == 4 and j.direction == 1 and j.leg == 0
+    assert ok and j.train() == "51" and j.override == 1 * R.LEGS + 0 and j.direction == 1 and j.leg == 0
     assert tl.onboard == 0
     assert service.show(p) == "train=51 to=Beijing leg=0 at=- next=- override=51 onboard=0 state=saved"
 

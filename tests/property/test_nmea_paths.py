@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from portable.nmeagen import gga, rmc, sentence
 from trainctl import nmea, route_data
-from trainctl.controller import Controller
+from trainctl.coach import Controller
 
 from host_tools.common.paths import ROOT
 from host_tools.replay import cli as replay

@@ -202,25 +202,6 @@ def test_adding_a_station_changes_the_tables(tmp_path):
     assert re.search(r'b"Nanfen"  # \d+ Nanfen', text) and re.search(r"  # \d+ 南芬", text)
 
 
-def test_fixed_text_indexes_in_the_firmware_match_the_generated_table():
-    """pages.py and sensors.py know the fixed texts' indexes as private constants (folded by the compiler:
-    no name in the board's RAM); they must be where gen_route puts host_tools/build/ui_text.py's texts."""
-    from trainctl import route_data as R
-    from trainctl.text import text
-
-    from host_tools.build import ui_text
-
-    found = {}
-    for mod in ("pages", "sensors"):
-        src = (REPO / "firmware" / "trainctl" / (mod + ".py")).read_text()
-        found.update((n, int(i)) for n, i in re.findall(r"^_T_(\w+) = const\((\d+)\)", src, re.M))
-    assert sorted(found) == sorted(ui_text.ORDER)
-    for name, i in found.items():
-        v = getattr(ui_text, name)
-        want = v if isinstance(v, tuple) else (v,)
-        assert tuple(text(R, i + k) for k in range(len(want))) == want, name
-
-
 def test_spikes_and_zigzags_of_the_source_line_are_dropped():
     """Ways joined end to end leave spikes (the line doubling back) and metre-long zigzags: no train runs them."""
     line = [(40.0, 120.0), (40.0, 120.01), (40.0005, 120.0205), (40.0, 120.02), (40.0, 120.03)]  # a 55 m spike

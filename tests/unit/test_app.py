@@ -328,7 +328,7 @@ def test_configuration_file_sets_the_door_threshold_wc_lockout_and_brightness(tm
     assert app.config.problems == [] and not any(x.startswith("config:") for x in lines)
     assert app.sensors.doors.threshold_cms == 278 and app.sensors.wc.lockout_at_stations
     assert (0x3C, b"\x80\x81") in i2c.transactions and (0x3C, b"\x80\x33") in i2c.transactions  # contrast 51
-    assert app._notice_ms == 0
+    assert app.coach._notice_ms == 0
 
 
 def test_a_bad_configuration_file_means_defaults_and_a_notice_not_a_crash(tmp_path):
@@ -342,9 +342,9 @@ def test_a_bad_configuration_file_means_defaults_and_a_notice_not_a_crash(tmp_pa
         app, lines = _config_app(tmp_path, text, disp)
         assert app.config.problems and any(x.startswith("config: ") for x in lines), text
         assert app.sensors.doors.threshold_cms == 139 and not app.sensors.wc.lockout_at_stations  # the defaults
-        assert app._notice_ms > 0 and app.panel.pages.status is not None
+        assert app.coach._notice_ms > 0 and app.panel.pages.status is not None
         run(app, app.uart, 61000, step_ms=1000)
-        assert app._notice_ms <= 0 and app.hw.wdt.feeds == app.loops
+        assert app.coach._notice_ms <= 0 and app.hw.wdt.feeds == app.loops
     log = JourneyLog(str(tmp_path / "j.bin"))
     log.load()
     assert sum(1 for r in log.records() if r[2] == K_FAULT and r[3] == 2) == 3
@@ -352,5 +352,5 @@ def test_a_bad_configuration_file_means_defaults_and_a_notice_not_a_crash(tmp_pa
 
 def test_no_configuration_file_means_defaults_without_a_notice(tmp_path):
     app, lines = _config_app(tmp_path, None)
-    assert app.config is None and app._notice_ms == 0  # no file: the config module is not even imported
+    assert app.config is None and app.coach._notice_ms == 0  # no file: the config module is not even imported
     assert app.sensors.doors.threshold_cms == 139 and not app.sensors.wc.lockout_at_stations

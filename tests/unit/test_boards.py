@@ -104,4 +104,5 @@ def test_deploy_feeds_the_watchdog_with_the_board_files_timeout_and_timer(board)
 
     assert _constants(board)["WDT_MS"] == deploy.WDT_MS
     src = (REPO / "boards" / board / "board.py").read_text()
-    assert "Timer(%d, mode=Timer.PERIODIC" % deploy.KEEP_FED_TIMER[board] in src  # the board file's keep-alive
+    want = {"esp32": 0, "rp2040": -1}[board]  # hardware timer 0; a soft timer
+    assert deploy.keep_fed_timer(board) == want and "Timer(%d, mode=Timer.PERIODIC" % want in src

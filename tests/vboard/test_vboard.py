@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from trainctl import route_data
-from trainctl.controller import Controller
+from trainctl.coach import Controller
 from trainctl.sensors import Sensors
 
 from host_tools.common import paths

@@ -131,20 +131,20 @@ class Timed:
 
 
 def bench_pipeline(path, route_name, warm_fixes, repeats):
-    """Controller on the whole stream: microseconds per fix (bytes in), per steady moving fix, bytes per fix."""
+    """The coach on the whole stream: microseconds per fix (bytes in), per steady moving fix, bytes per fix."""
     gc.collect()
     route = __import__(route_name)  # first: its SEG bytes (from a .mpy file) need one contiguous block of heap
     for part in route_name.split(".")[1:]:
         route = getattr(route, part)
-    from trainctl.controller import Controller
+    from trainctl.coach import Coach
     buf = bytearray(CHUNK)
     whole = []
     per_fix = []
     ctl = tm = None
     for _ in range(repeats):
-        ctl = Controller(route)
+        ctl = Coach(route).ctl  # the coach as the board runs it (no sensors, no files)
         whole.append(read_all(path, ctl.feed, buf))
-        ctl = Controller(route)
+        ctl = Coach(route).ctl  # the coach as the board runs it (no sensors, no files)
         tm = Timed(ctl, warm_fixes)
         ctl.parser.on_fix = tm.timed
         read_all(path, ctl.feed, buf)
@@ -173,7 +173,7 @@ def bench_pipeline(path, route_name, warm_fixes, repeats):
     # Allocation per fix in steady state: the collector off once warm_fixes are in. Counted between
     # feed() calls, where no function frame is live (MicroPython puts big frames on the heap and
     # frees them on return, which would show as a negative delta).
-    ctl = Controller(route)
+    ctl = Coach(route).ctl  # the coach as the board runs it (no sensors, no files)
     tm = Timed(ctl, warm_fixes)
     ctl.parser.on_fix = tm.count
     a0 = n0 = -1
