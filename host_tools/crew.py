@@ -9,8 +9,9 @@ Connecting stops the firmware's main loop (mpremote's Ctrl-C and soft reset, as 
 the command then runs trainctl.service on the board, prints its line (what the display shows after a
 reset) and reboots the board into main.py, printing the boot line, so the controller runs again even
 after `show`. The train number and N are checked here first: an error touches no board.
---state: the board's state file (its board file's state_path): /state.bin on the ESP32 and the RP2040;
-state.bin (relative: the flash folder) on the virtual board.
+--state: the board's state file (its board file's state_path); default: the board's own, found on the board:
+/state.bin on the ESP32 and the RP2040, $VBOARD_STATE or state.bin (relative: the flash folder) on the virtual
+board (the unix port).
 Exit status: 0 done; 2 usage, unknown train, bad N, or a port that is missing or does not answer;
 1 the board failed (no trainctl.service on it, no boot line after the reset).
 """
@@ -22,6 +23,18 @@ from host_tools import deploy, paths
 from host_tools.deploy import DeployError
 
 STATE = "/state.bin"
+
+
+class _BoardsOwn:
+    """The board's own state path, chosen on the board (repr: the name of a variable set there)."""
+
+    def __repr__(self):
+        return "_st"
+
+
+BOARDS_OWN = _BoardsOwn()
+_OWN = ("import sys, os\n_st = (os.getenv('VBOARD_STATE') or 'state.bin') if sys.platform == 'linux' else "
+        "'/state.bin'\n")
 
 
 def _service():
@@ -45,7 +58,8 @@ def board_call(command, value=None, state=STATE):
         args = [service.check_onboard(value), state]
     else:
         raise ValueError("unknown command %r" % command)
-    return "from trainctl import service\nservice.%s(%s)\n" % (command, ", ".join(repr(a) for a in args))
+    return (_OWN if state is BOARDS_OWN else "") + "from trainctl import service\nservice.%s(%s)\n" % (
+        command, ", ".join(repr(a) for a in args))
 
 
 def _failure(e):
@@ -56,32 +70,34 @@ def _failure(e):
 
 
 def run(port, code, boot_timeout_s=30, log=print):
-    """Run code on the board at port, log its output, reboot it into main.py; return (output, boot line)."""
+    """Run code on the board at port, log its output, reboot it into main.py; return (output, boot line).
+    Whatever fails after connecting, the board is rebooted into main.py (Board.restart, in a finally)."""
     b = deploy.Board(port)
+    line = None
     try:
         try:
             out = b.t.exec(code).decode("utf-8", "replace").replace("\r", "").strip()
-        except b.TransportError as e:
+        except (b.TransportError, OSError) as e:
             msg = _failure(e)
             if "ImportError" in msg and "service" in msg:
                 msg += ": the board's firmware has no trainctl.service; deploy it first (make deploy)"
-            try:  # reboot all the same: the main loop must not stay stopped
-                line = "restarted: " + deploy.reset_and_read(b, False, boot_timeout_s, log)
-            except DeployError as r:
-                line = "not restarted: %s" % r
+            line = b.restart(boot_timeout_s, lambda m: None)  # the main loop must not stay stopped
             raise DeployError("the board failed: %s; %s" % (msg, line), code=1) from None
         log(out)
         line = deploy.reset_and_read(b, False, boot_timeout_s, log)
         log(line)
         return out, line
     finally:
+        if line is None:
+            b.restart(boot_timeout_s, log)
         b.close()
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.crew", description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
-    ap.add_argument("--state", default=STATE, help="the state file on the board (default %(default)s)")
+    ap.add_argument("--state", default=BOARDS_OWN, help="the state file on the board (default: the board's own: "
+                                                         "/state.bin on ESP32 and RP2040, state.bin on the virtual)")
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("show", help="print what the display shows after a reset")
