@@ -1784,4 +1784,6 @@ def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, routes, 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "bench"))

@@ -582,7 +582,7 @@ def remote_dirs(b):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.deploy", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--board", required=True, choices=sorted(BOARDS))
+    ap.add_argument("--board", required=True, choices=sorted(BOARDS), help="the board type (its boards/<board>/board.py)")
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
     ap.add_argument("--no-reset", action="store_true",
                     help="leave the board at the REPL after copying (it resets itself %d s after the last command: "
@@ -607,4 +607,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "deploy"))

@@ -577,7 +577,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(0)
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "frames"))

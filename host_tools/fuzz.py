@@ -767,10 +767,10 @@ _STATUS = re.compile(r"#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+)")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("target", choices=TARGETS + ("corpus",))
+    ap = argparse.ArgumentParser(prog="python -m host_tools.fuzz", description=__doc__.splitlines()[0])
+    ap.add_argument("target", choices=TARGETS + ("corpus",), help="what to fuzz, or corpus: replay the saved corpus")
     ap.add_argument("--runs", type=int, default=100000, help="inputs to try in all (default 100000)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--corpus", help="seed corpus directory (default tests/data/fuzz/<target>)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes; the runs are split between them")
     ap.add_argument("--engine", choices=("auto", "atheris", "random"), default="auto",
@@ -868,4 +868,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "fuzz"))

@@ -634,8 +634,8 @@ def write_out(text, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("source")
+    ap = argparse.ArgumentParser(prog="python -m host_tools.gen_route", description=__doc__.splitlines()[0])
+    ap.add_argument("source", help="route source JSON (routes/beijing-pyongyang.json)")
     ap.add_argument("output", nargs="?", help="write here (default: stdout)")
     ap.add_argument("--max-segment-m", type=int, help="override the source's max_segment_m")
     a = ap.parse_args(argv)
@@ -659,4 +659,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "gen_route"))

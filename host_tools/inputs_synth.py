@@ -269,7 +269,7 @@ def main(argv=None):
     ap.add_argument("truth", help="ground truth JSON written by host_tools.synth")
     ap.add_argument("-o", "--output", required=True, help="inputs CSV to write")
     ap.add_argument("--truth-out", required=True, help="ground truth JSON of the inputs")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--max-people", type=int, default=60, help="most boardings per stop (both vestibules)")
     ap.add_argument("--no-late-close", action="store_true", help="no door left open at a departure")
     ap.add_argument("--no-open-moving", action="store_true", help="no door opened while running")
@@ -293,4 +293,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "inputs_synth"))

@@ -12,6 +12,7 @@ being off the line.
 """
 
 import calendar
+import sys
 
 SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at Dandong / Sinuiju
 OFFSET_S = 30  # the offset changes within 30 s of leaving the border band (or of a crossing, older truths)
@@ -260,11 +261,20 @@ def main(argv=None):
     from host_tools import fast_nmea, replay_core
 
     ap = argparse.ArgumentParser(prog="python -m host_tools.judge", description=main.__doc__)
-    ap.add_argument("track")
-    ap.add_argument("truth")
+    ap.add_argument("track", help="the NMEA track that was replayed (host_tools.synth -o)")
+    ap.add_argument("truth", help="its ground truth JSON (host_tools.synth --truth)")
     a = ap.parse_args(argv)
+    from host_tools.cli import UsageError, check_track
+
+    check_track(a.track)
     with open(a.truth, encoding="utf-8") as f:
-        truth = json.load(f)
+        try:
+            truth = json.load(f)
+        except ValueError as e:
+            raise UsageError("%s: not a ground-truth JSON file (%s)" % (a.truth, e)) from None
+    missing = [k for k in ("legs", "direction", "faults", "track") if not isinstance(truth, dict) or k not in truth]
+    if missing:
+        raise UsageError("%s: not a ground-truth file of host_tools.synth (no %s)" % (a.truth, ", ".join(missing)))
     events = []
     replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)),
                          parser=fast_nmea.FastParser)
@@ -279,4 +289,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "judge"))

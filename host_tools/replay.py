@@ -132,6 +132,12 @@ def main(argv=None):
     ap.add_argument("--inputs", help="CSV of door/beam/WC input changes (utc,input,value) to replay with the track")
     ap.add_argument("--json", action="store_true", help="JSON lines instead of a readable timeline")
     a = ap.parse_args(argv)
+    from host_tools.cli import UsageError, check_track, check_writable
+
+    if a.state:
+        check_writable(a.state)
+    if a.track != "-":
+        check_track(a.track)
     inputs = None
     if a.inputs:
         try:
@@ -147,6 +153,10 @@ def main(argv=None):
     except (OSError, ValueError, SyntaxError, NameError) as e:
         print("replay: route %s: %s" % (a.route, e), file=sys.stderr)
         return 2
+    missing = [k for k in ("NAME", "SEG", "STATION_N") if not hasattr(route, k)]
+    if missing:
+        raise UsageError("route %s: not a route module (no %s): give a route .json or a .py made by "
+                         "host_tools.gen_route" % (a.route, ", ".join(missing)))
     try:
         src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")  # noqa: SIM115 (closed below)
     except OSError as e:
@@ -174,6 +184,9 @@ def main(argv=None):
         r._display(r.ctl)
     tl.clear()
     summary = r.summary_pairs()
+    if not dict(summary)["sentences"]:
+        print("replay: error: %s: no NMEA sentence read (empty, binary or not NMEA)" % a.track, file=sys.stderr)
+        return 2
     if a.json:
         out.write(replay_core.line(summary) + "\n")
     else:
@@ -200,7 +213,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(0)
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "replay"))

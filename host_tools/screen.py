@@ -79,3 +79,20 @@ def picture(rows, look="oled", scale=4):
                 d.rectangle((x * scale, y * scale, (x + 1) * scale - 1, (y + 1) * scale - 1),
                             fill=lk["on"] if v else lk["off"])
     return img
+
+
+def main(argv=None):
+    """host_tools.screen is a library (the firmware's pages drawn into a framebuffer on the host); pictures of a
+    journey come from `python -m host_tools.frames` (make frames)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m host_tools.screen", description=main.__doc__)
+    ap.parse_args(argv)
+    print(main.__doc__.split(";")[0] + ": see python -m host_tools.frames --help")
+    return 0
+
+
+if __name__ == "__main__":
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "screen"))

@@ -653,17 +653,24 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.sim", description=__doc__.splitlines()[0])
     ap.add_argument("--track", help="NMEA track to play (default: a synthetic journey with faults)")
     ap.add_argument("--truth", help="ground truth JSON of --track, to judge the timeline")
-    ap.add_argument("--direction", default="to_pyongyang", choices=("to_pyongyang", "to_beijing"))
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--direction", default="to_pyongyang", choices=("to_pyongyang", "to_beijing"),
+                    help="direction of the synthetic journey (without --track)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the synthetic journey (default 1)")
     ap.add_argument("--heap", default="180k", help="MicroPython heap for the firmware (180k: RP2040; 110k: ESP32)")
-    ap.add_argument("--display", default="oled", choices=("oled", "ticker"))
+    ap.add_argument("--display", default="oled", choices=("oled", "ticker"), help="display type on the board")
     ap.add_argument("--rate", default="sim", choices=("sim", "real"),
                     help="loop periods: sim 100/1000 ms (fast), real 10/40 ms (the firmware's)")
-    ap.add_argument("--out", default=os.path.join("build", "sim"))
+    ap.add_argument("--out", default=os.path.join("build", "sim"), help="folder for frames and logs (build/sim)")
     ap.add_argument("--no-romfs", dest="romfs", action="store_false",
                     help="a board without a ROMFS partition (a stock build): trainctl as .mpy files on the "
                          "filesystem, loaded into RAM (default: in a ROMFS partition, run in place)")
     a = ap.parse_args(argv)
+    from host_tools.cli import check_track
+
+    if a.track:
+        check_track(a.track)
+    if a.truth and not os.path.isfile(a.truth):
+        raise FileNotFoundError(2, "No such file or directory", a.truth)
     res = simulate(a.track, a.truth, a.direction, a.seed, a.heap, a.display, a.rate, a.out, romfs=a.romfs)
     report(res)
     ok = res["rc"] == 0 and not res["errors"] and not res["violations"]
@@ -671,4 +678,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from host_tools import cli
+
+    sys.exit(cli.guard(main, "sim"))
