@@ -101,9 +101,11 @@ def main(argv=None):
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("show", help="print what the display shows after a reset")
-    sub.add_parser("override", help="show this train number until cleared").add_argument("train", help="a train number of the route, e.g. 95")
+    sub.add_parser("override", help="show this train number until cleared").add_argument(
+        "train", help="a train number of the route, e.g. 95")
     sub.add_parser("clear", help="remove the override")
-    sub.add_parser("onboard", help="set the live passenger count").add_argument("n", type=int, help="passengers on board now (0 or more)")
+    sub.add_parser("onboard", help="set the live passenger count").add_argument(
+        "n", type=int, help="passengers on board now (0 or more)")
     args = ap.parse_args(argv)
     try:
         code = board_call(args.command, getattr(args, "train", getattr(args, "n", None)), args.state)

@@ -582,7 +582,8 @@ def remote_dirs(b):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.deploy", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--board", required=True, choices=sorted(BOARDS), help="the board type (its boards/<board>/board.py)")
+    ap.add_argument("--board", required=True, choices=sorted(BOARDS),
+                    help="the board type (its boards/<board>/board.py)")
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
     ap.add_argument("--no-reset", action="store_true",
                     help="leave the board at the REPL after copying (it resets itself %d s after the last command: "
