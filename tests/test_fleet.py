@@ -132,7 +132,7 @@ def test_cli_reports_csv_and_plot(db, pulls, tmp_path):
     assert len(rows) == 40 and rows[0]["direction"] == "to_pyongyang" and int(rows[0]["stops"]) == 17
     r = _cli("stations", str(path), "--journey", rows[0]["journey"], "--csv", "-o", str(tmp_path / "s.csv"))
     assert r.returncode == 0, r.stderr
-    st = list(csv.DictReader(open(tmp_path / "s.csv")))
+    st = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text())))
     assert [s["station"] for s in st][:2] == ["Beijing", "Tianjin"] and all(s["stops"] == "1" for s in st)
     assert sum(int(s["boardings"]) for s in st) == int(rows[0]["boardings"])
     r = _cli("events", str(path), "--kind", "alarm_on", "--csv")
