@@ -4,6 +4,7 @@
     python -m host_tools.crew --port PORT ... override TRAIN    # show TRAIN (e.g. 95) until cleared
     python -m host_tools.crew --port PORT ... clear             # back to the journey's own number
     python -m host_tools.crew --port PORT ... onboard N         # the live passenger count
+    python -m host_tools.crew --port PORT ... selftest [--seconds S]  # commissioning: display, alarm, inputs
 
 Connecting stops the firmware's main loop (mpremote's Ctrl-C and soft reset, as `make deploy` does);
 the command then runs trainctl.service on the board, prints its line (what the display shows after a
@@ -53,6 +54,11 @@ def board_call(command, value=None, state=STATE):
         args = [service.check_train(value, route), state]
     elif command == "clear":
         args = [state]
+    elif command == "selftest":
+        s = int(value if value is not None else 20)
+        if not 0 <= s <= 600:
+            raise ValueError("selftest --seconds: 0..600, not %r" % value)
+        return "import board\nfrom trainctl import selftest\nselftest.run(board.build(), %d)\n" % s
     elif command == "onboard":
         command = "set_onboard"
         args = [service.check_onboard(value), state]
@@ -69,21 +75,31 @@ def _failure(e):
     return lines[-1] if lines else type(e).__name__
 
 
-def run(port, code, boot_timeout_s=30, log=print):
+EXEC_TIMEOUT_S = 30  # seconds without a byte from the board (the walk-test prints at least every 5 s)
+
+
+def run(port, code, boot_timeout_s=30, log=print, live=None):
     """Run code on the board at port, log its output, reboot it into main.py; return (output, boot line).
-    Whatever fails after connecting, the board is rebooted into main.py (Board.restart, in a finally)."""
+    Whatever fails after connecting, the board is rebooted into main.py (Board.restart, in a finally).
+    live: called with each chunk of the board's output as it comes (the self-test's walk-test)."""
     b = deploy.Board(port)
     line = None
     try:
         try:
-            out = b.t.exec(code).decode("utf-8", "replace").replace("\r", "").strip()
+            ret, err = b.t.exec_raw(code, timeout=EXEC_TIMEOUT_S, data_consumer=live)
+            if err:
+                from mpremote.transport import TransportExecError
+
+                raise TransportExecError(ret, err.decode("utf-8", "replace"))
+            out = ret.decode("utf-8", "replace").replace("\r", "").strip()
         except (b.TransportError, OSError) as e:
             msg = _failure(e)
             if "ImportError" in msg and "service" in msg:
                 msg += ": the board's firmware has no trainctl.service; deploy it first (make deploy)"
             line = b.restart(boot_timeout_s, lambda m: None)  # the main loop must not stay stopped
             raise DeployError("the board failed: %s; %s" % (msg, line), code=1) from None
-        log(out)
+        if live is None:
+            log(out)
         line = deploy.reset_and_read(b, False, boot_timeout_s, log)
         log(line)
         return out, line
@@ -104,16 +120,24 @@ def main(argv=None):
     sub.add_parser("override", help="show this train number until cleared").add_argument(
         "train", help="a train number of the route, e.g. 95")
     sub.add_parser("clear", help="remove the override")
+    sub.add_parser("selftest", help="commissioning: display test pattern, alarm pulse, input walk-test").add_argument(
+        "--seconds", type=int, default=20, help="length of the input walk-test (default 20)")
     sub.add_parser("onboard", help="set the live passenger count").add_argument(
         "n", type=int, help="passengers on board now (0 or more)")
     args = ap.parse_args(argv)
     try:
-        code = board_call(args.command, getattr(args, "train", getattr(args, "n", None)), args.state)
+        value = getattr(args, "train", getattr(args, "n", getattr(args, "seconds", None)))
+        code = board_call(args.command, value, args.state)
     except ValueError as e:
         print("crew: error: %s" % e, file=sys.stderr)
         return 2
     try:
-        run(args.port, code, args.boot_timeout)
+        live = None
+        if args.command == "selftest":
+            def live(data):
+                sys.stdout.write(data.decode("utf-8", "replace").replace("\r", "").replace("\x04", ""))
+                sys.stdout.flush()
+        run(args.port, code, args.boot_timeout, live=live)
     except DeployError as e:
         print("crew: error: %s" % e, file=sys.stderr)
         return e.code

@@ -215,3 +215,26 @@ def test_crew_without_state_uses_the_boards_own_and_restarts(deployed, tmp_path)
         assert b.console()[mark:] == b"" or booted_after(b, mark)  # refused before connecting
     finally:
         b.stop()
+
+
+def test_crew_selftest_walks_the_inputs_and_restarts(deployed, tmp_path):
+    """Issue 17 item 5: display pattern, alarm pulse, input walk-test (inputs scripted in virtual seconds)."""
+    script = tmp_path / "walk.csv"
+    script.write_text("utc,input,value\n+5,door_A_left,1\n+6,door_A_left,0\n+7,beam_B_inner,1\n")  # after 2.6 s of tests
+    flash = tmp_path / "flash"
+    shutil.copytree(deployed, flash)
+    env = dict(ENV, VBOARD_INPUTS=str(script), VBOARD_CAPTURE=str(tmp_path / "cap.bin"))
+    with PtyBoard(flash, paths=[VBOARD], env=env) as b:
+        assert booted_after(b, 0)
+        mark = len(b.console())
+        out = run("host_tools.crew", "--port", b.port, "--boot-timeout", "20", "selftest", "--seconds", "10")
+        assert out.returncode == 0, out.stdout + out.stderr
+        text = out.stdout
+        assert "selftest: display Max7219Chain 64x16: all lit, checkerboard, frame shown" in text, text
+        assert "selftest: alarm output pulsed 500 ms" in text
+        assert "door_A_left=1" in text and "door_A_left=0" in text and "beam_B_inner=1" in text, text
+        assert "walk-test done: 3 input changes" in text, text
+        assert re.search(r"^trainctl \S+ route=", text, re.M), text
+        assert booted_after(b, mark)
+    r = run("host_tools.crew", "--port", "/dev/null-none", "selftest", "--seconds", "9999")
+    assert r.returncode == 2 and "0..600" in r.stderr
