@@ -220,7 +220,8 @@ def test_crew_without_state_uses_the_boards_own_and_restarts(deployed, tmp_path)
 def test_crew_selftest_walks_the_inputs_and_restarts(deployed, tmp_path):
     """Issue 17 item 5: display pattern, alarm pulse, input walk-test (inputs scripted in virtual seconds)."""
     script = tmp_path / "walk.csv"
-    script.write_text("utc,input,value\n+5,door_A_left,1\n+6,door_A_left,0\n+7,beam_B_inner,1\n")  # after 2.6 s of tests
+    # rows after the display and alarm tests (2.6 virtual s)
+    script.write_text("utc,input,value\n+5,door_A_left,1\n+6,door_A_left,0\n+7,beam_B_inner,1\n")
     flash = tmp_path / "flash"
     shutil.copytree(deployed, flash)
     env = dict(ENV, VBOARD_INPUTS=str(script), VBOARD_CAPTURE=str(tmp_path / "cap.bin"))
