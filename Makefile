@@ -29,7 +29,7 @@ SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage
 UNIFONT := /usr/share/unifont/unifont.hex
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: pivot fuzz sim demo frames docs-frames package deploy check test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: pivot fuzz sim demo frames docs-frames package deploy bundle check test lint typecheck bench route golden soak clean venv npm unifont
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt pyproject.toml typecheck/install_stubs.py host_tools/build/fetch_mplib.py
@@ -92,8 +92,15 @@ pivot: $(STAMP)
 
 # Flash the firmware onto a board: make deploy BOARD=rp2040|esp32|virtual PORT=/dev/ttyACM0 [ROMFS=auto|yes|no]
 # (the ssd1306 driver: the pinned file host_tools/build/fetch_mplib.py fetched, the one the tests run) (auto: into the board's ROMFS partition when it has one, run in place from flash)
+# With build/bundle (make bundle) present, deploy takes micropython-lib's files from it: no network.
+BUNDLE  ?= $(wildcard $(BUILD)/bundle)
 deploy: $(STAMP)
-	$(VPY) -m host_tools.board.deploy --board $(BOARD) --port $(PORT) $(if $(ROMFS),--romfs $(ROMFS))
+	$(VPY) -m host_tools.board.deploy --board $(BOARD) --port $(PORT) $(if $(ROMFS),--romfs $(ROMFS)) $(if $(BUNDLE),--bundle $(BUNDLE))
+
+# The depot's offline bundle: the pinned micropython-lib files in a local mip index (build/bundle; copy it to a
+# depot PC without internet). `make deploy` uses it when present.
+bundle: $(STAMP)
+	$(VPY) -m host_tools.build.bundle -o $(BUILD)/bundle
 
 # firmware/package.json (mip's manifest) lists every firmware file: regenerate after adding one.
 package: $(STAMP)
@@ -136,7 +143,7 @@ fuzz: $(STAMP)
 	$(VPY) -m host_tools.verify.fuzz route --runs 50000
 
 bench: $(STAMP)
-	$(VPY) -m host_tools.bench -o BENCH.md
+	$(VPY) -m host_tools.bench.main -o BENCH.md
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .hypothesis .ruff_cache

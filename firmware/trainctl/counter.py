@@ -6,9 +6,14 @@ before leaving the inner beam counts nothing, and a flicker that survives the de
 changing twice) counts nothing. Two people close together: the second one breaks the outer beam while
 the first is still on the inner one (inner-only -> both -> outer-only -> both), which alone cannot be
 told from one person stepping back and forward again; it is counted as two, the more common case.
-A beam broken for stuck_ms while the door is open (luggage in the doorway) stops counting on that
-door (flag `stuck`) until both beams read clear. Counting runs only while one of the vestibule's
-doors is open, and starts once both beams read clear.
+A person may stand in the doorway as long as they like (a pause, a queue, luggage being lifted): the
+state is kept and the crossing counts when they walk on. A stuck beam (luggage left, a dirty lens) is told
+from a standing person by how it ends: a person leaves the beams one at a time, so both beams changing in
+one poll after a state held _HOLD_MS counts nothing and waits for both beams clear; luggage taken back the
+way it came counts nothing either. The same broken state held stuck_ms (default 90 s, longer than any
+pause a boarding has) raises flag `stuck` and EV_STUCK for the operator; counting goes on, and a person
+cannot be counted through a beam that stays broken (the other beam alone gives no direction).
+Counting runs only while one of the vestibule's doors is open, and starts once both beams read clear.
 """
 
 from micropython import const
@@ -23,6 +28,7 @@ _EV_UNSTUCK = const(20)
 # End of generated constants.
 
 _MAX_DT_MS = const(60000)
+_HOLD_MS = const(1000)  # a state held this long was not a person walking through at speed
 _Q = const(b"\x00\x01\x03\x02")  # pair state (outer | inner << 1) -> quadrature phase: 00=0, O=1, OI=2, I=3
 
 
@@ -91,7 +97,7 @@ class BeamCounter:
     inner: indexes of the beams in levels; doors: indexes of the doors whose opening enables counting;
     tally: the shared Tally; door: this vestibule's number in events (0 = A, 1 = B)."""
 
-    def __init__(self, levels, outer, inner, doors, tally, door=0, stuck_ms=4000):
+    def __init__(self, levels, outer, inner, doors, tally, door=0, stuck_ms=90000):
         if stuck_ms < 1 or stuck_ms > 1 << 29:
             raise ValueError("stuck_ms")
         self._levels = levels
@@ -112,7 +118,7 @@ class BeamCounter:
         self._lo = 0  # furthest outward
         self._dir = 0  # last step: +1 inward, -1 outward, 0 none yet
         self._amb = 0  # the pair went 00 -> both in one poll: direction guessed inward
-        self._broken_ms = 0  # how long a beam has been broken without a break (door open)
+        self._broken_ms = 0  # how long the pair has held its present broken state (door open)
 
     def _reset(self):
         self._p = 0
@@ -142,45 +148,45 @@ class BeamCounter:
         for i in range(len(doors)):
             if lv[doors[i]]:
                 door_open = 1
-        if self.stuck:
-            if s == 0:
-                self.stuck = 0
-                self._broken_ms = 0
-                cb = self._tally._on_event
-                if cb is not None:
-                    cb(_EV_UNSTUCK, self.door)
-            else:
-                self.armed = 0
-                return
+        held = self._broken_ms
+        if dq:
+            self._broken_ms = 0
+        if s == 0 and self.stuck:
+            self.stuck = 0
+            cb = self._tally._on_event
+            if cb is not None:
+                cb(_EV_UNSTUCK, self.door)
         if not door_open:
             self.armed = 0
             self._broken_ms = 0
             self._reset()
             return
-        if s == 0:
-            self._broken_ms = 0
-        else:
+        if s:
             self._broken_ms += dt_ms
-            if self._broken_ms >= self.stuck_ms:
+            if self._broken_ms >= _HOLD_MS:
+                self._amb = 0  # not a walker too fast to see the order: no direction guessed
+            if self._broken_ms >= self.stuck_ms and not self.stuck:
                 self.stuck = 1
                 self.stuck_events += 1
-                self.armed = 0
-                self._reset()
                 cb = self._tally._on_event
                 if cb is not None:
                     cb(_EV_STUCK, self.door)
-                return
         if not self.armed:
             if s == 0:
                 self.armed = 1
                 self._reset()
             return
         if dq:
-            self._step(dq)
+            self._step(dq, s, held)
 
-    def _step(self, dq):
-        """The pair moved dq quarter phases (1 inward, 3 outward, 2 both beams at once): count who crossed."""
+    def _step(self, dq, s, held):
+        """The pair moved dq quarter phases (1 inward, 3 outward, 2 both beams at once) to state s, after holding
+        the last one held ms: count who crossed."""
         if dq == 2:  # both beams changed in one poll
+            if held >= _HOLD_MS:  # after a long hold: luggage lifted or dropped, not a crossing
+                self.armed = 0 if s else 1
+                self._reset()
+                return
             step = 2 * self._dir
             if step == 0:
                 step = 2

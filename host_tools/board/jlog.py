@@ -13,14 +13,13 @@ Exit status 0, or 2 with one line on stderr.
 import argparse
 import csv
 import os
-import subprocess
 import sys
 
 from PIL import Image, ImageDraw, ImageFont
 from trainctl import clock, codes, doors, jlog, route_data
 
-from host_tools.common import paths, route_names
-from host_tools.common.tools import ToolMissing, venv_tool
+from host_tools.board.deploy import Board, DeployError
+from host_tools.common import cli, paths, route_names
 
 DEFAULT_PULL = os.path.join(paths.ROOT, "build", "jlog.bin")
 VESTIBULES = ("A", "B")  # counter index: the vestibule (BeamCounter door)
@@ -167,39 +166,50 @@ def _nice_step(top):
         step *= 10
 
 
-def mpremote():
+def pull(port, out, boot_timeout_s=30, log=None):
+    """Copy jlog.bin off the board at port into out (mpremote's transport, as deploy connects); the board is
+    rebooted into main.py afterwards whatever happened (host_tools.board.deploy.Board.restart). The record count."""
+
+    log = log or print
     try:
-        return venv_tool("mpremote")
-    except ToolMissing as e:
-        raise JlogError(str(e)) from None
-
-
-def pull(port, out):
+        b = Board(port)
+    except DeployError as e:
+        raise JlogError("pull from %s failed: %s" % (port, e)) from None
+    try:
+        try:
+            data = b.t.fs_readfile("jlog.bin")
+        except (b.TransportError, OSError) as e:
+            text = getattr(e, "error_output", None) or str(e)
+            last = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+            why = last[-1] if last else type(e).__name__
+            if "Errno 2]" in why or "ENOENT" in why:
+                why = "no journey log (jlog.bin) on the board"
+            raise JlogError("pull from %s failed: %s" % (port, why)) from None
+    finally:
+        b.restart(boot_timeout_s, log)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    p = subprocess.run([mpremote(), "connect", port, "fs", "cp", ":jlog.bin", out],
-                       capture_output=True, text=True, timeout=120)
-    if p.returncode != 0 or not os.path.isfile(out):
-        lines = (p.stderr + p.stdout).strip().splitlines()
-        raise JlogError("pull from %s failed: %s" % (port, lines[-1] if lines else "exit %d" % p.returncode))
+    with open(out, "wb") as f:
+        f.write(data)
     return len(read_log(out))
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.board.jlog", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("pull", help="copy /jlog.bin from the board with mpremote")
-    p.add_argument("--port", required=True)
-    p.add_argument("-o", "--out", default=DEFAULT_PULL)
+    p = sub.add_parser("pull", help="copy /jlog.bin from the board (the board runs main.py again afterwards)")
+    p.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/pts/3")
+    p.add_argument("-o", "--out", default=DEFAULT_PULL, help="local file (default: build/jlog.bin)")
+    p.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line after")
     p = sub.add_parser("csv", help="decode a log to CSV")
-    p.add_argument("file")
+    p.add_argument("file", help="a pulled journey log (jlog.bin)")
     p.add_argument("-o", "--out", help="CSV file (default: stdout)")
     p = sub.add_parser("plot", help="boardings and alightings per station, PNG")
-    p.add_argument("file")
-    p.add_argument("-o", "--out", required=True)
+    p.add_argument("file", help="a pulled journey log (jlog.bin)")
+    p.add_argument("-o", "--out", required=True, help="PNG file to write")
     a = ap.parse_args(argv)
     try:
         if a.cmd == "pull":
-            n = pull(a.port, a.out)
+            n = pull(a.port, a.out, a.boot_timeout)
             print("%s: %d records" % (a.out, n))
         elif a.cmd == "csv":
             recs = read_log(a.file)
@@ -216,14 +226,8 @@ def main(argv=None):
     except OSError as e:
         print("jlog: %s: %s" % (e.filename, e.strerror) if e.filename else "jlog: %s" % e, file=sys.stderr)
         return 2
-    except subprocess.TimeoutExpired:
-        print("jlog: pull from %s: mpremote timed out" % a.port, file=sys.stderr)
-        return 2
     return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(0)
+    sys.exit(cli.guard(main, "jlog"))

@@ -28,6 +28,7 @@ import urllib.parse
 import urllib.request
 
 from host_tools.common.paths import MPLIB
+from host_tools.common import cli
 
 DEFAULT_DEST = MPLIB
 PYPI_SIMPLE = "https://pypi.org/simple/"
@@ -166,4 +167,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "fetch_mplib"))

@@ -14,6 +14,7 @@ import sys
 
 from host_tools.build import route as gen_route
 from host_tools.build import ui_text
+from host_tools.common import cli
 
 UNIFONT_HEX = "/usr/share/unifont/unifont.hex"
 UNIFONT_VERSION_FILE = "/usr/share/doc/unifont/changelog.Debian.gz"
@@ -160,4 +161,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "gen_font"))

@@ -11,6 +11,7 @@ import argparse
 import datetime
 import re
 import sys
+from host_tools.common import cli
 
 EPOCH = datetime.date(2020, 1, 1)  # trainctl/clock.py's epoch
 LAST = datetime.date(2053, 12, 31)  # the last day trainctl/clock.py supports
@@ -50,4 +51,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "gen_pivot"))

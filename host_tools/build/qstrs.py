@@ -21,6 +21,7 @@ import os
 
 from host_tools.common.paths import ROOT
 import subprocess
+from host_tools.common import cli
 
 FIRST_POOL = 20
 POOL_HEADER_B = 24
@@ -187,3 +188,36 @@ def wasm_static(names, tmp):
 def board_names(names, board, core):
     """The names the board makes at run time: the firmware's, less the board's built-in ones."""
     return sorted(names - builtin_names(board, core))
+
+
+def main(argv=None):
+    """python -m host_tools.build.qstrs [DIR]: the names the .mpy files under DIR carry as text, and their pools' RAM."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m host_tools.build.qstrs", description=main.__doc__)
+    ap.add_argument("dir", nargs="?", default=os.path.join(ROOT, "build", "deploy", "virtual"),
+                    help="folder of compiled .mpy files (default: build/deploy/virtual, after make deploy or sim)")
+    a = ap.parse_args(argv)
+    if not os.path.isdir(a.dir):
+        raise FileNotFoundError(2, "No such folder (compile first: make deploy BOARD=... or make sim)", a.dir)
+    names = set()
+    files = 0
+    for dp, _, ns in os.walk(a.dir):
+        for n in ns:
+            if n.endswith(".mpy"):
+                with open(os.path.join(dp, n), "rb") as f:
+                    names.update(mpy_names(f.read()))
+                files += 1
+    if not files:
+        raise ValueError("%s: no .mpy files" % a.dir)
+    k = pools_for(len(names))
+    print("%d names in %d .mpy files: %d pools, %d bytes of heap on a 32-bit board (core names not counted)"
+          % (len(names), files, k, pools_bytes(k)))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(cli.guard(main, "qstrs"))

@@ -16,6 +16,7 @@ import struct
 import sys
 import textwrap
 from host_tools.build import ui_text
+from host_tools.common import cli
 
 KY = 1822  # must equal firmware/trainctl/geo.py KY
 M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
@@ -635,8 +636,8 @@ def write_out(text, path):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("source")
+    ap = argparse.ArgumentParser(prog="python -m host_tools.build.route", description=__doc__.splitlines()[0])
+    ap.add_argument("source", help="route source JSON (routes/beijing-pyongyang.json)")
     ap.add_argument("output", nargs="?", help="write here (default: stdout)")
     ap.add_argument("--max-segment-m", type=int, help="override the source's max_segment_m")
     a = ap.parse_args(argv)
@@ -660,4 +661,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "gen_route"))

@@ -18,6 +18,8 @@ import types
 from trainctl import route_data
 
 from host_tools.build import route as gen_route
+from host_tools.common import cli
+from host_tools.common.cli import UsageError, check_track, check_writable
 from host_tools.replay import core as replay_core
 from host_tools.replay import fast_nmea
 
@@ -129,6 +131,10 @@ def main(argv=None):
     ap.add_argument("--inputs", help="CSV of door/beam/WC input changes (utc,input,value) to replay with the track")
     ap.add_argument("--json", action="store_true", help="JSON lines instead of a readable timeline")
     a = ap.parse_args(argv)
+    if a.state:
+        check_writable(a.state)
+    if a.track != "-":
+        check_track(a.track)
     inputs = None
     if a.inputs:
         try:
@@ -144,6 +150,10 @@ def main(argv=None):
     except (OSError, ValueError, SyntaxError, NameError) as e:
         print("replay: route %s: %s" % (a.route, e), file=sys.stderr)
         return 2
+    missing = [k for k in ("NAME", "SEG", "STATION_N") if not hasattr(route, k)]
+    if missing:
+        raise UsageError("route %s: not a route module (no %s): give a route .json or a .py made by "
+                         "host_tools.build.route" % (a.route, ", ".join(missing)))
     try:
         src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")  # noqa: SIM115 (closed below)
     except OSError as e:
@@ -171,6 +181,9 @@ def main(argv=None):
         r._display(r.ctl)
     tl.clear()
     summary = r.summary_pairs()
+    if not dict(summary)["sentences"]:
+        print("replay: error: %s: no NMEA sentence read (empty, binary or not NMEA)" % a.track, file=sys.stderr)
+        return 2
     if a.json:
         out.write(replay_core.line(summary) + "\n")
     else:
@@ -197,7 +210,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(0)
+    sys.exit(cli.guard(main, "replay"))

@@ -27,7 +27,7 @@ from trainctl import pages as _pages
 from trainctl.coach import Coach
 from trainctl.text import station_en
 
-from host_tools.common import route_names
+from host_tools.common import cli, route_names
 from host_tools.replay import cli as replay
 from host_tools.replay import fast_nmea, screen
 
@@ -577,7 +577,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:
-        sys.exit(0)
+    sys.exit(cli.guard(main, "frames"))

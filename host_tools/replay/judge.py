@@ -14,9 +14,12 @@ being off the line.
 import argparse
 import calendar
 import json
+import sys
 
 from trainctl import route_data
 
+from host_tools.common import cli
+from host_tools.common.cli import UsageError, check_track
 from host_tools.replay import core as replay_core
 from host_tools.replay import fast_nmea
 from host_tools.synth import journey as synth
@@ -256,14 +259,19 @@ def judge(events, truth):
 def main(argv=None):
     """python -m host_tools.replay.judge TRACK TRUTH: replay TRACK and judge it against TRUTH (exit 1 if wrong)."""
 
-
-
     ap = argparse.ArgumentParser(prog="python -m host_tools.replay.judge", description=main.__doc__)
-    ap.add_argument("track")
-    ap.add_argument("truth")
+    ap.add_argument("track", help="the NMEA track that was replayed (host_tools.synth -o)")
+    ap.add_argument("truth", help="its ground truth JSON (host_tools.synth --truth)")
     a = ap.parse_args(argv)
+    check_track(a.track)
     with open(a.truth, encoding="utf-8") as f:
-        truth = json.load(f)
+        try:
+            truth = json.load(f)
+        except ValueError as e:
+            raise UsageError("%s: not a ground-truth JSON file (%s)" % (a.truth, e)) from None
+    missing = [k for k in ("legs", "direction", "faults", "track") if not isinstance(truth, dict) or k not in truth]
+    if missing:
+        raise UsageError("%s: not a ground-truth file of host_tools.synth (no %s)" % (a.truth, ", ".join(missing)))
     events = []
     replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)),
                          parser=fast_nmea.FastParser)
@@ -278,4 +286,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(cli.guard(main, "judge"))

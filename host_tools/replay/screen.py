@@ -3,12 +3,16 @@
 CPython only (Pillow); `framebuf` is the host stand-in from host_tools/hostlib (installed by `make venv`).
 """
 
+import sys
+
 import framebuf
 from PIL import Image, ImageDraw
 from trainctl import font_data
 from trainctl import route_data as default_route
 from trainctl.pages import Pages
 from trainctl.text import Font
+
+from host_tools.common import cli
 
 # name: (width, height, look). Sizes of the two display types the firmware drives (see README).
 DISPLAYS = {
@@ -67,3 +71,18 @@ def picture(rows, look="oled", scale=4):
                 d.rectangle((x * scale, y * scale, (x + 1) * scale - 1, (y + 1) * scale - 1),
                             fill=lk["on"] if v else lk["off"])
     return img
+
+
+def main(argv=None):
+    """host_tools.replay.screen is a library (the firmware's pages drawn into a framebuffer on the host); pictures of a
+    journey come from `python -m host_tools.replay.frames` (make frames)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m host_tools.replay.screen", description=main.__doc__)
+    ap.parse_args(argv)
+    print(main.__doc__.split(";")[0] + ": see python -m host_tools.replay.frames --help")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli.guard(main, "screen"))

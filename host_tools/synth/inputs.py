@@ -26,7 +26,7 @@ from trainctl import route_data
 from trainctl.config import Config
 from trainctl.doors import DOOR_NAMES, EXTERIOR
 
-from host_tools.common import route_names
+from host_tools.common import cli, route_names
 from host_tools.synth import journey as synth
 from host_tools.synth import sensors as sensor_synth
 
@@ -273,7 +273,7 @@ def main(argv=None):
     ap.add_argument("truth", help="ground truth JSON written by host_tools.synth")
     ap.add_argument("-o", "--output", required=True, help="inputs CSV to write")
     ap.add_argument("--truth-out", required=True, help="ground truth JSON of the inputs")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--max-people", type=int, default=60, help="most boardings per stop (both vestibules)")
     ap.add_argument("--no-late-close", action="store_true", help="no door left open at a departure")
     ap.add_argument("--no-open-moving", action="store_true", help="no door opened while running")
@@ -297,4 +297,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "inputs_synth"))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from host_tools.build import route as gen_route
+from host_tools.common import cli
 from host_tools.common.paths import ROOT
 
 EARTH_RADIUS_M = 6371008.8
@@ -798,7 +799,8 @@ def generate(
     end = end or points[-1]["id"]
     for pid in (start, end):
         if pid not in path.index:
-            raise ValueError(f"unknown point {pid!r}")
+            raise ValueError("unknown point %r for --from/--to; the route's points: %s"
+                             % (pid, ", ".join(p["id"] for p in points if p.get("id"))))
     if path.index[start] >= path.index[end]:
         raise ValueError("start must come before end in this direction")
     t_begin = _event_times(stops, motion, path, start)[0] - MARGIN_S
@@ -1085,17 +1087,27 @@ def _parse_outage(text):
     return (start_v, float(dur))
 
 
+def _date(text):
+    """argparse type: a real calendar date YYYY-MM-DD."""
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a date YYYY-MM-DD" % text) from None
+    return text
+
+
 def main(argv=None):
     """Command-line entry point."""
     ap = argparse.ArgumentParser(prog="python -m host_tools.synth", description=__doc__.splitlines()[0])
-    ap.add_argument("--direction", required=True, choices=("to_pyongyang", "to_beijing"))
+    ap.add_argument("--direction", required=True, choices=("to_pyongyang", "to_beijing"), help="which way")
     ap.add_argument("-o", "--output", required=True, help="NMEA output file ('-' = stdout)")
     ap.add_argument("--truth", help="write the ground truth JSON here")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--date", default="2026-11-23", help="departure date at the origin (local)")
-    ap.add_argument("--rate-s", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0, help="random seed of noise and faults (default 0)")
+    ap.add_argument("--date", default="2026-11-23", type=_date, help="departure date at the origin (local)")
+    ap.add_argument("--rate-s", type=int, default=1, choices=range(1, 61), metavar="S",
+                    help="seconds between fixes (1..60, default 1)")
     ap.add_argument("--sentences", default="RMC,GGA", help="comma list of RMC,GGA,VTG,GSA,ZDA,GSV")
-    ap.add_argument("--noise-m", type=float, default=0.0)
+    ap.add_argument("--noise-m", type=float, default=0.0, help="receiver position noise, 1 sigma in metres")
     ap.add_argument(
         "--outage",
         action="append",
@@ -1104,16 +1116,16 @@ def main(argv=None):
         metavar="START/DURATION_S",
         help="START is ISO UTC or seconds from track start",
     )
-    ap.add_argument("--outage-border", action="store_true")
-    ap.add_argument("--jumps", type=int, default=0)
-    ap.add_argument("--frozen", type=int, default=0)
-    ap.add_argument("--garbage", type=float, default=0.0)
-    ap.add_argument("--talkers", default="GN")
-    ap.add_argument("--shunting", action="store_true")
-    ap.add_argument("--gsv", action="store_true")
-    ap.add_argument("--from", dest="start")
-    ap.add_argument("--to", dest="end")
-    ap.add_argument("--duration-s", type=float)
+    ap.add_argument("--outage-border", action="store_true", help="a GPS outage while crossing the border")
+    ap.add_argument("--jumps", type=int, default=0, help="number of position jumps (multipath) to inject")
+    ap.add_argument("--frozen", type=int, default=0, help="number of frozen-receiver stretches to inject")
+    ap.add_argument("--garbage", type=float, default=0.0, help="share of corrupted bytes (0..1)")
+    ap.add_argument("--talkers", default="GN", help="comma list of NMEA talkers to rotate (GN,GP,BD,GB)")
+    ap.add_argument("--shunting", action="store_true", help="add shunting moves in the stations")
+    ap.add_argument("--gsv", action="store_true", help="add GSV satellite sentences")
+    ap.add_argument("--from", dest="start", help="route point id to start at (default: the origin)")
+    ap.add_argument("--to", dest="end", help="route point id to end at (default: the destination)")
+    ap.add_argument("--duration-s", type=float, help="cut the track after this many seconds")
     ap.add_argument("--route", help="route JSON (default routes/beijing-pyongyang.json)")
     ap.add_argument("--wander-m", type=float, default=0.0,
                     help="where the route's line is straight, bend the track sideways by up to this")
@@ -1149,4 +1161,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "synth"))

@@ -10,6 +10,12 @@ with their front past the outer beam, people who pause mid-doorway (0.3-3 s), lu
 doorway for 6-40 s (stuck beam; nobody crosses meanwhile), flicker on both beams at all times
 (most pulses shorter than the beam debounce, some longer), and people in the vestibule while the
 door is closed (must not count).
+Boarding kinds (issue 17; off by default, BOARDING turns them on): people who stop in the doorway for 5-60 s
+anywhere across the beams (standing in the outer beam, then walking in, among them), queues of 4-12 people
+walking slowly close together with stop-and-go pauses (the followers wait behind), and luggage pushed or
+pulled through (the body extended 0.3-0.8 m: a trolley's or a case's handle at beam height bridges the gap).
+
+    flow = generate(seed=1, n_crossings=3000, **BOARDING)
 
     flow = generate(seed=1, n_crossings=10000)
     result = simulate(flow)    # runs the firmware's Debouncer + BeamCounter on it
@@ -21,6 +27,8 @@ import random
 from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
 from trainctl.counter import BeamCounter, Tally
 from trainctl.debounce import Debouncer
+
+from host_tools.common import cli
 
 DOOR, OUTER, INNER = 0, 1, 2  # input numbers in Flow.edges
 
@@ -35,6 +43,9 @@ class Flow:
         self.turnbacks = 0
         self.groups = 0
         self.pauses = 0
+        self.long_pauses = 0
+        self.queues = 0
+        self.pushed = 0
         self.closed_walks = 0
         self.stuck = []
         self.flicker_short = 0
@@ -99,9 +110,14 @@ class _Builder:
         return first, path[-1][0]
 
 
+BOARDING = {"p_long_pause": 0.06, "p_queue": 0.05, "p_push": 0.08}
+
+
 def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p_pause=0.05, p_stuck=0.01,
-             flicker_per_s=0.05, p_long_flicker=0.15):
-    """A flow with about n_crossings real crossings (station stops of 4-40 people each)."""
+             flicker_per_s=0.05, p_long_flicker=0.15, p_long_pause=0.0, p_queue=0.0, p_push=0.0):
+    """A flow with about n_crossings real crossings (station stops of 4-40 people each). p_long_pause: a
+    person stops 5-60 s in the doorway; p_queue: a queue of 4-12 starts; p_push: a person pushes or pulls
+    luggage through (each drawn per person, before the other kinds)."""
     rng = random.Random(seed)
     gap_m = gap_m if gap_m is not None else rng.uniform(0.04, 0.08)
     b = _Builder(rng, gap_m)
@@ -135,6 +151,33 @@ def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p
             if rng.random() < 0.1:
                 w += 0.2  # with a bag
             v = rng.uniform(0.5, 1.6)
+            if p_push and rng.random() < p_push:
+                w += rng.uniform(0.3, 0.8)  # a trolley or a case pushed ahead or pulled behind
+                v = rng.uniform(0.4, 1.0)
+                f.pushed += 1
+            if p_long_pause and rng.random() < p_long_pause:
+                where = rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01)  # covering one beam or both
+                first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(5, 60)))
+                truth.append((first, end, direction))
+                f.long_pauses += 1
+                k += 1
+                t = end + rng.uniform(0.3, 2)
+                continue
+            if p_queue and rng.random() < p_queue:
+                tt = t
+                f.queues += 1
+                vq = rng.uniform(0.3, 0.8)  # one pace: nobody walks into the one in front
+                for _ in range(min(rng.randint(4, 12), people - k)):
+                    kw = {}
+                    if rng.random() < 0.3:  # stop and go: the ones behind wait as long
+                        kw = {"pause": (rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01), rng.uniform(1, 10))}
+                    first, end = b.walk(tt, direction, w, vq, **kw)
+                    truth.append((first, end, direction))
+                    k += 1
+                    tt += (w + rng.uniform(0.04, 0.30)) / vq + (kw["pause"][1] if kw else 0)
+                    w = rng.uniform(0.22, 0.45)
+                t = end + rng.uniform(0.3, 2.5)
+                continue
             r = rng.random()
             if r < p_turn:
                 lo, hi = -w / 2 + 0.02, gap_m + w / 2 - 0.02  # front past the outer beam, back not past the inner
@@ -263,7 +306,7 @@ def _xor(edges, pulses):
     return out
 
 
-def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=4000):
+def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=None):
     """Run the firmware's Debouncer + Tally + BeamCounter over the flow; match counts to crossings."""
 
     raw = [0, 0, 0]
@@ -273,17 +316,18 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=40
     now = [0]
     tally = Tally(1, on_event=lambda kind, door: events.append((now[0], kind)))
     tally.begin_stop(0)
-    ctr = BeamCounter(bank.out, OUTER, INNER, (DOOR,), tally, door=0, stuck_ms=stuck_ms)
+    ctr = BeamCounter(bank.out, OUTER, INNER, (DOOR,), tally, door=0, **({"stuck_ms": stuck_ms} if stuck_ms else {}))
     edges = flow.edges
     i, t, n = 0, 0, len(edges)
     while i < n or not bank.settled():
-        if i < n and bank.settled() and not ctr._broken_ms:
+        if i < n and bank.settled():  # nothing changes until the next edge: skip ahead in steps of <= 10 s
             tn = (edges[i][0] - 1) // poll_ms * poll_ms
-            if tn > t:
-                now[0] = tn
-                bank.poll(tn - t)
-                ctr.update(tn - t)
-                t = tn
+            while tn > t:
+                dt = min(tn - t, 10000)
+                t += dt
+                now[0] = t
+                bank.poll(dt)
+                ctr.update(dt)
         t += poll_ms
         while i < n and edges[i][0] <= t:
             raw[edges[i][1]] = edges[i][2]
@@ -296,6 +340,14 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=40
     pending = {1: [], -1: []}
     for c in flow.crossings:
         pending[c[2]].append(c)
+    # A count is matched to a crossing of its direction from the crossing's first beam break to its end +
+    # slack, or to the end of the next crossing when that one started before this one ended (two people close
+    # together: the first is counted when the second's order of beams proves it went through).
+    ends = {}
+    for d in (1, -1):
+        lst = pending[d]
+        ends[d] = [max(z, lst[k + 1][1]) if k + 1 < len(lst) and lst[k + 1][0] <= z else z
+                   for k, (_, z, _) in enumerate(lst)]
     used = {1: 0, -1: 0}  # truth crossings are sorted by start; greedy earliest-window match
     matched, false = 0, 0
     taken = set()
@@ -303,14 +355,14 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=40
         ok = False
         lst = pending[d]
         j = used[d]
-        while j < len(lst) and lst[j][1] + slack < tm:
+        while j < len(lst) and ends[d][j] + slack < tm and (d, j) in taken:
             j += 1
         used[d] = j
         for k in range(j, len(lst)):
             a, z, _ = lst[k]
             if a > tm:
                 break
-            if (d, k) not in taken and a <= tm <= z + slack:
+            if (d, k) not in taken and a <= tm <= ends[d][k] + slack:
                 taken.add((d, k))
                 ok = True
                 break
@@ -319,11 +371,23 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=40
         else:
             false += 1
     missed = [c for d in (1, -1) for k, c in enumerate(pending[d]) if (d, k) not in taken]
+    opened, shut = [], 0  # counts while the door was shut (debounced: door_settle_ms after the edges)
+    for tm, inp, lv in edges:
+        if inp == DOOR:
+            if lv:
+                opened.append([tm, None])
+            elif opened:
+                opened[-1][1] = tm
+    for tm, _ in counts:
+        if not any(a + door_settle_ms <= tm <= (z if z is not None else tm) + door_settle_ms + poll_ms
+                   for a, z in opened):
+            shut += 1
     return {
         "missed": sorted(missed),
         "crossings": len(flow.crossings),
         "matched": matched,
         "false_counts": false,
+        "counts_door_shut": shut,
         "accuracy": matched / max(1, len(flow.crossings)),
         "ins": ctr.ins,
         "outs": ctr.outs,
@@ -331,3 +395,35 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=40
         "unstuck_events": sum(1 for _, k in events if k == EV_UNSTUCK),
         "stuck_at_end": ctr.stuck,
     }
+
+
+def main(argv=None):
+    """python -m host_tools.synth.sensors: generate a seeded passenger flow and count it with the firmware."""
+    import argparse
+    import sys
+
+    from host_tools import paths
+
+    paths.use_firmware()
+    ap = argparse.ArgumentParser(prog="python -m host_tools.synth.sensors", description=main.__doc__)
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--crossings", type=int, default=3000, help="real crossings to generate (default 3000)")
+    ap.add_argument("--boarding", action="store_true",
+                    help="mix in the boarding kinds: 5-60 s stops in the doorway, queues, luggage pushed through")
+    ap.add_argument("--stuck-ms", type=int, help="the counter's stuck-beam report threshold (default: firmware's)")
+    a = ap.parse_args(argv)
+    if a.crossings < 1 or a.crossings > 10 ** 6:
+        ap.error("--crossings: 1..1000000")
+    f = generate(seed=a.seed, n_crossings=a.crossings, **(BOARDING if a.boarding else {}))
+    r = simulate(f, stuck_ms=a.stuck_ms)
+    print("accuracy %.4f on %d crossings: %d missed, %d false counts, %d counted with the door shut; %d long pauses, "
+          "%d queues, %d pushed, %d luggage left, %d walks with the door shut"
+          % (r["accuracy"], r["crossings"], r["crossings"] - r["matched"], r["false_counts"], r["counts_door_shut"],
+             f.long_pauses, f.queues, f.pushed, len(f.stuck), f.closed_walks))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(cli.guard(main, "sensor_synth"))

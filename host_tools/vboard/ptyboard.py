@@ -46,6 +46,7 @@ import threading
 import time
 import tty
 
+from host_tools.common import cli
 from host_tools.common.tools import venv_tool
 
 # Interpreter exit statuses that mean a hard reset: host_tools/vboard/fake_machine/machine.py ends the run with
@@ -382,4 +383,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "ptyboard"))

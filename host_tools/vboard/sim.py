@@ -34,7 +34,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from host_tools.board.deploy import romfs_image, source_name
 from host_tools.build import qstrs
-from host_tools.common import paths
+from host_tools.common import cli, paths
+from host_tools.common.cli import check_track
 from host_tools.common.tools import ToolMissing, venv_tool
 from host_tools.replay import frames, screen
 from host_tools.replay import judge as judge_mod
@@ -627,17 +628,22 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.vboard.sim", description=__doc__.splitlines()[0])
     ap.add_argument("--track", help="NMEA track to play (default: a synthetic journey with faults)")
     ap.add_argument("--truth", help="ground truth JSON of --track, to judge the timeline")
-    ap.add_argument("--direction", default="to_pyongyang", choices=("to_pyongyang", "to_beijing"))
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--direction", default="to_pyongyang", choices=("to_pyongyang", "to_beijing"),
+                    help="direction of the synthetic journey (without --track)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the synthetic journey (default 1)")
     ap.add_argument("--heap", default="180k", help="MicroPython heap for the firmware (180k: RP2040; 110k: ESP32)")
-    ap.add_argument("--display", default="oled", choices=("oled", "ticker"))
+    ap.add_argument("--display", default="oled", choices=("oled", "ticker"), help="display type on the board")
     ap.add_argument("--rate", default="sim", choices=("sim", "real"),
                     help="loop periods: sim 100/1000 ms (fast), real 10/40 ms (the firmware's)")
-    ap.add_argument("--out", default=os.path.join("build", "sim"))
+    ap.add_argument("--out", default=os.path.join("build", "sim"), help="folder for frames and logs (build/sim)")
     ap.add_argument("--no-romfs", dest="romfs", action="store_false",
                     help="a board without a ROMFS partition (a stock build): trainctl as .mpy files on the "
                          "filesystem, loaded into RAM (default: in a ROMFS partition, run in place)")
     a = ap.parse_args(argv)
+    if a.track:
+        check_track(a.track)
+    if a.truth and not os.path.isfile(a.truth):
+        raise FileNotFoundError(2, "No such file or directory", a.truth)
     res = simulate(a.track, a.truth, a.direction, a.seed, a.heap, a.display, a.rate, a.out, romfs=a.romfs)
     report(res)
     ok = res["rc"] == 0 and not res["errors"] and not res["violations"]
@@ -645,4 +651,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "sim"))

@@ -30,6 +30,7 @@ from trainctl import clock, route_data
 from trainctl.store import SIZE
 from trainctl.text import station_en
 
+from host_tools.common import cli
 from host_tools.replay import cli as replay
 from host_tools.replay import core as replay_core
 from host_tools.replay import judge
@@ -524,9 +525,9 @@ def soak(journeys, seed=1, jobs=1, quick=False, only=None, out=sys.stdout):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.verify.faults", description=__doc__.splitlines()[0])
-    ap.add_argument("--journeys", type=int, default=100)
+    ap.add_argument("--journeys", type=int, default=100, help="seeded journeys to run (default 100)")
     ap.add_argument("--seed", type=int, default=1, help="first journey's seed (journey k: seed + k)")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel processes (default: the cores)")
     ap.add_argument("--quick", action="store_true", help="windows around the border, not whole journeys")
     ap.add_argument("--only", type=int, help="run the journey of this seed alone")
     a = ap.parse_args(argv)
@@ -535,4 +536,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "faults"))

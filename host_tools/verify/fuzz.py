@@ -39,7 +39,7 @@ from trainctl.coach import Controller
 from trainctl.sensors import INPUT_NAMES
 
 from host_tools.build import route as gen_route
-from host_tools.common import paths, segs
+from host_tools.common import cli, paths, segs
 from host_tools.replay import core as replay_core
 from host_tools.replay import fast_nmea
 
@@ -771,10 +771,10 @@ _STATUS = re.compile(r"#(\d+)\s+(\w+)\s+cov: (\d+) ft: (\d+)")
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("target", choices=TARGETS + ("corpus",))
+    ap = argparse.ArgumentParser(prog="python -m host_tools.verify.fuzz", description=__doc__.splitlines()[0])
+    ap.add_argument("target", choices=TARGETS + ("corpus",), help="what to fuzz, or corpus: replay the saved corpus")
     ap.add_argument("--runs", type=int, default=100000, help="inputs to try in all (default 100000)")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--corpus", help="seed corpus directory (default tests/data/fuzz/<target>)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes; the runs are split between them")
     ap.add_argument("--engine", choices=("auto", "atheris", "random"), default="auto",
@@ -871,4 +871,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(cli.guard(main, "fuzz"))

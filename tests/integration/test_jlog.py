@@ -5,9 +5,7 @@ import binascii
 import csv
 import io
 import json
-import os
 import random
-import stat
 
 from hyp import examples
 from hypothesis import given
@@ -195,19 +193,6 @@ def test_errors_are_one_line_and_exit_2(tmp_path, capsys):
         assert tool.main(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("jlog: ") and err.count("\n") == 1, err
-
-
-def test_pull_runs_mpremote_cp(tmp_path, monkeypatch):
-    journey_log(tmp_path / "board.bin")
-    fake = tmp_path / "mpremote"
-    fake.write_text("#!/bin/sh\necho \"$@\" > %s/argv\ncp %s/board.bin \"$6\"\n" % (tmp_path, tmp_path))
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setattr(tool, "mpremote", lambda: str(fake))
-    out = tmp_path / "sub" / "jlog.bin"
-    assert tool.main(["pull", "--port", "/dev/ttyUSB0", "-o", str(out)]) == 0
-    assert (tmp_path / "argv").read_text().split() == ["connect", "/dev/ttyUSB0", "fs", "cp", ":jlog.bin", str(out)]
-    assert out.read_bytes() == (tmp_path / "board.bin").read_bytes()
-    assert os.path.getsize(out) == 1024 * SIZE
 
 
 def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):

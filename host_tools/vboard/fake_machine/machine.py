@@ -948,8 +948,11 @@ class WDT:
 
 
 class Timer:
-    """Timer(id, mode=, period=, callback=): kept, not run. Nothing on the virtual board needs a timer: its
-    watchdog does not outlive a soft reset (a board's does; `make deploy` starts a feeder for that)."""
+    """Timer(id, mode=, period=, callback=): a PERIODIC timer with a callback runs it every `period` real ms on
+    a thread of its own (the unix port has no timer interrupt; `make deploy`'s lease feeder needs one to run
+    while the REPL waits for the host). machine.reset() raised in the callback resets the virtual board (the
+    interpreter ends itself with SIGKILL; ptyboard restarts it, main.py runs), as a reset from a board's timer
+    interrupt does. Its watchdog does not outlive a soft reset (a board's does)."""
 
     ONE_SHOT = 0
     PERIODIC = 1
@@ -961,6 +964,25 @@ class Timer:
         self.mode = mode
         self.period = period
         self.callback = callback
+        if callback is not None and mode == 1 and period > 0:
+            try:
+                import _thread
+            except ImportError:  # a build without threads: kept, not run
+                return
+            _thread.start_new_thread(self._run, ())
+
+    def _run(self):
+        import utime  # the real clock: this timer counts real time, not the firmware's virtual time
+
+        while self.callback is not None:
+            utime.sleep_ms(self.period)
+            cb = self.callback
+            if cb is None:
+                break
+            try:
+                cb(self)
+            except SystemExit:  # machine.reset() from the callback: the whole interpreter goes
+                os.system("kill -9 $PPID")
 
     def deinit(self):
         self.callback = None

@@ -1,0 +1,422 @@
+"""The fleet log store: journey logs pulled from any number of coaches, any number of times, in one SQLite file.
+
+    python -m host_tools.board.fleet import DB FILE... [--coach ID]     # pulled jlog files (jlog pull -o ...)
+    python -m host_tools.board.fleet journeys DB [filters] [--csv]     # one line per journey
+    python -m host_tools.board.fleet stations DB [filters] [--csv]     # boardings, alightings, door alarms per station
+    python -m host_tools.board.fleet events DB [filters] [--kind K] [--csv]   # alarms, faults, boots, ... (all records)
+    python -m host_tools.board.fleet plot DB -o out.png [filters]      # boardings and alightings per station, PNG
+    python -m host_tools.board.fleet synth DIR [--days 365]            # a synthetic year of pulls of two coaches
+filters: --coach ID, --from YYYY-MM-DD, --to YYYY-MM-DD (UTC, inclusive), --journey N.
+
+Storage: stdlib sqlite3 (docs/fleet-store.md: schema, and the same schema on PostgreSQL past one depot PC).
+A pulled file is a whole ring (trainctl/jlog.py: 16-byte CRC-checked records, 24-bit sequence): each pull
+repeats most of the previous one. Records are keyed by (coach, seq): INSERT OR IGNORE keeps one copy; a
+record that comes back with the same key and other content (a board whose log was wiped, or two coaches
+given one ID) is counted as a conflict and the first copy kept. A file already imported (same SHA-256) is
+skipped whole. The coach is --coach, else the file name's jlog-<coach>-... part (jlog pull's names).
+Journeys: a coach's station records (K_STATION) in time order, split where the gap between two stops passes
+JOURNEY_GAP_S or the direction of travel along the route turns; every record from an hour before a journey's
+first stop to an hour after its last belongs to it (others: none, the depot).
+Exit status 0, or 2 with one line on stderr (host_tools/common/cli.py).
+"""
+
+import argparse
+import binascii
+import calendar
+import csv
+import hashlib
+import os
+import re
+import sqlite3
+import struct
+import sys
+
+from trainctl import clock, codes, route_data
+
+from host_tools.board import jlog
+from host_tools.common import cli, route_names
+from host_tools.common.cli import UsageError
+
+SIZE = 16
+_REC = struct.Struct("<HBBiBbHHH")
+JOURNEY_GAP_S = 6 * 3600
+MARGIN_S = 3600
+EPOCH_UNIX = 1577836800  # 2020-01-01T00:00:00Z: the firmware's utc_s counts from it (trainctl/clock.py)
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pulls (id INTEGER PRIMARY KEY, coach TEXT NOT NULL, file TEXT NOT NULL,
+    sha256 TEXT NOT NULL UNIQUE, records INTEGER NOT NULL, new INTEGER NOT NULL, conflicts INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (coach TEXT NOT NULL, seq INTEGER NOT NULL, utc_s INTEGER NOT NULL,
+    kind INTEGER NOT NULL, idx INTEGER NOT NULL, station INTEGER NOT NULL, a INTEGER NOT NULL,
+    b INTEGER NOT NULL, journey INTEGER, PRIMARY KEY (coach, seq));
+CREATE INDEX IF NOT EXISTS records_kind_time ON records (kind, utc_s);
+CREATE INDEX IF NOT EXISTS records_coach_time ON records (coach, utc_s);
+CREATE INDEX IF NOT EXISTS records_journey ON records (journey);
+CREATE TABLE IF NOT EXISTS journeys (id INTEGER PRIMARY KEY, coach TEXT NOT NULL, first_utc INTEGER NOT NULL,
+    last_utc INTEGER NOT NULL, direction TEXT NOT NULL, stops INTEGER NOT NULL);
+"""
+NAME_RE = re.compile(r"jlog-([A-Za-z0-9_.]+?)-")
+
+
+def kind_names():
+    out = {}
+    for name in dir(codes):
+        for prefix in ("EV_", "K_"):
+            if name.startswith(prefix) and isinstance(getattr(codes, name), int):
+                out[getattr(codes, name)] = name[len(prefix):].lower()
+    return out
+
+
+KINDS = kind_names()
+KIND_BY_NAME = {v: k for k, v in KINDS.items()}
+
+
+def decode(data):
+    """Valid records of a pulled ring file's bytes: [(seq, utc_s, kind, index, station, a, b)], in file order.
+    CRC-16/CCITT-FALSE (binascii.crc_hqx with 0xFFFF), as trainctl.jlog checks it."""
+    out = []
+    crc = binascii.crc_hqx
+    for o in range(0, len(data) - SIZE + 1, SIZE):
+        rec = data[o:o + SIZE]
+        lo, hi, kind, utc_s, index, station, a, b, c = _REC.unpack(rec)
+        if c != crc(rec[:14], 0xFFFF) or not any(rec):
+            continue
+        out.append((lo | hi << 16, utc_s, kind, index, station, a, b))
+    return out
+
+
+def connect(path):
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    return db
+
+
+def coach_of(path, coach=None):
+    if coach:
+        return coach
+    m = NAME_RE.search(os.path.basename(path))
+    if not m:
+        raise UsageError("%s: no coach in the file name (jlog-<coach>-...): give --coach" % path)
+    return m.group(1)
+
+
+def _known(db, coach, cache):
+    """{seq: raw 16 bytes} of the coach's records in the database (loaded once per import)."""
+    if coach not in cache:
+        cache[coach] = {r[0]: _REC.pack(r[0] & 0xFFFF, r[0] >> 16, r[2], r[1], r[3], r[4], r[5], r[6], 0)[:14]
+                        for r in db.execute("SELECT seq, utc_s, kind, idx, station, a, b FROM records "
+                                            "WHERE coach = ?", (coach,))}
+    return cache[coach]
+
+
+def import_files(db, files, coach=None, log=print):
+    """Import pulled files; (files imported, records new, conflicts). Journeys of the coaches touched are
+    rebuilt once at the end. A record already stored byte for byte is skipped before any decoding."""
+    touched = set()
+    cache = {}
+    n_files = n_new = n_conf = 0
+    crc = binascii.crc_hqx
+    for path in files:
+        with open(path, "rb") as f:
+            data = f.read()
+        if len(data) % SIZE or not data:
+            raise UsageError("%s: %d bytes is not a journey log (16-byte records)" % (path, len(data)))
+        c = coach_of(path, coach)
+        sha = hashlib.sha256(data).hexdigest()
+        if db.execute("SELECT 1 FROM pulls WHERE sha256 = ?", (sha,)).fetchone():
+            continue
+        known = _known(db, c, cache)
+        new, valid, conflicts = [], 0, 0
+        for o in range(0, len(data), SIZE):
+            body = data[o:o + 14]
+            seq = body[0] | body[1] << 8 | body[2] << 16
+            have = known.get(seq)
+            if have == body:
+                valid += 1
+                continue
+            rec = data[o:o + SIZE]
+            if not any(rec) or crc(body, 0xFFFF) != rec[14] | rec[15] << 8:
+                continue  # blank, torn or corrupt
+            valid += 1
+            if have is not None:
+                conflicts += 1
+                continue
+            lo, hi, kind, utc_s, index, station, a, b, _ = _REC.unpack(rec)
+            new.append((c, seq, utc_s, kind, index, station, a, b))
+            known[seq] = body
+        db.executemany("INSERT INTO records (coach, seq, utc_s, kind, idx, station, a, b) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new)
+        db.execute("INSERT INTO pulls (coach, file, sha256, records, new, conflicts) VALUES (?, ?, ?, ?, ?, ?)",
+                   (c, os.path.basename(path), sha, valid, len(new), conflicts))
+        touched.add(c)
+        n_files += 1
+        n_new += len(new)
+        n_conf += conflicts
+    for c in sorted(touched):
+        split_journeys(db, c)
+    db.commit()
+    log("imported %d file(s): %d new records, %d conflicting (kept the first), coaches %s"
+        % (n_files, n_new, n_conf, ", ".join(sorted(touched)) or "-"))
+    return n_files, n_new, n_conf
+
+
+def split_journeys(db, coach):
+    """Rebuild the coach's journeys from its station records."""
+    stops = db.execute("SELECT utc_s, idx FROM records WHERE coach = ? AND kind = ? ORDER BY utc_s, seq",
+                       (coach, codes.K_STATION)).fetchall()
+    db.execute("UPDATE records SET journey = NULL WHERE coach = ? AND journey IS NOT NULL", (coach,))
+    db.execute("DELETE FROM journeys WHERE coach = ?", (coach,))
+    groups = []
+    for t, st in stops:
+        g = groups[-1] if groups else None
+        if g is not None and t - g[-1][0] <= JOURNEY_GAP_S and st != g[-1][1]:
+            d = 1 if st > g[-1][1] else -1
+            d0 = (1 if g[1][1] > g[0][1] else -1) if len(g) > 1 else d
+            if d == d0:
+                g.append((t, st))
+                continue
+        groups.append([(t, st)])
+    for g in groups:
+        ends = route_names.names(route_data).ST_EN
+        direction = "to_" + (ends[-1] if len(g) < 2 or g[-1][1] > g[0][1] else ends[0]).lower().replace(" ", "_")
+        cur = db.execute("INSERT INTO journeys (coach, first_utc, last_utc, direction, stops) VALUES (?, ?, ?, ?, ?)",
+                         (coach, g[0][0], g[-1][0], direction, len(g)))
+        db.execute("UPDATE records SET journey = ? WHERE coach = ? AND utc_s BETWEEN ? AND ?",
+                   (cur.lastrowid, coach, g[0][0] - MARGIN_S, g[-1][0] + MARGIN_S))
+
+
+def day_s(text, end=False):
+    """utc_s (firmware epoch) of the start of a YYYY-MM-DD day (end: of its last second)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text or "")
+    if not m:
+        raise UsageError("%r is not a date YYYY-MM-DD" % text)
+    try:
+        t = calendar.timegm((int(m[1]), int(m[2]), int(m[3]), 0, 0, 0))
+        import datetime
+
+        datetime.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise UsageError("%r is not a date YYYY-MM-DD" % text) from None
+    return t - EPOCH_UNIX + (86399 if end else 0)
+
+
+def where(a, alias="r"):
+    """SQL condition and parameters for the filters --coach, --from, --to, --journey."""
+    cond, par = [], []
+    if getattr(a, "coach", None):
+        cond.append("%s.coach = ?" % alias)
+        par.append(a.coach)
+    if getattr(a, "start", None):
+        cond.append("%s.utc_s >= ?" % alias)
+        par.append(day_s(a.start))
+    if getattr(a, "end", None):
+        cond.append("%s.utc_s <= ?" % alias)
+        par.append(day_s(a.end, True))
+    if getattr(a, "journey", None) is not None:
+        cond.append("%s.journey = ?" % alias)
+        par.append(a.journey)
+    return (" AND ".join(cond) or "1"), par
+
+
+def station_report(db, a):
+    """[(station name, boardings, alightings, stops, door alarms)] in route order."""
+    cond, par = where(a)
+    on = [0] * route_data.STATION_N
+    off = [0] * route_data.STATION_N
+    stops = [0] * route_data.STATION_N
+    alarms = [0] * route_data.STATION_N
+    for idx, s_on, s_off, n in db.execute(
+            "SELECT idx, SUM(a), SUM(b), COUNT(*) FROM records r WHERE kind = ? AND %s GROUP BY idx" % cond,
+            [codes.K_STATION] + par):
+        if 0 <= idx < route_data.STATION_N:
+            on[idx], off[idx], stops[idx] = s_on, s_off, n
+    for st, n in db.execute("SELECT station, COUNT(*) FROM records r WHERE kind = ? AND %s GROUP BY station" % cond,
+                            [codes.EV_ALARM_ON] + par):
+        if 0 <= st < route_data.STATION_N:
+            alarms[st] = n
+    names = route_names.names(route_data).ST_EN
+    return [(names[i], on[i], off[i], stops[i], alarms[i]) for i in range(route_data.STATION_N)]
+
+
+def journey_report(db, a):
+    cond, par = where(a, "r")
+    jcond = cond.replace("r.utc_s", "j.first_utc").replace("r.coach", "j.coach").replace("r.journey", "j.id")
+    rows = db.execute(
+        "SELECT j.id, j.coach, j.first_utc, j.last_utc, j.direction, j.stops, "
+        "(SELECT COALESCE(SUM(a), 0) FROM records WHERE journey = j.id AND kind = ?), "
+        "(SELECT COALESCE(SUM(b), 0) FROM records WHERE journey = j.id AND kind = ?), "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?), "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?) "
+        "FROM journeys j WHERE %s ORDER BY j.first_utc, j.coach" % jcond,
+        [codes.K_STATION, codes.K_STATION, codes.EV_ALARM_ON, codes.K_FAULT] + par).fetchall()
+    return [(i, c, clock.iso_utc(t0), clock.iso_utc(t1), d, n, on, off, al, fa)
+            for i, c, t0, t1, d, n, on, off, al, fa in rows]
+
+
+def event_rows(db, a):
+    cond, par = where(a)
+    if a.kind:
+        if a.kind not in KIND_BY_NAME:
+            raise UsageError("unknown --kind %r; kinds: %s" % (a.kind, ", ".join(sorted(KIND_BY_NAME))))
+        cond += " AND kind = ?"
+        par.append(KIND_BY_NAME[a.kind])
+    names = route_names.names(route_data).ST_EN
+    for c, seq, t, k, i, st, x, y, j in db.execute(
+            "SELECT coach, seq, utc_s, kind, idx, station, a, b, journey FROM records r WHERE %s "
+            "ORDER BY utc_s, coach, seq" % cond, par):
+        yield (c, seq, clock.iso_utc(t), KINDS.get(k, "kind_%d" % k), i,
+               names[st] if 0 <= st < len(names) else "", x, y, j if j is not None else "")
+
+
+def _out(a):
+    return open(a.output, "w", newline="", encoding="utf-8") if a.output else sys.stdout  # noqa: SIM115
+
+
+def _table(a, header, rows):
+    out = _out(a)
+    try:
+        if a.csv:
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+        else:
+            rows = [[str(x) for x in r] for r in rows]
+            width = [max([len(h)] + [len(r[k]) for r in rows]) for k, h in enumerate(header)]
+            out.write("  ".join(h.ljust(width[k]) for k, h in enumerate(header)).rstrip() + "\n")
+            for r in rows:
+                out.write("  ".join(x.rjust(width[k]) if x.lstrip("-").isdigit() else x.ljust(width[k])
+                                    for k, x in enumerate(r)).rstrip() + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+def plot(db, a):
+    """Boardings and alightings per station for the filters, as jlog's plot draws one log."""
+
+    cond, par = where(a)
+    span = db.execute("SELECT MIN(utc_s), MAX(utc_s) FROM records r WHERE kind = ? AND %s" % cond,
+                      [codes.K_STATION] + par).fetchone()
+    if span[0] is None:
+        raise UsageError("no station records for these filters")
+    recs = [(0, span[0], codes.K_STATION, i, -1, on, off) for i, (_, on, off, _, _) in
+            enumerate(station_report(db, a)) if on or off]
+    recs[-1] = recs[-1][:1] + (span[1],) + recs[-1][2:]
+    jlog.plot(recs, a.output)
+
+
+def synth(out_dir, days=365, coaches=("C01", "C02"), pulls_per_coach=500, seed=1, log=print):
+    """A synthetic fleet: each coach runs a journey a day (alternate directions, every station, door openings,
+    an occasional door alarm, fault and reboot) into the firmware's own JourneyLog (1024-record ring), and is
+    pulled pulls_per_coach times over the days: jlog-<coach>-<n>.bin in out_dir. The files written."""
+    import random
+
+    from trainctl.jlog import JourneyLog
+
+    rng = random.Random(seed)
+    os.makedirs(out_dir, exist_ok=True)
+    n_st = route_data.STATION_N
+    written = []
+    for coach in coaches:
+        ring = os.path.join(out_dir, ".ring-%s" % coach)
+        if os.path.exists(ring):
+            os.remove(ring)
+        jl = JourneyLog(ring, 1024)
+        jl.load()
+        t0 = calendar.timegm((2026, 1, 1, 0, 0, 0)) - EPOCH_UNIX
+        pull_at = [int(days * 86400 * (k + 1) / pulls_per_coach) for k in range(pulls_per_coach)]
+        k = 0
+        for day in range(days):
+            t = t0 + day * 86400 + rng.randint(6 * 3600, 9 * 3600)
+            jl.add(t, codes.K_BOOT, 0, -1, rng.choice((1, 1, 1, 3)), 0)
+            order = range(n_st) if day % 2 == 0 else range(n_st - 1, -1, -1)
+            onboard = 0
+            for st in order:
+                t += rng.randint(20 * 60, 90 * 60)
+                door = rng.randrange(4)
+                jl.add(t, codes.EV_DOOR_OPEN, door, st)
+                if rng.random() < 0.03:
+                    jl.add(t + 30, codes.EV_ALARM_ON, door, st)
+                    jl.add(t + 45, codes.EV_ALARM_OFF, door, st)
+                jl.add(t + 120, codes.EV_DOOR_CLOSED, door, st)
+                off = rng.randint(0, onboard)
+                on = rng.randint(0, 30) if st != order[-1] else 0
+                off = onboard if st == order[-1] else off
+                onboard += on - off
+                jl.add(t + 125, codes.K_STATION, st, -1, on, off)
+                if rng.random() < 0.005:
+                    jl.add(t + 200, codes.K_FAULT, 0, st, 5, 0)
+            while k < pulls_per_coach and pull_at[k] <= (day + 1) * 86400:
+                path = os.path.join(out_dir, "jlog-%s-%04d.bin" % (coach, k))
+                with open(ring, "rb") as f, open(path, "wb") as g:
+                    g.write(f.read())
+                written.append(path)
+                k += 1
+        jl.close()
+        os.remove(ring)
+    log("%d pulled logs of %d coaches over %d days in %s" % (len(written), len(coaches), days, out_dir))
+    return written
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m host_tools.board.fleet", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def filters(p, out=True):
+        p.add_argument("db", help="the fleet database file (SQLite)")
+        p.add_argument("--coach", help="only this coach")
+        p.add_argument("--from", dest="start", help="from this UTC day, YYYY-MM-DD")
+        p.add_argument("--to", dest="end", help="to this UTC day, YYYY-MM-DD (inclusive)")
+        p.add_argument("--journey", type=int, help="only this journey (its number in `journeys`)")
+        if out:
+            p.add_argument("--csv", action="store_true", help="CSV instead of a table")
+            p.add_argument("-o", "--output", help="write to this file (default: stdout)")
+
+    p = sub.add_parser("import", help="add pulled journey logs to the database")
+    p.add_argument("db", help="the fleet database file (SQLite; created if missing)")
+    p.add_argument("files", nargs="+", help="pulled logs (jlog-<coach>-....bin)")
+    p.add_argument("--coach", help="the coach of every file (default: from each file's name)")
+    filters(sub.add_parser("journeys", help="one line per journey: stops, boardings, alightings, alarms, faults"))
+    filters(sub.add_parser("stations", help="boardings, alightings, stops and door alarms per station"))
+    p = sub.add_parser("events", help="the records themselves (alarms, faults, boots, ...)")
+    filters(p)
+    p.add_argument("--kind", help="only this kind (alarm_on, fault, boot, station, door_open, ...)")
+    p = sub.add_parser("plot", help="boardings and alightings per station, PNG")
+    filters(p, out=False)
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+    p = sub.add_parser("synth", help="write a synthetic year of pulled logs of two coaches (for tests, benchmarks)")
+    p.add_argument("dir", help="folder to write jlog-<coach>-<n>.bin into")
+    p.add_argument("--days", type=int, default=365, help="days of daily journeys (default 365)")
+    p.add_argument("--pulls", type=int, default=500, help="pulls per coach (default 500)")
+    a = ap.parse_args(argv)
+    if a.cmd == "synth":
+        if not 1 <= a.days <= 3660 or not 1 <= a.pulls <= 100000:
+            raise UsageError("--days 1..3660, --pulls 1..100000")
+        synth(a.dir, a.days, pulls_per_coach=a.pulls)
+        return 0
+    if a.cmd != "import" and not os.path.isfile(a.db):
+        raise UsageError("%s: no such database (make one with `import`)" % a.db)
+    try:
+        db = connect(a.db)
+    except sqlite3.DatabaseError as e:
+        raise UsageError("%s: not a fleet database (%s)" % (a.db, e)) from None
+    try:
+        if a.cmd == "import":
+            import_files(db, a.files, a.coach)
+        elif a.cmd == "stations":
+            _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
+        elif a.cmd == "journeys":
+            _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
+                       "alightings", "door_alarms", "faults"), journey_report(db, a))
+        elif a.cmd == "events":
+            _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey"), event_rows(db, a))
+        elif a.cmd == "plot":
+            plot(db, a)
+    except sqlite3.DatabaseError as e:
+        raise UsageError("%s: %s" % (a.db, e)) from None
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli.guard(main, "fleet"))
