@@ -3,5 +3,6 @@
 import sys
 
 from host_tools.bench.main import main
+from host_tools.common import cli
 
-sys.exit(main())
+sys.exit(cli.guard(main, "bench"))

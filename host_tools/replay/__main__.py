@@ -2,9 +2,7 @@
 
 import sys
 
+from host_tools.common import cli
 from host_tools.replay.cli import main
 
-try:
-    sys.exit(main())
-except BrokenPipeError:
-    sys.exit(0)
+sys.exit(cli.guard(main, "replay"))

@@ -2,6 +2,7 @@
 
 import sys
 
+from host_tools.common import cli
 from host_tools.synth.journey import main
 
-sys.exit(main())
+sys.exit(cli.guard(main, "synth"))

@@ -22,7 +22,9 @@ pulled through (the body extended 0.3-0.8 m: a trolley's or a case's handle at b
     result["accuracy"]         # crossings counted in the right direction / crossings
 """
 
+import argparse
 import random
+import sys
 
 from trainctl.codes import EV_IN, EV_OUT, EV_STUCK, EV_UNSTUCK
 from trainctl.counter import BeamCounter, Tally
@@ -399,12 +401,6 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=No
 
 def main(argv=None):
     """python -m host_tools.synth.sensors: generate a seeded passenger flow and count it with the firmware."""
-    import argparse
-    import sys
-
-    from host_tools import paths
-
-    paths.use_firmware()
     ap = argparse.ArgumentParser(prog="python -m host_tools.synth.sensors", description=main.__doc__)
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     ap.add_argument("--crossings", type=int, default=3000, help="real crossings to generate (default 3000)")

@@ -10,7 +10,7 @@ from hyp import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from host_tools import sensor_synth as S
+from host_tools.synth import sensors as S
 
 walk = st.tuples(st.sampled_from((1, -1)), st.floats(0.22, 0.65), st.floats(0.5, 1.6))
 beam_gap = st.floats(0.04, 0.08)

@@ -102,9 +102,11 @@ def test_summary_counts_sentences_by_type_and_talker():
 
 
 def test_garbage_only_input():
-    evs = events(run("-", "--json", stdin=bytes(range(256)) * 50 + b"$GPRMC,1,2*00\r\n"))
-    assert evs[0]["event"] == "display" and evs[0]["train"] is None and evs[0]["utc"] is None
-    assert evs[-1]["bad_checksum"] == 1 and evs[-1]["fixes"] == 0
+    p = run("-", "--json", stdin=bytes(range(256)) * 50 + b"$GPRMC,1,2*00\r\n")
+    why = "replay: error: -: no NMEA sentence read (empty, binary or not NMEA)"
+    assert p.returncode == 2 and p.stderr.decode().strip() == why
+    evs = [json.loads(x) for x in p.stdout.decode().splitlines()]
+    assert len(evs) == 1 and evs[0]["event"] == "display" and evs[0]["train"] is None and evs[0]["utc"] is None
 
 
 def test_route_option_with_a_source_file():

@@ -10,9 +10,10 @@ import sys
 import pytest
 from mp.mp import REPO
 
-CLIS = ("bench", "bundle", "crew", "deploy", "faults", "fetch_mplib", "frames", "fuzz", "gen_font", "gen_pivot",
-        "gen_route", "inputs_synth", "jlog", "judge", "ptyboard", "qstrs", "replay", "screen", "sensor_synth", "sim",
-        "synth")
+CLIS = ("bench.main", "build.bundle", "board.crew", "board.deploy", "verify.faults", "build.fetch_mplib",
+        "replay.frames", "verify.fuzz", "build.font", "build.pivot", "build.route", "synth.inputs", "board.jlog",
+        "replay.judge", "vboard.ptyboard", "build.qstrs", "replay.cli", "replay.screen", "synth.sensors",
+        "vboard.sim", "synth.journey", "board.fleet", "build.consts")
 
 
 class _Stop(Exception):

@@ -15,7 +15,7 @@ from mp.mp import REPO
 from trainctl import codes
 from trainctl.jlog import JourneyLog
 
-from host_tools import fleet
+from host_tools.board import fleet
 
 
 def _records(path):

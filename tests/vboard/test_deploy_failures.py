@@ -16,10 +16,10 @@ import time
 import pytest
 from mp.mp import REPO
 
-from host_tools import deploy as deploy_mod
+from host_tools.board import deploy as deploy_mod
 from host_tools.vboard.ptyboard import PtyBoard
 
-VBOARD = REPO / "host_tools" / "vboard"
+VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 ENV = {"VBOARD_END": "-1", "VBOARD_DISPLAY": "ticker"}
 BOOT = re.compile(rb"trainctl \S+ route=[^\r\n]+ board=virtual ")
 RAW = b"raw REPL; CTRL-B to exit\r\n>"
