@@ -30,6 +30,17 @@ _T_TRAIN = const(15)  # route_data.TEXT: + lang (zh, ko, en)
 _T_ARROW = const(18)  # route_data.TEXT: every language
 _T_NO_TIME = const(19)  # route_data.TEXT: every language
 _T_UNKNOWN = const(20)  # route_data.TEXT: every language
+_T_WAIT_GPS = const(36)  # route_data.TEXT: + lang (zh, ko, en)
+_T_CLOCK_FWD = const(39)  # route_data.TEXT: + lang (zh, ko, en)
+_T_CLOCK_BACK = const(42)  # route_data.TEXT: + lang (zh, ko, en)
+_T_FWD_END = const(45)  # route_data.TEXT: + lang (zh, ko, en)
+_T_BACK_END = const(48)  # route_data.TEXT: + lang (zh, ko, en)
+_T_HOURS = const(51)  # route_data.TEXT: + lang (zh, ko, en)
+_T_MINUTES = const(54)  # route_data.TEXT: + lang (zh, ko, en)
+_T_BORDER_CONTROL = const(57)  # route_data.TEXT: + lang (zh, ko, en)
+_T_STAY = const(60)  # route_data.TEXT: + lang (zh, ko, en)
+_T_DEPARTS = const(63)  # route_data.TEXT: + lang (zh, ko, en)
+_T_SCHED_ARR = const(66)  # route_data.TEXT: + lang (zh, ko, en)
 # End of generated constants.
 
 # What a screen is (Pages.kind): the rotation, or an alert, highest priority last. Private constants, as every
@@ -69,6 +80,7 @@ class Pages:
         self.next_stop = -1
         self.destination = -1
         self.at_stop = -1
+        self.step_min = 0  # the clock change of the last border alert, minutes (+60: forward 1 h)
         self._seen = False
         self.utc_s = -1
         self._ms = 0  # milliseconds since utc_s was last set
@@ -96,6 +108,7 @@ class Pages:
                 self.pending |= 1 << _TRAIN
             if c.utc_offset_min is not None and self.offset_min is not None and c.utc_offset_min != self.offset_min:
                 self.pending |= 1 << _BORDER
+                self.step_min = c.utc_offset_min - self.offset_min
             if c.at_stop >= 0 and c.at_stop != self.at_stop and self.train is not None:  # not at start-up
                 self.pending |= 1 << _ARRIVAL
         self._seen = True
@@ -118,6 +131,11 @@ class Pages:
     def tick(self, dt_ms, utc_s):
         """Advance by dt_ms; utc_s is the GPS time of the latest fix (-1 none). True if the frame changed."""
         if utc_s != self.utc_s:
+            if self.utc_s < 0 and self.train is None:  # the first GPS time: no longer "waiting for GPS"
+                self._dirty = True
+                self.screen = 0
+                self.utc_s = utc_s
+                self._compose()
             self.utc_s = utc_s
             self._ms = 0
         else:
@@ -212,10 +230,41 @@ class Pages:
         self.scroll_px = 0
         self._compose()
 
+    def _base(self):
+        """The rotation's own lines: 'waiting for GPS' (before the first GPS time, the number unknown) or route,
+        stop and time; the status line when there is one."""
+        n = 1 if self.train is None and self.utc_s < 0 else 3
+        return n + (self.status is not None)
+
     def _n_lines(self):
         if self.kind != _ROTATE:
             return 2
-        return 4 if self.status is not None else 3
+        base = self._base()
+        m = self._more()
+        n = base + (m & 1)
+        if m > 1:  # the border page starts a screen of its own
+            n = (n + self.rows - 1) // self.rows * self.rows + (m >> 1)
+        return n
+
+    def _more(self):
+        """Lines after the rotation's own: bit 0 the destination's arrival time (where sourced), then the border
+        page's lines << 1 (2, 3 with a sourced departure) while standing at a border station."""
+        r = self.route
+        m = 0
+        d = self.destination
+        if d >= 0 and self.at_stop != d and self._sched(r.ARR_MIN, d) >= 0:
+            m = 1
+        at = self.at_stop
+        if at >= 0 and at in r.BORDER_ST:
+            m |= (3 if self._sched(r.DEP_MIN, at) >= 0 else 2) << 1
+        return m
+
+    def _sched(self, table, st):
+        """The timetable's local minute at station st in the direction shown (DEP_MIN/ARR_MIN), -1 none."""
+        d = self.destination
+        if d < 0:
+            return -1
+        return table[0 if d == self.route.STATION_N - 1 else 1][st]
 
     def _next_screen(self):
         self.phase_ms = 0
@@ -259,7 +308,16 @@ class Pages:
         r = self.route
         few = self.rows < 3  # a screen of one or two lines: the route line is not in view with this one
         if kind == _ROTATE:
-            if k == 0:
+            base = self._base()
+            if k >= base:
+                self._more_line(ln, k, k % self.rows == 0 or few, lang)
+            elif base < 3 and k == 0:
+                ln.add_text(r, _T_WAIT_GPS + lang)
+            elif base < 3:
+                st = self.status  # base 2: 'waiting for GPS' and the status line
+                if st is not None:
+                    st(ln, lang)
+            elif k == 0:
                 self._route_line(ln, lang)
             elif k == 1:
                 if few:
@@ -286,7 +344,7 @@ class Pages:
         elif kind == _BORDER:
             if k == 0:
                 self._lead(ln)
-                ln.add_text(r, r.BORDER_TEXT + lang)
+                self._clock_step(ln, lang)
             else:
                 self._time_line(ln, lang)
         else:  # _TRAIN
@@ -303,6 +361,59 @@ class Pages:
                     ln.add_text(r, _T_TRAIN + lang)
             else:
                 self._leg_line(ln, lang)
+
+    def _clock_step(self, ln, lang):
+        """'Clocks forward 1 h' (zh 时钟拨快1小时, ko 시계 1시간 앞당김), or back, or in minutes."""
+        r = self.route
+        m = self.step_min
+        fwd = m > 0
+        if not fwd:
+            m = -m
+        ln.add_text(r, (_T_CLOCK_FWD if fwd else _T_CLOCK_BACK) + lang)
+        v = m if m % 60 else m // 60
+        if v >= 10:
+            ln.add_cp(48 + v // 10 % 10)
+        ln.add_cp(48 + v % 10)
+        ln.add_text(r, (_T_MINUTES if m % 60 else _T_HOURS) + lang)
+        ln.add_text(r, (_T_FWD_END if fwd else _T_BACK_END) + lang)
+
+    def _more_line(self, ln, k, lead, lang):
+        """Line k of the rotation past its own (_base()): the arrival time, the border page; lead: the number as
+        a fixed field first."""
+        r = self.route
+        base = self._base()
+        m = self._more()
+        if k == base and m & 1:  # '正点到达  平壤 18:07 平壤时间'
+            if lead:
+                self._lead(ln)
+            d = self.destination
+            ln.add_text(r, _T_SCHED_ARR + lang)
+            ln.add(_GAP)
+            self._station(ln, d, lang)
+            self._hhmm_zone(ln, self._sched(r.ARR_MIN, d), d, lang)
+            return
+        i = k - (self._n_lines() - (m >> 1))  # line of the border page
+        if i < 0:
+            return  # the rest of the screen before the border page: blank
+        if lead:
+            self._lead(ln)
+        if i == 0:
+            ln.add_text(r, _T_BORDER_CONTROL + lang)
+        elif i == 1:
+            ln.add_text(r, _T_STAY + lang)
+        else:  # '开车 10:00 北京时间'
+            ln.add_text(r, _T_DEPARTS + lang)
+            self._hhmm_zone(ln, self._sched(r.DEP_MIN, self.at_stop), self.at_stop, lang)
+
+    def _hhmm_zone(self, ln, m, st, lang):
+        """' 10:00 北京时间': minute of the day m, in the zone of station st's country."""
+        r = self.route
+        ln.add(b" ")
+        ln.add_2d(m // 60)
+        ln.add_cp(58)  # ':'
+        ln.add_2d(m % 60)
+        ln.add(b" ")
+        ln.add_text(r, r.ZONE_TEXT + 3 * r.ST_COUNTRY[st] + lang)
 
     def _lead(self, ln):
         """The train number as the line's fixed field, once known."""

@@ -136,7 +136,7 @@ def despike(poly):
     """poly without the vertices where it doubles back (turns by more than SPIKE_DEG) or that lie within
     SHORT_M of the one before: ways joined end to end in the source leave such spikes and zigzags, which no
     train runs. On the Beijing-Dandong line this drops 10 vertices, 7 of them more than 100 m from the line
-    kept: out-and-backs near Goubangzi (up to 754 m) and Shenyang (up to 621 m). tests/test_route_gen.py pins
+    kept: out-and-backs near Goubangzi (up to 754 m) and Shenyang (up to 621 m). tests/tooling/test_route_gen.py pins
     these figures, so a new source line is looked at again."""
     out = [poly[0]]
     for p in poly[1:-1]:
@@ -358,11 +358,52 @@ def load(path):
             raise RouteError("%s.legs: the last leg must end at %s" % (w, ends[1 - d]))
         legs.append(row)
     stretches = _load_line(doc, os.path.dirname(os.path.abspath(path)), pts, ids)
+    border_st = []
+    for key in ("after", "before"):
+        sid = _get(border, key, "border", str)
+        if sid not in ids or pts[ids[sid]]["kind"] != "station":
+            raise RouteError("border.%s: %r is not a station id" % (key, sid))
+        border_st.append(sid)
+    sched = _load_times(doc, names, stations, tz)
     route = dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
                  border_ref=ref, border_offset=offset, legs=legs, countries=list(tz), cnames=cnames,
-                 border_names=border_names, langs=langs, directions=tuple(names), stretches=stretches)
+                 border_names=border_names, langs=langs, directions=tuple(names), stretches=stretches,
+                 border_st=border_st, sched=sched)
     route["vertices"] = line_vertices(route)
     return route
+
+
+def _load_times(doc, dirs, stations, tz):
+    """The passengers' timetable: {(direction, station id, "arr"|"dep"): local minute of the day} from
+    route.timetable, only the rows whose quality is "sourced" (the others are guesses for synthetic journeys);
+    each row's utc_offset_min must be its station's country's offset now."""
+    tt = doc.get("timetable")
+    out = {}
+    if tt is None:
+        return out
+    if not isinstance(tt, dict):
+        raise RouteError("timetable: expected an object")
+    st = {p["id"]: p for p in stations}
+    for d, dname in enumerate(dirs):
+        rows = tt.get(dname, [])
+        if not isinstance(rows, list):
+            raise RouteError("timetable.%s: expected a list" % dname)
+        for i, row in enumerate(rows):
+            w = "timetable.%s[%d]" % (dname, i)
+            sid = _get(row, "station", w, str)
+            if sid not in st:
+                raise RouteError("%s.station: %r is not a station id" % (w, sid))
+            off = _get(row, "utc_offset_min", w, int)
+            if off != tz[st[sid]["country"]][-1][1]:
+                raise RouteError("%s.utc_offset_min: %d is not the offset of %s's country now" % (w, off, sid))
+            if row.get("quality") != "sourced":
+                continue
+            for key in ("arr", "dep"):
+                if key in row:
+                    v = _get(row, key, w, str, lambda v: len(v) == 5 and v[2] == ":" and v[:2].isdigit()
+                             and v[3:].isdigit() and int(v[:2]) < 24 and int(v[3:]) < 60)
+                    out[(d, sid, key)] = int(v[:2]) * 60 + int(v[3:])
+    return out
 
 
 def _load_line(doc, base_dir, pts, ids):
@@ -466,6 +507,9 @@ def build(route):
         kx_mean=_kx(_udeg(lat_mid)),
         trains=[[t for t, _ in row] for row in route["legs"]],
         leg_end=[[st_index[to] for _, to in row] for row in route["legs"]],
+        border_st=[st_index[s] for s in route["border_st"]],
+        dep_min=[[route["sched"].get((d, p["id"], "dep"), -1) for p in st] for d in range(len(dirs))],
+        arr_min=[[route["sched"].get((d, p["id"], "arr"), -1) for p in st] for d in range(len(dirs))],
     )
 
 
@@ -605,6 +649,12 @@ def render(route, source_name, command):
         "# Per country: (from epoch seconds, UTC offset minutes) pairs, oldest first.",
         "TZ = %r" % (tuple(tuple(v for row in route["tz"][c] for v in row) for c in route["countries"]),),
         "BORDER_M = %d  # along the route; country 0 before, country 1 after" % b["border_m"],
+        "BORDER_ST = %r  # the stations either side of the border (exit and entry formalities)"
+        % (tuple(b["border_st"]),),
+        "# Per direction, per station: the timetable's local minute of the day of the departure and of the",
+        "# arrival where a source gives it (route.timetable rows of quality \"sourced\"), -1 where none does.",
+        "DEP_MIN = %s" % (tuple(tuple(r) for r in b["dep_min"]),),
+        "ARR_MIN = %s" % (tuple(tuple(r) for r in b["arr_min"]),),
         "",
         "LANGS = %r  # display order of the languages" % (route["langs"],),
         "",

@@ -22,5 +22,22 @@ WC_FREE = ("无人", "비였음", " free")
 WC_CLOSED = ("停用", "사용금지", " closed")
 DOOR_OPEN = ("车门未关!", "문이 열렸음!", "Door open!")
 
+# Start-up, before the first GPS time: instead of "--".
+WAIT_GPS = ("等待GPS信号", "GPS신호 기다리는중", "Waiting for GPS")
+# The clock-change alert: CLOCK_FWD + "1" + HOURS + FWD_END ("时钟拨快1小时", "시계 1시간 앞당김", "Clocks forward
+# 1 h"), the same with BACK; MINUTES for a step that is not whole hours (UTC+8:30 in the DPRK, 2015-2018).
+CLOCK_FWD = ("时钟拨快", "시계 ", "Clocks forward ")
+CLOCK_BACK = ("时钟拨慢", "시계 ", "Clocks back ")
+FWD_END = ("", " 앞당김", "")
+BACK_END = ("", " 늦춤", "")
+HOURS = ("小时", "시간", " h")
+MINUTES = ("分钟", "분", " min")
+# The border page, while the coach stands at the stations either side of the border (route_data.BORDER_ST).
+BORDER_CONTROL = ("边防检查", "국경검사", "Border control")
+STAY = ("请留在车厢内", "객차안에 계십시오", "Please stay in the coach")
+DEPARTS = ("开车", "출발", "Departs")  # + the sourced departure time and zone: 开车 10:00 北京时间
+SCHED_ARR = ("正点到达", "도착예정", "Arrives")  # + the destination, its sourced arrival time and zone
+
 ORDER = ("NEXT", "AT", "TERMINUS", "ARRIVING", "NOW_TRAIN", "TRAIN", "ARROW", "NO_TIME", "UNKNOWN", "WC",
-         "WC_OCCUPIED", "WC_FREE", "WC_CLOSED", "DOOR_OPEN")
+         "WC_OCCUPIED", "WC_FREE", "WC_CLOSED", "DOOR_OPEN", "WAIT_GPS", "CLOCK_FWD", "CLOCK_BACK", "FWD_END",
+         "BACK_END", "HOURS", "MINUTES", "BORDER_CONTROL", "STAY", "DEPARTS", "SCHED_ARR")

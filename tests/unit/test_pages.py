@@ -74,13 +74,26 @@ CASES = {
     "train_52": (state("52", 540, 1, SINUIJU + 1, at=SINUIJU), state("95", 540, 1, SINUIJU + 1, at=SINUIJU)),
     "pyongyang": (state("52", 540, 1, -1, at=PYONGYANG), None),
     "to_beijing": (state("51", 540, 1, PYONGYANG - 1, 0, PYONGYANG), None),
+    # Issue 18, item 2: start-up, the clock going back, the border page at Dandong and Sinuiju, the arrival time.
+    "waiting_gps": (state(None, None, -1, -1, -1, -1), None),
+    "border_back": (state("85", 480, 0, DANDONG, 0, at=-1), state("85", 540, 1, DANDONG, 0, at=-1)),
+    "stand_dandong": (state("95", 480, 0, SINUIJU, at=DANDONG), None),
+    "stand_sinuiju_back": (state("85", 540, 1, DANDONG, 0, at=SINUIJU), None),
 }
+# The screen of the rotation to show (default 0): the border page and the arrival time follow the rotation's lines.
+SCREEN = {"stand_dandong": 1, "stand_sinuiju_back": 1}
 
 
 def case_screen(display, name, lang):
     st, before = CASES[name]
     if before is None:
-        return to_lang(screen(display, st), lang)
+        t = -1 if name == "waiting_gps" else T0  # no GPS time yet
+        sc = to_lang(screen(display, st, t), lang, t)
+        p = sc.pages
+        n = SCREEN.get(name, 0) * (4 if display == "oled" else 1)  # lines before the screen wanted
+        while p.screen * p.rows < n:
+            p.tick(p.dwell_ms - p.phase_ms, T0)
+        return sc
     sc = screen(display, before)
     sc.pages.update(st)
     assert sc.pages.kind != P._ROTATE
@@ -127,7 +140,7 @@ def test_korean_uses_dprk_forms():
     assert text_of(case_screen("oled", "train_52", 2))[0] == "Now train 52"
     assert "열차" not in "".join(text_of(sc))
     sc = case_screen("oled", "border", 1)
-    assert text_of(sc)[0] == "95 조중친선다리"
+    assert text_of(sc)[0] == "95 시계 1시간 앞당김"
 
 
 def test_alerts_interrupt_at_once_and_rotation_resumes():
