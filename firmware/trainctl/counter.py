@@ -8,11 +8,14 @@ the first is still on the inner one (inner-only -> both -> outer-only -> both), 
 told from one person stepping back and forward again; it is counted as two, the more common case.
 A person may stand in the doorway as long as they like (a pause, a queue, luggage being lifted): the
 state is kept and the crossing counts when they walk on. A stuck beam (luggage left, a dirty lens) is told
-from a standing person by how it ends: a person leaves the beams one at a time, so both beams changing in
-one poll after a state held _HOLD_MS counts nothing and waits for both beams clear; luggage taken back the
-way it came counts nothing either. The same broken state held stuck_ms (default 90 s, longer than any
-pause a boarding has) raises flag `stuck` and EV_STUCK for the operator; counting goes on, and a person
-cannot be counted through a beam that stays broken (the other beam alone gives no direction).
+from a standing person by how it ends: a person leaves the beams one at a time, so both beams clearing in
+one poll after a state held _HOLD_MS counts nothing; luggage taken back the way it came counts nothing either.
+One beam only to the other only in one poll after such a hold is a queue (or luggage taken away) with the next
+one arriving as the first leaves: a body is wider than the beam gap, so the one on the first beam left away
+from the other; the step is taken that way (outer-only -> inner-only is outward), counting who went through.
+The same broken state held stuck_ms (default 90 s, longer than any pause a boarding has) raises flag `stuck`
+and EV_STUCK for the operator; counting goes on, and a person cannot be counted through a beam that stays
+broken (the other beam alone gives no direction).
 Counting runs only while one of the vestibule's doors is open, and starts once both beams read clear.
 """
 
@@ -183,11 +186,15 @@ class BeamCounter:
         """The pair moved dq quarter phases (1 inward, 3 outward, 2 both beams at once) to state s, after holding
         the last one held ms: count who crossed."""
         if dq == 2:  # both beams changed in one poll
-            if held >= _HOLD_MS:  # after a long hold: luggage lifted or dropped, not a crossing
-                self.armed = 0 if s else 1
+            if held < _HOLD_MS:
+                step = 2 * self._dir  # a walker too fast for the poll
+            elif not s:  # both beams held, then cleared at once: luggage lifted, not a crossing
                 self._reset()
                 return
-            step = 2 * self._dir
+            else:  # outer-only <-> inner-only: the body on one beam left away from the other as the next one
+                step = 2 if s == 1 else -2  # reached it (a queue): a body is wider than the gap, it cannot step
+                self._hi = 0  # across both beams unseen; the doorway was clear in between
+                self._lo = 0
             if step == 0:
                 step = 2
                 self._amb = 1

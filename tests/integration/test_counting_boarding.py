@@ -105,3 +105,46 @@ def test_doors_shut_nothing_counts(people, gap_m):
     f.edges = [e for e in f.edges if e[1] != S.DOOR]
     r = S.simulate(f)
     _expect(r, 0, 0)
+
+
+def _swaps(f):
+    """Times (ms) at which one beam clears as the other breaks: outer-only <-> inner-only in one step."""
+    by_t = {}
+    for tm, inp, lv in f.edges:
+        if inp != S.DOOR:
+            by_t.setdefault(tm, set()).add((inp, lv))
+    return [tm for tm, ch in by_t.items() if ch in ({(S.OUTER, 0), (S.INNER, 1)}, {(S.OUTER, 1), (S.INNER, 0)})]
+
+
+def test_a_stop_on_one_beam_then_the_next_one_reaches_the_other_beam_as_it_clears():
+    """The queue example hypothesis found (issue 17 item 6): the first of four stops 1 s with his back on the
+    last beam only, and the gap behind him equals the beam gap, so that beam clears in the same poll as the next
+    one's front breaks the other: one-beam-only to the other-beam-only after a long hold. The old counter took
+    that for luggage and stopped counting until both beams were clear: 2 of 4 counted. It is countable: a body
+    is wider than the gap, so nobody gets from one beam to the other without both broken for a long time; the
+    one on the beam left away from the other while the next one came. Both directions, two places to stop."""
+    g, w, v = 0.0625, 0.5, 0.5
+    for d in (1, -1):
+        for where in (0.02, 0.05):
+            x = -w / 2 + 0.005 + (where if d < 0 else 1 - where) * (g + w - 0.01)
+            walks, t = [], 1.0
+            for k in range(4):
+                walks.append((t, d, w, v, {"pause": (x, 1.0)} if k == 0 else {}))
+                t += (w + (g if k == 0 else 0.25)) / v + (1.0 if k == 0 else 0)
+            f = S.scenario(walks, gap_m=g)
+            assert _swaps(f), (d, where)  # the case is really there
+            r = S.simulate(f)
+            _expect(r, 4 if d > 0 else 0, 4 if d < 0 else 0)
+            assert r["accuracy"] == 1.0 and r["false_counts"] == 0, (d, where, r)
+
+
+def test_luggage_taken_off_one_beam_as_someone_reaches_the_other_counts_the_person():
+    """Luggage on one beam for 7 s, taken away in the same ms as a person from the other side breaks the other
+    beam: the person counts once, the luggage nothing."""
+    g, w, v = 0.06, 0.4, 0.8
+    for beam, d in ((0, -1), (1, 1)):
+        f = S.scenario([(8.0 - 0.3 / v, d, w, v, {})], gap_m=g, luggage=[(1.0, 8.0, (beam,))])
+        assert _swaps(f) == [8000], f.edges
+        r = S.simulate(f)
+        _expect(r, 1 if d > 0 else 0, 1 if d < 0 else 0)
+        assert r["false_counts"] == 0, r
