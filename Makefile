@@ -75,7 +75,7 @@ docs-frames: $(STAMP)
 	rm -rf docs/frames
 	$(VPY) -m host_tools.replay.frames $(BUILD)/docs-journey.nmea --display both --scale 3 --clip-s 40 --out docs/frames \
 		--gif --gif-clips 'oled/border_*' \
-		--pick beijing=oled/rotate_k27_at-beijing_zh --pick beijing=ticker/rotate_k27_at-beijing_en_p2 \
+		--pick beijing=oled/rotate_k27_at-beijing_en --pick beijing=ticker/rotate_k27_at-beijing_en_p2 \
 		--pick 'bridge=oled/border_*_ko' --pick 'bridge=ticker/border_*_zh_p2' \
 		--pick sinuiju=oled/train_52_zh --pick sinuiju=ticker/train_52_zh_p2 \
 		--pick pyongyang=oled/arrival_pyongyang_ko --pick pyongyang=ticker/arrival_pyongyang_zh_p1
