@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from mp.mp import REPO
@@ -177,8 +178,24 @@ def test_round_trip_on_the_virtual_board(board):
     assert _restored(state) == ("K27", -1, 12, 4, 1)
 
 
+def _quiet_console(board, quiet_s=1.5, timeout_s=30):
+    """The console once the board has said nothing new for quiet_s (the previous test restarted it: its boot
+    line comes in its own time)."""
+    end = time.monotonic() + timeout_s
+    last = board.console()
+    t = time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.1)
+        now = board.console()
+        if now != last:
+            last, t = now, time.monotonic()
+        elif time.monotonic() - t >= quiet_s:
+            break
+    return last
+
+
 def test_unknown_train_does_not_reach_the_running_board(board):
-    before = board.console()
+    before = _quiet_console(board)
     data = (board.flash_path / "state.bin").read_bytes()
     out = _crew(board, "override", "96")
     assert out.returncode == 2 and "no train '96'" in out.stderr
