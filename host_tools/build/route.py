@@ -8,22 +8,21 @@ Every problem in the source is reported as RouteError naming the field, e.g. "po
 """
 
 import argparse
-import calendar
-import json
 import math
-import os
 import struct
 import sys
 import textwrap
+
 from host_tools.build import ui_text
+from host_tools.build.route_line import M_PER_UDEG_LAT, SPIKE_DEG, _local_m, _udeg, despike, line_vertices, simplify
+from host_tools.build.route_source import TOL_UNIT_M, RouteError, read
 from host_tools.common import cli
 
+# Read from here by the other tools and the tests (host_tools/build/route_source.py, route_line.py hold them).
+__all__ = ["SPIKE_DEG", "RouteError", "_local_m", "despike", "line_vertices", "load", "main", "render", "simplify",
+           "write_out"]
+
 KY = 1822  # must equal firmware/trainctl/geo.py KY
-M_PER_UDEG_LAT = 6371008.8 * math.pi / 180 / 1e6
-NEVER = -(2**30)  # "since always" in the time-zone table
-UI_LANGS = ("zh", "ko", "en")  # the languages host_tools/build/ui_text.py has every fixed text in, in its order
-GEOMETRIES = ("osm", "straight")  # a line stretch: a GeoJSON LineString from a file, or straight between points
-TOL_UNIT_M = 100  # SEG_TOL: a segment's lateral tolerance in units of 100 m (one byte: up to 25.5 km)
 SMALL = 2**30  # |value| below this: a small int on 32-bit ports, decoded without a long int
 NEAR_UDEG = 500000  # must equal geo.py _NEAR: |fix - segment start| the matcher multiplies, micro-degrees
 MAX_EXTENT_M = 8100  # |east|, |north|, length: the matcher's products stay below 2**30 (see _check_seg)
@@ -41,417 +40,20 @@ SEG_FORMAT = "<" + "".join(f[1] for f in SEG_LAYOUT)
 SEG_BYTES = struct.calcsize(SEG_FORMAT)  # 20, must equal geo.SEG_BYTES
 
 
-class RouteError(ValueError):
-    """A problem in the route source; the message names the field."""
-
-
-def _get(obj, key, where, kind, check=None):
-    if not isinstance(obj, dict) or key not in obj:
-        raise RouteError("%s.%s: missing" % (where, key))
-    v = obj[key]
-    if kind is float:
-        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and -1e300 < v < 1e300 and math.isfinite(v)
-    else:
-        ok = isinstance(v, kind) and not (kind is int and isinstance(v, bool))
-    if not ok:
-        raise RouteError("%s.%s: expected %s, got %r" % (where, key, kind.__name__, v))
-    if check is not None and not check(v):
-        raise RouteError("%s.%s: value %r out of range" % (where, key, v))
-    return v
-
-
-def _iso_to_epoch(text, where):
-    try:
-        if not isinstance(text, str) or len(text) != 20 or text[10] != "T" or not text.endswith("Z"):
-            raise ValueError
-        y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
-        hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
-        if not (1970 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]
-                and hh < 24 and mm < 60 and ss < 60) or min(hh, mm, ss) < 0:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise RouteError("%s: expected 'YYYY-MM-DDThh:mm:ssZ', got %r" % (where, text)) from None
-    return calendar.timegm((y, mo, d, hh, mm, ss)) - calendar.timegm((2020, 1, 1, 0, 0, 0))
-
-
-def _names(obj, key, where, langs):
-    """A {lang: display string} object -> tuple in the route's language order."""
-    d = _get(obj, key, where, dict)
-    return tuple(_get(d, k, "%s.%s" % (where, key), str, lambda v: 0 < len(v) <= 40) for k in langs)
-
-
-def _read_linestring(path, where):
-    """[(lat, lon)] of the first LineString feature of a GeoJSON file ([lon, lat] pairs, WGS-84)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise RouteError("%s: cannot read %s (%s)" % (where, path, e.strerror)) from None
-    except ValueError as e:
-        raise RouteError("%s: %s is not GeoJSON (%s)" % (where, path, e)) from None
-    feats = doc.get("features") if isinstance(doc, dict) else None
-    for f in feats if isinstance(feats, list) else ():
-        g = f.get("geometry") if isinstance(f, dict) else None
-        if isinstance(g, dict) and g.get("type") == "LineString":
-            out = []
-            for k, c in enumerate(g.get("coordinates") or ()):
-                if not (isinstance(c, list) and len(c) >= 2 and all(isinstance(v, (int, float)) for v in c[:2])
-                        and -180 <= c[0] <= 180 and -90 <= c[1] <= 90):
-                    raise RouteError("%s: %s: coordinates[%d] is not [lon, lat]" % (where, path, k))
-                out.append((float(c[1]), float(c[0])))
-            if len(out) < 2:
-                raise RouteError("%s: %s: the LineString has fewer than two points" % (where, path))
-            return out
-    raise RouteError("%s: %s has no LineString feature" % (where, path))
-
-
-def _local_m(lat0, lat, lon):
-    """Equirectangular metres (x east, y north) about latitude lat0; enough for a projection within km."""
-    return (lon * math.cos(math.radians(lat0)) * M_PER_UDEG_LAT * 1e6, lat * M_PER_UDEG_LAT * 1e6)
-
-
-def _project(poly, lat, lon, k0, t0):
-    """Nearest point of poly at or after (segment k0, fraction t0): (k, t, distance m)."""
-    px, py = _local_m(lat, lat, lon)
-    best = None
-    for k in range(k0, len(poly) - 1):
-        ax, ay = _local_m(lat, *poly[k])
-        bx, by = _local_m(lat, *poly[k + 1])
-        dx, dy = bx - ax, by - ay
-        ll = dx * dx + dy * dy
-        t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / ll))
-        if k == k0 and t < t0:
-            t = t0
-        d = math.hypot(ax + t * dx - px, ay + t * dy - py)
-        if best is None or d < best[2]:
-            best = (k, t, d)
-    return best
-
-
-SPIKE_DEG = 90  # a line that turns back by more than this at a vertex is a stitching artefact: dropped
-SHORT_M = 20  # a vertex this near the one before it is dropped (the source's own simplification is ~200 m)
-
-
-def despike(poly):
-    """poly without the vertices where it doubles back (turns by more than SPIKE_DEG) or that lie within
-    SHORT_M of the one before: ways joined end to end in the source leave such spikes and zigzags, which no
-    train runs. On the Beijing-Dandong line this drops 10 vertices, 7 of them more than 100 m from the line
-    kept: out-and-backs near Goubangzi (up to 754 m) and Shenyang (up to 621 m). tests/tooling/test_route_gen.py pins
-    these figures, so a new source line is looked at again."""
-    out = [poly[0]]
-    for p in poly[1:-1]:
-        x, y = _local_m(p[0], p[0] - out[-1][0], p[1] - out[-1][1])
-        if math.hypot(x, y) >= SHORT_M:
-            out.append(p)
-    out.append(poly[-1])
-    k = 1
-    while k < len(out) - 1:
-        (a0, o0), (a1, o1), (a2, o2) = out[k - 1], out[k], out[k + 1]
-        c = math.cos(math.radians(a1))
-        v1, v2 = ((o1 - o0) * c, a1 - a0), ((o2 - o1) * c, a2 - a1)
-        turn = abs(math.degrees(math.atan2(v1[0] * v2[1] - v1[1] * v2[0], v1[0] * v2[0] + v1[1] * v2[1])))
-        if turn > SPIKE_DEG:
-            del out[k]
-            k = max(1, k - 1)
-        else:
-            k += 1
-    return out
-
-
-def simplify(poly, tol_m):
-    """Douglas-Peucker: the fewest vertices of poly such that no dropped vertex is further than tol_m from the
-    line kept (local metres)."""
-    if tol_m <= 0 or len(poly) < 3:
-        return list(poly)
-    lat0 = poly[0][0]
-    xy = [_local_m(lat0, la, lo) for la, lo in poly]
-    keep = [False] * len(poly)
-    keep[0] = keep[-1] = True
-    todo = [(0, len(poly) - 1)]
-    while todo:
-        a, b = todo.pop()
-        (ax, ay), (bx, by) = xy[a], xy[b]
-        dx, dy = bx - ax, by - ay
-        ll = dx * dx + dy * dy
-        far, at = -1.0, -1
-        for i in range(a + 1, b):
-            px, py = xy[i]
-            t = 0.0 if ll == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / ll))
-            d = math.hypot(ax + t * dx - px, ay + t * dy - py)
-            if d > far:
-                far, at = d, i
-        if far > tol_m:
-            keep[at] = True
-            todo += [(a, at), (at, b)]
-    return [p for p, k in zip(poly, keep) if k]
-
-
-def _stretch_vertices(route, s, raw=False):
-    """[(lat, lon, point index or -1)] of one line stretch, from its first point to its last."""
-    pts = route["points"]
-    a, b = s["from"], s["to"]
-    if s["coords"] is None:
-        return [(pts[i]["lat"], pts[i]["lon"], i) for i in range(a, b + 1)]
-    poly = despike(s["coords"]) if raw else simplify(despike(s["coords"]), s["simplify_m"])
-    out = []
-    k, t = 0, 0.0
-    for i in range(a, b + 1):
-        p = pts[i]
-        k2, t2, d = _project(poly, p["lat"], p["lon"], k, t)
-        if d > s["tol"]:
-            raise RouteError("points[%d] (%s): %d m from the line of %s, more than its tolerance_m (%d)"
-                             % (i, p["id"], d, s["where"], s["tol"]))
-        if i > a:  # the line's own vertices between the last point and this one
-            out += [(poly[v][0], poly[v][1], -1) for v in range(k + 1, k2 + 1)]
-        la = poly[k2][0] + t2 * (poly[k2 + 1][0] - poly[k2][0])
-        lo = poly[k2][1] + t2 * (poly[k2 + 1][1] - poly[k2][1])
-        out.append((la, lo, i))
-        k, t = k2, t2
-    # drop line vertices that fall on (within a metre of) a point's projection
-    keep = []
-    for v in out:
-        if keep and _udeg_pair(keep[-1]) == _udeg_pair(v):
-            if v[2] >= 0:
-                keep[-1] = v
-            continue
-        keep.append(v)
-    return keep
-
-
-def _udeg_pair(v):
-    return (_udeg(v[0]), _udeg(v[1]))
-
-
-def line_vertices(route, raw=False):
-    """The route's line: [(lat, lon, tolerance m of the stretch from here on, point index or -1)], every
-    point of route.points at its place on the line (on an "osm" stretch: its projection onto the line).
-    raw: the source's line as it is (spikes dropped), not simplified: the track a synthetic train runs."""
-    out = []
-    for s in route["stretches"]:
-        vs = _stretch_vertices(route, s, raw)
-        if out:  # the joint: the stretch before ends where this one begins
-            vs = vs[1:]
-            out[-1] = (out[-1][0], out[-1][1], s["tol"], out[-1][3])
-        out += [(la, lo, s["tol"], i) for la, lo, i in vs]
-    return out
-
-
 def load(path):
     """Read and validate the route source; returns a normalised dict for build()."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except OSError as e:
-        raise RouteError("%s: cannot read (%s)" % (path, e.strerror)) from None
-    except UnicodeDecodeError as e:
-        raise RouteError("%s: not UTF-8 text (byte %d)" % (path, e.start)) from None
-    except (RecursionError, ValueError) as e:
-        if isinstance(e, json.JSONDecodeError):
-            raise RouteError("%s: not JSON: line %d column %d: %s" % (path, e.lineno, e.colno, e.msg)) from None
-        raise RouteError("%s: not usable JSON (%s)" % (path, type(e).__name__)) from None
-    except json.JSONDecodeError as e:
-        raise RouteError("%s: not JSON: line %d column %d: %s" % (path, e.lineno, e.colno, e.msg)) from None
-    if not isinstance(doc, dict):
-        raise RouteError("route: expected a JSON object")
-    name = _get(doc, "name", "route", str)
-    max_seg = _get(doc, "max_segment_m", "route", int, lambda v: 500 <= v <= 8000)
-    langs = _get(doc, "languages", "route", list)
-    for i, lang in enumerate(langs):
-        if lang not in UI_LANGS:
-            raise RouteError("route.languages[%d]: %r: the fixed texts (host_tools/build/ui_text.py) are in %s only"
-                             % (i, lang, ", ".join(UI_LANGS)))
-    if tuple(langs) != UI_LANGS:  # the firmware's pages know where English is (pages._EN)
-        raise RouteError("route.languages: expected %s, in this order (the fixed texts' languages)"
-                         % ", ".join(UI_LANGS))
-    langs = tuple(langs)
-    dirs = _get(doc, "directions", "route", dict)
-    if len(dirs) != 2:
-        raise RouteError("route.directions: expected two (one each way along route.points), got %d" % len(dirs))
-    countries = _get(doc, "countries", "route", dict)
-    if not countries:
-        raise RouteError("route.countries: empty")
-    tz = {}
-    cnames = {}
-    for code, c in countries.items():
-        w = "countries.%s" % code
-        cnames[code] = (_names(c, "names", w, langs), _names(c, "zone", w, langs))
-        hist = _get(c, "utc_offset_min", w, list)
-        if not hist:
-            raise RouteError("%s.utc_offset_min: empty" % w)
-        rows = []
-        for i, row in enumerate(hist):
-            wi = "%s.utc_offset_min[%d]" % (w, i)
-            if not (isinstance(row, list) and len(row) == 2):
-                raise RouteError("%s: expected [from_utc or null, minutes]" % wi)
-            since = NEVER if row[0] is None else _iso_to_epoch(row[0], wi)
-            if i == 0 and row[0] is not None:
-                raise RouteError("%s: the first entry must start with null (since always)" % wi)
-            off = row[1]
-            if not isinstance(off, int) or isinstance(off, bool) or not -720 <= off <= 840:
-                raise RouteError("%s: minutes %r out of range" % (wi, off))
-            if rows and since <= rows[-1][0]:
-                raise RouteError("%s: not after the entry before it" % wi)
-            rows.append((since, off))
-        tz[code] = rows
-    points = _get(doc, "points", "route", list)
-    if len(points) < 2:
-        raise RouteError("route.points: need at least two")
-    ids = {}
-    pts = []
-    for i, p in enumerate(points):
-        w = "points[%d]" % i
-        pid = _get(p, "id", w, str, lambda v: v != "")
-        if pid in ids:
-            raise RouteError("%s.id: %r repeats points[%d]" % (w, pid, ids[pid]))
-        ids[pid] = i
-        kind = _get(p, "kind", w, str, lambda v: v in ("station", "waypoint"))
-        lat = _get(p, "lat", w, float, lambda v: -90 <= v <= 90)
-        lon = _get(p, "lon", w, float, lambda v: -180 <= v <= 180)
-        q = dict(id=pid, kind=kind, lat=lat, lon=lon)
-        if kind == "station":
-            for k in langs:
-                q[k] = _get(p, k, w, str, lambda v: 0 < len(v) <= 40)
-            country = _get(p, "country", w, str)
-            if country not in tz:
-                raise RouteError("%s.country: %r is not in route.countries" % (w, country))
-            q["country"] = country
-            calls = _get(p, "calls", w, list)
-            for c in calls:
-                if c not in dirs:
-                    raise RouteError("%s.calls: %r is not one of %s" % (w, c, ", ".join(dirs)))
-            q["calls"] = calls
-        pts.append(q)
-    stations = [p for p in pts if p["kind"] == "station"]
-    if len(stations) < 2:
-        raise RouteError("route.points: need at least two stations")
-    border = _get(doc, "border", "route", dict)
-    ref = _get(border, "ref", "border", str)
-    if ref not in ids:
-        raise RouteError("border.ref: %r is not a point id" % ref)
-    offset = _get(border, "offset_m", "border", int, lambda v: -5000 <= v <= 5000)
-    border_names = _names(border, "names", "border", langs)
-    legs = []
-    ends = (stations[0]["id"], stations[-1]["id"])
-    # direction 0 runs from the first point to the last, whatever the source calls it
-    names = sorted(dirs, key=lambda k: 0 if isinstance(dirs[k], dict) and dirs[k].get("from") == ends[0] else 1)
-    for d, dname in enumerate(names):
-        w = "directions.%s" % dname
-        dd = _get(dirs, dname, "directions", dict)
-        if _get(dd, "from", w, str) != ends[d] or _get(dd, "to", w, str) != ends[1 - d]:
-            raise RouteError("%s: must run from %s to %s (the order of route.points)" % (w, ends[d], ends[1 - d]))
-        dl = _get(dd, "legs", w, list)
-        if len(dl) != 3:
-            raise RouteError("%s.legs: expected 3 legs, got %d" % (w, len(dl)))
-        prev = ends[d]
-        row = []
-        for i, leg in enumerate(dl):
-            wl = "%s.legs[%d]" % (w, i)
-            train = _get(leg, "train", wl, str, lambda v: 0 < len(v) <= 6)
-            if _get(leg, "from", wl, str) != prev:
-                raise RouteError("%s.from: expected %r (where the leg before ends)" % (wl, prev))
-            to = _get(leg, "to", wl, str)
-            if to not in ids or pts[ids[to]]["kind"] != "station":
-                raise RouteError("%s.to: %r is not a station id" % (wl, to))
-            prev = to
-            row.append((train, to))
-        if prev != ends[1 - d]:
-            raise RouteError("%s.legs: the last leg must end at %s" % (w, ends[1 - d]))
-        legs.append(row)
-    stretches = _load_line(doc, os.path.dirname(os.path.abspath(path)), pts, ids)
-    border_st = []
-    for key in ("after", "before"):
-        sid = _get(border, key, "border", str)
-        if sid not in ids or pts[ids[sid]]["kind"] != "station":
-            raise RouteError("border.%s: %r is not a station id" % (key, sid))
-        border_st.append(sid)
-    sched = _load_times(doc, names, stations, tz)
-    route = dict(name=name, max_seg=max_seg, tz=tz, points=pts, stations=stations, ids=ids,
-                 border_ref=ref, border_offset=offset, legs=legs, countries=list(tz), cnames=cnames,
-                 border_names=border_names, langs=langs, directions=tuple(names), stretches=stretches,
-                 border_st=border_st, sched=sched)
+    route = read(path)
     route["vertices"] = line_vertices(route)
     return route
-
-
-def _load_times(doc, dirs, stations, tz):
-    """The passengers' timetable: {(direction, station id, "arr"|"dep"): local minute of the day} from
-    route.timetable, only the rows whose quality is "sourced" (the others are guesses for synthetic journeys);
-    each row's utc_offset_min must be its station's country's offset now."""
-    tt = doc.get("timetable")
-    out = {}
-    if tt is None:
-        return out
-    if not isinstance(tt, dict):
-        raise RouteError("timetable: expected an object")
-    st = {p["id"]: p for p in stations}
-    for d, dname in enumerate(dirs):
-        rows = tt.get(dname, [])
-        if not isinstance(rows, list):
-            raise RouteError("timetable.%s: expected a list" % dname)
-        for i, row in enumerate(rows):
-            w = "timetable.%s[%d]" % (dname, i)
-            sid = _get(row, "station", w, str)
-            if sid not in st:
-                raise RouteError("%s.station: %r is not a station id" % (w, sid))
-            off = _get(row, "utc_offset_min", w, int)
-            if off != tz[st[sid]["country"]][-1][1]:
-                raise RouteError("%s.utc_offset_min: %d is not the offset of %s's country now" % (w, off, sid))
-            if row.get("quality") != "sourced":
-                continue
-            for key in ("arr", "dep"):
-                if key in row:
-                    v = _get(row, key, w, str, lambda v: len(v) == 5 and v[2] == ":" and v[:2].isdigit()
-                             and v[3:].isdigit() and int(v[:2]) < 24 and int(v[3:]) < 60)
-                    out[(d, sid, key)] = int(v[:2]) * 60 + int(v[3:])
-    return out
-
-
-def _load_line(doc, base_dir, pts, ids):
-    """route.line: stretches from point to point covering route.points, each "osm" (a GeoJSON LineString
-    file, relative to the source) or "straight" (straight lines through the points), with tolerance_m."""
-    line = _get(doc, "line", "route", list)
-    if not line:
-        raise RouteError("route.line: empty")
-    out = []
-    prev = pts[0]["id"]
-    for i, s in enumerate(line):
-        w = "line[%d]" % i
-        fr = _get(s, "from", w, str)
-        if fr != prev:
-            raise RouteError("%s.from: expected %r (where the stretch before ends)" % (w, prev))
-        to = _get(s, "to", w, str)
-        if to not in ids or ids[to] <= ids[fr]:
-            raise RouteError("%s.to: %r is not a point after %r in route.points" % (w, to, fr))
-        geom = _get(s, "geometry", w, str, lambda v: v in GEOMETRIES)
-        tol = _get(s, "tolerance_m", w, int, lambda v: TOL_UNIT_M <= v <= 255 * TOL_UNIT_M and v % TOL_UNIT_M == 0)
-        coords = None
-        simp = _get(s, "simplify_m", w, int, lambda v, t=tol: 0 <= v <= t // 2) if "simplify_m" in s else 0
-        if geom == "osm":
-            f = _get(s, "file", w, str, lambda v: v != "")
-            coords = _read_linestring(os.path.join(base_dir, f), w + ".file")
-        lic = s.get("licence")
-        if geom == "osm" and not (isinstance(lic, str) and "OpenStreetMap" in lic and "ODbL" in lic):
-            raise RouteError("%s.licence: an osm stretch must carry its licence and attribution (ODbL, (c) "
-                             "OpenStreetMap contributors)" % w)
-        out.append(dict(where=w, **{"from": ids[fr], "to": ids[to]}, geometry=geom, tol=tol, coords=coords,
-                        licence=lic, file=s.get("file"), simplify_m=simp))
-        prev = to
-    if prev != pts[-1]["id"]:
-        raise RouteError("line[%d].to: the line must end at the last point, %r" % (len(line) - 1, pts[-1]["id"]))
-    return out
-
-
-def _udeg(v):
-    return int(round(v * 1e6))
 
 
 def _kx(lat_udeg):
     return int(round(math.cos(math.radians(lat_udeg / 1e6)) * M_PER_UDEG_LAT * 16384))
 
 
-def build(route):
-    """Segments and tables in integers, computed the way the firmware computes them."""
-    pts = route["points"]
+def _segments(route):
+    """The line cut into segments of at most max_seg m: (SEG rows, each one's label for error messages, each
+    one's tolerance in TOL_UNIT_M, {point index: distance along m})."""
     verts = route["vertices"]  # (a test may displace the line: route["vertices"])
     seg = []
     seg_label = []  # where each segment comes from (for error messages)
@@ -488,6 +90,13 @@ def build(route):
             along += ln
     if verts[-1][3] >= 0:
         point_along[verts[-1][3]] = along
+    return seg, seg_label, seg_tol, point_along
+
+
+def build(route):
+    """Segments and tables in integers, computed the way the firmware computes them."""
+    pts = route["points"]
+    seg, seg_label, seg_tol, point_along = _segments(route)
     ids = route["ids"]
     st = route["stations"]
     st_index = {p["id"]: i for i, p in enumerate(st)}
@@ -565,7 +174,8 @@ def _text_table(route, b):
         raise RouteError("texts: %d bytes, more than TEXT_AT's 16 bits address" % pos)
     at_b = b"".join(struct.pack("<H", v) for v in at)
     at_lines = ['    b"' + "".join("\\x%02x" % c for c in at_b[i:i + 32]) + '"' for i in range(0, len(at_b), 32)]
-    names[:0] = ["# " + ln for ln in textwrap.wrap("Fixed texts (host_tools/build/ui_text.py): %s." % ", ".join(fixed), 108)]
+    names[:0] = ["# " + ln for ln in textwrap.wrap("Fixed texts (host_tools/build/ui_text.py): %s." % ", ".join(fixed),
+                                                   108)]
     return "TEXT = (\n" + "\n".join(lines) + "\n)", "TEXT_AT = (\n" + "\n".join(at_lines) + "\n)", names
 
 
@@ -610,12 +220,33 @@ def _seg_bytes(seg):
 
 def render(route, source_name, command):
     b = build(route)
-    st = route["stations"]
     _check_seg(b["seg"], b["seg_point"])
     if len({len(r) for r in b["trains"]}) != 1:
         raise RouteError("directions: every direction needs the same number of legs")
     text_lit, at_lit, text_names = _text_table(route, b)
-    out = [
+    return "\n".join(_render_head(route, b, source_name, command) + _render_stations(route, b) + [
+        "LANGS = %r  # display order of the languages" % (route["langs"],),
+        "",
+        "# Per direction: the train number of each leg and the station where that leg ends.",
+        "TRAIN = %r" % (tuple(tuple(r) for r in b["trains"]),),
+        "LEG_END = %r" % (tuple(tuple(r) for r in b["leg_end"]),),
+        "",
+        "# Display texts (trainctl/text.py draws them from here without allocating; one bytes object each stays",
+        "# in flash from a ROMFS or a frozen build). Text i is TEXT[TEXT_AT[i]:TEXT_AT[i + 1]] (uint16 LE), UTF-8.",
+        "# Station s: ST_TEXT + 4 * s + lang (LANGS order), + 3 its id; zone of country c: ZONE_TEXT + 3 * c + lang;",
+        "# the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the fixed texts",
+        "# first, at the indexes below (+ lang for those in three languages).",
+        "LEGS = %d" % len(b["trains"][0]),
+        *text_names,
+        text_lit,
+        at_lit,
+        "",
+    ])
+
+
+def _render_head(route, b, source_name, command):
+    """The generated module's header, name and segment tables, as lines."""
+    return [
         '"""Route tables for the firmware. Generated: do not edit; edit the source and regenerate."""',
         "# Generated by host_tools/build/route.py from %s" % source_name,
         "# Command: %s" % command,
@@ -636,6 +267,13 @@ def render(route, source_name, command):
         "SEG_TOL = " + _bytes_lit(b["seg_tol"]),
         "LENGTH_M = %d" % (b["seg"][-1][6] + b["seg"][-1][5]),
         "KX_MEAN = %d  # metres per micro-degree of longitude x 2**14 at the route's middle latitude" % b["kx_mean"],
+    ]
+
+
+def _render_stations(route, b):
+    """The stations, countries, border and timetable tables, as lines."""
+    st = route["stations"]
+    return [
         "",
         "# Stations in route order. Direction 0 runs towards the last one.",
         "STATION_N = %d" % len(st),
@@ -656,24 +294,7 @@ def render(route, source_name, command):
         "DEP_MIN = %s" % (tuple(tuple(r) for r in b["dep_min"]),),
         "ARR_MIN = %s" % (tuple(tuple(r) for r in b["arr_min"]),),
         "",
-        "LANGS = %r  # display order of the languages" % (route["langs"],),
-        "",
-        "# Per direction: the train number of each leg and the station where that leg ends.",
-        "TRAIN = %r" % (tuple(tuple(r) for r in b["trains"]),),
-        "LEG_END = %r" % (tuple(tuple(r) for r in b["leg_end"]),),
-        "",
-        "# Display texts (trainctl/text.py draws them from here without allocating; one bytes object each stays",
-        "# in flash from a ROMFS or a frozen build). Text i is TEXT[TEXT_AT[i]:TEXT_AT[i + 1]] (uint16 LE), UTF-8.",
-        "# Station s: ST_TEXT + 4 * s + lang (LANGS order), + 3 its id; zone of country c: ZONE_TEXT + 3 * c + lang;",
-        "# the border: BORDER_TEXT + lang; train of direction d, leg k: TRAIN_TEXT + LEGS * d + k; the fixed texts",
-        "# first, at the indexes below (+ lang for those in three languages).",
-        "LEGS = %d" % len(b["trains"][0]),
-        *text_names,
-        text_lit,
-        at_lit,
-        "",
     ]
-    return "\n".join(out)
 
 
 def write_out(text, path):

@@ -123,42 +123,69 @@ class Timeline:
             sys.stderr.write("\r" + " " * 48 + "\r")
 
 
-def main(argv=None):
+def _arg_parser():
     ap = argparse.ArgumentParser(prog="python -m host_tools.replay", description=__doc__.splitlines()[0])
     ap.add_argument("track", help="NMEA log file, or - for stdin")
     ap.add_argument("--route", help="route source .json or generated route .py (default: the firmware's)")
     ap.add_argument("--state", help="persistent state file, loaded at start and saved as on the board")
     ap.add_argument("--inputs", help="CSV of door/beam/WC input changes (utc,input,value) to replay with the track")
     ap.add_argument("--json", action="store_true", help="JSON lines instead of a readable timeline")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    a = _arg_parser().parse_args(argv)
     if a.state:
         check_writable(a.state)
     if a.track != "-":
         check_track(a.track)
+    opened = _open(a)
+    if opened is None:
+        return 2
+    route, inputs, src = opened
+    r = _run(a, route, inputs, src)
+    summary = r.summary_pairs()
+    if not dict(summary)["sentences"]:
+        print("replay: error: %s: no NMEA sentence read (empty, binary or not NMEA)" % a.track, file=sys.stderr)
+        return 2
+    if a.json:
+        sys.stdout.write(replay_core.line(summary) + "\n")
+    else:
+        _write_summary(sys.stdout, dict(summary), inputs is not None)
+    return 0
+
+
+def _open(a):
+    """(route, input changes or None, the track's binary stream); None after an error message."""
     inputs = None
     if a.inputs:
         try:
             inputs = load_inputs(a.inputs)
         except OSError as e:
             print("replay: %s: %s" % (a.inputs, e.strerror), file=sys.stderr)
-            return 2
+            return None
         except (ValueError, UnicodeDecodeError) as e:
             print("replay: inputs %s: %s" % (a.inputs, e), file=sys.stderr)
-            return 2
+            return None
     try:
         route = load_route(a.route)
     except (OSError, ValueError, SyntaxError, NameError) as e:
         print("replay: route %s: %s" % (a.route, e), file=sys.stderr)
-        return 2
+        return None
     missing = [k for k in ("NAME", "SEG", "STATION_N") if not hasattr(route, k)]
     if missing:
         raise UsageError("route %s: not a route module (no %s): give a route .json or a .py made by "
                          "host_tools.build.route" % (a.route, ", ".join(missing)))
     try:
-        src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")  # noqa: SIM115 (closed below)
+        src = sys.stdin.buffer if a.track == "-" else open(a.track, "rb")  # noqa: SIM115 (closed by _run)
     except OSError as e:
         print("replay: %s: %s" % (a.track, e.strerror), file=sys.stderr)
-        return 2
+        return None
+    return route, inputs, src
+
+
+def _run(a, route, inputs, src):
+    """The track (and inputs) replayed, events written as a timeline or JSON lines; returns the replay."""
     total = 0 if a.track == "-" else os.path.getsize(a.track)
     out = sys.stdout
     tl = Timeline(out, total, sys.stderr.isatty() and not a.json)
@@ -180,34 +207,29 @@ def main(argv=None):
     if r.events == 0:
         r._display(r.ctl)
     tl.clear()
-    summary = r.summary_pairs()
-    if not dict(summary)["sentences"]:
-        print("replay: error: %s: no NMEA sentence read (empty, binary or not NMEA)" % a.track, file=sys.stderr)
-        return 2
-    if a.json:
-        out.write(replay_core.line(summary) + "\n")
-    else:
-        d = dict(summary)
-        for k in ("boardings", "alightings"):
-            if k in d:
-                d[k] = dict(d[k])
-        out.write(
-            "summary: %d sentences, %d fixes, %d without fix; dropped: %d bad checksum, %d too long, "
-            "%d truncated, %d bad field, %d unknown type, %d garbage bytes; %d jumps rejected, "
-            "%d display changes\n"
-            % (d["sentences"], d["fixes"], d["no_fix"], d["bad_checksum"], d["too_long"], d["truncated"],
-               d["bad_field"], d["unknown_type"], d["garbage_bytes"], d["jumps"], d["display_changes"])
-        )
-        out.write("sentences by type and talker: %s\n" % (
-            ", ".join("%s %d" % kv for kv in d["by_kind"]) or "none"))
-        if inputs is not None:
-            per = ", ".join("%s +%d -%d" % (k, v, d["alightings"][k]) for k, v in d["boardings"].items())
-            out.write("sensors: %d input changes; on board %d, %d discrepancies, %d door alarms, %d door faults, "
-                      "%d stuck beams, %d WC uses; %s\n"
-                      % (d["input_changes"], d["onboard"], d["discrepancies"], d["door_alarms"], d["door_faults"],
-                         d["beam_stuck"], d["wc_uses"], per or "no counts"))
-    return 0
+    return r
 
+
+def _write_summary(out, d, with_inputs):
+    """The readable summary lines; d: the summary pairs as a dict."""
+    for k in ("boardings", "alightings"):
+        if k in d:
+            d[k] = dict(d[k])
+    out.write(
+        "summary: %d sentences, %d fixes, %d without fix; dropped: %d bad checksum, %d too long, "
+        "%d truncated, %d bad field, %d unknown type, %d garbage bytes; %d jumps rejected, "
+        "%d display changes\n"
+        % (d["sentences"], d["fixes"], d["no_fix"], d["bad_checksum"], d["too_long"], d["truncated"],
+           d["bad_field"], d["unknown_type"], d["garbage_bytes"], d["jumps"], d["display_changes"])
+    )
+    out.write("sentences by type and talker: %s\n" % (
+        ", ".join("%s %d" % kv for kv in d["by_kind"]) or "none"))
+    if with_inputs:
+        per = ", ".join("%s +%d -%d" % (k, v, d["alightings"][k]) for k, v in d["boardings"].items())
+        out.write("sensors: %d input changes; on board %d, %d discrepancies, %d door alarms, %d door faults, "
+                  "%d stuck beams, %d WC uses; %s\n"
+                  % (d["input_changes"], d["onboard"], d["discrepancies"], d["door_alarms"], d["door_faults"],
+                     d["beam_stuck"], d["wc_uses"], per or "no counts"))
 
 if __name__ == "__main__":
     sys.exit(cli.guard(main, "replay"))

@@ -111,8 +111,32 @@ def judge_stops(events, truth):
     def excused(t):  # no fix then, or too short a time after fixes came back to see the stop
         return any(a <= t <= b + STOP_SHOWN_S for a, b in blind)
 
-    order = {names[s["station"]]: k for k, s in enumerate(stops)}
-    # 1. "at <station>" while standing at every calling stop, from STOP_SHOWN_S after stopping.
+    span = (begin, end_t)
+    bad += _judge_at_stops(disp, stops, names, span, excused)
+    bad += _judge_next_stops(disp, stops, names, span, excused)
+    # 3. The number within NUMBER_S of leaving the terminus.
+    dep = epoch(stops[0]["dep_utc"]) if stops[0]["dep_utc"] else None
+    if stops[0]["stopped_utc"] is None and dep is not None and begin < dep:
+        first = next((epoch(e["utc"]) for e in disp if e["train"] is not None), None)
+        if (first is None or first > dep + NUMBER_S) and not excused(dep + NUMBER_S):
+            bad.append("the number is first shown %s, more than %d s after leaving %s" % (
+                "never" if first is None else "%+.0f s after departure" % (first - dep), NUMBER_S,
+                names[stops[0]["station"]]))
+    # 4. Fixes dropped for being off the line.
+    summ = [e for e in events if e.get("event") == "summary"]
+    if summ and summ[-1].get("fixes"):
+        sm = summ[-1]
+        off = sm.get("off_route", 0) + sm.get("searching", 0)
+        if off > OFF_LINE_FRACTION * sm["fixes"] + COLD_LOCK_FIXES:
+            bad.append("%d of %d fixes dropped as off the line or while searching it (more than %g %% + %d)"
+                       % (off, sm["fixes"], 100 * OFF_LINE_FRACTION, COLD_LOCK_FIXES))
+    return bad
+
+
+def _judge_at_stops(disp, stops, names, span, excused):
+    """1. "at <station>" while standing at every calling stop, from STOP_SHOWN_S after stopping."""
+    bad = []
+    begin, end_t = span
     for s in stops:
         a = epoch(s["stopped_utc"]) if s["stopped_utc"] else begin
         b = epoch(s["dep_utc"]) if s["dep_utc"] else end_t
@@ -122,7 +146,14 @@ def judge_stops(events, truth):
                 bad.append("%s: standing at %s since %+.0f s, the display says at=%r" % (
                     _iso(t), names[s["station"]], t - a, None if e is None else e["at_stop"]))
                 break
-    # 2. The next stop is never one beyond the true next one, and every calling stop is named.
+    return bad
+
+
+def _judge_next_stops(disp, stops, names, span, excused):
+    """2. The next stop is never one beyond the true next one, and every calling stop is named."""
+    bad = []
+    begin, end_t = span
+    order = {names[s["station"]]: k for k, s in enumerate(stops)}
     times = list(range(int(begin), int(end_t), STEP_S))
     for t, e in zip(times, _shown_at(disp, times)):
         if e is None or e["next_stop"] is None or excused(t):
@@ -145,22 +176,6 @@ def judge_stops(events, truth):
         a = epoch(s["stopped_utc"])
         if names[s["station"]] not in named and not excused(a):
             bad.append("%s: never named as the next stop or the stop the train is at" % names[s["station"]])
-    # 3. The number within NUMBER_S of leaving the terminus.
-    dep = epoch(stops[0]["dep_utc"]) if stops[0]["dep_utc"] else None
-    if stops[0]["stopped_utc"] is None and dep is not None and begin < dep:
-        first = next((epoch(e["utc"]) for e in disp if e["train"] is not None), None)
-        if (first is None or first > dep + NUMBER_S) and not excused(dep + NUMBER_S):
-            bad.append("the number is first shown %s, more than %d s after leaving %s" % (
-                "never" if first is None else "%+.0f s after departure" % (first - dep), NUMBER_S,
-                names[stops[0]["station"]]))
-    # 4. Fixes dropped for being off the line.
-    summ = [e for e in events if e.get("event") == "summary"]
-    if summ and summ[-1].get("fixes"):
-        sm = summ[-1]
-        off = sm.get("off_route", 0) + sm.get("searching", 0)
-        if off > OFF_LINE_FRACTION * sm["fixes"] + COLD_LOCK_FIXES:
-            bad.append("%d of %d fixes dropped as off the line or while searching it (more than %g %% + %d)"
-                       % (off, sm["fixes"], 100 * OFF_LINE_FRACTION, COLD_LOCK_FIXES))
     return bad
 
 
@@ -171,19 +186,25 @@ def _iso(t):
 
 def judge(events, truth):
     """events: display dicts in order; returns a list of violation strings (empty = all good)."""
-    bad = []
     disp = [e for e in events if e.get("event") == "display"]
     if not disp:
         return ["no display event"]
-    end_t = epoch(truth["track"]["to_utc"])
-    legs = truth["legs"]
     # Without fixes nothing can be known: during an outage (and just after) the last state may stay.
     blind = [(epoch(o["from_utc"]), epoch(o["to_utc"]) + AFTER_OUTAGE_S) for o in truth["faults"]["outages"]]
 
     def unseen(a, b):
         return any(x <= a and b <= y for x, y in blind)
 
-    # 1. Never flap: the distinct numbers shown are the truth's, in order (a null only at the start).
+    bad = _judge_numbers(disp, truth, unseen)
+    bad += _judge_shown(disp, truth, unseen)
+    bad += _judge_switch(disp, truth, unseen)
+    return bad + judge_stops(events, truth)
+
+
+def _judge_numbers(disp, truth, unseen):
+    """1. Never flap: the distinct numbers shown are the truth's, in order (a null only at the start)."""
+    bad = []
+    legs = truth["legs"]
     shown = []
     for e in disp:
         if not shown or shown[-1] != e["train"]:
@@ -201,10 +222,14 @@ def judge(events, truth):
             if leg["train"] in shown or not (unseen(epoch(leg["from_utc"]), epoch(leg["to_utc"])) or i in cold)]
     if shown != want:
         bad.append("numbers shown %r, truth %r" % (shown, want))
-    # 2. Never wrong: a number is shown only inside its leg, or up to SWITCH_S after the leg ended.
-    crossings = [epoch(c) for c in truth.get("border_crossings_utc") or []]
-    band = truth.get("border_band_utc")
-    band = None if band is None else [(epoch(a), epoch(b)) for a, b in band]
+    return bad
+
+
+def _judge_shown(disp, truth, unseen):
+    """2. and 3. for each display state, over the time it was shown: the number and the offset."""
+    bad = []
+    end_t = epoch(truth["track"]["to_utc"])
+    legs = truth["legs"]
     windows = {}
     for i, leg in enumerate(legs):
         lag = SWITCH_S if i + 1 < len(legs) else float("inf")
@@ -213,38 +238,54 @@ def judge(events, truth):
         t0 = epoch(e["utc"])
         t1 = epoch(disp[i + 1]["utc"]) if i + 1 < len(disp) else end_t
         if e["train"] is not None:
-            ok = windows.get(e["train"], [])
-            # the parts of [t0, t1) outside every window of this number
-            cur = t0
-            for a_, b_ in sorted(ok) + [(t1, t1)]:
-                lo, hi = cur, min(a_, t1)
-                if hi - lo > 0.5 and not unseen(lo, hi):
-                    bad.append("%s shows %s, not true for %.0f s from +%.0f s" % (e["utc"], e["train"], hi - lo,
-                                                                                  lo - t0))
-                    break
-                cur = max(cur, b_)
-                if cur >= t1:
-                    break
-        # 3. Offset right, except just after a crossing (or across a short excursion over the border).
-        off = e["utc_offset_min"]
-        if off is None:
-            continue
-        t = t0
-        while t < t1:
-            if _offset_at(truth, t) != off:
-                if band is not None:  # within the border band, or less than OFFSET_S out of it
-                    near = any(a <= t < b + OFFSET_S for a, b in band)
-                    short = False
-                else:  # an older truth without the band: just after a crossing, or a short excursion
-                    near = any(c <= t < c + OFFSET_S for c in crossings)
-                    short = any(abs(c2 - c1) < BORDER_EXCURSION_S and c1 <= t <= c2 + OFFSET_S
-                                for c1, c2 in zip(crossings, crossings[1:]))
-                if not near and not short and not unseen(t, t):
-                    bad.append("%s: offset %s, truth %s at +%.0f s" % (e["utc"], off, _offset_at(truth, t), t - t0))
-                    break
-            t += 5
-    # 4. The number changed within SWITCH_S of the train coming to rest at Dandong and Sinuiju.
-    #    (A GPS outage over the arrival: within SWITCH_S of when it could be seen, _seen_end.)
+            bad += _wrong_number(e, t0, t1, windows.get(e["train"], []), unseen)
+        if e["utc_offset_min"] is not None:
+            bad += _wrong_offset(e, t0, t1, truth, unseen)
+    return bad
+
+
+def _wrong_number(e, t0, t1, ok, unseen):
+    """2. Never wrong: a number is shown only inside its leg, or up to SWITCH_S after the leg ended (ok: those
+    windows of e's number); e shown over [t0, t1)."""
+    # the parts of [t0, t1) outside every window of this number
+    cur = t0
+    for a_, b_ in sorted(ok) + [(t1, t1)]:
+        lo, hi = cur, min(a_, t1)
+        if hi - lo > 0.5 and not unseen(lo, hi):
+            return ["%s shows %s, not true for %.0f s from +%.0f s" % (e["utc"], e["train"], hi - lo, lo - t0)]
+        cur = max(cur, b_)
+        if cur >= t1:
+            break
+    return []
+
+
+def _wrong_offset(e, t0, t1, truth, unseen):
+    """3. Offset right, except just after a crossing (or across a short excursion over the border)."""
+    off = e["utc_offset_min"]
+    crossings = [epoch(c) for c in truth.get("border_crossings_utc") or []]
+    band = truth.get("border_band_utc")
+    band = None if band is None else [(epoch(a), epoch(b)) for a, b in band]
+    t = t0
+    while t < t1:
+        if _offset_at(truth, t) != off:
+            if band is not None:  # within the border band, or less than OFFSET_S out of it
+                near = any(a <= t < b + OFFSET_S for a, b in band)
+                short = False
+            else:  # an older truth without the band: just after a crossing, or a short excursion
+                near = any(c <= t < c + OFFSET_S for c in crossings)
+                short = any(abs(c2 - c1) < BORDER_EXCURSION_S and c1 <= t <= c2 + OFFSET_S
+                            for c1, c2 in zip(crossings, crossings[1:]))
+            if not near and not short and not unseen(t, t):
+                return ["%s: offset %s, truth %s at +%.0f s" % (e["utc"], off, _offset_at(truth, t), t - t0)]
+        t += 5
+    return []
+
+
+def _judge_switch(disp, truth, unseen):
+    """4. The number changed within SWITCH_S of the train coming to rest at Dandong and Sinuiju.
+    (A GPS outage over the arrival: within SWITCH_S of when it could be seen, _seen_end.)"""
+    bad = []
+    legs = truth["legs"]
     for prev, leg in zip(legs, legs[1:]):
         t_true = epoch(leg["from_utc"])
         first = next((epoch(e["utc"]) for e in disp if e["train"] == leg["train"]), None)
@@ -253,7 +294,7 @@ def judge(events, truth):
         early = first < t_true - 0.5 and not unseen(first, t_true)  # (blind: the lost-arrival rule may be early)
         if early or first > _seen_end(truth, prev) + SWITCH_S:
             bad.append("%s shown %.0f s after the true change" % (leg["train"], first - t_true))
-    return bad + judge_stops(events, truth)
+    return bad
 
 
 def main(argv=None):

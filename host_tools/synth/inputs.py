@@ -109,7 +109,51 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
     """(rows, ground truth): rows are sorted (t_s, input name, level) with t in UNIX seconds."""
     rng = random.Random(seed)
     p = synth.parse_iso_utc
-    t_from, t_to = p(truth["track"]["from_utc"]), p(truth["track"]["to_utc"])
+    span = (p(truth["track"]["from_utc"]), p(truth["track"]["to_utc"]))
+    holes = _holes(truth)
+    rows = []
+    stats = {"turnbacks": 0, "pauses": 0, "groups": 0, "chatter_pulses": 0, "flicker_pulses": 0}
+    stations, stops_out, onboard, open_iv, stays = _stops(rng, truth, span, holes, (max_people, flicker_per_s),
+                                                          rows, stats)
+    runs = _runs(truth, span, stays)
+    alarms = []
+    busy = list(open_iv)
+    if late_close and stops_out:
+        _late_close(rng, truth, span, stops_out, rows, alarms, busy)
+    long_runs = sorted((r for r in runs if r[1] - r[0] > 1800), key=lambda r: r[0] - r[1])
+    if stuck and long_runs:  # a contact that reads open from the start of the longest run to the next stop
+        a, z = long_runs[0]
+        door = rng.choice(EXTERIOR_DOORS)
+        t0, t1 = a + 120, z + 30
+        rows.append((t0, door, 1))
+        rows.append((t1, door, 0))
+        alarms.append({"kind": "stuck", "door": door, "from_utc": _iso_ms(t0), "to_utc": _iso_ms(t1)})
+        busy.append((t0 - 2, t1 + 2))
+        long_runs = long_runs[1:]
+    if open_moving:
+        _open_moving(rng, runs, long_runs, holes, rows, alarms, busy)
+    _chatter(rng, runs, busy, chatter_per_h, rows, stats)
+    wc_uses = _toilets(rng, runs, wc_per_h, rows)
+    rows.sort()
+    out_truth = {
+        "generator": "host_tools.synth.inputs",
+        "seed": seed,
+        "track": truth["track"],
+        "stations": stations,
+        "stops": stops_out,
+        "crossings": sum(s["boardings"] + s["alightings"] for s in stations.values()),
+        "onboard": onboard,
+        "alarms": alarms,
+        "wc_uses": wc_uses,
+        "input_changes": len(rows),
+        "stats": stats,
+    }
+    return rows, out_truth
+
+
+def _holes(truth):
+    """Times the doors stay shut (shunting moves, GPS outages and frozen fixes, with MARGIN_S): [(a, b)]."""
+    p = synth.parse_iso_utc
     holes = []
     for s in truth.get("shunting", []):
         holes.append((p(s["from_utc"]) - MARGIN_S, p(s["to_utc"]) + MARGIN_S))
@@ -118,8 +162,15 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
         for o in faults.get(kind, []):
             if "from_utc" in o:
                 holes.append((p(o["from_utc"]) - MARGIN_S, p(o["to_utc"]) + MARGIN_S))
-    rows = []
-    stats = {"turnbacks": 0, "pauses": 0, "groups": 0, "chatter_pulses": 0, "flicker_pulses": 0}
+    return holes
+
+
+def _stops(rng, truth, span, holes, limits, rows, stats):
+    """Doors and people at every stop: (stations {name: counts}, stops of the truth, on board at the end,
+    [(a, b)] while a door is open, [(arrival, departure)] of every stop)."""
+    p = synth.parse_iso_utc
+    t_from, t_to = span
+    max_people, flicker_per_s = limits
     stations = {}
     stops_out = []
     onboard = 0
@@ -144,31 +195,46 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
         n_in_total = rng.randint(max_people // 4, max_people)
         got = {1: 0, -1: 0}
         for v_name, share in (("A", 0.5), ("B", 0.5)):
-            door = "door_%s_%s" % (v_name, side)
             n_out = min(room // 2, int(round(n_out_total * share)))
             n_in = min(room - n_out, int(round(n_in_total * share)))
-            o_s = t_open + rng.uniform(0, 2)
-            c_s = t_close - rng.uniform(0, 2)
-            _bounce(rng, o_s, 1, rows, door)
-            _bounce(rng, c_s, 0, rows, door)
-            b = sensor_synth._Builder(rng, rng.uniform(0.04, 0.08))
-            made, _ = _flow(rng, b, o_s + 2, c_s - 3, n_out, n_in, stats)
-            for d in made:
-                got[d] += 1
-            t0_ms = int(o_s * 1000)
-            for j, beam in enumerate(("outer", "inner")):
-                iv = [(x - o_s, y - o_s) for x, y in b.beams[j]]
-                f = sensor_synth.Flow()
-                lv = sensor_synth._edges(sensor_synth._union(iv))
-                lv = sensor_synth._flicker(rng, lv, f, int((c_s - o_s) * 1000) - 1500, flicker_per_s, 0.15)
-                stats["flicker_pulses"] += f.flicker_short + f.flicker_long
-                rows += [((t0_ms + tm) / 1000.0, "beam_%s_%s" % (v_name, beam), x) for tm, x in lv]
+            _vestibule(rng, "%s_%s" % (v_name, side), (t_open, t_close), (n_out, n_in), flicker_per_s, rows, stats,
+                       got)
         onboard += got[1] - got[-1]
         stations[name] = {"boardings": got[1], "alightings": got[-1]}
         open_iv.append((t_open - 2, t_close + 2))
         stops_out.append({"station": name, "side": side, "open_utc": _iso_ms(t_open), "close_utc": _iso_ms(t_close),
                           "boardings": got[1], "alightings": got[-1]})
-    # Runs: between the stays, where the train moves.
+    return stations, stops_out, onboard, open_iv, stays
+
+
+def _vestibule(rng, where, span, people, flicker_per_s, rows, stats, got):
+    """One vestibule's door (where: "A_left"...) open over about span, and n_out, n_in = people through its
+    beams; got counts the crossings made by direction."""
+    t_open, t_close = span
+    n_out, n_in = people
+    v_name, side = where.split("_")
+    door = "door_%s_%s" % (v_name, side)
+    o_s = t_open + rng.uniform(0, 2)
+    c_s = t_close - rng.uniform(0, 2)
+    _bounce(rng, o_s, 1, rows, door)
+    _bounce(rng, c_s, 0, rows, door)
+    b = sensor_synth._Builder(rng, rng.uniform(0.04, 0.08))
+    made, _ = _flow(rng, b, o_s + 2, c_s - 3, n_out, n_in, stats)
+    for d in made:
+        got[d] += 1
+    t0_ms = int(o_s * 1000)
+    for j, beam in enumerate(("outer", "inner")):
+        iv = [(x - o_s, y - o_s) for x, y in b.beams[j]]
+        f = sensor_synth.Flow()
+        lv = sensor_synth._edges(sensor_synth._union(iv))
+        lv = sensor_synth._flicker(rng, lv, f, int((c_s - o_s) * 1000) - 1500, flicker_per_s, 0.15)
+        stats["flicker_pulses"] += f.flicker_short + f.flicker_long
+        rows += [((t0_ms + tm) / 1000.0, "beam_%s_%s" % (v_name, beam), x) for tm, x in lv]
+
+
+def _runs(truth, span, stays):
+    """Runs: between the stays, where the train moves: [(a, b)]."""
+    t_from, t_to = span
     runs = []
     for (_a0, d0), (a1, _d1) in zip(stays, stays[1:]):
         if a1 - d0 > 240:
@@ -177,44 +243,44 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
         runs.append((stays[-1][1], t_to))
     if not truth["stops"]:
         runs.append((t_from, t_to))
-    alarms = []
+    return runs
+
+
+def _late_close(rng, truth, span, stops_out, rows, alarms, busy):
+    """The first stop with a departure in the track: one door closes late."""
+    p = synth.parse_iso_utc
+    t_to = span[1]
     accel = truth.get("model", {}).get("accel_ms2", 0.3)
-    busy = list(open_iv)
-    if late_close and stops_out:  # the first stop with a departure in the track: one door closes late
-        for st, so in zip(truth["stops"], stops_out):
-            if st["dep_utc"] and p(st["dep_utc"]) < t_to - 120:
-                dep = p(st["dep_utc"])
-                door = "door_B_%s" % so["side"]
-                rows[:] = [r for r in rows if not (r[1] == door and abs(r[0] - p(so["close_utc"])) < 3)]
-                shut = dep + rng.uniform(20, 40)
-                _bounce(rng, shut, 0, rows, door)
-                alarms.append({"kind": "late_close", "door": door, "threshold_utc": _iso_ms(dep + THRESHOLD_MS / accel),
-                               "close_utc": _iso_ms(shut)})
-                busy.append((dep - 5, shut + 2))
-                break
-    long_runs = sorted((r for r in runs if r[1] - r[0] > 1800), key=lambda r: r[0] - r[1])
-    if stuck and long_runs:  # a contact that reads open from the start of the longest run to the next stop
-        a, z = long_runs[0]
-        door = rng.choice(EXTERIOR_DOORS)
-        t0, t1 = a + 120, z + 30
-        rows.append((t0, door, 1))
-        rows.append((t1, door, 0))
-        alarms.append({"kind": "stuck", "door": door, "from_utc": _iso_ms(t0), "to_utc": _iso_ms(t1)})
-        busy.append((t0 - 2, t1 + 2))
-        long_runs = long_runs[1:]
-    if open_moving:  # a door opened for 15-40 s in the middle of a run
-        cand = long_runs or [r for r in runs if r[1] - r[0] > 360]
-        if cand:
-            a, z = cand[0]
-            mid = (a + z) / 2 + rng.uniform(-60, 60)
-            if not any(x <= mid <= y for x, y in holes):
-                door = rng.choice(EXTERIOR_DOORS)
-                t1 = mid + rng.uniform(15, 40)
-                _bounce(rng, mid, 1, rows, door)
-                _bounce(rng, t1, 0, rows, door)
-                alarms.append({"kind": "open_moving", "door": door, "from_utc": _iso_ms(mid), "to_utc": _iso_ms(t1)})
-                busy.append((mid - 2, t1 + 2))
-    # Chatter on closed doors while running: pulses shorter than the door settle time.
+    for st, so in zip(truth["stops"], stops_out):
+        if st["dep_utc"] and p(st["dep_utc"]) < t_to - 120:
+            dep = p(st["dep_utc"])
+            door = "door_B_%s" % so["side"]
+            rows[:] = [r for r in rows if not (r[1] == door and abs(r[0] - p(so["close_utc"])) < 3)]
+            shut = dep + rng.uniform(20, 40)
+            _bounce(rng, shut, 0, rows, door)
+            alarms.append({"kind": "late_close", "door": door, "threshold_utc": _iso_ms(dep + THRESHOLD_MS / accel),
+                           "close_utc": _iso_ms(shut)})
+            busy.append((dep - 5, shut + 2))
+            break
+
+
+def _open_moving(rng, runs, long_runs, holes, rows, alarms, busy):
+    """A door opened for 15-40 s in the middle of a run."""
+    cand = long_runs or [r for r in runs if r[1] - r[0] > 360]
+    if cand:
+        a, z = cand[0]
+        mid = (a + z) / 2 + rng.uniform(-60, 60)
+        if not any(x <= mid <= y for x, y in holes):
+            door = rng.choice(EXTERIOR_DOORS)
+            t1 = mid + rng.uniform(15, 40)
+            _bounce(rng, mid, 1, rows, door)
+            _bounce(rng, t1, 0, rows, door)
+            alarms.append({"kind": "open_moving", "door": door, "from_utc": _iso_ms(mid), "to_utc": _iso_ms(t1)})
+            busy.append((mid - 2, t1 + 2))
+
+
+def _chatter(rng, runs, busy, chatter_per_h, rows, stats):
+    """Chatter on closed doors while running: pulses shorter than the door settle time."""
     for name in DOOR_NAMES:
         for a, z in runs:
             t = a
@@ -231,7 +297,10 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
                     rows.append((tt + d, name, 0))
                     tt += d + rng.uniform(0.012, 0.025)
                     stats["chatter_pulses"] += 1
-    # Toilets: used while running.
+
+
+def _toilets(rng, runs, wc_per_h, rows):
+    """Toilets: used while running; returns the uses per toilet."""
     wc_uses = [0, 0]
     for k, name in enumerate(("wc_1", "wc_2")):
         for a, z in runs:
@@ -245,21 +314,7 @@ def generate(truth, seed=1, late_close=True, open_moving=True, stuck=True, chatt
                 _bounce(rng, t + dur, 0, rows, name)
                 wc_uses[k] += 1
                 t += dur + 30
-    rows.sort()
-    out_truth = {
-        "generator": "host_tools.synth.inputs",
-        "seed": seed,
-        "track": truth["track"],
-        "stations": stations,
-        "stops": stops_out,
-        "crossings": sum(s["boardings"] + s["alightings"] for s in stations.values()),
-        "onboard": onboard,
-        "alarms": alarms,
-        "wc_uses": wc_uses,
-        "input_changes": len(rows),
-        "stats": stats,
-    }
-    return rows, out_truth
+    return wc_uses
 
 
 def write_csv(rows, f):

@@ -124,10 +124,11 @@ def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p
     gap_m = gap_m if gap_m is not None else rng.uniform(0.04, 0.08)
     b = _Builder(rng, gap_m)
     f = Flow()
+    ppl = _People(rng, b, f, dict(p_group=p_group, p_turn=p_turn, p_pause=p_pause, p_stuck=p_stuck,
+                                  p_long_pause=p_long_pause, p_queue=p_queue, p_push=p_push))
     door = []
     t = 5.0
-    truth = []
-    while len(truth) < n_crossings:
+    while len(ppl.truth) < n_crossings:
         for _ in range(rng.randint(0, 2)):  # people in the vestibule while the door is closed
             w, v = rng.uniform(0.22, 0.45), rng.uniform(0.5, 1.6)
             t = b.walk(t, rng.choice((1, -1)), w, v)[1] + rng.uniform(1, 5)
@@ -138,75 +139,7 @@ def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p
         n_out = rng.randint(0, people)
         k = 0
         while k < people:
-            direction = -1 if k < n_out else 1
-            r = rng.random()
-            if r < p_stuck:
-                t0 = t
-                t1 = t0 + rng.uniform(6, 40)
-                which = rng.choice(((0,), (1,), (0, 1)))
-                for j in which:
-                    b.beams[j].append((t0, t1))
-                f.stuck.append((int(t0 * 1000), int(t1 * 1000)))
-                t = t1 + rng.uniform(0.5, 2)
-                continue
-            w = rng.uniform(0.22, 0.45)
-            if rng.random() < 0.1:
-                w += 0.2  # with a bag
-            v = rng.uniform(0.5, 1.6)
-            if p_push and rng.random() < p_push:
-                w += rng.uniform(0.3, 0.8)  # a trolley or a case pushed ahead or pulled behind
-                v = rng.uniform(0.4, 1.0)
-                f.pushed += 1
-            if p_long_pause and rng.random() < p_long_pause:
-                where = rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01)  # covering one beam or both
-                first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(5, 60)))
-                truth.append((first, end, direction))
-                f.long_pauses += 1
-                k += 1
-                t = end + rng.uniform(0.3, 2)
-                continue
-            if p_queue and rng.random() < p_queue:
-                tt = t
-                f.queues += 1
-                vq = rng.uniform(0.3, 0.8)  # one pace: nobody walks into the one in front
-                for _ in range(min(rng.randint(4, 12), people - k)):
-                    kw = {}
-                    if rng.random() < 0.3:  # stop and go: the ones behind wait as long
-                        kw = {"pause": (rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01), rng.uniform(1, 10))}
-                    first, end = b.walk(tt, direction, w, vq, **kw)
-                    truth.append((first, end, direction))
-                    k += 1
-                    tt += (w + rng.uniform(0.04, 0.30)) / vq + (kw["pause"][1] if kw else 0)
-                    w = rng.uniform(0.22, 0.45)
-                t = end + rng.uniform(0.3, 2.5)
-                continue
-            r = rng.random()
-            if r < p_turn:
-                lo, hi = -w / 2 + 0.02, gap_m + w / 2 - 0.02  # front past the outer beam, back not past the inner
-                turn = rng.uniform(lo, hi) if direction > 0 else rng.uniform(lo, hi)
-                t = b.walk(t, direction, w, v, turn_at=turn)[1] + rng.uniform(0.3, 2)
-                f.turnbacks += 1
-                continue
-            if r < p_turn + p_pause:
-                where = rng.uniform(-w / 2, gap_m + w / 2)
-                first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(0.3, 3)))
-                truth.append((first, end, direction))
-                f.pauses += 1
-                k += 1
-                t = end + rng.uniform(0.3, 2)
-                continue
-            size = 1
-            if r < p_turn + p_pause + p_group:
-                size = rng.randint(2, 3)
-                f.groups += 1
-            tt = t
-            for _ in range(min(size, people - k)):
-                first, end = b.walk(tt, direction, w, v)
-                truth.append((first, end, direction))
-                k += 1
-                tt += (w + rng.uniform(0.04, 0.30)) / v  # the next body's front 4-30 cm behind this one's back
-                w = rng.uniform(0.22, 0.45)
-            t = end + rng.uniform(0.3, 2.5)
+            t, k = ppl.next(t, k, people, -1 if k < n_out else 1)
         t_close = t + rng.uniform(1, 4)
         door.append((t_open, t_close))
         t = t_close + rng.uniform(5, 60)
@@ -219,8 +152,89 @@ def generate(seed=1, n_crossings=10000, gap_m=None, p_group=0.25, p_turn=0.04, p
     edges += [(tm, DOOR, lv) for tm, lv in _edges(door)]
     edges.sort()
     f.edges = edges
-    f.crossings = [(int(a * 1000), int(z * 1000), d) for a, z, d in truth]
+    f.crossings = [(int(a * 1000), int(z * 1000), d) for a, z, d in ppl.truth]
     return f
+
+
+class _People:
+    """generate()'s people at a stop, one draw at a time: luggage left in the doorway, a person (with a bag, or
+    pushing luggage) who stops long, a queue, a turn-back, a pause, or a group. truth: (first beam break s,
+    end s, direction) of every real crossing."""
+
+    def __init__(self, rng, b, f, p):
+        self.rng, self.b, self.f, self.p = rng, b, f, p
+        self.truth = []
+
+    def next(self, t, k, people, direction):
+        """The next draw from time t, person k of people; returns (time after it, k after it)."""
+        rng, b, f, p = self.rng, self.b, self.f, self.p
+        gap_m = b.gap_m
+        r = rng.random()
+        if r < p["p_stuck"]:
+            t0 = t
+            t1 = t0 + rng.uniform(6, 40)
+            which = rng.choice(((0,), (1,), (0, 1)))
+            for j in which:
+                b.beams[j].append((t0, t1))
+            f.stuck.append((int(t0 * 1000), int(t1 * 1000)))
+            return t1 + rng.uniform(0.5, 2), k
+        w = rng.uniform(0.22, 0.45)
+        if rng.random() < 0.1:
+            w += 0.2  # with a bag
+        v = rng.uniform(0.5, 1.6)
+        if p["p_push"] and rng.random() < p["p_push"]:
+            w += rng.uniform(0.3, 0.8)  # a trolley or a case pushed ahead or pulled behind
+            v = rng.uniform(0.4, 1.0)
+            f.pushed += 1
+        if p["p_long_pause"] and rng.random() < p["p_long_pause"]:
+            where = rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01)  # covering one beam or both
+            first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(5, 60)))
+            self.truth.append((first, end, direction))
+            f.long_pauses += 1
+            return end + rng.uniform(0.3, 2), k + 1
+        if p["p_queue"] and rng.random() < p["p_queue"]:
+            return self.queue(t, k, people, direction, w)
+        r = rng.random()
+        if r < p["p_turn"]:
+            lo, hi = -w / 2 + 0.02, gap_m + w / 2 - 0.02  # front past the outer beam, back not past the inner
+            turn = rng.uniform(lo, hi) if direction > 0 else rng.uniform(lo, hi)
+            f.turnbacks += 1
+            return b.walk(t, direction, w, v, turn_at=turn)[1] + rng.uniform(0.3, 2), k
+        if r < p["p_turn"] + p["p_pause"]:
+            where = rng.uniform(-w / 2, gap_m + w / 2)
+            first, end = b.walk(t, direction, w, v, pause=(where, rng.uniform(0.3, 3)))
+            self.truth.append((first, end, direction))
+            f.pauses += 1
+            return end + rng.uniform(0.3, 2), k + 1
+        size = 1
+        if r < p["p_turn"] + p["p_pause"] + p["p_group"]:
+            size = rng.randint(2, 3)
+            f.groups += 1
+        tt = t
+        for _ in range(min(size, people - k)):
+            first, end = b.walk(tt, direction, w, v)
+            self.truth.append((first, end, direction))
+            k += 1
+            tt += (w + rng.uniform(0.04, 0.30)) / v  # the next body's front 4-30 cm behind this one's back
+            w = rng.uniform(0.22, 0.45)
+        return end + rng.uniform(0.3, 2.5), k
+
+    def queue(self, t, k, people, direction, w):
+        """A queue of 4-12 at one slow pace, stop and go (the ones behind wait as long)."""
+        rng, b, gap_m = self.rng, self.b, self.b.gap_m
+        tt = t
+        self.f.queues += 1
+        vq = rng.uniform(0.3, 0.8)  # one pace: nobody walks into the one in front
+        for _ in range(min(rng.randint(4, 12), people - k)):
+            kw = {}
+            if rng.random() < 0.3:  # stop and go: the ones behind wait as long
+                kw = {"pause": (rng.uniform(-w / 2 + 0.01, gap_m + w / 2 - 0.01), rng.uniform(1, 10))}
+            first, end = b.walk(tt, direction, w, vq, **kw)
+            self.truth.append((first, end, direction))
+            k += 1
+            tt += (w + rng.uniform(0.04, 0.30)) / vq + (kw["pause"][1] if kw else 0)
+            w = rng.uniform(0.22, 0.45)
+        return end + rng.uniform(0.3, 2.5), k
 
 
 def scenario(walks, gap_m=0.06, luggage=(), pulses=(), end_s=None):
@@ -310,10 +324,41 @@ def _xor(edges, pulses):
 
 def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=None):
     """Run the firmware's Debouncer + Tally + BeamCounter over the flow; match counts to crossings."""
+    events, ctr = _count(flow, poll_ms, (door_settle_ms, beam_settle_ms, beam_settle_ms), stuck_ms)
+    edges = flow.edges
+    counts = [(tm, 1 if k == EV_IN else -1) for tm, k in events if k in (EV_IN, EV_OUT)]
+    matched, false, missed = _match(flow.crossings, counts, beam_settle_ms + 3 * poll_ms)
+    opened, shut = [], 0  # counts while the door was shut (debounced: door_settle_ms after the edges)
+    for tm, inp, lv in edges:
+        if inp == DOOR:
+            if lv:
+                opened.append([tm, None])
+            elif opened:
+                opened[-1][1] = tm
+    for tm, _ in counts:
+        if not any(a + door_settle_ms <= tm <= (z if z is not None else tm) + door_settle_ms + poll_ms
+                   for a, z in opened):
+            shut += 1
+    return {
+        "missed": sorted(missed),
+        "crossings": len(flow.crossings),
+        "matched": matched,
+        "false_counts": false,
+        "counts_door_shut": shut,
+        "accuracy": matched / max(1, len(flow.crossings)),
+        "ins": ctr.ins,
+        "outs": ctr.outs,
+        "stuck_events": sum(1 for _, k in events if k == EV_STUCK),
+        "unstuck_events": sum(1 for _, k in events if k == EV_UNSTUCK),
+        "stuck_at_end": ctr.stuck,
+    }
 
+
+def _count(flow, poll_ms, settle_ms, stuck_ms):
+    """The flow's edges polled every poll_ms through the firmware's Debouncer (settle_ms: door, outer, inner)
+    into a BeamCounter; returns ([(t_ms, event kind)], the counter)."""
     raw = [0, 0, 0]
-    bank = Debouncer([lambda: raw[0], lambda: raw[1], lambda: raw[2]], (door_settle_ms, beam_settle_ms,
-                                                                       beam_settle_ms))
+    bank = Debouncer([lambda: raw[0], lambda: raw[1], lambda: raw[2]], settle_ms)
     events = []
     now = [0]
     tally = Tally(1, on_event=lambda kind, door: events.append((now[0], kind)))
@@ -337,10 +382,13 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=No
         now[0] = t
         bank.poll(poll_ms)
         ctr.update(poll_ms)
-    counts = [(tm, 1 if k == EV_IN else -1) for tm, k in events if k in (EV_IN, EV_OUT)]
-    slack = beam_settle_ms + 3 * poll_ms
+    return events, ctr
+
+
+def _match(crossings, counts, slack):
+    """Counts [(t_ms, direction)] matched to the true crossings: (matched, false counts, crossings missed)."""
     pending = {1: [], -1: []}
-    for c in flow.crossings:
+    for c in crossings:
         pending[c[2]].append(c)
     # A count is matched to a crossing of its direction from the crossing's first beam break to its end +
     # slack, or to the end of the next crossing when that one started before this one ended (two people close
@@ -373,30 +421,7 @@ def simulate(flow, poll_ms=5, beam_settle_ms=15, door_settle_ms=100, stuck_ms=No
         else:
             false += 1
     missed = [c for d in (1, -1) for k, c in enumerate(pending[d]) if (d, k) not in taken]
-    opened, shut = [], 0  # counts while the door was shut (debounced: door_settle_ms after the edges)
-    for tm, inp, lv in edges:
-        if inp == DOOR:
-            if lv:
-                opened.append([tm, None])
-            elif opened:
-                opened[-1][1] = tm
-    for tm, _ in counts:
-        if not any(a + door_settle_ms <= tm <= (z if z is not None else tm) + door_settle_ms + poll_ms
-                   for a, z in opened):
-            shut += 1
-    return {
-        "missed": sorted(missed),
-        "crossings": len(flow.crossings),
-        "matched": matched,
-        "false_counts": false,
-        "counts_door_shut": shut,
-        "accuracy": matched / max(1, len(flow.crossings)),
-        "ins": ctr.ins,
-        "outs": ctr.outs,
-        "stuck_events": sum(1 for _, k in events if k == EV_STUCK),
-        "unstuck_events": sum(1 for _, k in events if k == EV_UNSTUCK),
-        "stuck_at_end": ctr.stuck,
-    }
+    return matched, false, missed
 
 
 def main(argv=None):

@@ -36,12 +36,12 @@ from host_tools.replay import core as replay_core
 from host_tools.replay import judge
 from host_tools.synth import inputs as inputs_synth
 from host_tools.synth import journey as synth
+from host_tools.verify.faults_check import KEYS, check, check_counts
+
+# Read from here by the tests (host_tools/verify/faults_check.py holds them).
+__all__ = ["Counter", "check", "check_counts", "cut_run", "main", "plan", "run_journey", "soak"]
 
 DIRECTIONS = ("to_pyongyang", "to_beijing")
-KEYS = ("train", "utc_offset_min", "next_stop", "destination", "at_stop")
-STRICT = ("clean", "torn_write")  # damage after which the shown state must come back exactly
-LENIENT = ("truncated", "garbage", "deleted")  # the newest copy may be gone: none or a right number
-RECOVER_S = 900  # after a state loss the number must be back this long after the next departure
 # Window starts/ends per direction for --quick: each window holds both border stations (two changes).
 _BEFORE = {"to_pyongyang": ("benxi", "fenghuangcheng", "dandong"), "to_beijing": ("yomju", "sinuiju")}
 _AFTER = {"to_pyongyang": ("sinuiju", "yomju"), "to_beijing": ("dandong", "fenghuangcheng")}
@@ -167,98 +167,11 @@ def _damage(path, kind, store, rng):
         f.write(data)
 
 
+
 def _state(pairs):
     d = dict(pairs)
     return {k: d[k] for k in ("utc", *KEYS)}
 
-
-def _allowed(legs, train, t):
-    """train may be shown at t: inside its leg or within judge.SWITCH_S after it (not the last leg)."""
-    for i, leg in enumerate(legs):
-        lag = judge.SWITCH_S if i + 1 < len(legs) else float("inf")
-        if leg["train"] == train and judge.epoch(leg["from_utc"]) <= t < judge.epoch(leg["to_utc"]) + lag:
-            return True
-    return False
-
-
-def _true_at(legs, t):
-    for leg in legs:
-        if judge.epoch(leg["from_utc"]) <= t < judge.epoch(leg["to_utc"]):
-            return leg["train"]
-    return legs[-1]["train"] if legs and t >= judge.epoch(legs[-1]["to_utc"]) else None
-
-
-def check(events, truth, reboots):
-    """Violations of one journey. events: display states from fixes, in order (the ones a controller emits
-    while constructed are in the reboots); reboots, in order: dicts at (index into events where the new run
-    starts), utc (last time known before the cut), before (state shown at the cut or None), restored (states
-    emitted at construction), damage (a STRICT or LENIENT kind). After a LENIENT reboot an older copy of the
-    state may come back (judged with the rest: an older number is a flap), or none: then the number may be
-    blank until it is known again; that stretch counts as unseen by the judge, but the number must come back."""
-    bad = []
-    legs = truth["legs"]
-    end_t = judge.epoch(truth["track"]["to_utc"])
-    outages = list(truth["faults"]["outages"])
-    timeline, prev = [], 0
-    # The cold start is judged like a state loss: blank until the journey is found, and it must be found.
-    lost = [(0, judge.epoch(truth["track"]["from_utc"]), {"utc": truth["track"]["from_utc"], "damage": "cold start"})]
-    for rb in reboots:
-        timeline += events[prev:rb["at"]]
-        prev = rb["at"]
-        before, restored = rb["before"], rb["restored"]
-        t = judge.epoch(rb["utc"]) if rb["utc"] else None
-        first = restored[0] if restored else None
-        if rb["damage"] in STRICT:
-            if before is not None and before["train"] is not None:
-                if first is None:
-                    bad.append("reboot at %s (%s): nothing restored, %s was shown" % (rb["utc"], rb["damage"],
-                                                                                    before["train"]))
-                else:
-                    diff = [k for k in KEYS if first[k] != before[k]]
-                    if diff:
-                        bad.append("reboot at %s (%s): restored %s, shown before %s" % (
-                            rb["utc"], rb["damage"], {k: first[k] for k in diff}, {k: before[k] for k in diff}))
-            elif first is not None and first["train"] is not None:
-                bad.append("reboot at %s: restored %s, nothing was shown" % (rb["utc"], first["train"]))
-            timeline += [dict(s, utc=rb["utc"]) for s in restored if rb["utc"]]
-            continue
-        same = before is not None and first is not None and first["train"] == before["train"]
-        if first is not None and first["train"] is not None and t is not None and not same and not _allowed(
-                legs, first["train"], t):
-            bad.append("reboot at %s (%s): restored %s, truth %s" % (rb["utc"], rb["damage"], first["train"],
-                                                                     _true_at(legs, t)))
-        if t is not None and first is not None and first["train"] is not None:  # an older copy: judged too
-            timeline += [dict(s, utc=rb["utc"]) for s in restored]  # (a number going back is a flap)
-        elif t is not None:
-            lost.append((len(timeline), t, rb))
-    timeline += events[prev:]
-    drop = set()
-    for k, t, rb in lost:  # the blank stretch after a state loss: unseen, and it must end
-        while k < len(timeline) and timeline[k]["train"] is None:
-            if rb["damage"] != "cold start":  # (the judge allows a blank number at the start)
-                drop.add(k)
-            k += 1
-        t_back = judge.epoch(timeline[k]["utc"]) if k < len(timeline) else end_t
-        outages.append({"from_utc": synth.iso_utc(t), "to_utc": synth.iso_utc(max(t, t_back)), "kind": "lost"})
-        if k == len(timeline):
-            blind = [(judge.epoch(o["from_utc"]), judge.epoch(o["to_utc"]) + judge.AFTER_OUTAGE_S)
-                     for o in truth["faults"]["outages"]]
-            deps = [judge.epoch(s["dep_utc"]) for s in truth["stops"] if s["dep_utc"]]
-            late = [d for d in deps if d > t and d + RECOVER_S < end_t
-                    and not any(a <= d + RECOVER_S <= b for a, b in blind)]
-            if late:
-                bad.append("%s (%s): no number by the end (departure at %s)" % (
-                    rb["utc"], rb["damage"], synth.iso_utc(late[0])))
-    timeline = [dict(e, event="display") for i, e in enumerate(timeline) if i not in drop]
-    merged = []  # outages and blank stretches (the cold start is always one) touching: one unseen stretch
-    for a, b in sorted((judge.epoch(o["from_utc"]), judge.epoch(o["to_utc"])) for o in outages):
-        if merged and a <= merged[-1][1] + judge.AFTER_OUTAGE_S:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    outages = [{"from_utc": synth.iso_utc(a), "to_utc": synth.iso_utc(b), "kind": "unseen"} for a, b in merged]
-    bad += judge.judge(timeline, dict(truth, faults=dict(truth["faults"], outages=outages)))
-    return bad
 
 
 def _inputs(truth, seed, extra, faults):
@@ -327,105 +240,100 @@ def cut_run(route, data, changes, offsets, damage, rng, t0):
     onboard, crossings counted, and per reboot the tally at the cut and restored."""
 
     out = {"events": [], "reboots": [], "mid_sentence": 0, "crossings": 0, "stations": {}, "interrupted": 0}
-    events, reboots, stations = out["events"], out["reboots"], out["stations"]
-    cur = {"utc": None, "shown": None}
-    sink = []
-
-    def on_event(pairs):
-        kind = pairs[0][1]
-        if kind == "display":
-            st = _state(pairs)
-            sink.append(st)
-            cur["shown"] = st
-            if st["utc"]:
-                cur["utc"] = st["utc"]
-        elif kind == "count":
-            out["crossings"] += 1
-        elif kind == "station":
-            d = dict(pairs)
-            stations[d["station"]] = (d["boardings"], d["alightings"])
-
-    def last_utc(chunk):  # last RMC time fed, as the UTC the board knew at the cut
-        ms = _epoch_offsets(chunk)
-        if not ms:
-            return cur["utc"]
-        return synth.iso_utc(_utc_of(t0, ms[-1][1]))
-
+    sink = _Sink(out)
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         path = os.path.join(tmp, "state.bin")
-        r = replay.make_replay(route, path, on_event, changes)
-        events.extend(sink)
-        sink.clear()
+        r = replay.make_replay(route, path, sink.on_event, changes)
+        out["events"].extend(sink.take())
         pos = 0
         for k, off in enumerate([*offsets, len(data)]):
             r.feed(data[pos:off])
-            events.extend(sink)
-            sink.clear()
+            out["events"].extend(sink.take())
             if off == len(data):
                 if changes is not None:
                     r.finish()
                 break
-            if data[off - 1:off] != b"\n":
-                out["mid_sentence"] += 1
-            kind = damage[k]
-            at_cut = None
-            if changes is not None:
-                at_cut = _tally(r)
-                out["interrupted"] += _crossing(r) + _dead_breaks(changes, r.sens.now, data, off, t0)
-            if kind != "clean":
-                _damage(path, kind, r.store, rng)
-            before = cur["shown"]
-            t_cut = last_utc(data[:off]) if cur["utc"] else None
-            r.store.close()
-            r = replay.make_replay(route, path, on_event, changes)
-            rb = {"at": len(events), "utc": t_cut, "before": before, "restored": list(sink), "damage": kind}
-            if changes is not None:
-                t = r.sens.s.tally
-                st = at_cut[1]
-                rb["tally"] = (at_cut, (t.onboard, st, t.boardings[st] if st >= 0 else 0,
-                                        t.alightings[st] if st >= 0 else 0))
-            reboots.append(rb)
-            sink.clear()
+            r = _reboot(route, r, path, sink, (data, off, t0), damage[k], changes, rng)
             pos = off
         r.store.close()
         if changes is not None:
-            t = r.sens.s.tally
-            for i in range(len(t.boardings)):  # stops not ended by the last run's end
-                if (t.boardings[i] or t.alightings[i]) and station_en(route, i) not in stations:
-                    stations[station_en(route, i)] = (t.boardings[i], t.alightings[i])
-            if t.station >= 0:
-                stations[station_en(route, t.station)] = (t.boardings[t.station], t.alightings[t.station])
-            out["onboard"] = t.onboard
+            _last_counts(route, r, out["stations"])
+            out["onboard"] = r.sens.s.tally.onboard
     return out
 
 
-def check_counts(run, ref):
-    """Counts conserved across the power cuts of run (ref: the same replay without cuts). A cut after a
-    clean or torn write must bring back exactly the counts at the cut. Overall, each station's
-    boardings and alightings and the live count may fall short of ref only by the crossings a cut
-    interrupted (a person between the beams at that instant, or crossing while the board was dead until
-    the next epoch), and never exceed it."""
-    bad = []
-    strict = True
-    for rb in run["reboots"]:
-        if rb["damage"] not in STRICT:
-            strict = False
-            continue
-        at, back = rb["tally"]
-        if at[0] != back[0] or at[2:] != back[2:]:
-            bad.append("reboot at %s (%s): counts at the cut (onboard, stop, in, out) %s, restored %s"
-                       % (rb["utc"], rb["damage"], at, back))
-    if not strict:  # a damaged state file may lose counts: nothing more to hold it to
-        return bad
-    slack = run["interrupted"]
-    for name in sorted(set(ref["stations"]) | set(run["stations"])):
-        want, got = ref["stations"].get(name, (0, 0)), run["stations"].get(name, (0, 0))
-        if any(g > w or g < w - slack for w, g in zip(want, got)):
-            bad.append("%s: boardings/alightings %s, without power cuts %s (%d crossings interrupted)"
-                       % (name, got, want, slack))
-    if abs(run["onboard"] - ref["onboard"]) > slack:
-        bad.append("on board %d at the end, without power cuts %d" % (run["onboard"], ref["onboard"]))
-    return bad
+class _Sink:
+    """What the replays emit: the display states (kept until taken), the crossings counted and each station's
+    boardings and alightings (into out), and the last UTC and state shown."""
+
+    def __init__(self, out):
+        self.out = out
+        self.states = []
+        self.utc = None
+        self.shown = None
+
+    def on_event(self, pairs):
+        kind = pairs[0][1]
+        if kind == "display":
+            st = _state(pairs)
+            self.states.append(st)
+            self.shown = st
+            if st["utc"]:
+                self.utc = st["utc"]
+        elif kind == "count":
+            self.out["crossings"] += 1
+        elif kind == "station":
+            d = dict(pairs)
+            self.out["stations"][d["station"]] = (d["boardings"], d["alightings"])
+
+    def take(self):
+        states = list(self.states)
+        self.states.clear()
+        return states
+
+    def last_utc(self, chunk, t0):
+        """The last RMC time fed, as the UTC the board knew at the cut."""
+        ms = _epoch_offsets(chunk)
+        if not ms:
+            return self.utc
+        return synth.iso_utc(_utc_of(t0, ms[-1][1]))
+
+
+def _reboot(route, r, path, sink, at, kind, changes, rng):
+    """The power cut at byte off of data (at = (data, off, t0)): the state file damaged as kind says, a fresh
+    replay on it; the reboot recorded in sink.out. Returns the new replay."""
+    data, off, t0 = at
+    out = sink.out
+    if data[off - 1:off] != b"\n":
+        out["mid_sentence"] += 1
+    at_cut = None
+    if changes is not None:
+        at_cut = _tally(r)
+        out["interrupted"] += _crossing(r) + _dead_breaks(changes, r.sens.now, data, off, t0)
+    if kind != "clean":
+        _damage(path, kind, r.store, rng)
+    before = sink.shown
+    t_cut = sink.last_utc(data[:off], t0) if sink.utc else None
+    r.store.close()
+    r = replay.make_replay(route, path, sink.on_event, changes)
+    rb = {"at": len(out["events"]), "utc": t_cut, "before": before, "restored": sink.take(), "damage": kind}
+    if changes is not None:
+        t = r.sens.s.tally
+        st = at_cut[1]
+        rb["tally"] = (at_cut, (t.onboard, st, t.boardings[st] if st >= 0 else 0,
+                                t.alightings[st] if st >= 0 else 0))
+    out["reboots"].append(rb)
+    return r
+
+
+def _last_counts(route, r, stations):
+    """Boardings and alightings of the stops the last run's end did not end."""
+    t = r.sens.s.tally
+    for i in range(len(t.boardings)):  # stops not ended by the last run's end
+        if (t.boardings[i] or t.alightings[i]) and station_en(route, i) not in stations:
+            stations[station_en(route, i)] = (t.boardings[i], t.alightings[i])
+    if t.station >= 0:
+        stations[station_en(route, t.station)] = (t.boardings[t.station], t.alightings[t.station])
 
 
 def run_journey(seed, quick=False, keep=False):

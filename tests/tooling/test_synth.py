@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from host_tools.common import paths
 from host_tools.synth import journey as synth
+from host_tools.synth import nmea as synth_nmea
 
 ROOT = Path(paths.ROOT)
 DATA = ROOT / "tests" / "data"
@@ -485,14 +486,14 @@ def test_stored_files_equal_a_fresh_regeneration(tmp_path):
 
 @given(st.binary(min_size=0, max_size=300))
 def test_fast_xor_matches_reduce(data):
-    assert synth._xor(data) == functools.reduce(operator.xor, data, 0)
+    assert synth_nmea._xor(data) == functools.reduce(operator.xor, data, 0)
 
 
 @settings(max_examples=300)
 @given(st.floats(min_value=-89.99999, max_value=89.99999), st.floats(min_value=-179.99999, max_value=179.99999))
 def test_coordinate_format_round_trips(lat, lon):
-    lat_f, lat_h = synth.fmt_lat(lat)
-    lon_f, lon_h = synth.fmt_lon(lon)
+    lat_f, lat_h = synth_nmea.fmt_lat(lat)
+    lon_f, lon_h = synth_nmea.fmt_lon(lon)
     assert re.fullmatch(r"\d{4}\.\d{5}", lat_f) and re.fullmatch(r"\d{5}\.\d{5}", lon_f)
     assert abs(nmea_deg(lat_f, lat_h) - lat) <= 0.5e-5 / 60 + 1e-12
     assert abs(nmea_deg(lon_f, lon_h) - lon) <= 0.5e-5 / 60 + 1e-12

@@ -127,7 +127,7 @@ def test_only_changed_pages_go_out_and_a_fault_mid_frame_resends_the_rest():
 
 def test_scrolling_bus_traffic_is_at_most_a_third_of_before():
     """Issue 19: while a line scrolls, the SSD1306's I2C bytes a second at most 1/3 of the pre-issue figure."""
-    from host_tools.bench import main as bench
+    from host_tools.bench import display as bench
 
     plain, pages = bench.scroll_bus_rate("ssd1306"), bench.scroll_bus_rate("oled")
     assert plain["frames"] == pages["frames"] > 1000 and pages["scroll_s"] > 60  # the same frames
