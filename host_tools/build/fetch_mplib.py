@@ -27,8 +27,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from host_tools.common.paths import MPLIB
 from host_tools.common import cli
+from host_tools.common.paths import MPLIB
 
 DEFAULT_DEST = MPLIB
 PYPI_SIMPLE = "https://pypi.org/simple/"

@@ -11,6 +11,7 @@ import argparse
 import datetime
 import re
 import sys
+
 from host_tools.common import cli
 
 EPOCH = datetime.date(2020, 1, 1)  # trainctl/clock.py's epoch

@@ -18,10 +18,10 @@ list count as the firmware's, so the count errs high.
 
 import ast
 import os
-
-from host_tools.common.paths import ROOT
 import subprocess
+
 from host_tools.common import cli
+from host_tools.common.paths import ROOT
 
 FIRST_POOL = 20
 POOL_HEADER_B = 24
@@ -191,7 +191,8 @@ def board_names(names, board, core):
 
 
 def main(argv=None):
-    """python -m host_tools.build.qstrs [DIR]: the names the .mpy files under DIR carry as text, and their pools' RAM."""
+    """python -m host_tools.build.qstrs [DIR]: the names the .mpy files under DIR carry as text, and their
+    pools' RAM."""
     import argparse
     import sys
 
