@@ -14,7 +14,11 @@ from .nmeafield import angle, day, digits, hexval, num, rollover, tod_ms
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
-_MAX_FIELDS = const(40)
+_MAX_FIELDS = const(40)  # sentences with more are refused
+_FIELDS = const(13)  # field starts found per sentence: what RMC reads (_NEED)
+_HEX = const(b"0123456789abcdef")
+# 1 for the bytes that end a run of plain body bytes in feed() (all but ',' to '~'), by byte value.
+_STOP = const(b'\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01')
 
 # Sentence types as 24-bit keys of their three letters.
 _RMC = const(0x524D43)
@@ -28,6 +32,8 @@ _GNS = const(0x474E53)
 
 _N_KINDS = const(9)  # sentence types counted in Stats.by_kind (8 and any other)
 _N_TALKERS = const(9)
+# Field starts read per kind (by _KIND index), plus one: RMC 12, GGA 9, GLL 7, GNS 9, VTG 7, GSA 2, GSV 3, ZDA 4, other 0.
+_NEED = const(b"\x0d\x0a\x08\x0a\x08\x03\x04\x05\x00")
 
 # Receiver states.
 _IDLE = const(0)  # at the start of a line
@@ -126,7 +132,7 @@ class Parser:
 
     def __init__(self, on_fix=None):
         self.buf = bytearray(_BUF)
-        self.fields = [0] * (_MAX_FIELDS + 1)  # start offset of each field in buf
+        self.fields = [0] * _FIELDS  # start offset of each field the decoders read (see _line)
         self.stats = Stats()
         self.fix = Fix()
         self.on_fix = on_fix
@@ -151,23 +157,37 @@ class Parser:
         if n < 0:
             n = len(data)
         buf = self.buf
-        fields = self.fields
         st = self.stats
         state = self._state
         k = self._n
-        nf = self._nf
         star = self._star
         xsum = self._sum
-        for i in range(n):
-            b = data[i]
+        i = 0
+        while i < n:
             if state == _BODY:
-                if b > 0x2C and b < 0x7F and k < _BUF:  # digits, letters, '.', '-': most of a sentence
-                    buf[k] = b
-                    xsum ^= b  # also the checksum's two digits: _line takes them out again
-                    k += 1
-                elif b == 0x0A or b == 0x0D:  # LF / CR: end of line
+                # A run of ',' to '~' (digits, letters, '.', '-', ','; most of a sentence) while buf has room:
+                # copied and summed, the checksum's digits too (_line takes them out again).
+                e = i + _BUF - k
+                if e > n:
+                    e = n
+                d = k - i  # buf[j + d] = data[j] along the run
+                j = i
+                for j in range(i, e):
+                    b = data[j]
+                    if _STOP[b]:
+                        break
+                    buf[j + d] = b
+                    xsum ^= b
+                else:
+                    k = e + d
+                    if e == n:
+                        break
+                    j = e  # buf is full: the byte after the run decides
+                k = j + d
+                b = data[j]
+                i = j + 1
+                if b == 0x0A or b == 0x0D:  # LF / CR: end of line
                     self._n = k
-                    self._nf = nf
                     self._star = star
                     self._sum = xsum
                     self._line()
@@ -175,7 +195,7 @@ class Parser:
                 elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
                     if k:
                         st.truncated += 1
-                    k = nf = xsum = 0
+                    k = xsum = 0
                     star = -1
                 elif b < 0x20 or b > 0x7E:
                     st.truncated += 1
@@ -183,23 +203,23 @@ class Parser:
                 elif k >= _BUF:
                     st.too_long += 1
                     state = _SKIP
-                else:
+                else:  # ' ' to '+' but '$'; the run's bytes when buf was full
                     buf[k] = b
                     if star < 0:
                         if b == 0x2A:  # '*'
                             star = k
                         else:
                             xsum ^= b
-                            if b == 0x2C and nf < _MAX_FIELDS:  # ','
-                                fields[nf] = k + 1
-                                nf += 1
                     k += 1
-            elif state == _NOTE:
+                continue
+            b = data[i]
+            i += 1
+            if state == _NOTE:
                 if b == 0x0A or b == 0x0D:
                     state = _IDLE
             elif b == 0x24:  # '$' starts a sentence, from any other state
                 state = _BODY
-                k = nf = xsum = 0
+                k = xsum = 0
                 star = -1
             elif b == 0x0A or b == 0x0D:
                 state = _IDLE
@@ -211,40 +231,61 @@ class Parser:
                 state = _JUNK
         self._state = state
         self._n = k
-        self._nf = nf
         self._star = star
         self._sum = xsum
 
     def _line(self):
+        """buf[:_n] holds a line's body ('$' and CR/LF off), _star the position of its '*', _sum the XOR of
+        its bytes but the '*' (see feed())."""
         buf = self.buf
         star = self._star
-        n = self._n
         st = self.stats
-        if star < 0 or n != star + 3:
+        if star < 0 or self._n != star + 3:
             st.bad_checksum += 1  # missing or malformed checksum
             return
         c1 = buf[star + 1]
         c2 = buf[star + 2]
-        hi = hexval(c1)
-        lo = hexval(c2)
-        if hi < 0 or lo < 0 or (hi << 4 | lo) != self._sum ^ c1 ^ c2:  # hex digits are in _sum: see feed()
+        x = self._sum ^ c1 ^ c2  # the hex digits are in _sum: see feed()
+        # Upper- or lower-case hex digits: c | 0x20 maps 'A'-'F' to 'a'-'f' and leaves digits (no control
+        # byte reaches here).
+        if c1 | 0x20 != _HEX[x >> 4] or c2 | 0x20 != _HEX[x & 15]:
             st.bad_checksum += 1
             return
-        nf = self._nf
-        if nf == 0 or self.fields[0] != 6 or buf[0] == 0x50:
+        if buf.find(b",", 0, star) != 5 or buf[0] == 0x50:
             st.unknown_type += 1  # proprietary ($Pxxx) or not a 5-letter address
             return
+        nf = buf.count(b",", 6, star) + 1
         if nf >= _MAX_FIELDS:
             st.bad_field += 1
             return
-        for j in range(5):
-            if buf[j] < 0x41 or buf[j] > 0x5A:  # the address: five capital letters
-                st.bad_field += 1
-                return
-        self.fields[nf] = star + 1  # sentinel: the field after the last ends before '*'
-        key = buf[2] << 16 | buf[3] << 8 | buf[4]
-        kind = _KIND.get(key, _N_KINDS - 1)
-        st.by_kind[kind * _N_TALKERS + _TALKER.get(buf[0] << 8 | buf[1], _N_TALKERS - 1)] += 1
+        kind = _KIND.get(buf[2] << 16 | buf[3] << 8 | buf[4], _N_KINDS - 1)
+        talker = _TALKER.get(buf[0] << 8 | buf[1], _N_TALKERS - 1)
+        if kind == _N_KINDS - 1 or talker == _N_TALKERS - 1:  # a known type and talker are capital letters
+            for j in range(5):
+                if buf[j] < 0x41 or buf[j] > 0x5A:  # the address: five capital letters
+                    st.bad_field += 1
+                    return
+        st.by_kind[kind * _N_TALKERS + talker] += 1
+        # The start of each field the decoders read (fields[i - 1] for field i; it ends at fields[i] - 1),
+        # by C-level finds; absent fields as empty ones after '*'.
+        f = self.fields
+        f[0] = 6
+        need = _NEED[kind]
+        j = 5
+        m = 1
+        while m < need:
+            j = buf.find(b",", j + 1, star)
+            if j < 0:
+                break
+            f[m] = j + 1
+            m += 1
+        if m < need:
+            j = star
+            while m < need:
+                f[m] = j + 1
+                j += 1
+                m += 1
+        self._nf = nf
         try:
             if kind == 6:
                 self._gsv()
@@ -275,51 +316,39 @@ class Parser:
         if self._ep[_E_PEND]:
             self._report_pending()
 
-    # ---- fields -------------------------------------------------------------------------
-
-    def _span(self, i):
-        """Start and end (exclusive) of field i (1-based after the address) packed as start<<8|end."""
-        if i > self._nf:
-            raise ValueError
-        return self.fields[i - 1] << 8 | (self.fields[i] - 1)
+    # ---- fields: field i is buf[fields[i - 1]:fields[i] - 1] (see _line) -------------------------
 
     def _empty(self, i):
-        if i > self._nf:
-            return True
-        return self.fields[i] - 1 == self.fields[i - 1]
+        f = self.fields
+        return f[i] - f[i - 1] == 1
 
     def _char(self, i):
-        """The single character of field i as an int, 0 when empty or absent."""
-        if i > self._nf:
-            return 0
-        s = self._span(i)
-        a = s >> 8
-        return self.buf[a] if (s & 0xFF) > a else 0
+        """The first character of field i as an int, 0 when empty or absent."""
+        f = self.fields
+        a = f[i - 1]
+        return self.buf[a] if f[i] - a > 1 else 0
 
     def _field(self, i, dec):
         """Unsigned number in field i, scaled by 10**dec."""
-        s = self._span(i)
-        return num(self.buf, s >> 8, s & 0xFF, dec)
-
-    def _tod(self, i):
-        """hhmmss[.sss] -> milliseconds of the day."""
-        s = self._span(i)
-        return tod_ms(self.buf, s >> 8, s & 0xFF)
+        f = self.fields
+        return num(self.buf, f[i - 1], f[i] - 1, dec)
 
     def _angle(self, i, deg_digits):
         """(d)ddmm.mmmmm and hemisphere in field i+1 -> signed micro-degrees."""
-        s = self._span(i)
-        return angle(self.buf, s >> 8, s & 0xFF, deg_digits, self._char(i + 1))
+        f = self.fields
+        a = f[i]
+        return angle(self.buf, f[i - 1], a - 1, deg_digits, self.buf[a] if f[i + 1] - a > 1 else 0)
 
     def _alt(self, i):
         """Altitude in field i (a sign allowed), decimetres; 0 when empty."""
-        if self._empty(i):
+        f = self.fields
+        a = f[i - 1]
+        e = f[i] - 1
+        if e == a:
             return 0
-        s = self._span(i)
-        a = s >> 8
         if self.buf[a] == 0x2D:  # '-'
-            return -num(self.buf, a + 1, s & 0xFF, 1)
-        return num(self.buf, a, s & 0xFF, 1)
+            return -num(self.buf, a + 1, e, 1)
+        return num(self.buf, a, e, 1)
 
     def _knots(self, i):
         """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
@@ -342,49 +371,59 @@ class Parser:
 
     def _rmc(self):
         # 1 time, 2 status, 3-4 lat, 5-6 lon, 7 SOG kn, 8 COG, 9 date, 10-11 magvar, 12 mode, 13 nav status
-        valid = self._char(2) == 0x41  # 'A'
-        if valid and not self._empty(12):
-            valid = _good_mode(self._char(12))
-        if self._empty(1):
+        buf = self.buf
+        f = self.fields
+        ep = self._ep
+        a = f[1]
+        valid = f[2] - a > 1 and buf[a] == 0x41  # 'A'
+        a = f[11]
+        if valid and f[12] - a > 1:
+            valid = _good_mode(buf[a])
+        a = f[0]
+        if f[1] - a == 1:
             if valid:
                 raise ValueError  # a position without a time
             self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
-        tod = self._tod(1)
+        tod = tod_ms(buf, a, f[1] - 1)
         dz = -1
-        if not self._empty(9):
-            s = self._span(9)
-            a = s >> 8
-            if (s & 0xFF) - a == 6 and digits(self.buf, a, a + 6) == self._ep[_E_DATE_TEXT]:
-                dz = self._ep[_E_DATE_DAY]  # the date of the last RMC: most are
-                if self._ep[_E_DATE_ROLLED]:
+        a = f[8]
+        e = f[9] - 1
+        if e != a:
+            if e - a != 6:
+                raise ValueError
+            v = digits(buf, a, e)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
+            if v == ep[_E_DATE_TEXT]:
+                dz = ep[_E_DATE_DAY]  # the date of the last RMC: most are
+                if ep[_E_DATE_ROLLED]:
                     self.stats.rollover += 1
             else:
-                if (s & 0xFF) - a != 6:
-                    raise ValueError
-                v = digits(self.buf, a, a + 6)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
                 y = v % 100
                 d = day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
                 dz = rollover(d)
                 if dz != d:
                     self.stats.rollover += 1
-                self._ep[_E_DATE_TEXT] = v
-                self._ep[_E_DATE_DAY] = dz
-                self._ep[_E_DATE_ROLLED] = dz != d
+                ep[_E_DATE_TEXT] = v
+                ep[_E_DATE_DAY] = dz
+                ep[_E_DATE_ROLLED] = dz != d
         lat = lon = 0
         spd = crs = -1
         if valid:
-            lat = self._angle(3, 2)
-            lon = self._angle(5, 3)
-            spd = -1 if self._empty(7) else self._knots(7)
-            crs = -1 if self._empty(8) else self._course(8)
+            a = f[3]
+            lat = angle(buf, f[2], a - 1, 2, buf[a] if f[4] - a > 1 else 0)
+            a = f[5]
+            lon = angle(buf, f[4], a - 1, 3, buf[a] if f[6] - a > 1 else 0)
+            if f[7] - f[6] > 1:
+                spd = self._knots(7)
+            if f[8] - f[7] > 1:
+                crs = self._course(8)
         self._epoch(tod)
         if dz >= 0:
             self._day = dz
-        self._ep[_E_RMC_HERE] = True
-        self._ep[_E_NO_RMC] = 0
-        self._ep[_E_PEND] = False
-        if self._ep[_E_DONE]:
+        ep[_E_RMC_HERE] = True
+        ep[_E_NO_RMC] = 0
+        ep[_E_PEND] = False
+        if ep[_E_DONE]:
             return
         fix = self.fix
         if valid:
@@ -393,28 +432,36 @@ class Parser:
             fix.speed_cms = spd
             fix.course_cdeg = crs
         fix.valid = valid
-        fix.talker = self._talker()
+        fix.talker = buf[0] << 8 | buf[1]
         self._report(self._day, tod)
 
     def _gga(self):
         # 1 time, 2-3 lat, 4-5 lon, 6 quality, 7 sats used, 8 HDOP, 9 altitude, 10 'M', 11 geoid sep
-        q = 0 if self._empty(6) else self._field(6, 0)
+        buf = self.buf
+        f = self.fields
+        a = f[5]
+        q = 0 if f[6] - a == 1 else num(buf, a, f[6] - 1, 0)
         if q > 9:
             raise ValueError
         valid = q > 0 and q != 6  # 6: dead reckoning
-        if self._empty(1):
+        a = f[0]
+        if f[1] - a == 1:
             if valid:
                 raise ValueError  # a position without a time
             self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
-        tod = self._tod(1)
-        sats = -1 if self._empty(7) else self._field(7, 0)
-        hdop = -1 if self._empty(8) else self._field(8, 2)
+        tod = tod_ms(buf, a, f[1] - 1)
+        a = f[6]
+        sats = -1 if f[7] - a == 1 else num(buf, a, f[7] - 1, 0)
+        a = f[7]
+        hdop = -1 if f[8] - a == 1 else num(buf, a, f[8] - 1, 2)
         alt = self._alt(9)
         lat = lon = 0
         if valid:
-            lat = self._angle(2, 2)
-            lon = self._angle(4, 3)
+            a = f[2]
+            lat = angle(buf, f[1], a - 1, 2, buf[a] if f[3] - a > 1 else 0)
+            a = f[4]
+            lon = angle(buf, f[3], a - 1, 3, buf[a] if f[5] - a > 1 else 0)
         fix = self.fix
         fix.quality = q
         fix.sats_used = sats
@@ -430,7 +477,8 @@ class Parser:
                 raise ValueError  # a position without a time
             self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
-        tod = self._tod(5)
+        f = self.fields
+        tod = tod_ms(self.buf, f[4], f[5] - 1)
         lat = lon = 0
         if valid:
             lat = self._angle(1, 2)
@@ -440,9 +488,11 @@ class Parser:
     def _gns(self):
         # 1 time, 2-3 lat, 4-5 lon, 6 mode, one letter per constellation (GPS, GLONASS, Galileo, BeiDou,
         # QZSS, NavIC), 7 sats used, 8 HDOP, 9 altitude, 10 geoid sep, 11 age, 12 station, 13 nav status
+        if self._nf < 6:
+            raise ValueError
+        f = self.fields
         valid = False
-        s = self._span(6)
-        for j in range(s >> 8, s & 0xFF):
+        for j in range(f[5], f[6] - 1):
             if _good_mode(self.buf[j]):
                 valid = True
         if self._empty(1):
@@ -450,7 +500,7 @@ class Parser:
                 raise ValueError  # a position without a time
             self.stats.no_fix += 1  # 'no fix yet' with empty fields
             return
-        tod = self._tod(1)
+        tod = tod_ms(self.buf, f[0], f[1] - 1)
         sats = -1 if self._empty(7) else self._field(7, 0)
         hdop = -1 if self._empty(8) else self._field(8, 2)
         alt = self._alt(9)
@@ -487,12 +537,15 @@ class Parser:
         nf = self._nf
         if nf < 3 or (nf - 3) % 4 > 1 or nf > 3 + 16 + 1:
             raise ValueError
-        total = self._field(1, 0)
-        num = self._field(2, 0)
-        n = self._field(3, 0)
-        if num < 1 or num > total or total > 9 or n > 99:
+        buf = self.buf
+        f = self.fields
+        total = num(buf, 6, f[1] - 1, 0)
+        a = f[2]
+        num_ = num(buf, f[1], a - 1, 0)
+        n = num(buf, a, f[3] - 1, 0)
+        if num_ < 1 or num_ > total or total > 9 or n > 99:
             raise ValueError
-        c = self.buf[1]
+        c = buf[1]
         slot = 0
         for j in range(_N_SYS - 1):
             if _SYS_SLOT[j] == c:
@@ -508,12 +561,13 @@ class Parser:
         # 1 time, 2 day, 3 month, 4 year, 5-6 local zone
         if self._empty(1) or self._empty(4):
             return  # no time yet
-        tod = self._tod(1)
-        s = self._span(2)
-        a = s >> 8
-        if (s & 0xFF) != a + 2 or self._span(4) != (a + 6) << 8 | (a + 10):  # dd,mm,yyyy: 2, 2, 4 characters
+        f = self.fields
+        buf = self.buf
+        tod = tod_ms(buf, f[0], f[1] - 1)
+        a = f[1]
+        if f[2] - 1 != a + 2 or f[3] != a + 6 or f[4] - 1 != a + 10:  # dd,mm,yyyy: 2, 2, 4 characters
             raise ValueError
-        d = day(digits(self.buf, a + 6, a + 10), digits(self.buf, a + 3, a + 5), digits(self.buf, a, a + 2))
+        d = day(digits(buf, a + 6, a + 10), digits(buf, a + 3, a + 5), digits(buf, a, a + 2))
         z = rollover(d)
         if z != d:
             self.stats.rollover += 1

@@ -19,32 +19,33 @@ def num(buf, a, e, dec):
     if a >= e:
         raise ValueError
     v = 0
-    frac = -1  # digits seen after the point, -1 before it
-    digits = 0
-    for j in range(a, e):
-        c = buf[j]
-        if c == 0x2E:  # '.'
-            if frac >= 0:
+    for j in range(a, e):  # the integer part
+        c = buf[j] - 0x30
+        if c < 0 or c > 9:
+            if c != -2:  # '.'
                 raise ValueError
-            frac = 0
-        elif 0x30 <= c <= 0x39:
-            digits += 1
-            if frac < 0:
-                v = v * 10 + c - 0x30
-                if v > _BIG:
+            if e - a == 1:
+                raise ValueError  # '.' alone
+            f = j + 1 + dec  # the fraction: dec digits kept, the rest checked
+            if f > e:
+                f = e
+            for j in range(j + 1, f):
+                c = buf[j] - 0x30
+                if c < 0 or c > 9:
                     raise ValueError
-            elif frac < dec:
-                v = v * 10 + c - 0x30
-                frac += 1
-        else:
+                v = v * 10 + c
+                dec -= 1
+            for j in range(f, e):
+                c = buf[j]
+                if c < 0x30 or c > 0x39:
+                    raise ValueError
+            break
+        v = v * 10 + c
+        if v > _BIG:
             raise ValueError
-    if digits == 0:
-        raise ValueError  # '.' alone
-    if frac < 0:
-        frac = 0
-    while frac < dec:
+    while dec > 0:
         v *= 10
-        frac += 1
+        dec -= 1
     return v
 
 
@@ -52,10 +53,10 @@ def digits(buf, a, e):
     """Fixed-width digits buf[a:e] (hh, mm, ss, dd, yy, degrees) as an int: no point, no sign."""
     v = 0
     for j in range(a, e):
-        c = buf[j]
-        if c < 0x30 or c > 0x39:
+        c = buf[j] - 0x30
+        if c < 0 or c > 9:
             raise ValueError
-        v = v * 10 + c - 0x30
+        v = v * 10 + c
     return v
 
 
