@@ -350,19 +350,6 @@ class Parser:
             return -num(self.buf, a + 1, e, 1)
         return num(self.buf, a, e, 1)
 
-    def _knots(self, i):
-        """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
-        mkn = self._field(i, 3)
-        if mkn > 999999:
-            raise ValueError
-        return mkn * 463 // 9000
-
-    def _course(self, i):
-        v = self._field(i, 2)
-        if v > 36000:
-            raise ValueError
-        return v
-
     def _talker(self):
         buf = self.buf
         return buf[0] << 8 | buf[1]
@@ -413,10 +400,12 @@ class Parser:
             lat = angle(buf, f[2], a - 1, 2, buf[a] if f[4] - a > 1 else 0)
             a = f[5]
             lon = angle(buf, f[4], a - 1, 3, buf[a] if f[6] - a > 1 else 0)
-            if f[7] - f[6] > 1:
-                spd = self._knots(7)
-            if f[8] - f[7] > 1:
-                crs = self._course(8)
+            a = f[6]
+            if f[7] - a > 1:
+                spd = _cms(num(buf, a, f[7] - 1, 3))
+            a = f[7]
+            if f[8] - a > 1:
+                crs = _cdeg(num(buf, a, f[8] - 1, 2))
         self._epoch(tod)
         if dz >= 0:
             self._day = dz
@@ -516,11 +505,11 @@ class Parser:
 
     def _vtg(self):
         # 1 COG true, 2 'T', 3 COG magnetic, 4 'M', 5 SOG kn, 6 'N', 7 SOG km/h, 8 'K', 9 mode
-        cdeg = -1 if self._empty(1) else self._course(1)
+        cdeg = -1 if self._empty(1) else _cdeg(self._field(1, 2))
         if not self._empty(7):
             cms = self._field(7, 3) // 36  # metres per hour -> cm/s
         else:
-            cms = -1 if self._empty(5) else self._knots(5)
+            cms = -1 if self._empty(5) else _cms(self._field(5, 3))
         self._vtg_cdeg = cdeg
         self._vtg_cms = cms
 
@@ -646,6 +635,20 @@ class Parser:
         cb = self.on_fix
         if cb is not None:
             cb(fix)
+
+def _cms(mkn):
+    """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
+    if mkn > 999999:
+        raise ValueError
+    return mkn * 463 // 9000
+
+
+def _cdeg(v):
+    """Course over ground, centidegrees, at most 360."""
+    if v > 36000:
+        raise ValueError
+    return v
+
 
 def _good_mode(c):
     """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,

@@ -68,9 +68,18 @@ def tod_ms(buf, a, e):
     hh = v // 10000
     mm = v // 100 % 100
     ss = v % 100
-    ms = num(buf, a + 6, e, 3) if e > a + 6 else 0  # '.sss': digits beyond the third dropped
     if hh > 23 or mm > 59 or ss > 60:
         raise ValueError
+    ms = 0
+    if e > a + 7:  # '.s', '.ss', '.sss': digits beyond the third checked and dropped
+        if e > a + 10:
+            digits(buf, a + 10, e)
+            e = a + 10
+        ms = digits(buf, a + 7, e)
+        if e == a + 8:
+            ms *= 100
+        elif e == a + 9:
+            ms *= 10
     return ((hh * 60 + mm) * 60 + ss) * 1000 + ms
 
 
