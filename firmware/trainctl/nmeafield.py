@@ -12,6 +12,9 @@ from .clock import EPOCH_DAYS, days_from_civil, days_in_month
 _ROLLOVER_DAYS = const(7168)  # 1,024 GPS weeks
 _MAX_DAY = const(12419)  # 2054-01-01 (a test checks it): seconds since 2020 stay below 2**30 before it
 _BIG = const(99999999)  # more digits before the point than any field has: refused (keeps ints small)
+_PT = const(0xFE)  # _DV of '.'
+# The value of each byte as a digit: 0-9 for '0'-'9', _PT for '.', 255 for any other.
+_DV = const(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff")
 
 
 def num(buf, a, e, dec):
@@ -20,24 +23,22 @@ def num(buf, a, e, dec):
         raise ValueError
     v = 0
     for j in range(a, e):  # the integer part
-        c = buf[j] - 0x30
-        if c < 0 or c > 9:
-            if c != -2:  # '.'
-                raise ValueError
-            if e - a == 1:
-                raise ValueError  # '.' alone
-            f = j + 1 + dec  # the fraction: dec digits kept, the rest checked
-            if f > e:
-                f = e
-            for j in range(j + 1, f):
-                c = buf[j] - 0x30
-                if c < 0 or c > 9:
+        c = _DV[buf[j]]
+        if c > 9:
+            if c != _PT or e - a == 1:
+                raise ValueError  # not a digit, or '.' alone
+            a = j + 1  # the fraction: dec digits kept, the rest checked
+            j = a + dec
+            if j > e:
+                j = e
+            dec -= j - a
+            for a in range(a, j):
+                c = _DV[buf[a]]
+                if c > 9:
                     raise ValueError
                 v = v * 10 + c
-                dec -= 1
-            for j in range(f, e):
-                c = buf[j]
-                if c < 0x30 or c > 0x39:
+            for j in range(j, e):
+                if _DV[buf[j]] > 9:
                     raise ValueError
             break
         v = v * 10 + c
@@ -50,51 +51,62 @@ def num(buf, a, e, dec):
 
 
 def digits(buf, a, e):
-    """Fixed-width digits buf[a:e] (hh, mm, ss, dd, yy, degrees) as an int: no point, no sign."""
+    """Fixed-width digits buf[a:e] (dd, mm, yy, yyyy) as an int: no point, no sign."""
     v = 0
     for j in range(a, e):
-        c = buf[j] - 0x30
-        if c < 0 or c > 9:
+        c = _DV[buf[j]]
+        if c > 9:
             raise ValueError
         v = v * 10 + c
     return v
 
 
 def tod_ms(buf, a, e):
-    """hhmmss[.sss] -> milliseconds of the day (digits beyond the third decimal ignored)."""
+    """hhmmss[.sss] -> milliseconds of the day (digits beyond the third decimal checked and ignored)."""
     if e - a < 6 or e - a == 7 or e > a + 6 and buf[a + 6] != 0x2E:
         raise ValueError  # 'hhmmss.' without a fraction is refused too
-    v = digits(buf, a, a + 6)
-    hh = v // 10000
-    mm = v // 100 % 100
-    ss = v % 100
+    # Two digits at a time: a non-digit (_DV 254 or 255) makes the pair over 99, so the range tests refuse it.
+    hh = _DV[buf[a]] * 10 + _DV[buf[a + 1]]
+    mm = _DV[buf[a + 2]] * 10 + _DV[buf[a + 3]]
+    ss = _DV[buf[a + 4]] * 10 + _DV[buf[a + 5]]
     if hh > 23 or mm > 59 or ss > 60:
         raise ValueError
-    ms = 0
-    if e > a + 7:  # '.s', '.ss', '.sss': digits beyond the third checked and dropped
-        if e > a + 10:
-            digits(buf, a + 10, e)
-            e = a + 10
-        ms = digits(buf, a + 7, e)
-        if e == a + 8:
-            ms *= 100
-        elif e == a + 9:
-            ms *= 10
-    return ((hh * 60 + mm) * 60 + ss) * 1000 + ms
+    hh = ((hh * 60 + mm) * 60 + ss) * 1000
+    if e > a + 7:  # '.s', '.ss', '.sss', then digits checked and dropped
+        mm = 100
+        for a in range(a + 7, e):
+            ss = _DV[buf[a]]
+            if ss > 9:
+                raise ValueError
+            hh += ss * mm
+            mm //= 10
+    return hh
 
 
 def angle(buf, a, e, deg_digits, h):
     """(d)ddmm.mmmmm with hemisphere letter h (N/S or E/W, as an int) -> signed micro-degrees."""
     if e - a < deg_digits + 2:
         raise ValueError
-    deg = digits(buf, a, a + deg_digits)
-    m = a + deg_digits  # the minutes: two integer digits, then the end or a point
-    if buf[m] == 0x2E or buf[m + 1] == 0x2E or e > m + 2 and buf[m + 2] != 0x2E:
+    # A non-digit (_DV 254 or 255) in the degrees makes them over 180, in the minutes over 59: refused.
+    v = _DV[buf[a]] * 10 + _DV[buf[a + 1]]
+    if deg_digits == 3:
+        v = v * 10 + _DV[buf[a + 2]]
+    a += deg_digits  # the minutes: two integer digits, then the end, or a point and digits (6 kept)
+    m = _DV[buf[a]] * 10 + _DV[buf[a + 1]]
+    if v > 180 or m > 59:
         raise ValueError
-    min_e6 = num(buf, m, e, 6)
-    if min_e6 >= 60000000:
-        raise ValueError
-    v = deg * 1000000 + (min_e6 + 30) // 60
+    m *= 1000000
+    if e > a + 2:
+        if buf[a + 2] != 0x2E:
+            raise ValueError
+        d = 100000  # the fraction: 6 digits kept, the rest checked
+        for a in range(a + 3, e):
+            c = _DV[buf[a]]
+            if c > 9:
+                raise ValueError
+            m += c * d
+            d //= 10
+    v = v * 1000000 + (m + 30) // 60
     if deg_digits == 2:
         if v > 90000000:
             raise ValueError

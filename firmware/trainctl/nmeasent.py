@@ -1,0 +1,310 @@
+"""NMEA sentence decoders and epoch assembly for nmea.Parser: each takes the parser p, whose buf holds the
+line's body and whose fields hold the start of each field (field i is buf[f[i - 1]:f[i] - 1]). A bad field
+raises ValueError (Parser._line counts it). One epoch (second) is reported once, through p.on_fix."""
+
+from micropython import const
+
+from .nmeaepoch import _epoch, _position, _report
+from .nmeafield import angle, day, digits, num, rollover, tod_ms
+
+_N_SYS = const(7)  # constellation slots of Parser._sats; the sum is in the slot after them
+# Constellation slot by the talker's second letter ('A' to 'Z'; _line lets only capitals through):
+# GL GLONASS 1, GA Galileo 2, GB/BD BeiDou 3, GQ QZSS 5, GI NavIC 6 (4 left for BD's D); others (GP, GN) 0.
+_SLOT = const(b"\x02\x03\x00\x04\x00\x00\x00\x00\x06\x00\x00\x01\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+
+# Slots of Parser._ep (see nmeaepoch.py).
+_E_SEC = const(0)
+_E_DONE = const(1)
+_E_RMC_HERE = const(2)
+_E_NO_RMC = const(3)
+_E_PEND = const(4)
+_E_DATE_TEXT = const(10)
+_E_DATE_DAY = const(11)
+_E_DATE_ROLLED = const(12)
+
+
+def _rmc(p):
+    # 1 time, 2 status, 3-4 lat, 5-6 lon, 7 SOG kn, 8 COG, 9 date, 10-11 magvar, 12 mode, 13 nav status
+    buf = p.buf
+    f = p.fields
+    ep = p._ep
+    a = f[1]
+    valid = f[2] - a > 1 and buf[a] == 0x41  # 'A'
+    a = f[11]
+    if valid and f[12] - a > 1:
+        valid = _good_mode(buf[a])
+    a = f[0]
+    if f[1] - a == 1:
+        if valid:
+            raise ValueError  # a position without a time
+        p.stats.no_fix += 1  # 'no fix yet' with empty fields
+        return
+    tod = tod_ms(buf, a, f[1] - 1)
+    dz = -1
+    a = f[8]
+    e = f[9] - 1
+    if e != a:
+        if e - a != 6:
+            raise ValueError
+        v = digits(buf, a, e)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
+        if v == ep[_E_DATE_TEXT]:
+            dz = ep[_E_DATE_DAY]  # the date of the last RMC: most are
+            if ep[_E_DATE_ROLLED]:
+                p.stats.rollover += 1
+        else:
+            y = v % 100
+            d = day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
+            dz = rollover(d)
+            if dz != d:
+                p.stats.rollover += 1
+            ep[_E_DATE_TEXT] = v
+            ep[_E_DATE_DAY] = dz
+            ep[_E_DATE_ROLLED] = dz != d
+    lat = lon = 0
+    spd = crs = -1
+    if valid:
+        a = f[3]
+        lat = angle(buf, f[2], a - 1, 2, buf[a] if f[4] - a > 1 else 0)
+        a = f[5]
+        lon = angle(buf, f[4], a - 1, 3, buf[a] if f[6] - a > 1 else 0)
+        a = f[6]
+        if f[7] - a > 1:
+            spd = num(buf, a, f[7] - 1, 3)  # knots x 1000
+            if spd > 999999:
+                raise ValueError
+            spd = spd * 463 // 9000  # cm/s: 1 kn = 463/900 m/s exactly
+        a = f[7]
+        if f[8] - a > 1:
+            crs = num(buf, a, f[8] - 1, 2)
+            if crs > 36000:
+                raise ValueError
+    if tod != ep[_E_SEC]:
+        _epoch(p, tod)
+    if dz >= 0:
+        p._day = dz
+    ep[_E_RMC_HERE] = True
+    ep[_E_NO_RMC] = 0
+    ep[_E_PEND] = False
+    if ep[_E_DONE]:
+        return
+    fix = p.fix
+    if valid:
+        fix.lat_udeg = lat
+        fix.lon_udeg = lon
+        fix.speed_cms = spd
+        fix.course_cdeg = crs
+    fix.valid = valid
+    fix.talker = buf[0] << 8 | buf[1]
+    _report(p, p._day, tod)
+
+
+def _gga(p):
+    # 1 time, 2-3 lat, 4-5 lon, 6 quality, 7 sats used, 8 HDOP, 9 altitude, 10 'M', 11 geoid sep
+    buf = p.buf
+    f = p.fields
+    a = f[5]
+    q = f[6] - a
+    if q == 2:
+        q = buf[a] - 0x30  # one digit, the usual
+        if q < 0:
+            raise ValueError
+    elif q > 1:
+        q = num(buf, a, f[6] - 1, 0)
+    else:
+        q = 0
+    if q > 9:
+        raise ValueError
+    valid = q > 0 and q != 6  # 6: dead reckoning
+    a = f[0]
+    if f[1] - a == 1:
+        if valid:
+            raise ValueError  # a position without a time
+        p.stats.no_fix += 1  # 'no fix yet' with empty fields
+        return
+    tod = tod_ms(buf, a, f[1] - 1)
+    a = f[6]
+    sats = -1 if f[7] - a == 1 else num(buf, a, f[7] - 1, 0)
+    a = f[7]
+    hdop = -1 if f[8] - a == 1 else num(buf, a, f[8] - 1, 2)
+    alt = _alt(buf, f[8], f[9] - 1)
+    lat = lon = 0
+    if valid:
+        a = f[2]
+        lat = angle(buf, f[1], a - 1, 2, buf[a] if f[3] - a > 1 else 0)
+        a = f[4]
+        lon = angle(buf, f[3], a - 1, 3, buf[a] if f[5] - a > 1 else 0)
+    fix = p.fix
+    fix.quality = q
+    fix.sats_used = sats
+    fix.hdop_c = hdop
+    fix.alt_dm = alt
+    ep = p._ep
+    if tod != ep[_E_SEC]:
+        _epoch(p, tod)
+    if not ep[_E_DONE]:
+        _position(p, tod, valid, lat, lon)
+
+
+def _gll(p):
+    # 1-2 lat, 3-4 lon, 5 time, 6 status, 7 mode (NMEA 2.3+); NMEA 2.0 receivers send 1-4 only
+    buf = p.buf
+    f = p.fields
+    a = f[5]
+    valid = f[6] - a > 1 and buf[a] == 0x41  # 'A'
+    a = f[6]
+    if valid and f[7] - a > 1:
+        valid = _good_mode(buf[a])
+    a = f[4]
+    if f[5] - a == 1:
+        if valid:
+            raise ValueError  # a position without a time
+        p.stats.no_fix += 1  # 'no fix yet' with empty fields
+        return
+    tod = tod_ms(buf, a, f[5] - 1)
+    lat = lon = 0
+    if valid:
+        a = f[1]
+        lat = angle(buf, f[0], a - 1, 2, buf[a] if f[2] - a > 1 else 0)
+        a = f[3]
+        lon = angle(buf, f[2], a - 1, 3, buf[a] if f[4] - a > 1 else 0)
+    ep = p._ep
+    if tod != ep[_E_SEC]:
+        _epoch(p, tod)
+    if not ep[_E_DONE]:
+        _position(p, tod, valid, lat, lon)
+
+
+def _gns(p):
+    # 1 time, 2-3 lat, 4-5 lon, 6 mode, one letter per constellation (GPS, GLONASS, Galileo, BeiDou,
+    # QZSS, NavIC), 7 sats used, 8 HDOP, 9 altitude, 10 geoid sep, 11 age, 12 station, 13 nav status
+    if p._nf < 6:
+        raise ValueError
+    buf = p.buf
+    f = p.fields
+    valid = False
+    for j in range(f[5], f[6] - 1):
+        if _good_mode(buf[j]):
+            valid = True
+    a = f[0]
+    if f[1] - a == 1:
+        if valid:
+            raise ValueError  # a position without a time
+        p.stats.no_fix += 1  # 'no fix yet' with empty fields
+        return
+    tod = tod_ms(buf, a, f[1] - 1)
+    a = f[6]
+    sats = -1 if f[7] - a == 1 else num(buf, a, f[7] - 1, 0)
+    a = f[7]
+    hdop = -1 if f[8] - a == 1 else num(buf, a, f[8] - 1, 2)
+    alt = _alt(buf, f[8], f[9] - 1)
+    lat = lon = 0
+    if valid:
+        a = f[2]
+        lat = angle(buf, f[1], a - 1, 2, buf[a] if f[3] - a > 1 else 0)
+        a = f[4]
+        lon = angle(buf, f[3], a - 1, 3, buf[a] if f[5] - a > 1 else 0)
+    fix = p.fix
+    fix.sats_used = sats
+    fix.hdop_c = hdop
+    fix.alt_dm = alt
+    ep = p._ep
+    if tod != ep[_E_SEC]:
+        _epoch(p, tod)
+    if not ep[_E_DONE]:
+        _position(p, tod, valid, lat, lon)
+
+
+def _vtg(p):
+    # 1 COG true, 2 'T', 3 COG magnetic, 4 'M', 5 SOG kn, 6 'N', 7 SOG km/h, 8 'K', 9 mode
+    buf = p.buf
+    f = p.fields
+    a = f[0]
+    cdeg = -1 if f[1] - a == 1 else _cdeg(num(buf, a, f[1] - 1, 2))
+    a = f[6]
+    if f[7] - a > 1:
+        cms = num(buf, a, f[7] - 1, 3) // 36  # metres per hour -> cm/s
+    else:
+        a = f[4]
+        cms = -1 if f[5] - a == 1 else _cms(num(buf, a, f[5] - 1, 3))
+    p._vtg_cdeg = cdeg
+    p._vtg_cms = cms
+
+
+def _gsa(p):
+    # 1 mode M/A, 2 fix type, 3-14 satellite IDs, 15 PDOP, 16 HDOP, 17 VDOP, 18 system ID (4.10)
+    f = p.fields
+    t = num(p.buf, f[1], f[2] - 1, 0)
+    if t < 1 or t > 3:
+        raise ValueError
+    p.fix.fix_type = t
+
+
+def _gsv(p):
+    # 1 messages, 2 message number, 3 satellites in view, then (id, elev, az, SNR) x 0..4,
+    # then the signal ID in NMEA 4.10+: the field count tells which.
+    nf = p._nf
+    if nf < 3 or (nf - 3) % 4 > 1 or nf > 3 + 16 + 1:
+        raise ValueError
+    buf = p.buf
+    f = p.fields
+    a = f[1]
+    total = num(buf, 6, a - 1, 0)
+    nf = num(buf, a, f[2] - 1, 0)  # this message's number
+    a = f[2]
+    n = num(buf, a, f[3] - 1, 0)
+    if nf < 1 or nf > total or total > 9 or n > 99:
+        raise ValueError
+    sats = p._sats
+    a = _SLOT[buf[1] - 0x41]
+    s = sats[_N_SYS] + n - sats[a]
+    sats[a] = n
+    sats[_N_SYS] = s
+    p.fix.sats_in_view = s
+
+
+def _zda(p):
+    # 1 time, 2 day, 3 month, 4 year, 5-6 local zone
+    f = p.fields
+    a = f[0]
+    if f[1] - a == 1 or f[4] - f[3] == 1:
+        return  # no time yet
+    buf = p.buf
+    tod = tod_ms(buf, a, f[1] - 1)
+    a = f[1]
+    if f[2] - 1 != a + 2 or f[3] != a + 6 or f[4] - 1 != a + 10:  # dd,mm,yyyy: 2, 2, 4 characters
+        raise ValueError
+    d = day(digits(buf, a + 6, a + 10), digits(buf, a + 3, a + 5), digits(buf, a, a + 2))
+    z = rollover(d)
+    if z != d:
+        p.stats.rollover += 1
+    _epoch(p, tod)
+    p._day = z
+
+
+def _alt(buf, a, e):
+    """Altitude buf[a:e] (a sign allowed), decimetres; 0 when empty."""
+    if e == a:
+        return 0
+    if buf[a] == 0x2D:  # '-'
+        return -num(buf, a + 1, e, 1)
+    return num(buf, a, e, 1)
+
+
+def _cms(mkn):
+    """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
+    if mkn > 999999:
+        raise ValueError
+    return mkn * 463 // 9000
+
+
+def _cdeg(v):
+    """Course over ground, centidegrees, at most 360."""
+    if v > 36000:
+        raise ValueError
+    return v
+
+
+def _good_mode(c):
+    """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,
+    P precise (not N none, E dead reckoning, M manual, S simulator)."""
+    return c == 0x41 or c == 0x44 or c == 0x46 or c == 0x52 or c == 0x50
