@@ -130,7 +130,6 @@ class FastParser(Parser):
                     i = j
         self._state = state
         self._n = k
-        self._star = -1
         self._sum = 0
 
     def _text_line(self, t):
@@ -151,6 +150,5 @@ class FastParser(Parser):
         x ^= x >> 8
         self.buf[: len(t)] = t
         self._n = len(t)
-        self._star = star
-        self._sum = (x ^ t[star + 1] ^ t[star + 2]) & 0xFF if len(t) == star + 3 else 0  # as feed() sums
+        self._sum = (x ^ 0x2A ^ t[star + 1] ^ t[star + 2]) & 0xFF if len(t) == star + 3 else 0  # as feed() sums
         self._line()

@@ -11,30 +11,38 @@ board RAM in its name pools (tests/test_vboard.py).
 
 from micropython import const
 
-from .nmeaepoch import _report_pending
-from .nmeasent import _gga, _gll, _gns, _gsa, _gsv, _rmc, _vtg, _zda
+from .nmeaepoch import Fix, _report_pending
+from .nmeasent import _DECODE
 
 MAX_LINE = const(120)  # characters from '$' to the checksum; NMEA 4.10 lines reach 82
 _BUF = const(119)  # MAX_LINE without the '$'
 _MAX_FIELDS = const(40)  # sentences with more are refused
 _FIELDS = const(13)  # field starts found per sentence: what RMC reads (_NEED)
 _HEX = const(b"0123456789abcdef")
-# 1 for the bytes that end a run of plain body bytes in feed() (all but ',' to '~'), by byte value.
-_STOP = const(b'\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01')
-
-# Sentence types as 24-bit keys of their three letters.
-_RMC = const(0x524D43)
-_GGA = const(0x474741)
-_VTG = const(0x565447)
-_GSA = const(0x475341)
-_GSV = const(0x475356)
-_ZDA = const(0x5A4441)
-_GLL = const(0x474C4C)
-_GNS = const(0x474E53)
+# 1 for the bytes that end a run of body bytes in feed(): control bytes, '$' and those above '~'.
+_STOP = const(  # bytes(1 if b < 0x20 or b == 0x24 or b > 0x7E else 0 for b in range(256))
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+)
 
 _N_KINDS = const(9)  # sentence types counted in Stats.by_kind (8 and any other)
 _N_TALKERS = const(9)
-# Field starts read per kind (by _KIND index), plus one: RMC 12, GGA 9, GLL 7, GNS 9, VTG 7, GSA 2, GSV 3, ZDA 4, other 0.
+# Field starts read per kind (by _KIND index), plus one: RMC 12, GGA 9, GLL 7, GNS 9, VTG 7, GSA 2, GSV 3, ZDA 4,
+# other 0.
 _NEED = const(b"\x0d\x0a\x08\x0a\x08\x03\x04\x05\x00")
 
 # Receiver states.
@@ -43,7 +51,6 @@ _BODY = const(1)  # inside a sentence
 _SKIP = const(2)  # dropping the rest of a bad line
 _JUNK = const(3)  # inside a line of bytes that are no sentence ('$' starts one)
 _NOTE = const(4)  # inside a comment line ('#' at its start): '$' in it starts nothing
-
 
 _RMC_LESS = const(2)  # nmeaepoch._RMC_LESS
 _N_SYS = const(7)  # constellation slots of _sats (nmeasent._gsv)
@@ -85,26 +92,6 @@ class Stats:
             "rollover": self.rollover,
         }
 
-class Fix:
-    """One epoch as the receiver reported it. Units in the names; -1 means not reported."""
-
-    def __init__(self):
-        self.utc_s = -1  # seconds since 2020-01-01T00:00:00Z
-        self.utc_ms = 0
-        self.valid = False  # position valid (RMC/GLL status A and mode not N/E/M/S; GGA quality > 0; GNS mode)
-        self.lat_udeg = 0  # signed micro-degrees, WGS-84
-        self.lon_udeg = 0
-        self.speed_cms = -1  # speed over ground, cm/s
-        self.course_cdeg = -1  # course over ground, centidegrees true
-        self.quality = -1  # GGA fix quality
-        self.sats_used = -1
-        self.sats_in_view = -1  # sum over constellations of the last GSV of each
-        self.hdop_c = -1  # HDOP x 100
-        self.alt_dm = 0  # altitude above mean sea level, decimetres
-        self.fix_type = -1  # GSA: 1 none, 2 2D, 3 3D
-        self.talker = 0  # two talker letters as a 16-bit key, e.g. 0x474E for 'GN'
-
-
 class Parser:
     """Feed bytes with feed(); on_fix(fix) is called once per epoch (second) with a position sentence:
     at its RMC, or at its first GGA/GLL/GNS when the receiver sends no RMC. When RMC comes only in some
@@ -119,8 +106,7 @@ class Parser:
         self._state = _IDLE
         self._n = 0  # bytes in buf
         self._nf = 0  # fields found
-        self._star = -1  # position of '*' in buf
-        self._sum = 0  # running XOR of the body (and of the checksum's digits)
+        self._sum = 0  # running XOR of the line's bytes
         self._day = -1  # days since epoch from the last RMC/ZDA date
         self._sats = [0] * (_N_SYS + 1)  # satellites in view by constellation, and their sum
         self._vtg_cms = -1
@@ -136,75 +122,66 @@ class Parser:
         if n < 0:
             n = len(data)
         buf = self.buf
-        st = self.stats
-        state = self._state
         k = self._n
-        star = self._star
         xsum = self._sum
         i = 0
         while i < n:
-            if state == _BODY:
-                # A run of ',' to '~' (digits, letters, '.', '-', ','; most of a sentence) while buf has room:
-                # copied and summed, the checksum's digits too (_line takes them out again).
-                e = i + _BUF - k
-                if e > n:
-                    e = n
-                d = k - i  # buf[j + d] = data[j] along the run
-                j = i
-                for j in range(i, e - 1, 2):  # two bytes a turn: a third less loop overhead
-                    b = data[j]
-                    if _STOP[b]:
-                        break
-                    buf[j + d] = b
-                    xsum ^= b
-                    b = data[j + 1]
-                    if _STOP[b]:
-                        j += 1
-                        break
-                    buf[j + d + 1] = b
-                    xsum ^= b
-                else:
-                    j = e - (e - i) % 2  # the byte left when the run is odd
-                    if j < e:
-                        b = data[j]
-                        if not _STOP[b]:
-                            buf[j + d] = b
-                            xsum ^= b
-                            j += 1
-                    if j == e:
-                        k = e + d
-                        if e == n:
-                            break
-                        # buf is full: the byte after the run decides
-                k = j + d
-                b = data[j]
-                i = j + 1
-                if b == 0x0A or b == 0x0D:  # LF / CR: end of line
-                    self._n = k
-                    self._star = star
-                    self._sum = xsum
-                    self._line()
-                    state = _IDLE
-                elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
-                    if k:
-                        st.truncated += 1
-                    k = xsum = 0
-                    star = -1
-                elif b < 0x20 or b > 0x7E:
-                    st.truncated += 1
-                    state = _SKIP
-                elif k >= _BUF:
-                    st.too_long += 1
-                    state = _SKIP
-                else:  # ' ' to '+' but '$'; the run's bytes when buf was full
-                    buf[k] = b
-                    if star < 0:
-                        if b == 0x2A:  # '*'
-                            star = k
-                        else:
-                            xsum ^= b
-                    k += 1
+            if self._state != _BODY:
+                i = self._outside(data, i, n)
+                k = xsum = 0
                 continue
+            # A run of printable bytes but '$' while buf has room: copied and summed ('*' and checksum: _line).
+            e = i + _BUF - k
+            if e > n:
+                e = n
+            d = k - i  # buf[j + d] = data[j] along the run
+            j = i
+            for j in range(i, e - 1, 2):  # two bytes a turn: half the loop steps
+                b = data[j]
+                if _STOP[b]:
+                    break
+                buf[j + d] = b
+                xsum ^= b
+                b = data[j + 1]
+                if _STOP[b]:
+                    j += 1
+                    break
+                buf[j + d + 1] = b
+                xsum ^= b
+            else:
+                j = e - (e - i) % 2  # the byte left when the run is odd
+                if j < e and not _STOP[data[j]]:
+                    buf[j + d] = data[j]
+                    xsum ^= data[j]
+                    j += 1
+                if j == n:  # the chunk ends in the run (at j == e < n, buf is full: the next byte decides)
+                    k = j + d
+                    break
+            k = j + d
+            b = data[j]
+            i = j + 1
+            if b == 0x0A or b == 0x0D:  # LF / CR: end of line
+                self._n = k
+                self._sum = xsum
+                self._line()
+                self._state = _IDLE
+            elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
+                if k:
+                    self.stats.truncated += 1
+                k = xsum = 0
+            elif b < 0x20 or b > 0x7E:  # a control byte, or one above '~'
+                self.stats.truncated += 1
+                self._state = _SKIP
+            else:  # one byte more than buf holds
+                self.stats.too_long += 1
+                self._state = _SKIP
+        self._n = k
+        self._sum = xsum
+
+    def _outside(self, data, i, n):
+        """Bytes outside a sentence from data[i] on: to just after a '$' (_state is then _BODY), or to n."""
+        state = self._state
+        while i < n:
             b = data[i]
             i += 1
             if state == _NOTE:
@@ -212,33 +189,29 @@ class Parser:
                     state = _IDLE
             elif b == 0x24:  # '$' starts a sentence, from any other state
                 state = _BODY
-                k = xsum = 0
-                star = -1
+                break
             elif b == 0x0A or b == 0x0D:
                 state = _IDLE
             elif state == _IDLE and b == 0x23:  # '#' at a line's start: a comment line
-                st.comments += 1
+                self.stats.comments += 1
                 state = _NOTE
             elif state != _SKIP:
-                st.garbage_bytes += 1
+                self.stats.garbage_bytes += 1
                 state = _JUNK
         self._state = state
-        self._n = k
-        self._star = star
-        self._sum = xsum
+        return i
 
     def _line(self):
-        """buf[:_n] holds a line's body ('$' and CR/LF off), _star the position of its '*', _sum the XOR of
-        its bytes but the '*' (see feed())."""
+        """buf[:_n] holds a line's body ('$' and CR/LF off), _sum the XOR of all its bytes (see feed())."""
         buf = self.buf
-        star = self._star
         st = self.stats
+        star = buf.find(b"*", 0, self._n)
         if star < 0 or self._n != star + 3:
             st.bad_checksum += 1  # missing or malformed checksum
             return
         c1 = buf[star + 1]
         c2 = buf[star + 2]
-        x = self._sum ^ c1 ^ c2  # the hex digits are in _sum: see feed()
+        x = self._sum ^ 0x2A ^ c1 ^ c2  # the XOR of the bytes before the '*'
         # Upper- or lower-case hex digits: c | 0x20 maps 'A'-'F' to 'a'-'f' and leaves digits (no control
         # byte reaches here).
         if c1 | 0x20 != _HEX[x >> 4] or c2 | 0x20 != _HEX[x & 15]:
@@ -268,32 +241,17 @@ class Parser:
         for m in range(1, need):
             j = buf.find(b",", j, star) + 1
             if not j:  # field m - 1 is the last: the rest read as empty
-                for m in range(m, need):
+                for m in range(m, need):  # noqa: B020 (from the first missing field on)
                     star += 1
                     f[m] = star
                 break
             f[m] = j
         self._nf = nf
+        if kind == _N_KINDS - 1:
+            st.unknown_type += 1
+            return
         try:
-            if kind == 6:
-                _gsv(self)
-            elif kind == 0:
-                _rmc(self)
-            elif kind == 1:
-                _gga(self)
-            elif kind == 4:
-                _vtg(self)
-            elif kind == 5:
-                _gsa(self)
-            elif kind == 2:
-                _gll(self)
-            elif kind == 3:
-                _gns(self)
-            elif kind == 7:
-                _zda(self)
-            else:
-                st.unknown_type += 1
-                return
+            _DECODE[kind](self)
         except ValueError:
             st.bad_field += 1
             return
@@ -301,10 +259,11 @@ class Parser:
 
     def flush(self):
         """The stream ended (a replay's end of file): report a position still waiting for its epoch's end."""
-        if self._ep[4]:  # a position pending (nmeasent._E_PEND)
+        if self._ep[4]:  # a position pending (nmeaepoch._E_PEND)
             _report_pending(self)
 
 
-# Sentence type key -> index in KINDS; talker key (two letters) -> index in TALKERS.
-_KIND = {_RMC: 0, _GGA: 1, _GLL: 2, _GNS: 3, _VTG: 4, _GSA: 5, _GSV: 6, _ZDA: 7}
+# Sentence type (its three letters as a 24-bit key: RMC GGA GLL GNS VTG GSA GSV ZDA) -> index in KINDS;
+# talker key (two letters) -> index in TALKERS.
+_KIND = {0x524D43: 0, 0x474741: 1, 0x474C4C: 2, 0x474E53: 3, 0x565447: 4, 0x475341: 5, 0x475356: 6, 0x5A4441: 7}
 _TALKER = {0x4750: 0, 0x474E: 1, 0x474C: 2, 0x4741: 3, 0x4742: 4, 0x4244: 5, 0x4751: 6, 0x4749: 7}

@@ -1,5 +1,5 @@
 """Epoch assembly for nmea.Parser: the sentences of one receiver epoch (one second) make one report of
-p.fix through p.on_fix, at its RMC, or at its first GGA/GLL/GNS when the receiver sends no RMC; a second
+p.fix (a Fix) through p.on_fix, at its RMC, or at its first GGA/GLL/GNS when the receiver sends no RMC; a second
 without RMC, when RMC comes only in some seconds, is reported when the next begins."""
 
 from micropython import const
@@ -20,6 +20,26 @@ _E_P_LAT = const(6)
 _E_P_LON = const(7)
 _E_P_TALKER = const(8)
 _E_P_DAY = const(9)
+
+
+class Fix:
+    """One epoch as the receiver reported it. Units in the names; -1 means not reported."""
+
+    def __init__(self):
+        self.utc_s = -1  # seconds since 2020-01-01T00:00:00Z
+        self.utc_ms = 0
+        self.valid = False  # position valid (RMC/GLL status A and mode not N/E/M/S; GGA quality > 0; GNS mode)
+        self.lat_udeg = 0  # signed micro-degrees, WGS-84
+        self.lon_udeg = 0
+        self.speed_cms = -1  # speed over ground, cm/s
+        self.course_cdeg = -1  # course over ground, centidegrees true
+        self.quality = -1  # GGA fix quality
+        self.sats_used = -1
+        self.sats_in_view = -1  # sum over constellations of the last GSV of each
+        self.hdop_c = -1  # HDOP x 100
+        self.alt_dm = 0  # altitude above mean sea level, decimetres
+        self.fix_type = -1  # GSA: 1 none, 2 2D, 3 3D
+        self.talker = 0  # two talker letters as a 16-bit key, e.g. 0x474E for 'GN'
 
 
 def _epoch(p, tod):

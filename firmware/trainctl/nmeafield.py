@@ -14,36 +14,58 @@ _MAX_DAY = const(12419)  # 2054-01-01 (a test checks it): seconds since 2020 sta
 _BIG = const(99999999)  # more digits before the point than any field has: refused (keeps ints small)
 _PT = const(0xFE)  # _DV of '.'
 # The value of each byte as a digit: 0-9 for '0'-'9', _PT for '.', 255 for any other.
-_DV = const(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff")
+_DV = const(  # bytes(b - 0x30 if 0x30 <= b <= 0x39 else 0xFE if b == 0x2E else 0xFF for b in range(256))
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff"
+    b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+)
 
 
 def num(buf, a, e, dec):
     """Unsigned decimal text buf[a:e] as an int scaled by 10**dec (extra digits truncated)."""
+    # Loops one after the other and a small frame: at most 11 slots stay off the heap on MicroPython.
     if a >= e:
         raise ValueError
-    v = 0
+    v = c = 0
+    j = a
     for j in range(a, e):  # the integer part
-        c = _DV[buf[j]]
+        c = buf[j]
+        c = _DV[c]
         if c > 9:
-            if c != _PT or e - a == 1:
-                raise ValueError  # not a digit, or '.' alone
-            a = j + 1  # the fraction: dec digits kept, the rest checked
-            j = a + dec
-            if j > e:
-                j = e
-            dec -= j - a
-            for a in range(a, j):
-                c = _DV[buf[a]]
-                if c > 9:
-                    raise ValueError
-                v = v * 10 + c
-            for j in range(j, e):
-                if _DV[buf[j]] > 9:
-                    raise ValueError
             break
         v = v * 10 + c
         if v > _BIG:
             raise ValueError
+    if c > 9:  # at buf[j]: the point, then the fraction (dec digits kept, the rest checked)
+        if c != _PT or e - a == 1:
+            raise ValueError  # not a digit, or '.' alone
+        a = j + 1 + dec
+        if a > e:
+            a = e
+        dec -= a - j - 1
+        for j in range(j + 1, a):  # noqa: B020 (no other local: a small frame)
+            c = buf[j]
+            c = _DV[c]
+            if c > 9:
+                raise ValueError
+            v = v * 10 + c
+        for j in range(a, e):
+            c = buf[j]
+            if _DV[c] > 9:
+                raise ValueError
     while dec > 0:
         v *= 10
         dec -= 1
@@ -74,7 +96,7 @@ def tod_ms(buf, a, e):
     hh = ((hh * 60 + mm) * 60 + ss) * 1000
     if e > a + 7:  # '.s', '.ss', '.sss', then digits checked and dropped
         mm = 100
-        for a in range(a + 7, e):
+        for a in range(a + 7, e):  # noqa: B020 (no other local: a small frame)
             ss = _DV[buf[a]]
             if ss > 9:
                 raise ValueError
@@ -100,7 +122,7 @@ def angle(buf, a, e, deg_digits, h):
         if buf[a + 2] != 0x2E:
             raise ValueError
         d = 100000  # the fraction: 6 digits kept, the rest checked
-        for a in range(a + 3, e):
+        for a in range(a + 3, e):  # noqa: B020 (no other local: a small frame)
             c = _DV[buf[a]]
             if c > 9:
                 raise ValueError
@@ -122,6 +144,21 @@ def angle(buf, a, e, deg_digits, h):
         if h != 0x45:  # 'E'
             raise ValueError
     return v
+
+
+def _alt(buf, a, e):
+    """Altitude buf[a:e] (a sign allowed), decimetres; 0 when empty."""
+    if e == a:
+        return 0
+    if buf[a] == 0x2D:  # '-'
+        return -num(buf, a + 1, e, 1)
+    return num(buf, a, e, 1)
+
+
+def _good_mode(c):
+    """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,
+    P precise (not N none, E dead reckoning, M manual, S simulator)."""
+    return c == 0x41 or c == 0x44 or c == 0x46 or c == 0x52 or c == 0x50
 
 
 def day(y, m, d):

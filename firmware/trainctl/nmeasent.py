@@ -5,12 +5,15 @@ raises ValueError (Parser._line counts it). One epoch (second) is reported once,
 from micropython import const
 
 from .nmeaepoch import _epoch, _position, _report
-from .nmeafield import angle, day, digits, num, rollover, tod_ms
+from .nmeafield import _alt, _good_mode, angle, day, digits, num, rollover, tod_ms
 
 _N_SYS = const(7)  # constellation slots of Parser._sats; the sum is in the slot after them
-# Constellation slot by the talker's second letter ('A' to 'Z'; _line lets only capitals through):
-# GL GLONASS 1, GA Galileo 2, GB/BD BeiDou 3, GQ QZSS 5, GI NavIC 6 (4 left for BD's D); others (GP, GN) 0.
-_SLOT = const(b"\x02\x03\x00\x04\x00\x00\x00\x00\x06\x00\x00\x01\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+# Constellation slot by the talker's second letter, 'A' to 'Z' (_line lets only capitals through): GL GLONASS 1,
+# GA Galileo 2, GB BeiDou 3, BD BeiDou 4, GQ QZSS 5, GI NavIC 6; any other (GP, GN) 0.
+_SLOT = const(
+    b"\x02\x03\x00\x04\x00\x00\x00\x00\x06\x00\x00\x01\x00"  # A to M
+    b"\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00"  # N to Z
+)
 
 # Slots of Parser._ep (see nmeaepoch.py).
 _E_SEC = const(0)
@@ -40,26 +43,8 @@ def _rmc(p):
         p.stats.no_fix += 1  # 'no fix yet' with empty fields
         return
     tod = tod_ms(buf, a, f[1] - 1)
-    dz = -1
     a = f[8]
-    e = f[9] - 1
-    if e != a:
-        if e - a != 6:
-            raise ValueError
-        v = digits(buf, a, e)  # ddmmyy; years 80..99 are 1980..1999 (GPS began in 1980)
-        if v == ep[_E_DATE_TEXT]:
-            dz = ep[_E_DATE_DAY]  # the date of the last RMC: most are
-            if ep[_E_DATE_ROLLED]:
-                p.stats.rollover += 1
-        else:
-            y = v % 100
-            d = day(y + 1900 if y >= 80 else y + 2000, v // 100 % 100, v // 10000)
-            dz = rollover(d)
-            if dz != d:
-                p.stats.rollover += 1
-            ep[_E_DATE_TEXT] = v
-            ep[_E_DATE_DAY] = dz
-            ep[_E_DATE_ROLLED] = dz != d
+    dz = -1 if f[9] - 1 == a else _date(p, a, f[9] - 1)
     lat = lon = 0
     spd = crs = -1
     if valid:
@@ -96,6 +81,28 @@ def _rmc(p):
     fix.valid = valid
     fix.talker = buf[0] << 8 | buf[1]
     _report(p, p._day, tod)
+
+
+def _date(p, a, e):
+    """RMC's date ddmmyy in buf[a:e] -> days since 2020-01-01, rollover corrected (years 80..99 are
+    1980..1999: GPS began in 1980)."""
+    if e - a != 6:
+        raise ValueError
+    ep = p._ep
+    v = digits(p.buf, a, e)
+    if v == ep[_E_DATE_TEXT]:  # the date of the last RMC: most are
+        if ep[_E_DATE_ROLLED]:
+            p.stats.rollover += 1
+        return ep[_E_DATE_DAY]
+    a = v % 100
+    e = day(a + 1900 if a >= 80 else a + 2000, v // 100 % 100, v // 10000)
+    a = rollover(e)
+    if a != e:
+        p.stats.rollover += 1
+    ep[_E_DATE_TEXT] = v
+    ep[_E_DATE_DAY] = a
+    ep[_E_DATE_ROLLED] = a != e
+    return a
 
 
 def _gga(p):
@@ -219,15 +226,21 @@ def _vtg(p):
     buf = p.buf
     f = p.fields
     a = f[0]
-    cdeg = -1 if f[1] - a == 1 else _cdeg(num(buf, a, f[1] - 1, 2))
+    c = -1 if f[1] - a == 1 else num(buf, a, f[1] - 1, 2)
+    if c > 36000:
+        raise ValueError
     a = f[6]
     if f[7] - a > 1:
-        cms = num(buf, a, f[7] - 1, 3) // 36  # metres per hour -> cm/s
+        v = num(buf, a, f[7] - 1, 3) // 36  # metres per hour -> cm/s
     else:
         a = f[4]
-        cms = -1 if f[5] - a == 1 else _cms(num(buf, a, f[5] - 1, 3))
-    p._vtg_cdeg = cdeg
-    p._vtg_cms = cms
+        v = -1 if f[5] - a == 1 else num(buf, a, f[5] - 1, 3)  # knots x 1000
+        if v > 999999:
+            raise ValueError
+        if v > 0:
+            v = v * 463 // 9000  # cm/s: 1 kn = 463/900 m/s exactly
+    p._vtg_cdeg = c
+    p._vtg_cms = v
 
 
 def _gsa(p):
@@ -247,19 +260,20 @@ def _gsv(p):
         raise ValueError
     buf = p.buf
     f = p.fields
-    a = f[1]
-    total = num(buf, 6, a - 1, 0)
-    nf = num(buf, a, f[2] - 1, 0)  # this message's number
+    total = num(buf, 6, f[1] - 1, 0)
     a = f[2]
-    n = num(buf, a, f[3] - 1, 0)
-    if nf < 1 or nf > total or total > 9 or n > 99:
+    nf = num(buf, f[1], a - 1, 0)  # this message's number
+    if nf < 1 or nf > total or total > 9:
         raise ValueError
-    sats = p._sats
+    nf = num(buf, a, f[3] - 1, 0)  # satellites in view
+    if nf > 99:
+        raise ValueError
+    f = p._sats  # (names reused: a frame of at most 11 slots stays off the heap)
     a = _SLOT[buf[1] - 0x41]
-    s = sats[_N_SYS] + n - sats[a]
-    sats[a] = n
-    sats[_N_SYS] = s
-    p.fix.sats_in_view = s
+    total = f[_N_SYS] + nf - f[a]
+    f[a] = nf
+    f[_N_SYS] = total
+    p.fix.sats_in_view = total
 
 
 def _zda(p):
@@ -281,30 +295,5 @@ def _zda(p):
     p._day = z
 
 
-def _alt(buf, a, e):
-    """Altitude buf[a:e] (a sign allowed), decimetres; 0 when empty."""
-    if e == a:
-        return 0
-    if buf[a] == 0x2D:  # '-'
-        return -num(buf, a + 1, e, 1)
-    return num(buf, a, e, 1)
-
-
-def _cms(mkn):
-    """Knots with 3 decimals -> cm/s (1 kn = 463/900 m/s exactly)."""
-    if mkn > 999999:
-        raise ValueError
-    return mkn * 463 // 9000
-
-
-def _cdeg(v):
-    """Course over ground, centidegrees, at most 360."""
-    if v > 36000:
-        raise ValueError
-    return v
-
-
-def _good_mode(c):
-    """An NMEA 2.3+ mode letter that means a position: A autonomous, D differential, F/R RTK,
-    P precise (not N none, E dead reckoning, M manual, S simulator)."""
-    return c == 0x41 or c == 0x44 or c == 0x46 or c == 0x52 or c == 0x50
+# The decoder of each sentence type, by nmea._KIND index.
+_DECODE = (_rmc, _gga, _gll, _gns, _vtg, _gsa, _gsv, _zda)
