@@ -106,22 +106,33 @@ def _date(p, a, e):
 
 
 def _gga(p):
-    # 1 time, 2-3 lat, 4-5 lon, 6 quality, 7 sats used, 8 HDOP, 9 altitude, 10 'M', 11 geoid sep
+    # GGA and GNS: 1 time, 2-3 lat, 4-5 lon, 6 GGA quality or GNS mode (one letter per constellation: GPS,
+    # GLONASS, Galileo, BeiDou, QZSS, NavIC), 7 sats used, 8 HDOP, 9 altitude, 10 geoid sep (GGA 10 'M', 11 geoid
+    # sep; GNS 11 age, 12 station, 13 nav status)
     buf = p.buf
     f = p.fields
     a = f[5]
-    q = f[6] - a
-    if q == 2:
-        q = buf[a] - 0x30  # one digit, the usual
-        if q < 0:
+    if buf[4] == 0x53:  # 'GNS'
+        if p._nf < 6:
             raise ValueError
-    elif q > 1:
-        q = num(buf, a, f[6] - 1, 0)
+        q = -1
+        valid = False
+        for j in range(a, f[6] - 1):
+            if _good_mode(buf[j]):
+                valid = True
     else:
-        q = 0
-    if q > 9:
-        raise ValueError
-    valid = q > 0 and q != 6  # 6: dead reckoning
+        q = f[6] - a
+        if q == 2:
+            q = buf[a] - 0x30  # one digit, the usual
+            if q < 0:
+                raise ValueError
+        elif q > 1:
+            q = num(buf, a, f[6] - 1, 0)
+        else:
+            q = 0
+        if q > 9:
+            raise ValueError
+        valid = q > 0 and q != 6  # 6: dead reckoning
     a = f[0]
     if f[1] - a == 1:
         if valid:
@@ -141,7 +152,8 @@ def _gga(p):
         a = f[4]
         lon = angle(buf, f[3], a - 1, 3, buf[a] if f[5] - a > 1 else 0)
     fix = p.fix
-    fix.quality = q
+    if q >= 0:
+        fix.quality = q
     fix.sats_used = sats
     fix.hdop_c = hdop
     fix.alt_dm = alt
@@ -174,46 +186,6 @@ def _gll(p):
         lat = angle(buf, f[0], a - 1, 2, buf[a] if f[2] - a > 1 else 0)
         a = f[3]
         lon = angle(buf, f[2], a - 1, 3, buf[a] if f[4] - a > 1 else 0)
-    ep = p._ep
-    if tod != ep[_E_SEC]:
-        _epoch(p, tod)
-    if not ep[_E_DONE]:
-        _position(p, tod, valid, lat, lon)
-
-
-def _gns(p):
-    # 1 time, 2-3 lat, 4-5 lon, 6 mode, one letter per constellation (GPS, GLONASS, Galileo, BeiDou,
-    # QZSS, NavIC), 7 sats used, 8 HDOP, 9 altitude, 10 geoid sep, 11 age, 12 station, 13 nav status
-    if p._nf < 6:
-        raise ValueError
-    buf = p.buf
-    f = p.fields
-    valid = False
-    for j in range(f[5], f[6] - 1):
-        if _good_mode(buf[j]):
-            valid = True
-    a = f[0]
-    if f[1] - a == 1:
-        if valid:
-            raise ValueError  # a position without a time
-        p.stats.no_fix += 1  # 'no fix yet' with empty fields
-        return
-    tod = tod_ms(buf, a, f[1] - 1)
-    a = f[6]
-    sats = -1 if f[7] - a == 1 else num(buf, a, f[7] - 1, 0)
-    a = f[7]
-    hdop = -1 if f[8] - a == 1 else num(buf, a, f[8] - 1, 2)
-    alt = _alt(buf, f[8], f[9] - 1)
-    lat = lon = 0
-    if valid:
-        a = f[2]
-        lat = angle(buf, f[1], a - 1, 2, buf[a] if f[3] - a > 1 else 0)
-        a = f[4]
-        lon = angle(buf, f[3], a - 1, 3, buf[a] if f[5] - a > 1 else 0)
-    fix = p.fix
-    fix.sats_used = sats
-    fix.hdop_c = hdop
-    fix.alt_dm = alt
     ep = p._ep
     if tod != ep[_E_SEC]:
         _epoch(p, tod)
@@ -296,4 +268,4 @@ def _zda(p):
 
 
 # The decoder of each sentence type, by nmea._KIND index.
-_DECODE = (_rmc, _gga, _gll, _gns, _vtg, _gsa, _gsv, _zda)
+_DECODE = (_rmc, _gga, _gll, _gga, _vtg, _gsa, _gsv, _zda)
