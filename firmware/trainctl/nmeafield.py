@@ -122,7 +122,7 @@ def angle(buf, a, e, deg_digits, h):
         if buf[a + 2] != 0x2E:
             raise ValueError
         d = 100000  # the fraction: 6 digits kept, the rest checked
-        for a in range(a + 3, e):  # noqa: B020 (no other local: a small frame)
+        for a in range(a + 3, e):  # noqa: B020 (a reused: one local fewer in the frame)
             c = _DV[buf[a]]
             if c > 9:
                 raise ValueError
