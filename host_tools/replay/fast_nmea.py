@@ -15,7 +15,6 @@ from trainctl.nmea import (
     _BUF,
     _IDLE,
     _JUNK,
-    _MAX_FIELDS,
     _NOTE,
     _SKIP,
     Parser,
@@ -127,8 +126,6 @@ class FastParser(Parser):
                     i = j
         self._state = state
         self._n = k
-        self._nf = 0
-        self._star = -1
         self._sum = 0
 
     def _text_line(self, t):
@@ -147,16 +144,7 @@ class FastParser(Parser):
         x ^= x >> 32
         x ^= x >> 16
         x ^= x >> 8
-        fields = self.fields
-        nf = 0
-        j = body.find(b",")
-        while j >= 0 and nf < _MAX_FIELDS:
-            fields[nf] = j + 1
-            nf += 1
-            j = body.find(b",", j + 1)
         self.buf[: len(t)] = t
         self._n = len(t)
-        self._nf = nf
-        self._star = star
-        self._sum = (x ^ t[star + 1] ^ t[star + 2]) & 0xFF if len(t) == star + 3 else 0  # as feed() sums
+        self._sum = (x ^ 0x2A ^ t[star + 1] ^ t[star + 2]) & 0xFF if len(t) == star + 3 else 0  # as feed() sums
         self._line()

@@ -30,8 +30,6 @@ import sys
 import tempfile
 import time
 
-import trainctl.nmeafield as nmeafield
-
 from host_tools.common import cli, paths
 from host_tools.verify.fuzz_corpus import make_corpus, read_dir
 from host_tools.verify.fuzz_mutate import MUTATORS, _resign, gen_track, mutate_nmea, raw_mutate
@@ -118,22 +116,30 @@ def child(a):
 
         # The per-byte loop Parser.feed is left uninstrumented (a counter per branch per byte made the parser
         # target ~8x slower); its sentence and field methods are instrumented one by one below.
+        parts = ["trainctl.nmea", "trainctl.nmeafield", "trainctl.nmeasent", "trainctl.nmeaepoch"]
         with atheris.instrument_imports(include=["trainctl", "host_tools"],
                                         exclude=["host_tools.verify.fuzz", "host_tools.verify.fuzz_targets",
                                                  "host_tools.verify.fuzz_mutate", "host_tools.verify.fuzz_corpus",
-                                                 "trainctl.nmea", "trainctl.nmeafield"]):
+                                                 *parts]):
             _m("nmea")
         nmea = _m("nmea")
+        mods = [sys.modules[m] for m in parts]
 
         for k, v in list(vars(nmea.Parser).items()):
             if callable(v) and k != "feed":
                 setattr(nmea.Parser, k, atheris.instrument_func(v))
-        for k, v in list(vars(nmeafield).items()):
-            if callable(v) and getattr(v, "__module__", "") == nmeafield.__name__:
-                f = atheris.instrument_func(v)
-                setattr(nmeafield, k, f)
-                if hasattr(nmea, k):
-                    setattr(nmea, k, f)  # what nmea imported by name
+        done = {}  # the parser's module-level functions, instrumented, by name
+        for mod in mods[1:]:
+            for k, v in list(vars(mod).items()):
+                if callable(v) and not isinstance(v, type) and getattr(v, "__module__", "") == mod.__name__:
+                    done[k] = (v, atheris.instrument_func(v))
+        for mod in mods:
+            for k, v in list(vars(mod).items()):
+                if k in done and v is done[k][0]:
+                    setattr(mod, k, done[k][1])  # where defined and where imported by name
+        by_id = {id(v[0]): v[1] for v in done.values()}
+        decode = tuple(by_id.get(id(f), f) for f in mods[2]._DECODE)  # nmeasent's table of decoders
+        mods[0]._DECODE = mods[2]._DECODE = decode
         w = Worker(target, a.runs, a.summary)
         w.known()
 

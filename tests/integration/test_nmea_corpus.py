@@ -254,7 +254,7 @@ def test_the_same_on_micropython(port):
 
 
 README = Path(ROOT) / "README.md"
-TABLE_START = "<!-- receivers table: tests/test_nmea_corpus.py writes it (UPDATE_README=1) -->"
+TABLE_START = "<!-- receivers table: tests/integration/test_nmea_corpus.py writes it (UPDATE_README=1) -->"
 TABLE_END = "<!-- end of receivers table -->"
 
 
@@ -292,4 +292,4 @@ def test_readme_lists_the_receivers(results):
         text = README.read_text()
         a = text.index(TABLE_START) + len(TABLE_START)
         b = text.index(TABLE_END)
-    assert text[a:b] == want, "README's receivers table is stale: UPDATE_README=1 pytest tests/test_nmea_corpus.py"
+    assert text[a:b] == want, "README's receivers table is stale: UPDATE_README=1 pytest tests/integration/test_nmea_corpus.py"
