@@ -156,9 +156,10 @@ class App:
         free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
         alloc = getattr(gc, "mem_alloc", None)
         src = source(__file__)
-        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
-            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
-            alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
+        cfg = self.config
+        return "trainctl %s route=%s board=%s coach=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
+            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), cfg.coach if cfg is not None and cfg.coach else "-",
+            free() if free else -1, alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
             1 if src == 1 else 0, 1 if src == 2 else 0)
 
     def _event(self, kind, index):

@@ -9,7 +9,7 @@ drive it; a subsystem that raises is counted, logged and rests _REST_MS while th
 
 from micropython import const
 
-from . import clock, nmea
+from . import audit, clock, nmea
 from .journey import Journey
 from .store import StateFile
 from .text import station_en
@@ -43,6 +43,7 @@ class Controller:
         self.store = store
         self.on_display = on_display
         self.utc_s = -1  # GPS time of the last epoch
+        self._fix_s = -1  # GPS time of the last valid fix (the audit trail's GPS lost/regained)
         self.utc_ms = 0
         self.speed_cms = -1  # speed over ground of the last epoch, -1 none (no fix or not reported)
         # What the display shows now; compared after every epoch, without allocating.
@@ -71,6 +72,8 @@ class Controller:
     def _on_fix(self, fix):
         self.utc_s = fix.utc_s
         self.utc_ms = fix.utc_ms
+        if fix.valid:
+            self._fix_s = fix.utc_s
         self.speed_cms = fix.speed_cms if fix.valid else -1
         self.journey.update(fix)
         self._after(fix.utc_s)
@@ -143,6 +146,9 @@ class Coach:
             except OSError:
                 pass
         self.config = cfg
+        self._au = None  # the audit trail's state (trainctl/audit.py), with a journey log
+        if self.jlog is not None:
+            self._au = audit.start(self.jlog, cfg.coach if cfg is not None else "")
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
@@ -181,6 +187,8 @@ class Coach:
     def step(self, dt_ms):
         """dt_ms after the last step: the sensors see the latest fix's speed and are polled, the counts saved
         at once; the configuration notice counts down (EV_STATUS when it ends)."""
+        if self._au is not None:
+            audit.tick(self._au, self.jlog, self.ctl, dt_ms)
         sens = self.sensors
         rest = self.rest_ms
         if sens is not None:
@@ -230,6 +238,8 @@ class Coach:
             cb(kind, index)
 
     def _changed(self, ctl):
+        if self._au is not None:
+            audit.shown(self._au, self.jlog, ctl, self.route)
         sens = self.sensors
         prev = -1
         if sens is not None:

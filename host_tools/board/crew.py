@@ -38,7 +38,15 @@ class _BoardsOwn:
 
 BOARDS_OWN = _BoardsOwn()
 _OWN = ("import sys, os\n_st = (os.getenv('VBOARD_STATE') or 'state.bin') if sys.platform == 'linux' else "
-        "'/state.bin'\n")
+        "'/state.bin'\n_jl = (os.getenv('VBOARD_JLOG') or 'jlog.bin') if sys.platform == 'linux' else '/jlog.bin'\n")
+
+
+class _Raw:
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
 
 
 def _service():
@@ -65,6 +73,8 @@ def board_call(command, value=None, state=STATE):
         args = [service.check_onboard(value), state]
     else:
         raise ValueError("unknown command %r" % command)
+    if command in ("override", "clear") and state is BOARDS_OWN:  # the override's record: the board's own log
+        args += [_Raw("None"), _Raw("jlog=_jl")]
     return (_OWN if state is BOARDS_OWN else "") + "from trainctl import service\nservice.%s(%s)\n" % (
         command, ", ".join(repr(a) for a in args))
 
