@@ -21,7 +21,7 @@ _STEP_S = const(30)  # the GPS clock moved this much more or less than the board
 _CAP_MS = const(1 << 28)  # timers stop here (small ints on 32-bit ports)
 _UNKNOWN = const(-32768)
 # The state list's slots.
-_TRAIN = const(0)  # train key last logged (-1 none)
+_TRAIN = const(0)  # train key last logged (-1 none) x 2 + 1 if overridden
 _OFF = const(1)  # UTC offset (min) last shown, _UNKNOWN
 _FIX = const(2)  # GPS time of the last valid fix (-1 none since boot)
 _GAP = const(3)  # ms since it came
@@ -38,7 +38,7 @@ def start(jl, coach):
     for i in range(len(coach) if len(coach) < 6 else 6):
         c[i] = ord(coach[i]) & 0x7F
     jl.add(-1, _K_COACH, c[0], c[1], c[2] | c[3] << 8, c[4] | c[5] << 8)
-    return [-1, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
+    return [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
 
 
 def tick(s, jl, ctl, dt_ms):
@@ -78,9 +78,10 @@ def tick(s, jl, ctl, dt_ms):
 def shown(s, jl, ctl, route):
     """What passengers see changed: log a new train number or UTC offset."""
     k = train_key(route, ctl.train)
-    if k != s[_TRAIN]:
-        s[_TRAIN] = k
-        jl.add(ctl.utc_s, _K_NUMBER, 0, ctl.at_stop, k, 1 if ctl.journey.override >= 0 else 0)
+    o = 1 if ctl.journey.override >= 0 else 0
+    if k * 2 + o != s[_TRAIN]:  # the number, or who chose it (the crew's override, the journey)
+        s[_TRAIN] = k * 2 + o
+        jl.add(ctl.utc_s, _K_NUMBER, 0, ctl.at_stop, k, o)
     off = ctl.utc_offset_min
     if off is not None:
         if off != s[_OFF] and s[_OFF] != _UNKNOWN:
