@@ -35,6 +35,7 @@ _WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: 
 _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
+_RQ = const(16)  # a console request line: its length (byte 0) and up to 15 characters
 
 
 def source(path):
@@ -143,6 +144,17 @@ class App:
         self._log_ms = 0  # since a log record was first held back
         self._loud_ms = 0  # since the last quiet moment
         self._due_ms = 0  # display time owed since the last display step
+        self._con = None  # the console's requests (trainctl/status.py): polled, no allocation while none comes
+        self._rq = bytearray(_RQ)
+        if getattr(hw, "console", None) is not None:
+            try:
+                import select
+
+                self._con = select.poll()
+                self._con.register(hw.console, 1)  # select.POLLIN
+            except Exception as e:  # a port without select or a console that cannot be polled: no requests
+                self._con = None
+                log("console: no requests: %r" % (e,))
         if self.panel is not None:
             try:
                 self.panel.pages.update(self.ctl)  # a restored state is shown at once
@@ -216,10 +228,38 @@ class App:
             except Exception as e:
                 c.fault(_DISPLAY, e)
         self._flash(dt_ms, got)
+        if self._con is not None:
+            for _ in self._con.ipoll(0):  # MicroPython: an iterator that allocates only when a byte is there
+                self._ask()
+                break
         wdt = self.wdt
         if wdt is not None:
             wdt.feed()
         self.loops += 1
+
+    def _ask(self):
+        """A byte on the console: a request line ends with CR or LF; the answer is printed by trainctl.status
+        (imported at the first request: the boot does not pay for it). Read-only: the loop goes on."""
+        try:
+            c = self.hw.console.read(1)
+            if not c:  # the end of input (a pipe, /dev/null on a host): no more requests
+                self._con = None
+                return
+            q = self._rq
+            c = c[0]
+            c = (ord(c) if isinstance(c, str) else c) & 0x7F
+            if c == 13 or c == 10:
+                if q[0]:
+                    from . import status
+
+                    status.answer(self, q)
+                q[0] = 0
+            elif q[0] < _RQ - 1:
+                q[0] += 1
+                q[q[0]] = c
+        except Exception as e:  # a request must never stop the coach
+            self._rq[0] = 0
+            self.log("console: %r" % (e,))
 
     def _flash(self, dt_ms, got):
         """One flash write a pass at most, in the quiet part of the GPS second (a flash write stops the CPU

@@ -1,7 +1,7 @@
-# The journey log as an audit trail (trainctl/audit.py in trainctl.coach.Coach): portable (CPython, MicroPython).
+# The journey log as an audit trail (trainctl.coach.Coach): portable (CPython, MicroPython).
 import os
 
-from trainctl import audit, clock, codes
+from trainctl import clock, codes
 from trainctl import route_data as R
 from trainctl.coach import Coach
 from trainctl.jlog import JourneyLog
@@ -129,12 +129,11 @@ class _Ctl:
 
 def test_utc_offset_change_at_the_border_is_logged_once():
     hw = _Hw("offset", None)
-    jl = JourneyLog(hw.jlog_path)
-    s = audit.start(jl, "")
-    audit.shown(s, jl, _Ctl("K27", 480), R)
-    audit.shown(s, jl, _Ctl("K27", 480), R)
-    audit.shown(s, jl, _Ctl("K27", None), R)  # unknown: nothing logged, the last known kept
-    audit.shown(s, jl, _Ctl("95", 540, T0 + 60, 10), R)
-    r = _recs(hw)
-    assert r == [(-1, codes.K_COACH, 0, 0, 0, 0), (T0, codes.K_NUMBER, 0, DANDONG, 0, 0),
-                 (T0 + 60, codes.K_NUMBER, 0, 10, 1, 0), (T0 + 60, codes.K_CLOCK, 2, 10, 540, 480)], r
+    c = Coach(R, hw)  # what the coach's Controller hands to it when the display changes (Coach._changed)
+    c._changed(_Ctl("K27", 480))
+    c._changed(_Ctl("K27", 480))
+    c._changed(_Ctl("K27", None))  # unknown: nothing logged, the last known kept
+    c._changed(_Ctl("95", 540, T0 + 60, 10))
+    r = _recs(hw)[2:]
+    assert r == [(T0, codes.K_NUMBER, 0, DANDONG, 0, 0), (T0 + 60, codes.K_NUMBER, 0, 10, 1, 0),
+                 (T0 + 60, codes.K_CLOCK, 2, 10, 540, 480)], r
