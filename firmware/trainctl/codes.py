@@ -27,7 +27,7 @@ EV_STATUS = 49  # the pages' status line changed (the configuration notice ended
 K_STATION = 64  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = 65  # a = reset cause (machine.reset_cause())
 K_FAULT = 66  # index 0 display, 1 sensors raised (a = errno, 0 not OSError); 2 config file (a = problems)
-# The audit trail (trainctl/audit.py; K_OVERRIDE: trainctl/service.py). Signed values: 16-bit two's complement.
+# The audit trail (trainctl/coach.py Coach; K_OVERRIDE: trainctl/service.py). a, b: 16 bits each (signed: two's complement).
 K_COACH = 67  # after each boot's K_BOOT: the coach ID (config "coach"), 6 ASCII bytes in index, station, a, b
 K_NUMBER = 68  # the train number shown changed: a = train key (direction * LEGS + leg, 65535 none), b = 1 override
 K_CLOCK = 69  # 0: the time became known, a + 65536 b = uptime s (boot at utc_s minus it); 1: the GPS clock

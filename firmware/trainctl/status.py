@@ -52,7 +52,7 @@ def line(app):
                                         for k, v in cfg.as_pairs()))
         out.append("config_problems=%d" % len(cfg.problems))
     fx = getattr(ctl.parser, "fix", None)
-    if au is not None and au[2] >= 0:  # audit's state: the last valid fix and the ms since (trainctl/audit.py)
+    if au is not None and au[2] >= 0:  # the audit trail: the last valid fix, the ms since (coach.py _A_FIX, _A_GAP)
         out.append("fix_age_s=%d" % (au[3] // 1000))
     else:
         out.append("fix_age_s=-")

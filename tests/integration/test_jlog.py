@@ -153,7 +153,7 @@ def test_csv_cli_decodes_names_and_times(tmp_path):
     out = tmp_path / "out.csv"
     assert tool.main(["csv", str(tmp_path / "jlog.bin"), "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert list(rows[0]) == ["seq", "utc", "kind", "index", "station", "a", "b"]
+    assert list(rows[0]) == ["seq", "utc", "kind", "index", "station", "a", "b", "detail"]
     assert len(rows) == 2 + 9 * len(truth)
     assert rows[0]["kind"] == "boot" and rows[0]["utc"] == "2026-11-23T09:25:00Z" and rows[0]["station"] == ""
     assert [int(r["seq"]) for r in rows] == list(range(1, len(rows) + 1))
