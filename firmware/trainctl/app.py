@@ -239,7 +239,8 @@ class App:
 
     def _ask(self):
         """A byte on the console: a request line ends with CR or LF; the answer is printed by trainctl.status
-        (imported at the first request: the boot does not pay for it). Read-only: the loop goes on."""
+        (imported for the request and dropped after: neither the boot nor the loop keeps its RAM). Read-only: the
+        loop goes on."""
         try:
             c = self.hw.console.read(1)
             if not c:  # the end of input (a pipe, /dev/null on a host): no more requests
@@ -250,9 +251,20 @@ class App:
             c = (ord(c) if isinstance(c, str) else c) & 0x7F
             if c == 13 or c == 10:
                 if q[0]:
+                    gc.collect()  # room for the module: loaded for this request only, then dropped
                     from . import status
 
-                    status.answer(self, q)
+                    try:
+                        status.answer(self, q)
+                    finally:
+                        import sys
+
+                        import trainctl
+
+                        status = None
+                        sys.modules.pop("trainctl.status", None)
+                        if hasattr(trainctl, "status"):
+                            del trainctl.status
                 q[0] = 0
             elif q[0] < _RQ - 1:
                 q[0] += 1

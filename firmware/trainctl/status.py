@@ -1,27 +1,56 @@
 """The live status for the depot (issue 17): the running loop (app.App) answers the console request line
 `status` with one line, read-only, without stopping the display or resetting; host_tools/board/crew.py
-`status` asks for it. Imported at the first request, so the boot does not pay for it.
+`status` asks for it. Loaded for a request and dropped after (app.App._ask): the boot and the loop keep none
+of its RAM. The line is printed in parts (no big string: the heap after boot is small and fragmented):
 
-    status fw=0.1.0 route=1a2b/17 coach=C01 config=coach:C01,wc_lockout:0,brightness:8,door_alarm_kmh:5 ...
+    status fw=0.1.0 route=c1d0/17 coach=C01 config=coach:C01,wc_lockout:0,brightness:8,door_alarm_kmh:5 ...
 
-key=value pairs, values without spaces ('-': not known): see line().
+key=value pairs, values without spaces ('-': not known); the parts: see PARTS.
 """
 
 import gc
 
 from . import VERSION
-from .store import crc16
-
-_crc = -1  # of the route's segments: its version (computed once: ~8 KB)
 
 
-def answer(app, q):
-    """q: the request line (bytearray: length in byte 0). Prints the answer through app.log."""
-    n = q[0]
-    if bytes(q[1:n + 1]).strip() == b"status":
-        app.log(line(app))
-    else:
-        app.log("status: unknown request (ask: status)")
+def _versions(app):
+    from .store import crc16
+
+    r = app.route
+    cfg = app.coach.config
+    return "fw=%s route=%04x/%d coach=%s" % (VERSION, crc16(r.SEG, len(r.SEG)), r.STATION_N,
+                                             cfg.coach if cfg is not None and cfg.coach else "-")
+
+
+def _config(app):
+    cfg = app.coach.config
+    if cfg is None:
+        return "config=defaults config_problems=0"
+    s = "config="
+    for k, v in cfg.as_pairs():
+        s += "%s:%s," % (k, (1 if v else 0) if v is True or v is False else v if v != "" else "-")
+    return s[:-1] + " config_problems=%d" % len(cfg.problems)
+
+
+def _fix(app):
+    au = app.coach._au  # the audit trail: the last valid fix, the ms since (coach.py _A_FIX, _A_GAP)
+    s = "fix_age_s=%s" % (au[3] // 1000 if au is not None and au[2] >= 0 else "-")
+    fx = getattr(app.ctl.parser, "fix", None)
+    if fx is None:
+        return s
+    h = fx.hdop_c
+    return s + " fix=%d quality=%d sats=%d hdop=%s type=%d lat_udeg=%d lon_udeg=%d" % (
+        1 if fx.valid else 0, fx.quality, fx.sats_used, "%d.%02d" % (h // 100, h % 100) if h >= 0 else "-",
+        fx.fix_type, fx.lat_udeg, fx.lon_udeg)
+
+
+def _journey(app):
+    ctl = app.ctl
+    j = ctl.journey
+    off = ctl.utc_offset_min
+    return "utc_s=%d train=%s override=%d direction=%d leg=%d along_m=%d at=%d next=%d to=%d country=%d " \
+           "utc_offset_min=%s" % (ctl.utc_s, ctl.train or "-", j.override, j.direction, j.leg, j.along_m,
+                                  ctl.at_stop, ctl.next_stop, ctl.destination, ctl.country, "-" if off is None else off)
 
 
 def _bits(out, first, n):
@@ -31,54 +60,27 @@ def _bits(out, first, n):
     return s
 
 
-def line(app):
-    """One line of key=value: versions, coach ID, configuration, fix age and quality, position and journey
-    state, inputs' levels, fault counters, free RAM and flash, uptime, last reset cause."""
-    global _crc
-    route = app.route
-    if _crc < 0:
-        _crc = crc16(route.SEG, len(route.SEG))
+def _inputs(app):
+    sens = app.coach.sensors
+    if sens is None:
+        return "sensors=none"
+    o = sens.deb.out  # debounced: 0-3 doors, 4-5 gangways, 6-9 beams, 10-11 toilets
+    return "doors=%s gangways=%s beams=%s wc=%s onboard=%d" % (
+        _bits(o, 0, 4), _bits(o, 4, 2), _bits(o, 6, 4), _bits(o, 10, 2), sens.tally.onboard)
+
+
+def _faults(app):
     c = app.coach
-    ctl = c.ctl
-    j = ctl.journey
-    cfg = c.config
-    au = c._au
-    out = ["status fw=%s route=%04x/%d" % (VERSION, _crc, route.STATION_N)]
-    out.append("coach=%s" % (cfg.coach if cfg is not None and cfg.coach else "-"))
-    if cfg is None:
-        out.append("config=defaults")
-    else:
-        out.append("config=" + ",".join("%s:%s" % (k, (int(v) if v is True or v is False else v) if v != "" else "-")
-                                        for k, v in cfg.as_pairs()))
-        out.append("config_problems=%d" % len(cfg.problems))
-    fx = getattr(ctl.parser, "fix", None)
-    if au is not None and au[2] >= 0:  # the audit trail: the last valid fix, the ms since (coach.py _A_FIX, _A_GAP)
-        out.append("fix_age_s=%d" % (au[3] // 1000))
-    else:
-        out.append("fix_age_s=-")
-    if fx is not None:
-        out.append("fix=%d quality=%d sats=%d hdop=%d.%02d type=%d lat_udeg=%d lon_udeg=%d" % (
-            1 if fx.valid else 0, fx.quality, fx.sats_used, fx.hdop_c // 100 if fx.hdop_c >= 0 else -1,
-            fx.hdop_c % 100 if fx.hdop_c >= 0 else 0, fx.fix_type, fx.lat_udeg, fx.lon_udeg))
-    out.append("utc_s=%d train=%s override=%d direction=%d leg=%d along_m=%d at=%d next=%d to=%d country=%d "
-               "utc_offset_min=%s" % (
-                   ctl.utc_s, ctl.train or "-", j.override, j.direction, j.leg, j.along_m, ctl.at_stop,
-                   ctl.next_stop, ctl.destination, ctl.country,
-                   "-" if ctl.utc_offset_min is None else ctl.utc_offset_min))
-    sens = c.sensors
-    if sens is not None:
-        o = sens.deb.out  # debounced: 0-3 doors, 4-5 gangways, 6-9 beams, 10-11 toilets
-        out.append("doors=%s gangways=%s beams=%s wc=%s onboard=%d" % (
-            _bits(o, 0, 4), _bits(o, 4, 2), _bits(o, 6, 4), _bits(o, 10, 2), sens.tally.onboard))
-    else:
-        out.append("sensors=none")
     p = app.panel
     jl = c.jlog
     st = c.store
-    out.append("faults_display=%d faults_sensors=%d bus_errors=%d frames=%d log_errors=%d state_errors=%d "
-               "nmea_bad=%d" % (c.faults[0], c.faults[1], p.errors if p else 0, p.frames if p else 0,
-                                jl.errors if jl else 0, st.errors if st else 0,
-                                ctl.parser.stats.bad_checksum if hasattr(ctl.parser, "stats") else 0))
+    ps = getattr(c.ctl.parser, "stats", None)
+    return "faults_display=%d faults_sensors=%d bus_errors=%d frames=%d log_errors=%d state_errors=%d " \
+           "nmea_bad=%d" % (c.faults[0], c.faults[1], p.errors if p else 0, p.frames if p else 0,
+                            jl.errors if jl else 0, st.errors if st else 0, ps.bad_checksum if ps else 0)
+
+
+def _system(app):
     gc.collect()
     free = getattr(gc, "mem_free", None)
     flash = -1
@@ -89,7 +91,27 @@ def line(app):
         flash = v[0] * v[4]
     except Exception:  # no statvfs on this port
         pass
-    out.append("free=%d flash_free=%d" % (free() if free else -1, flash))
-    out.append("uptime_s=%s loops=%d reset=%d" % (au[7] if au is not None else "-", app.loops,
-                                                   getattr(app.hw, "reset_cause", 0)))
-    return " ".join(out)
+    au = app.coach._au
+    return "free=%d flash_free=%d uptime_s=%s loops=%d reset=%d" % (
+        free() if free else -1, flash, au[7] if au is not None else "-", app.loops,
+        getattr(app.hw, "reset_cause", 0))
+
+
+PARTS = (_versions, _config, _fix, _journey, _inputs, _faults, _system)
+
+
+def line(app):
+    """The whole line (for hosts and tests: one string)."""
+    return "status " + " ".join(f(app) for f in PARTS)
+
+
+def answer(app, q):
+    """q: the request line (bytearray: its length in byte 0). Prints the answer on the console, part by part."""
+    n = q[0]
+    if bytes(q[1:n + 1]).strip() != b"status":
+        print("status: unknown request (ask: status)")
+        return
+    print("status", end="")
+    for f in PARTS:
+        print(" " + f(app), end="")
+    print()

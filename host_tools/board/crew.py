@@ -152,6 +152,10 @@ def status(port, timeout_s=STATUS_TIMEOUT_S):
             i = buf.find(STATUS_PREFIX)
             if i >= 0 and buf.find(b"\n", i) > 0:
                 return buf[i + 7:buf.index(b"\n", i)].decode("ascii", "replace").strip()
+            i = buf.find(b"console: ")  # the loop caught an error answering (e.g. MemoryError): it runs on
+            if i >= 0 and buf.find(b"\n", i) > 0:
+                raise DeployError("%s: the board could not answer: %s" % (
+                    port, buf[i + 9:buf.index(b"\n", i)].decode("ascii", "replace").strip()), code=1)
     finally:
         s.close()
     raise DeployError("%s: no status answer within %g s: is the firmware running, and recent enough to answer "
