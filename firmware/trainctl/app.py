@@ -170,9 +170,10 @@ class App:
         src = source(__file__)
         cfg = self.config
         return "trainctl %s route=%s board=%s coach=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
-            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), cfg.coach if cfg is not None and cfg.coach else "-",
-            free() if free else -1, alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
-            1 if src == 1 else 0, 1 if src == 2 else 0)
+            VERSION, self.route.NAME, getattr(self.hw, "name", "?"),
+            cfg.coach if cfg is not None and cfg.coach else "-", free() if free else -1, alloc() if alloc else -1,
+            1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0), 1 if src == 1 else 0,
+            1 if src == 2 else 0)
 
     def _event(self, kind, index):
         """The coach's events: what passengers see changed (EV_SHOWN), or the doors/WC line (the others)."""
@@ -259,12 +260,11 @@ class App:
                     finally:
                         import sys
 
-                        import trainctl
-
                         status = None
                         sys.modules.pop("trainctl.status", None)
-                        if hasattr(trainctl, "status"):
-                            del trainctl.status
+                        pkg = sys.modules.get("trainctl")
+                        if pkg is not None and hasattr(pkg, "status"):
+                            delattr(pkg, "status")
                 q[0] = 0
             elif q[0] < _RQ - 1:
                 q[0] += 1

@@ -21,10 +21,10 @@ _EV_STATUS = const(49)  # the pages' status line changed (the configuration noti
 _K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
 _K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
 _K_FAULT = const(66)  # index 0 display, 1 sensors raised (a = errno, 0 not OSError); 2 config file (a = problems)
-_K_COACH = const(67)  # after each boot's K_BOOT: the coach ID (config "coach"), 6 ASCII bytes in index, station, a, b
-_K_NUMBER = const(68)  # the train number shown changed: a = train key (direction * LEGS + leg, 65535 none), b = 1 override
-_K_CLOCK = const(69)  # 0: the time became known, a + 65536 b = uptime s (boot at utc_s minus it); 1: the GPS clock
-_K_GPS = const(71)  # index 0: fixes lost (utc_s: the last one, 10 s without a new one); 1: regained, a + 65536 b = outage s
+_K_COACH = const(67)  # after each boot's K_BOOT: the coach ID (config "coach"), 6 ASCII bytes: index, station, a, b
+_K_NUMBER = const(68)  # the train number shown changed: a = its train key, b = 1 the crew's override
+_K_CLOCK = const(69)  # 0: time known, a + 65536 b = uptime s (boot: utc_s minus it); 1: GPS clock step (s, signed)
+_K_GPS = const(71)  # 0: fixes lost (utc_s: the last, none since for 10 s); 1: regained, a + 65536 b = outage s
 _DOOR_ALARM_CMS = const(139)  # config.DOOR_ALARM_KMH in cm/s
 # End of generated constants.
 
@@ -169,11 +169,9 @@ class Coach:
         jl = self.jlog
         if jl is not None:  # after the boot record, the coach ID: 6 ASCII bytes (config.py checks them)
             c = [0] * 6
-            i = 0
-            for ch in cfg.coach if cfg is not None else "":
+            for i, ch in enumerate(cfg.coach if cfg is not None else ""):
                 if i < 6:
                     c[i] = ord(ch) & 0x7F
-                i += 1
             jl.add(-1, _K_COACH, c[0], c[1], c[2] | c[3] << 8, c[4] | c[5] << 8)
             self._au = [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
@@ -216,8 +214,8 @@ class Coach:
         at once; the configuration notice counts down (EV_STATUS when it ends); the audit trail's uptime, clock
         (known, stepped) and fixes (lost, regained)."""
         s = self._au
-        if s is not None:
-            jl = self.jlog
+        jl = self.jlog
+        if s is not None and jl is not None:
             ctl = self.ctl
             ms = s[_A_UP_MS] + dt_ms
             if ms >= 1000:
@@ -299,16 +297,17 @@ class Coach:
 
     def _changed(self, ctl):
         s = self._au
-        if s is not None:  # the audit trail: a new train number (or who chose it), a new UTC offset
+        jl = self.jlog
+        if s is not None and jl is not None:  # the audit trail: a new train number (or who chose it), a new UTC offset
             k = train_key(self.route, ctl.train)
             o = 1 if ctl.journey.override >= 0 else 0
             if k * 2 + o != s[_A_TRAIN]:
                 s[_A_TRAIN] = k * 2 + o
-                self.jlog.add(ctl.utc_s, _K_NUMBER, 0, ctl.at_stop, k, o)
+                jl.add(ctl.utc_s, _K_NUMBER, 0, ctl.at_stop, k, o)
             off = ctl.utc_offset_min
             if off is not None:
                 if off != s[_A_OFF] and s[_A_OFF] != _UNKNOWN:
-                    self.jlog.add(ctl.utc_s, _K_CLOCK, 2, ctl.at_stop, off, s[_A_OFF])
+                    jl.add(ctl.utc_s, _K_CLOCK, 2, ctl.at_stop, off, s[_A_OFF])
                 s[_A_OFF] = off
         sens = self.sensors
         prev = -1

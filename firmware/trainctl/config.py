@@ -59,10 +59,7 @@ def _ascii(s, n):
 
 
 def _ident(s):
-    for c in s:
-        if not ("0" <= c <= "9" or "A" <= c <= "Z" or "a" <= c <= "z" or c == "-" or c == "_"):
-            return False
-    return True
+    return all("0" <= c <= "9" or "A" <= c <= "Z" or "a" <= c <= "z" or c == "-" or c == "_" for c in s)
 
 
 def load(path="/config.json"):

@@ -154,7 +154,7 @@ def boot_dates(records):
 
 def newest_coach(records):
     """The coach ID of the newest K_COACH record that has one, else None."""
-    for seq, _, kind, index, station, a, b in reversed(records):
+    for _, _, kind, index, station, a, b in reversed(records):
         if kind == codes.K_COACH:
             c = coach_id(index, station, a, b)
             if c:

@@ -61,7 +61,8 @@ def test_missing_keys_keep_their_defaults():
 
 def test_range_limits_are_inclusive():
     cfg = _load("low", '{"wc_lockout": false, "brightness": 0, "door_alarm_kmh": 3}')
-    assert cfg.problems == [] and cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 3))
+    assert cfg.problems == []
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 3))
     cfg = _load("high", '{"brightness": 15, "door_alarm_kmh": 30}')
     assert cfg.problems == [] and cfg.brightness == 15 and cfg.door_alarm_kmh == 30
 

@@ -6,6 +6,7 @@ import csv
 import io
 import os
 
+from portable import nmeagen
 from trainctl import clock, codes, service
 from trainctl import route_data as R
 from trainctl.coach import Coach
@@ -13,7 +14,6 @@ from trainctl.jlog import JourneyLog
 
 from host_tools.board import fleet
 from host_tools.board import jlog as tool
-from portable import nmeagen
 
 DANDONG = 9
 T0 = clock.epoch_seconds(2026, 11, 23, 9, 0, 0)

@@ -211,9 +211,9 @@ def _status(board):
 
 def test_status_is_answered_live_without_stopping_the_display_or_a_reset(board):
     """crew status: the running main loop answers (trainctl/status.py); frames keep coming, no reset."""
-    from trainctl import VERSION
-
     import time
+
+    from trainctl import VERSION
 
     end = time.monotonic() + 30
     while BOOT_LINE.search(board.console().decode("utf-8", "replace")) is None and time.monotonic() < end:
