@@ -35,7 +35,8 @@ _WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: 
 _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
-_RQ = const(16)  # a console request line: its length (byte 0) and up to 15 characters
+_REQ = const(b"status")  # the console request (crew status): App._rq counts its letters matched so far
+_NO_REQ = const(7)  # a line that is not the request
 
 
 def source(path):
@@ -145,7 +146,7 @@ class App:
         self._loud_ms = 0  # since the last quiet moment
         self._due_ms = 0  # display time owed since the last display step
         self._con = None  # the console's requests (trainctl/status.py): polled, no allocation while none comes
-        self._rq = bytearray(_RQ)
+        self._rq = 0
         if getattr(hw, "console", None) is not None:
             try:
                 import select
@@ -247,16 +248,19 @@ class App:
             if not c:  # the end of input (a pipe, /dev/null on a host): no more requests
                 self._con = None
                 return
-            q = self._rq
+            n = self._rq
             c = c[0]
-            c = (ord(c) if isinstance(c, str) else c) & 0x7F
+            c = ord(c) if isinstance(c, str) else c
             if c == 13 or c == 10:
-                if q[0]:
+                self._rq = 0
+                if 0 < n < len(_REQ):
+                    print("status: unknown request (ask: status)")
+                elif n == len(_REQ):
                     gc.collect()  # room for the module: loaded for this request only, then dropped
                     from . import status
 
                     try:
-                        status.answer(self, q)
+                        status.answer(self)
                     finally:
                         import sys
 
@@ -265,12 +269,10 @@ class App:
                         pkg = sys.modules.get("trainctl")
                         if pkg is not None and hasattr(pkg, "status"):
                             delattr(pkg, "status")
-                q[0] = 0
-            elif q[0] < _RQ - 1:
-                q[0] += 1
-                q[q[0]] = c
+            else:
+                self._rq = n + 1 if n < len(_REQ) and c == _REQ[n] else _NO_REQ
         except Exception as e:  # a request must never stop the coach
-            self._rq[0] = 0
+            self._rq = 0
             self.log("console: %r" % (e,))
 
     def _flash(self, dt_ms, got):

@@ -105,12 +105,8 @@ def line(app):
     return "status " + " ".join(f(app) for f in PARTS)
 
 
-def answer(app, q):
-    """q: the request line (bytearray: its length in byte 0). Prints the answer on the console, part by part."""
-    n = q[0]
-    if bytes(q[1:n + 1]).strip() != b"status":
-        print("status: unknown request (ask: status)")
-        return
+def answer(app):
+    """Prints the answer on the console, part by part."""
     print("status", end="")
     for f in PARTS:
         print(" " + f(app), end="")
