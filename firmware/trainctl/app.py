@@ -253,9 +253,7 @@ class App:
             c = ord(c) if isinstance(c, str) else c
             if c == 13 or c == 10:
                 self._rq = 0
-                if 0 < n < len(_REQ):
-                    print("status: unknown request (ask: status)")
-                elif n == len(_REQ):
+                if n == len(_REQ):
                     gc.collect()  # room for the module: loaded for this request only, then dropped
                     from . import status
 
@@ -269,6 +267,8 @@ class App:
                         pkg = sys.modules.get("trainctl")
                         if pkg is not None and hasattr(pkg, "status"):
                             delattr(pkg, "status")
+                elif n:
+                    print("status: unknown request (ask: status)")
             else:
                 self._rq = n + 1 if n < len(_REQ) and c == _REQ[n] else _NO_REQ
         except Exception as e:  # a request must never stop the coach
