@@ -34,7 +34,8 @@ def test_the_main_loops_sensor_path_allocates_nothing(tmp_path):
 
 def test_console_polling_allocates_nothing_and_answers_status(tmp_path):
     """app.App polls hw.console each pass (select.poll ipoll): nothing allocated while no byte comes (the
-    pipe held open, heap_lock); then other lines get one line saying so, `status` the status line, and the end of input stops the polling."""
+    pipe held open, heap_lock); then other lines get one line saying so, `status` the status line, and the
+    end of input stops the polling."""
     import os
     import subprocess
 
