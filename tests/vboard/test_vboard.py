@@ -30,8 +30,10 @@ FIRST_S = 120  # frames compared pixel by pixel with host_tools.replay.screen
 # (trainctl.coach, the journey split) and issue 18's pages (waiting for GPS, the border page, the scheduled
 # arrival, the clock-change text) to 61,136 B and 688 names (measured at their merge, this test's wasm boot).
 # Until they are trimmed, these guard against any further growth: the figures as measured, with little room.
+# Issue 17 items 2-3 (coach ID, the audit trail in the coach core, the console's status request): 61,136 B ->
+# 61,632 B and 688 -> 694 names (this test's wasm boot, before and after); RAM_MAX raised by those 496 B.
 NAMES_MAX = 700  # a 6th pool holds up to 1,260; 640 names more would add the 7th
-RAM_MAX = 60 * KIB
+RAM_MAX = 60 * KIB + 496
 # The journeys: (conftest fixture, virtual hours the track lasts at least). "border" in make test, "24h" in soak.
 JOURNEYS = [pytest.param(("border_journey", 4.5), id="border"),
             pytest.param(("full_journey", 23), id="24h", marks=pytest.mark.soak)]
