@@ -167,8 +167,9 @@ def rows(records):
     for rec in records:
         seq, utc_s, kind, index, station, a, b = rec
         t = utc_s if utc_s >= 0 else dated.get(seq)
+        coach = kind == codes.K_COACH  # index and station hold ID characters: said in detail
         yield (seq, clock.iso_utc(t) if t is not None else "", KIND_NAMES.get(kind, "kind_%d" % kind),
-               index_name(kind, index), station_name(station), a, b, detail(rec))
+               "" if coach else index_name(kind, index), "" if coach else station_name(station), a, b, detail(rec))
 
 
 def write_csv(records, out):
