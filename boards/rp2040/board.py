@@ -4,6 +4,8 @@ build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardw
 radio (a Pico W's stays off: nothing here starts it).
 """
 
+import sys
+
 from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
 from micropython import const
 
@@ -63,4 +65,4 @@ def build():
     wdt = WDT(timeout=_WDT_MS)
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
-                    reset_cause=reset_cause())
+                    reset_cause=reset_cause(), console=sys.stdin)  # USB console: `crew status` requests

@@ -7,6 +7,7 @@ variables are in host_tools/vboard/fake_machine/machine.py.
 
 import gc
 import os
+import sys
 
 from micropython import const
 
@@ -55,4 +56,5 @@ def build():
     return Hardware("virtual", uart, display, WDT(timeout=_WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
                     jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
-                    config_path=os.getenv("VBOARD_CONFIG") or "config.json")
+                    config_path=os.getenv("VBOARD_CONFIG") or "config.json",
+                    console=sys.stdin)  # the pty's console (host_tools/vboard/ptyboard.py): `crew status` requests

@@ -35,6 +35,8 @@ _WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: 
 _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
+_REQ = const(b"status")  # the console request (crew status): App._rq counts its letters matched so far
+_NO_REQ = const(7)  # a line that is not the request
 
 
 def source(path):
@@ -143,6 +145,17 @@ class App:
         self._log_ms = 0  # since a log record was first held back
         self._loud_ms = 0  # since the last quiet moment
         self._due_ms = 0  # display time owed since the last display step
+        self._con = None  # the console's requests (trainctl/status.py): polled, no allocation while none comes
+        self._rq = 0
+        if getattr(hw, "console", None) is not None:
+            try:
+                import select
+
+                self._con = select.poll()
+                self._con.register(hw.console, 1)  # select.POLLIN
+            except Exception as e:  # a port without select or a console that cannot be polled: no requests
+                self._con = None
+                log("console: no requests: %r" % (e,))
         if self.panel is not None:
             try:
                 self.panel.pages.update(self.ctl)  # a restored state is shown at once
@@ -156,10 +169,12 @@ class App:
         free = getattr(gc, "mem_free", None)  # MicroPython only; -1 on the host
         alloc = getattr(gc, "mem_alloc", None)
         src = source(__file__)
-        return "trainctl %s route=%s board=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
-            VERSION, self.route.NAME, getattr(self.hw, "name", "?"), free() if free else -1,
-            alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
-            1 if src == 1 else 0, 1 if src == 2 else 0)
+        cfg = self.config
+        return "trainctl %s route=%s board=%s coach=%s free=%d alloc=%d restored=%d reset=%d rom=%d frozen=%d" % (
+            VERSION, self.route.NAME, getattr(self.hw, "name", "?"),
+            cfg.coach if cfg is not None and cfg.coach else "-", free() if free else -1, alloc() if alloc else -1,
+            1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0), 1 if src == 1 else 0,
+            1 if src == 2 else 0)
 
     def _event(self, kind, index):
         """The coach's events: what passengers see changed (EV_SHOWN), or the doors/WC line (the others)."""
@@ -215,10 +230,50 @@ class App:
             except Exception as e:
                 c.fault(_DISPLAY, e)
         self._flash(dt_ms, got)
+        if self._con is not None:
+            for _ in self._con.ipoll(0):  # MicroPython: an iterator that allocates only when a byte is there
+                self._ask()
+                break
         wdt = self.wdt
         if wdt is not None:
             wdt.feed()
         self.loops += 1
+
+    def _ask(self):
+        """A byte on the console: a request line ends with CR or LF; the answer is printed by trainctl.status
+        (imported for the request and dropped after: neither the boot nor the loop keeps its RAM). Read-only: the
+        loop goes on."""
+        try:
+            c = self.hw.console.read(1)
+            if not c:  # the end of input (a pipe, /dev/null on a host): no more requests
+                self._con = None
+                return
+            n = self._rq
+            c = c[0]
+            c = ord(c) if isinstance(c, str) else c
+            if c == 13 or c == 10:
+                self._rq = 0
+                if n == len(_REQ):
+                    gc.collect()  # room for the module: loaded for this request only, then dropped
+                    from . import status
+
+                    try:
+                        status.answer(self)
+                    finally:
+                        import sys
+
+                        status = None
+                        sys.modules.pop("trainctl.status", None)
+                        pkg = sys.modules.get("trainctl")
+                        if pkg is not None and hasattr(pkg, "status"):
+                            delattr(pkg, "status")
+                elif n:
+                    print("status: unknown request (ask: status)")
+            else:
+                self._rq = n + 1 if n < len(_REQ) and c == _REQ[n] else _NO_REQ
+        except Exception as e:  # a request must never stop the coach
+            self._rq = 0
+            self.log("console: %r" % (e,))
 
     def _flash(self, dt_ms, got):
         """One flash write a pass at most, in the quiet part of the GPS second (a flash write stops the CPU

@@ -10,7 +10,7 @@ drive it; a subsystem that raises is counted, logged and rests _REST_MS while th
 from micropython import const
 
 from . import clock, nmea
-from .journey import Journey
+from .journey import Journey, train_key
 from .store import StateFile
 from .text import station_en
 
@@ -21,6 +21,10 @@ _EV_STATUS = const(49)  # the pages' status line changed (the configuration noti
 _K_STATION = const(64)  # a stop ended: index = station, a = boardings, b = alightings
 _K_BOOT = const(65)  # a = reset cause (machine.reset_cause())
 _K_FAULT = const(66)  # index 0 display, 1 sensors raised (a = errno, 0 not OSError); 2 config file (a = problems)
+_K_COACH = const(67)  # after each boot's K_BOOT: the coach ID (config "coach"), 6 ASCII bytes: index, station, a, b
+_K_NUMBER = const(68)  # the train number shown changed: a = its train key, b = 1 the crew's override
+_K_CLOCK = const(69)  # 0: time known, a + 65536 b = uptime s (boot: utc_s minus it); 1: GPS clock step (s, signed)
+_K_GPS = const(71)  # 0: fixes lost (utc_s: the last, none since for 10 s); 1: regained, a + 65536 b = outage s
 _DOOR_ALARM_CMS = const(139)  # config.DOOR_ALARM_KMH in cm/s
 # End of generated constants.
 
@@ -30,6 +34,21 @@ _SENSORS = const(1)
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
 _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
 _CONFIG_NOTICE_MS = const(60000)
+# The journey log as an audit trail (issue 17; record kinds and fields: trainctl/codes.py K_COACH..K_GPS, the crew's
+# overrides: trainctl.service): its state is one list of small ints (Coach._au), a pass allocates nothing.
+_LOST_MS = const(10000)  # no new valid fix for this long: lost
+_STEP_S = const(30)  # the GPS clock moved this much more or less than the board's: a step
+_CAP_MS = const(1 << 28)  # timers stop here (small ints on 32-bit ports)
+_UNKNOWN = const(-32768)
+_A_TRAIN = const(0)  # slots of Coach._au: train key last logged x 2 + 1 if overridden (-2: none)
+_A_OFF = const(1)  # UTC offset (min) last shown, _UNKNOWN
+_A_FIX = const(2)  # GPS time of the last valid fix (-1 none since boot)
+_A_GAP = const(3)  # ms since it came
+_A_LOST = const(4)  # 1: lost logged, not regained yet
+_A_UT = const(5)  # GPS time of the last epoch (-1 none since boot)
+_A_UT_MS = const(6)  # ms since it came
+_A_UP_S = const(7)  # uptime, s and ms
+_A_UP_MS = const(8)
 
 
 class Controller:
@@ -43,6 +62,7 @@ class Controller:
         self.store = store
         self.on_display = on_display
         self.utc_s = -1  # GPS time of the last epoch
+        self._fix_s = -1  # GPS time of the last valid fix (the audit trail's GPS lost/regained)
         self.utc_ms = 0
         self.speed_cms = -1  # speed over ground of the last epoch, -1 none (no fix or not reported)
         # What the display shows now; compared after every epoch, without allocating.
@@ -71,6 +91,8 @@ class Controller:
     def _on_fix(self, fix):
         self.utc_s = fix.utc_s
         self.utc_ms = fix.utc_ms
+        if fix.valid:
+            self._fix_s = fix.utc_s
         self.speed_cms = fix.speed_cms if fix.valid else -1
         self.journey.update(fix)
         self._after(fix.utc_s)
@@ -143,6 +165,15 @@ class Coach:
             except OSError:
                 pass
         self.config = cfg
+        self._au = None  # the audit trail's state, with a journey log (_A_* slots)
+        jl = self.jlog
+        if jl is not None:  # after the boot record, the coach ID: 6 ASCII bytes (config.py checks them)
+            c = [0] * 6
+            for i, ch in enumerate(cfg.coach if cfg is not None else ""):
+                if i < 6:
+                    c[i] = ord(ch) & 0x7F
+            jl.add(-1, _K_COACH, c[0], c[1], c[2] | c[3] << 8, c[4] | c[5] << 8)
+            self._au = [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
@@ -180,7 +211,42 @@ class Coach:
 
     def step(self, dt_ms):
         """dt_ms after the last step: the sensors see the latest fix's speed and are polled, the counts saved
-        at once; the configuration notice counts down (EV_STATUS when it ends)."""
+        at once; the configuration notice counts down (EV_STATUS when it ends); the audit trail's uptime, clock
+        (known, stepped) and fixes (lost, regained)."""
+        s = self._au
+        jl = self.jlog
+        if s is not None and jl is not None:
+            ctl = self.ctl
+            ms = s[_A_UP_MS] + dt_ms
+            if ms >= 1000:
+                s[_A_UP_S] += ms // 1000
+                ms %= 1000
+            s[_A_UP_MS] = ms
+            if s[_A_GAP] < _CAP_MS:
+                s[_A_GAP] += dt_ms
+            if s[_A_UT_MS] < _CAP_MS:
+                s[_A_UT_MS] += dt_ms
+            t = ctl.utc_s
+            if t != s[_A_UT] and t >= 0:
+                if s[_A_UT] < 0:  # the time is known: the boot was s[_A_UP_S] before t
+                    jl.add(t, _K_CLOCK, 0, -1, s[_A_UP_S], s[_A_UP_S] >> 16)
+                else:
+                    d = t - s[_A_UT] - (s[_A_UT_MS] + 500) // 1000
+                    if d > _STEP_S or d < -_STEP_S:
+                        jl.add(t, _K_CLOCK, 1, -1, d, d >> 16)
+                s[_A_UT] = t
+                s[_A_UT_MS] = 0
+            t = ctl._fix_s
+            if t != s[_A_FIX]:
+                if s[_A_LOST]:
+                    s[_A_LOST] = 0
+                    d = t - s[_A_FIX]
+                    jl.add(t, _K_GPS, 1, ctl.at_stop, d, d >> 16)
+                s[_A_FIX] = t
+                s[_A_GAP] = 0
+            elif not s[_A_LOST] and t >= 0 and s[_A_GAP] >= _LOST_MS:
+                s[_A_LOST] = 1
+                jl.add(t, _K_GPS, 0, ctl.at_stop)
         sens = self.sensors
         rest = self.rest_ms
         if sens is not None:
@@ -230,6 +296,19 @@ class Coach:
             cb(kind, index)
 
     def _changed(self, ctl):
+        s = self._au
+        jl = self.jlog
+        if s is not None and jl is not None:  # the audit trail: a new train number (or who chose it), a new UTC offset
+            k = train_key(self.route, ctl.train)
+            o = 1 if ctl.journey.override >= 0 else 0
+            if k * 2 + o != s[_A_TRAIN]:
+                s[_A_TRAIN] = k * 2 + o
+                jl.add(ctl.utc_s, _K_NUMBER, 0, ctl.at_stop, k, o)
+            off = ctl.utc_offset_min
+            if off is not None:
+                if off != s[_A_OFF] and s[_A_OFF] != _UNKNOWN:
+                    jl.add(ctl.utc_s, _K_CLOCK, 2, ctl.at_stop, off, s[_A_OFF])
+                s[_A_OFF] = off
         sens = self.sensors
         prev = -1
         if sens is not None:

@@ -27,6 +27,14 @@ EV_STATUS = 49  # the pages' status line changed (the configuration notice ended
 K_STATION = 64  # a stop ended: index = station, a = boardings, b = alightings
 K_BOOT = 65  # a = reset cause (machine.reset_cause())
 K_FAULT = 66  # index 0 display, 1 sensors raised (a = errno, 0 not OSError); 2 config file (a = problems)
+# The audit trail (trainctl/coach.py Coach; K_OVERRIDE: trainctl/service.py); a, b: 16 bits (signed: two's
+# complement); "a + 65536 b": one 32-bit number. Train key: direction * LEGS + leg, 65535 none.
+K_COACH = 67  # after each boot's K_BOOT: the coach ID (config "coach"), 6 ASCII bytes: index, station, a, b
+K_NUMBER = 68  # the train number shown changed: a = its train key, b = 1 the crew's override
+K_CLOCK = 69  # 0: time known, a + 65536 b = uptime s (boot: utc_s minus it); 1: GPS clock step (s, signed)
+# a + 65536 b; 2: the UTC offset shown changed, a = new, b = old (minutes)
+K_OVERRIDE = 70  # the crew's override: index 1 set, 0 cleared; a = train key set, b = the one before
+K_GPS = 71  # 0: fixes lost (utc_s: the last, none since for 10 s); 1: regained, a + 65536 b = outage s
 # A toilet's state (sensors.WcMonitor.status).
 WC_FREE = 0
 WC_OCCUPIED = 1

@@ -5,7 +5,9 @@ A value of the wrong type or out of range falls back to that key's default, an u
 defaults, and each fallback is recorded in Config.problems (short ASCII lines for the console, the
 display and the journey log). The file is parsed with json only: it is data, never code.
 
-    {"wc_lockout": true, "brightness": 8, "door_alarm_kmh": 5}
+    {"coach": "C01", "wc_lockout": true, "brightness": 8, "door_alarm_kmh": 5}
+
+coach: the coach's ID, 1-6 characters A-Z a-z 0-9 - _ (boot line, journey log, pulled file names); default "".
 """
 
 import json
@@ -18,14 +20,15 @@ MAX_PROBLEMS = const(8)  # the rest are summed up in one line
 WC_LOCKOUT = False  # show the toilets closed while standing at a station
 BRIGHTNESS = const(8)  # display: MAX7219 intensity 0..15, SSD1306 contrast = brightness * 17
 DOOR_ALARM_KMH = const(5)  # a door open above this speed raises the alarm
-# key, least, greatest (-1, -1: true/false)
-_KEYS = (("wc_lockout", -1, -1), ("brightness", 0, 15), ("door_alarm_kmh", 3, 30))
+# key, least, greatest (-1, -1: true/false; -2, n: an ID of 1..n letters, digits, - or _)
+_KEYS = (("coach", -2, 6), ("wc_lockout", -1, -1), ("brightness", 0, 15), ("door_alarm_kmh", 3, 30))
 
 
 class Config:
     """The settings in force (attributes named as the keys) and what was wrong with the file."""
 
     def __init__(self):
+        self.coach = ""
         self.wc_lockout = WC_LOCKOUT
         self.brightness = BRIGHTNESS
         self.door_alarm_kmh = DOOR_ALARM_KMH
@@ -53,6 +56,10 @@ def _ascii(s, n):
     for c in s[:n]:
         out += c if " " <= c <= "~" else "?"
     return out
+
+
+def _ident(s):
+    return all("0" <= c <= "9" or "A" <= c <= "Z" or "a" <= c <= "z" or c == "-" or c == "_" for c in s)
 
 
 def load(path="/config.json"):
@@ -97,7 +104,12 @@ def load(path="/config.json"):
         default = getattr(cfg, name)
         v = d[name]
         boolean = v is True or v is False  # True is an int on CPython: never a number here
-        if lo < 0:
+        if lo == -2:
+            if isinstance(v, str) and 0 < len(v) <= hi and _ident(v):
+                setattr(cfg, name, v)
+            else:
+                cfg._problem("%s: not 1..%d letters, digits, - or _, using none" % (name, hi))
+        elif lo < 0:
             if boolean:
                 setattr(cfg, name, v)
             else:

@@ -5,8 +5,13 @@
     python -m host_tools.board.crew --port PORT ... clear             # back to the journey's own number
     python -m host_tools.board.crew --port PORT ... onboard N         # the live passenger count
     python -m host_tools.board.crew --port PORT ... selftest [--seconds S]  # commissioning: display, alarm, inputs
+    python -m host_tools.board.crew --port PORT status [--raw]   # live and read-only: the display keeps running
 
-Connecting stops the firmware's main loop (mpremote's Ctrl-C and soft reset, as `make deploy` does);
+status sends the line `status` to the running firmware (trainctl/status.py answers it from the main loop: no
+Ctrl-C, no reset) and prints its answer: versions, coach ID, configuration, fix age and quality, position and
+journey state, door/beam/WC levels, fault counters, free RAM and flash, uptime, last reset cause.
+
+The other commands: connecting stops the firmware's main loop (mpremote's Ctrl-C and soft reset, as `make deploy` does);
 the command then runs trainctl.service on the board, prints its line (what the display shows after a
 reset) and reboots the board into main.py, printing the boot line, so the controller runs again even
 after `show`. The train number and N are checked here first: an error touches no board.
@@ -18,7 +23,9 @@ Exit status: 0 done; 2 usage, unknown train, bad N, or a port that is missing or
 """
 
 import argparse
+import os
 import sys
+import time
 
 from trainctl import route_data, service
 
@@ -38,7 +45,15 @@ class _BoardsOwn:
 
 BOARDS_OWN = _BoardsOwn()
 _OWN = ("import sys, os\n_st = (os.getenv('VBOARD_STATE') or 'state.bin') if sys.platform == 'linux' else "
-        "'/state.bin'\n")
+        "'/state.bin'\n_jl = (os.getenv('VBOARD_JLOG') or 'jlog.bin') if sys.platform == 'linux' else '/jlog.bin'\n")
+
+
+class _Raw:
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
 
 
 def _service():
@@ -65,6 +80,8 @@ def board_call(command, value=None, state=STATE):
         args = [service.check_onboard(value), state]
     else:
         raise ValueError("unknown command %r" % command)
+    if command in ("override", "clear") and state is BOARDS_OWN:  # the override's record: the board's own log
+        args += [_Raw("None"), _Raw("jlog=_jl")]
     return (_OWN if state is BOARDS_OWN else "") + "from trainctl import service\nservice.%s(%s)\n" % (
         command, ", ".join(repr(a) for a in args))
 
@@ -110,6 +127,48 @@ def run(port, code, boot_timeout_s=30, log=print, live=None):
         b.close()
 
 
+STATUS_TIMEOUT_S = 10  # the virtual board passes console input on after 1 s; a board answers within a loop pass
+STATUS_PREFIX = b"status fw="
+
+
+def status(port, timeout_s=STATUS_TIMEOUT_S):
+    """Ask the firmware running on the board at port for its status line (str, without the word `status`):
+    the port is opened as a plain serial line (no Ctrl-C, no soft reset: the display keeps running)."""
+    import serial
+
+    if not os.path.exists(port):
+        raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
+    try:
+        s = serial.Serial(port, 115200, timeout=0.2)
+    except (serial.SerialException, OSError) as e:
+        raise DeployError("%s: cannot open: %s" % (port, e)) from None
+    try:
+        s.reset_input_buffer()
+        s.write(b"status\r")
+        buf = b""
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            buf += s.read(4096)
+            i = buf.find(STATUS_PREFIX)
+            if i >= 0 and buf.find(b"\n", i) > 0:
+                return buf[i + 7:buf.index(b"\n", i)].decode("ascii", "replace").strip()
+            i = buf.find(b"console: ")  # the loop caught an error answering (e.g. MemoryError): it runs on
+            if i >= 0 and buf.find(b"\n", i) > 0:
+                raise DeployError("%s: the board could not answer: %s" % (
+                    port, buf[i + 9:buf.index(b"\n", i)].decode("ascii", "replace").strip()), code=1)
+    finally:
+        s.close()
+    raise DeployError("%s: no status answer within %g s: is the firmware running, and recent enough to answer "
+                      "(make deploy)?" % (port, timeout_s), code=1)
+
+
+def status_lines(text):
+    """The status line as 'key  value' lines, in its order."""
+    pairs = [w.partition("=") for w in text.split()]
+    width = max(len(k) for k, _, _ in pairs)
+    return ["%s  %s" % (k.ljust(width), v) for k, _, v in pairs]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m host_tools.board.crew", description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/ttyUSB0, /dev/pts/3")
@@ -125,7 +184,18 @@ def main(argv=None):
         "--seconds", type=int, default=20, help="length of the input walk-test (default 20)")
     sub.add_parser("onboard", help="set the live passenger count").add_argument(
         "n", type=int, help="passengers on board now (0 or more)")
+    p = sub.add_parser("status", help="live, read-only status of the running firmware (the display keeps running)")
+    p.add_argument("--raw", action="store_true", help="print the board's line as it came (key=value pairs)")
+    p.add_argument("--timeout", type=float, default=STATUS_TIMEOUT_S, help="seconds to wait for the answer")
     args = ap.parse_args(argv)
+    if args.command == "status":
+        try:
+            text = status(args.port, args.timeout)
+        except DeployError as e:
+            print("crew: error: %s" % e, file=sys.stderr)
+            return e.code
+        print(text if args.raw else "\n".join(status_lines(text)))
+        return 0
     try:
         value = getattr(args, "train", getattr(args, "n", getattr(args, "seconds", None)))
         code = board_call(args.command, value, args.state)

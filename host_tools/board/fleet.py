@@ -13,7 +13,12 @@ A pulled file is a whole ring (trainctl/jlog.py: 16-byte CRC-checked records, 24
 repeats most of the previous one. Records are keyed by (coach, seq): INSERT OR IGNORE keeps one copy; a
 record that comes back with the same key and other content (a board whose log was wiped, or two coaches
 given one ID) is counted as a conflict and the first copy kept. A file already imported (same SHA-256) is
-skipped whole. The coach is --coach, else the file name's jlog-<coach>-... part (jlog pull's names).
+skipped whole. The coach is --coach, else the log's own (its newest coach-ID record, written after each boot),
+else the file name's jlog-<coach>-<time or number>.bin part (jlog pull's names).
+Audit records (coach ID, train number, clock, crew override, GPS lost/regained): `events` words them in its
+detail column (host_tools/board/jlog.py detail) and `journeys` counts resets, GPS outages (and their seconds)
+and crew overrides. Records written before the time was known (a boot's) are dated from the boot's clock
+record (table `dated`) and so belong to the journey around that time.
 Journeys: a coach's station records (K_STATION) in time order, split where the gap between two stops passes
 JOURNEY_GAP_S or the direction of travel along the route turns; every record from an hour before a journey's
 first stop to an hour after its last belongs to it (others: none, the depot).
@@ -53,8 +58,11 @@ CREATE INDEX IF NOT EXISTS records_coach_time ON records (coach, utc_s);
 CREATE INDEX IF NOT EXISTS records_journey ON records (journey);
 CREATE TABLE IF NOT EXISTS journeys (id INTEGER PRIMARY KEY, coach TEXT NOT NULL, first_utc INTEGER NOT NULL,
     last_utc INTEGER NOT NULL, direction TEXT NOT NULL, stops INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dated (coach TEXT NOT NULL, seq INTEGER NOT NULL, utc_s INTEGER NOT NULL,
+    PRIMARY KEY (coach, seq));
 """
-NAME_RE = re.compile(r"jlog-([A-Za-z0-9_.]+?)-")
+NAME_RE = re.compile(r"jlog-([A-Za-z0-9_-]+)-[0-9TZ]+(?:\.|$)")  # jlog pull: jlog-C-01-20261207T101500Z.bin
+OLD_NAME_RE = re.compile(r"jlog-([A-Za-z0-9_.]+?)-")
 
 
 def kind_names():
@@ -90,12 +98,35 @@ def connect(path):
     return db
 
 
-def coach_of(path, coach=None):
+def coach_in_log(data):
+    """The coach ID of the newest K_COACH record (CRC good, non-empty) in a pulled file's bytes, else None."""
+    best = None
+    for o in range(3, len(data), SIZE):
+        if data[o] != codes.K_COACH:
+            continue
+        rec = data[o - 3:o - 3 + SIZE]
+        lo, hi, kind, utc_s, index, station, a, b, c = _REC.unpack(rec)
+        if c != binascii.crc_hqx(rec[:14], 0xFFFF):
+            continue
+        cid = jlog.coach_id(index, station, a, b)
+        seq = lo | hi << 16
+        if cid and (best is None or ((seq - best[0]) & 0xFFFFFF) < 0x800000):
+            best = (seq, cid)
+    return best[1] if best else None
+
+
+def coach_of(path, coach=None, data=None, log=None):
+    """--coach, else the log's own ID (data: the file's bytes), else the file name's."""
     if coach:
         return coach
-    m = NAME_RE.search(os.path.basename(path))
+    m = NAME_RE.search(os.path.basename(path)) or OLD_NAME_RE.search(os.path.basename(path))
+    own = coach_in_log(data) if data is not None else None
+    if own:
+        if m and m.group(1) != own and log is not None:
+            log("%s: coach %s from its log (the file name says %s)" % (path, own, m.group(1)))
+        return own
     if not m:
-        raise UsageError("%s: no coach in the file name (jlog-<coach>-...): give --coach" % path)
+        raise UsageError("%s: no coach in the log or the file name (jlog-<coach>-...): give --coach" % path)
     return m.group(1)
 
 
@@ -120,7 +151,7 @@ def import_files(db, files, coach=None, log=print):
             data = f.read()
         if len(data) % SIZE or not data:
             raise UsageError("%s: %d bytes is not a journey log (16-byte records)" % (path, len(data)))
-        c = coach_of(path, coach)
+        c = coach_of(path, coach, data, log)
         sha = hashlib.sha256(data).hexdigest()
         if db.execute("SELECT 1 FROM pulls WHERE sha256 = ?", (sha,)).fetchone():
             continue
@@ -160,7 +191,8 @@ def import_files(db, files, coach=None, log=print):
 
 
 def split_journeys(db, coach):
-    """Rebuild the coach's journeys from its station records."""
+    """Rebuild the coach's journeys from its station records; date its records written before the time was
+    known (table dated) and put them in the journey around that time."""
     stops = db.execute("SELECT utc_s, idx FROM records WHERE coach = ? AND kind = ? ORDER BY utc_s, seq",
                        (coach, codes.K_STATION)).fetchall()
     db.execute("UPDATE records SET journey = NULL WHERE coach = ? AND journey IS NOT NULL", (coach,))
@@ -182,6 +214,17 @@ def split_journeys(db, coach):
                          (coach, g[0][0], g[-1][0], direction, len(g)))
         db.execute("UPDATE records SET journey = ? WHERE coach = ? AND utc_s BETWEEN ? AND ?",
                    (cur.lastrowid, coach, g[0][0] - MARGIN_S, g[-1][0] + MARGIN_S))
+    db.execute("DELETE FROM dated WHERE coach = ?", (coach,))
+    recs = db.execute("SELECT seq, utc_s, kind, idx, station, a, b FROM records WHERE coach = ? AND "
+                      "(utc_s < 0 OR kind = ? OR (kind = ? AND idx = 0)) ORDER BY seq",
+                      (coach, codes.K_BOOT, codes.K_CLOCK)).fetchall()
+    dated = jlog.boot_dates(recs)
+    db.executemany("INSERT INTO dated (coach, seq, utc_s) VALUES (?, ?, ?)",
+                   [(coach, q, t) for q, t in dated.items()])
+    db.execute("UPDATE records SET journey = (SELECT j.id FROM journeys j, dated d WHERE j.coach = records.coach "
+               "AND d.coach = records.coach AND d.seq = records.seq AND d.utc_s BETWEEN j.first_utc - ? AND "
+               "j.last_utc + ? ORDER BY j.first_utc LIMIT 1) WHERE coach = ? AND utc_s < 0",
+               (MARGIN_S, MARGIN_S, coach))
 
 
 def day_s(text, end=False):
@@ -245,11 +288,16 @@ def journey_report(db, a):
         "(SELECT COALESCE(SUM(a), 0) FROM records WHERE journey = j.id AND kind = ?), "
         "(SELECT COALESCE(SUM(b), 0) FROM records WHERE journey = j.id AND kind = ?), "
         "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?), "
-        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?) "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?), "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ?), "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ? AND idx = 0), "
+        "(SELECT COALESCE(SUM(a + 65536 * b), 0) FROM records WHERE journey = j.id AND kind = ? AND idx = 1), "
+        "(SELECT COUNT(*) FROM records WHERE journey = j.id AND kind = ? AND idx = 1) "
         "FROM journeys j WHERE %s ORDER BY j.first_utc, j.coach" % jcond,
-        [codes.K_STATION, codes.K_STATION, codes.EV_ALARM_ON, codes.K_FAULT] + par).fetchall()
-    return [(i, c, clock.iso_utc(t0), clock.iso_utc(t1), d, n, on, off, al, fa)
-            for i, c, t0, t1, d, n, on, off, al, fa in rows]
+        [codes.K_STATION, codes.K_STATION, codes.EV_ALARM_ON, codes.K_FAULT, codes.K_BOOT, codes.K_GPS, codes.K_GPS,
+         codes.K_OVERRIDE] + par).fetchall()
+    return [(i, c, clock.iso_utc(t0), clock.iso_utc(t1), d, n, on, off, al, fa, rs, go, gs, ov)
+            for i, c, t0, t1, d, n, on, off, al, fa, rs, go, gs, ov in rows]
 
 
 def event_rows(db, a):
@@ -260,11 +308,16 @@ def event_rows(db, a):
         cond += " AND kind = ?"
         par.append(KIND_BY_NAME[a.kind])
     names = route_names.names(route_data).ST_EN
-    for c, seq, t, k, i, st, x, y, j in db.execute(
-            "SELECT coach, seq, utc_s, kind, idx, station, a, b, journey FROM records r WHERE %s "
-            "ORDER BY utc_s, coach, seq" % cond, par):
-        yield (c, seq, clock.iso_utc(t), KINDS.get(k, "kind_%d" % k), i,
-               names[st] if 0 <= st < len(names) else "", x, y, j if j is not None else "")
+    for c, seq, t, k, i, st, x, y, j, d in db.execute(
+            "SELECT r.coach, r.seq, r.utc_s, r.kind, r.idx, r.station, r.a, r.b, r.journey, d.utc_s FROM records r "
+            "LEFT JOIN dated d ON d.coach = r.coach AND d.seq = r.seq WHERE %s "
+            "ORDER BY COALESCE(d.utc_s, r.utc_s), r.coach, r.seq" % cond, par):
+        when = clock.iso_utc(t) if t >= 0 else clock.iso_utc(d) if d is not None else ""
+        text = jlog.detail((seq, t, k, i, st, x, y))
+        if t < 0 and d is not None:
+            text += "; dated by the boot's clock record"
+        yield (c, seq, when, KINDS.get(k, "kind_%d" % k), i, names[st] if 0 <= st < len(names) else "", x, y,
+               j if j is not None else "", text)
 
 
 def _out(a):
@@ -306,8 +359,11 @@ def plot(db, a):
 
 def synth(out_dir, days=365, coaches=("C01", "C02"), pulls_per_coach=500, seed=1, log=print):
     """A synthetic fleet: each coach runs a journey a day (alternate directions, every station, door openings,
-    an occasional door alarm, fault and reboot) into the firmware's own JourneyLog (1024-record ring), and is
-    pulled pulls_per_coach times over the days: jlog-<coach>-<n>.bin in out_dir. The files written."""
+    an occasional door alarm, fault and reboot) into the firmware's own JourneyLog (1024-record ring), with the
+    audit trail as the firmware writes it (a boot and its coach ID before the time is known, the time known, the
+    train number at departure and at the leg changes, the UTC offset at the border, now and then a GPS outage
+    and a crew override set and cleared), and is pulled pulls_per_coach times over the days:
+    jlog-<coach>-<n>.bin in out_dir. The files written."""
     import random
 
     from trainctl.jlog import JourneyLog
@@ -327,10 +383,30 @@ def synth(out_dir, days=365, coaches=("C01", "C02"), pulls_per_coach=500, seed=1
         k = 0
         for day in range(days):
             t = t0 + day * 86400 + rng.randint(6 * 3600, 9 * 3600)
-            jl.add(t, codes.K_BOOT, 0, -1, rng.choice((1, 1, 1, 3)), 0)
+            jl.add(-1, codes.K_BOOT, 0, -1, rng.choice((1, 1, 1, 3)), 0)
+            cid = [ord(ch) for ch in coach[:6]] + [0] * (6 - len(coach[:6]))
+            jl.add(-1, codes.K_COACH, cid[0], cid[1], cid[2] | cid[3] << 8, cid[4] | cid[5] << 8)
+            up = rng.randint(25, 90)  # seconds to the first GPS time after boot
+            jl.add(t + up, codes.K_CLOCK, 0, -1, up, 0)
             order = range(n_st) if day % 2 == 0 else range(n_st - 1, -1, -1)
+            d = day % 2
             onboard = 0
-            for st in order:
+            override = rng.random() < 0.05
+            for n, st in enumerate(order):
+                if n == 0 or st == route_data.BORDER_ST[0] or st == route_data.BORDER_ST[1]:
+                    leg = 0 if n == 0 else 1 if st == route_data.BORDER_ST[d] else 2
+                    jl.add(t + 100, codes.K_NUMBER, 0, st, d * route_data.LEGS + leg, 0)
+                if override and n == 3:
+                    jl.add(t + 70, codes.K_OVERRIDE, 1, st, d * route_data.LEGS, 0xFFFF)
+                if override and n == 5:
+                    jl.add(t + 70, codes.K_OVERRIDE, 0, st, 0xFFFF, d * route_data.LEGS)
+                if n and (st == route_data.BORDER_ST[1] if d == 0 else st == route_data.BORDER_ST[0]):
+                    new, old = (540, 480) if d == 0 else (480, 540)  # crossed the border before this stop
+                    jl.add(t + 600, codes.K_CLOCK, 2, -1, new, old)
+                if n and rng.random() < 0.03:  # a tunnel or a cutting: no fix for a while
+                    lost = rng.randint(15, 400)
+                    jl.add(t + 300, codes.K_GPS, 0, -1)
+                    jl.add(t + 300 + lost, codes.K_GPS, 1, -1, lost, 0)
                 t += rng.randint(20 * 60, 90 * 60)
                 door = rng.randrange(4)
                 jl.add(t, codes.EV_DOOR_OPEN, door, st)
@@ -406,9 +482,11 @@ def main(argv=None):
             _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
         elif a.cmd == "journeys":
             _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
-                       "alightings", "door_alarms", "faults"), journey_report(db, a))
+                       "alightings", "door_alarms", "faults", "resets", "gps_outages", "gps_outage_s", "overrides"),
+                   journey_report(db, a))
         elif a.cmd == "events":
-            _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey"), event_rows(db, a))
+            _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey", "detail"),
+                   event_rows(db, a))
         elif a.cmd == "plot":
             plot(db, a)
     except sqlite3.DatabaseError as e:

@@ -1,12 +1,17 @@
 """The board's journey log (/jlog.bin, firmware/trainctl/jlog.py): pull it, decode it to CSV, plot it.
 
-    python -m host_tools.board.jlog pull --port PORT [-o build/jlog.bin]
+    python -m host_tools.board.jlog pull --port PORT [-o FILE]   # default build/jlog-<coach>-<UTC time>.bin
     python -m host_tools.board.jlog csv FILE [-o out.csv]
     python -m host_tools.board.jlog plot FILE -o boardings.png
 
-pull copies the file with `mpremote connect PORT fs cp :jlog.bin LOCAL`. csv decodes with the firmware's
-own reader (valid records oldest first; torn ones skipped): seq,utc,kind,index,station,a,b. plot draws
-boardings and alightings per station (K_STATION records, summed over the log) in route order.
+pull copies the board's jlog.bin (mpremote's transport) and names the copy after the coach (the newest
+coach-ID record in it, `unknown` if none) and the pull's UTC time, so pulls of several coaches never overwrite
+each other. csv decodes with the firmware's own reader (valid records oldest first; torn ones skipped):
+seq,utc,kind,index,station,a,b,detail; detail says what an audit record means (coach ID, train number and who
+chose it, clock known/stepped, UTC offset change, crew override, GPS lost/regained and the outage). Records
+written before the time was known (a boot's) are dated from the boot's clock record (utc = its time minus
+the uptime; blank if the time never became known). plot draws boardings and alightings per station (K_STATION
+records, summed over the log) in route order.
 Exit status 0, or 2 with one line on stderr.
 """
 
@@ -21,10 +26,10 @@ from trainctl import clock, codes, doors, jlog, route_data
 from host_tools.board.deploy import Board, DeployError
 from host_tools.common import cli, paths, route_names
 
-DEFAULT_PULL = os.path.join(paths.ROOT, "build", "jlog.bin")
+PULL_DIR = os.path.join(paths.ROOT, "build")
 VESTIBULES = ("A", "B")  # counter index: the vestibule (BeamCounter door)
 WC_NAMES = ("wc_1", "wc_2")
-COLUMNS = ("seq", "utc", "kind", "index", "station", "a", "b")
+COLUMNS = ("seq", "utc", "kind", "index", "station", "a", "b", "detail")
 BOARD_RGB = (46, 110, 190)
 ALIGHT_RGB = (230, 130, 40)
 
@@ -79,10 +84,92 @@ def read_log(path):
     return jlog.JourneyLog(path, n).records()
 
 
+def signed(a, b=None):
+    """A record's 16-bit field a as signed, or a + 65536 b as a signed 32-bit number."""
+    if b is None:
+        return a - 65536 if a >= 32768 else a
+    v = a | b << 16
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+def coach_id(index, station, a, b):
+    """The coach ID of a K_COACH record ('' none)."""
+    return "".join(chr(c) for c in (index, station & 0xFF, a & 0xFF, a >> 8, b & 0xFF, b >> 8) if 0 < c < 128)
+
+
+def train_text(key):
+    """A train key (direction * LEGS + leg; 65535 none) as the route's number, '-' none."""
+    if key == 0xFFFF or key < 0:
+        return "-"
+    tr = route_data.TRAIN
+    d, leg = divmod(key, route_data.LEGS)
+    return tr[d][leg] if d < len(tr) and leg < len(tr[d]) else "key_%d" % key
+
+
+def zone(minutes):
+    m = signed(minutes)
+    return "UTC%+d" % (m // 60) if m % 60 == 0 else "UTC%+d:%02d" % (m // 60, m % 60)
+
+
+def detail(rec):
+    """What an audit-trail record (and a boot) says, in words; '' for the others."""
+    _, _, kind, index, station, a, b = rec
+    if kind == codes.K_BOOT:
+        return "reset cause %d" % a
+    if kind == codes.K_COACH:
+        return "coach %s" % (coach_id(index, station, a, b) or "(no ID)")
+    if kind == codes.K_NUMBER:
+        return "train %s (%s)" % (train_text(a), "crew override" if b else "journey")
+    if kind == codes.K_CLOCK:
+        if index == 0:
+            return "time known %d s after boot" % (a | b << 16)
+        if index == 1:
+            return "GPS clock stepped %+d s" % signed(a, b)
+        return "UTC offset %s -> %s" % (zone(b), zone(a))
+    if kind == codes.K_OVERRIDE:
+        if index:
+            return "crew override %s set (was %s)" % (train_text(a), train_text(b))
+        return "crew override %s cleared" % train_text(b)
+    if kind == codes.K_GPS:
+        return "GPS regained after %d s" % (a | b << 16) if index else "GPS lost (last fix)"
+    return ""
+
+
+def boot_dates(records):
+    """{seq: utc_s} for records written before the time was known (utc_s < 0): the next clock-known record
+    (K_CLOCK 0) before the next boot dates them: its time minus the uptime it carries."""
+    out = {}
+    pending = []
+    for seq, utc_s, kind, index, _, a, b in records:
+        if kind == codes.K_BOOT:
+            pending = []
+        if kind == codes.K_CLOCK and index == 0 and utc_s >= 0:
+            for q in pending:
+                out[q] = utc_s - (a | b << 16)
+            pending = []
+        elif utc_s < 0:
+            pending.append(seq)
+    return out
+
+
+def newest_coach(records):
+    """The coach ID of the newest K_COACH record that has one, else None."""
+    for _, _, kind, index, station, a, b in reversed(records):
+        if kind == codes.K_COACH:
+            c = coach_id(index, station, a, b)
+            if c:
+                return c
+    return None
+
+
 def rows(records):
-    for seq, utc_s, kind, index, station, a, b in records:
-        yield (seq, clock.iso_utc(utc_s), KIND_NAMES.get(kind, "kind_%d" % kind), index_name(kind, index),
-               station_name(station), a, b)
+    dated = boot_dates(records)
+    for rec in records:
+        seq, utc_s, kind, index, station, a, b = rec
+        t = utc_s if utc_s >= 0 else dated.get(seq)
+        coach = kind == codes.K_COACH  # index and station hold ID characters: said in detail
+        yield (seq, clock.iso_utc(t) if t is not None else "", KIND_NAMES.get(kind, "kind_%d" % kind),
+               "" if coach else index_name(kind, index), "" if coach else station_name(station), a, b, detail(rec))
 
 
 def write_csv(records, out):
@@ -126,7 +213,8 @@ def plot(records, out_path, width=1280, height=640):
     left, right, top_px, bottom = 70, 20, 60, 150
     ph = height - top_px - bottom
     pw = width - left - right
-    span = "%s .. %s" % (clock.iso_utc(records[0][1])[:10], clock.iso_utc(records[-1][1])[:10])
+    times = [r[1] for r in records if r[1] >= 0] or [0]  # boots before the time was known carry -1: no date
+    span = "%s .. %s" % (clock.iso_utc(min(times))[:10], clock.iso_utc(max(times))[:10])
     d.text((left, 12), "Boardings and alightings per station, %s (%d stops)" % (span, stops),
            fill="black", font=font)
     for k in range(0, ymax + 1, step):
@@ -166,9 +254,17 @@ def _nice_step(top):
         step *= 10
 
 
-def pull(port, out, boot_timeout_s=30, log=None):
-    """Copy jlog.bin off the board at port into out (mpremote's transport, as deploy connects); the board is
-    rebooted into main.py afterwards whatever happened (host_tools.board.deploy.Board.restart). The record count."""
+def pull_name(records, now=None):
+    """build/jlog-<coach>-<YYYYmmddTHHMMSSZ>.bin for a pulled log's records at UTC time now (default: now)."""
+    import time
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    return os.path.join(PULL_DIR, "jlog-%s-%s.bin" % (newest_coach(records) or "unknown", stamp))
+
+
+def pull(port, out=None, boot_timeout_s=30, log=None):
+    """Copy jlog.bin off the board at port into out (default: pull_name); the board is rebooted into main.py
+    afterwards whatever happened (host_tools.board.deploy.Board.restart). (path written, record count)."""
 
     log = log or print
     try:
@@ -187,10 +283,20 @@ def pull(port, out, boot_timeout_s=30, log=None):
             raise JlogError("pull from %s failed: %s" % (port, why)) from None
     finally:
         b.restart(boot_timeout_s, log)
+    if out is None:
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
+            f.write(data)
+        try:
+            recs = read_log(f.name)
+        finally:
+            os.remove(f.name)
+        out = pull_name(recs)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     with open(out, "wb") as f:
         f.write(data)
-    return len(read_log(out))
+    return out, len(read_log(out))
 
 
 def main(argv=None):
@@ -198,7 +304,7 @@ def main(argv=None):
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("pull", help="copy /jlog.bin from the board (the board runs main.py again afterwards)")
     p.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyACM0, /dev/pts/3")
-    p.add_argument("-o", "--out", default=DEFAULT_PULL, help="local file (default: build/jlog.bin)")
+    p.add_argument("-o", "--out", help="local file (default: build/jlog-<coach>-<UTC time>.bin)")
     p.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line after")
     p = sub.add_parser("csv", help="decode a log to CSV")
     p.add_argument("file", help="a pulled journey log (jlog.bin)")
@@ -209,8 +315,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         if a.cmd == "pull":
-            n = pull(a.port, a.out, a.boot_timeout)
-            print("%s: %d records" % (a.out, n))
+            out, n = pull(a.port, a.out, a.boot_timeout)
+            print("%s: %d records" % (os.path.relpath(out) if out.startswith(paths.ROOT) else out, n))
         elif a.cmd == "csv":
             recs = read_log(a.file)
             if a.out:

@@ -162,8 +162,8 @@ def run_board(flash, vb, track, capture, heap, display="oled", rate="sim", end_s
         env["VBOARD_ROMFS"] = os.path.abspath(romfs)
     t0 = time.perf_counter()
     lines = []
-    with subprocess.Popen(cmd, cwd=flash, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, encoding="utf-8", errors="replace") as p:
+    with subprocess.Popen(cmd, cwd=flash, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace") as p:
         try:
             for ln in p.stdout:
                 ln = ln.rstrip("\n")
@@ -213,7 +213,8 @@ def boot_wasm(flash, vb, romfs, out, end_s=5, timeout=120):
     cmd = [node, os.path.join(ROOT, "tests", "mp", "run_wasm.mjs"), "--heap", "256k"]
     for d in paths_ + [os.path.abspath(vb)]:
         cmd += ["--path", d]
-    p = subprocess.run(cmd + copies + [script], cwd=flash, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd + copies + [script], cwd=flash, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout)
     return (p.stdout + p.stderr).splitlines(), p.returncode
 
 

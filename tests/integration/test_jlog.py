@@ -5,7 +5,9 @@ import binascii
 import csv
 import io
 import json
+import os
 import random
+import re
 
 from hyp import examples
 from hypothesis import given
@@ -153,7 +155,7 @@ def test_csv_cli_decodes_names_and_times(tmp_path):
     out = tmp_path / "out.csv"
     assert tool.main(["csv", str(tmp_path / "jlog.bin"), "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert list(rows[0]) == ["seq", "utc", "kind", "index", "station", "a", "b"]
+    assert list(rows[0]) == ["seq", "utc", "kind", "index", "station", "a", "b", "detail"]
     assert len(rows) == 2 + 9 * len(truth)
     assert rows[0]["kind"] == "boot" and rows[0]["utc"] == "2026-11-23T09:25:00Z" and rows[0]["station"] == ""
     assert [int(r["seq"]) for r in rows] == list(range(1, len(rows) + 1))
@@ -219,3 +221,24 @@ def test_pull_copies_the_log_off_a_board_with_mpremote(tmp_path):
                             "-o", str(out)], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes() == (flash / "jlog.bin").read_bytes()
+
+
+def test_pull_without_a_name_names_the_copy_after_the_coach(tmp_path, monkeypatch):
+    """`jlog pull` with no -o: build/jlog-<coach>-<UTC time>.bin, the coach from the log's own record."""
+    from host_tools.vboard.ptyboard import PtyBoard
+
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    log = JourneyLog(str(flash / "jlog.bin"), records=64)
+    log.load()
+    log.add(-1, codes.K_BOOT, 0, -1, 1)
+    log.add(-1, codes.K_COACH, ord("C"), ord("0"), ord("9"), 0)  # "C09"
+    log.add(T0, codes.K_CLOCK, 0, -1, 30, 0)
+    log.close()
+    monkeypatch.setattr(tool, "PULL_DIR", str(tmp_path / "build"))
+    with PtyBoard(flash, heap="180k") as board:
+        out, n = tool.pull(board.port, None, 20, log=lambda *a: None)
+    assert n == 3 and os.path.dirname(out) == str(tmp_path / "build")
+    assert re.fullmatch(r"jlog-C09-\d{8}T\d{6}Z\.bin", os.path.basename(out)), out
+    with open(out, "rb") as f:
+        assert f.read() == (flash / "jlog.bin").read_bytes()

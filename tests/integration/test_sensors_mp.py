@@ -30,3 +30,33 @@ def test_the_main_loops_sensor_path_allocates_nothing(tmp_path):
     assert r["memory_error"] == 0 and r["bytes"] == 0, r
     assert r["events"] >= 60 and r["ins"] >= 30 and r["uses"] >= 10, r  # doors, counts and WC all ran
     assert r["saves"] >= r["ins"], r  # one save per counted crossing, inside the locked stretch too
+
+
+def test_console_polling_allocates_nothing_and_answers_status(tmp_path):
+    """app.App polls hw.console each pass (select.poll ipoll): nothing allocated while no byte comes (the
+    pipe held open, heap_lock); then other lines get one line saying so, `status` the status line, and the
+    end of input stops the polling."""
+    import os
+    import subprocess
+
+    from mp.mp import micropython_exe
+
+    r, w = os.pipe()
+    env = dict(os.environ, MICROPYPATH=os.pathsep.join(str(p) for p in PATHS) + os.pathsep + ".frozen")
+    with subprocess.Popen([micropython_exe(), "-X", "heapsize=256k", "tests/mp/app_console_alloc.py",
+                           str(tmp_path / "jlog.bin")], stdin=r, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          cwd=REPO, env=env, text=True) as p:
+        os.close(r)
+        first = p.stdout.readline().split()
+        os.write(w, b"statu\nstatuses\n\r\nstatus\r")
+        os.close(w)
+        out = p.stdout.read()
+        assert p.wait(120) == 0, out
+    assert first[0] == "locked", (first, out)
+    got = {first[i]: int(first[i + 1]) for i in range(1, len(first), 2)}
+    assert got == {"memory_error": 0, "bytes": 0, "polling": 1}, got
+    lines = out.splitlines()
+    assert lines[:2] == ["status: unknown request (ask: status)"] * 2, out  # blank lines: nothing
+    lines = lines[2:]
+    assert lines[0].startswith("status fw=") and " coach=- " in lines[0] and " sensors=none " in lines[0], out
+    assert lines[-1].startswith("done ") and lines[-1].endswith(" polling 0"), out

@@ -3,7 +3,7 @@ import os
 
 from trainctl import config
 
-DEFAULTS = (("wc_lockout", False), ("brightness", 8), ("door_alarm_kmh", 5))
+DEFAULTS = (("coach", ""), ("wc_lockout", False), ("brightness", 8), ("door_alarm_kmh", 5))
 
 
 def _path(name):
@@ -47,21 +47,22 @@ def test_missing_file_gives_defaults_and_no_problem():
 def test_full_file_is_used():
     cfg = _load("full", '{"wc_lockout": true, "brightness": 15, "door_alarm_kmh": 30}')
     assert cfg.problems == []
-    assert cfg.as_pairs() == (("wc_lockout", True), ("brightness", 15), ("door_alarm_kmh", 30))
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", True), ("brightness", 15), ("door_alarm_kmh", 30))
     assert cfg.wc_lockout is True
 
 
 def test_missing_keys_keep_their_defaults():
     cfg = _load("partial", '{\n  "brightness": 0\n}\n')
     assert cfg.problems == []
-    assert cfg.as_pairs() == (("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 5))
     cfg = _load("empty_object", "{}")
     assert cfg.problems == [] and cfg.as_pairs() == DEFAULTS
 
 
 def test_range_limits_are_inclusive():
     cfg = _load("low", '{"wc_lockout": false, "brightness": 0, "door_alarm_kmh": 3}')
-    assert cfg.problems == [] and cfg.as_pairs() == (("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 3))
+    assert cfg.problems == []
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 3))
     cfg = _load("high", '{"brightness": 15, "door_alarm_kmh": 30}')
     assert cfg.problems == [] and cfg.brightness == 15 and cfg.door_alarm_kmh == 30
 
@@ -143,7 +144,7 @@ def test_wrong_types_fall_back_per_key():
 
 def test_out_of_range_falls_back_per_key_and_keeps_the_others():
     cfg = _load("range", '{"wc_lockout": true, "brightness": 16, "door_alarm_kmh": 2}')
-    assert cfg.as_pairs() == (("wc_lockout", True), ("brightness", 8), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", True), ("brightness", 8), ("door_alarm_kmh", 5))
     assert cfg.problems == ["brightness: not in 0..15, using 8", "door_alarm_kmh: not in 3..30, using 5"]
     cfg = _load("range2", '{"brightness": -1, "door_alarm_kmh": 31}')
     assert cfg.as_pairs() == DEFAULTS and len(cfg.problems) == 2
@@ -154,7 +155,7 @@ def test_out_of_range_falls_back_per_key_and_keeps_the_others():
 
 def test_unknown_keys_are_ignored_and_named():
     cfg = _load("unknown", '{"brightnes": 3, "brightness": 4, "Wc_Lockout": true}')
-    assert cfg.as_pairs() == (("wc_lockout", False), ("brightness", 4), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 4), ("door_alarm_kmh", 5))
     assert cfg.problems == ["unknown key ignored: Wc_Lockout", "unknown key ignored: brightnes"]
 
 
@@ -220,3 +221,18 @@ def test_mutated_files_never_raise():
             assert cfg.wc_lockout is True or cfg.wc_lockout is False
             assert 0 <= cfg.brightness <= 15 and 3 <= cfg.door_alarm_kmh <= 30, data
             assert len(cfg.problems) <= config.MAX_PROBLEMS + 1
+
+
+def test_coach_id_accepted():
+    for good in ("C01", "a", "K27-6", "ab_CD9"):
+        cfg = _load("coach_ok", '{"coach": "%s"}' % good)
+        assert cfg.problems == [] and cfg.coach == good, (good, cfg.problems)
+        assert cfg.as_pairs()[0] == ("coach", good)
+
+
+def test_bad_coach_id_gives_the_default_and_one_problem():
+    for bad in ('""', '"C0123456"', '"C 01"', '"C/01"', '"C01\\n"', '"\\u00e9t\\u00e9"', "12", "true", "null",
+                '["C01"]'):
+        cfg = _load("coach_bad", '{"coach": %s, "brightness": 3}' % bad)
+        _one_problem(cfg, ("coach", "1..6", "using none"))
+        assert cfg.coach == "" and cfg.brightness == 3, bad

@@ -208,3 +208,25 @@ def test_changes_survive_each_other():
     assert ok and j.train() == "K28" and tl.onboard == 21 and sum(tl.boardings) == 0
     assert service.show(p) == ("train=K28 to=Beijing leg=2 at=Dandong next=- override=K28 onboard=21 "
                                "state=saved")
+
+
+def test_override_and_clear_are_logged_in_the_journey_log():
+    from trainctl import codes
+    from trainctl.jlog import JourneyLog
+
+    p = _path("logged")
+    jp = _path("logged_jlog")
+    _saved(p)
+    service.override("95", p, None, jp)
+    service.override("K28", p, None, jp)
+    service.clear(p, None, jp)
+    service.clear(p, None, jp)  # nothing to clear: no record
+    service.set_onboard(3, p)  # not an override: no record
+    recs = [r[2:] for r in JourneyLog(jp).records()]
+    k95, kk28 = 0 * R.LEGS + 1, 1 * R.LEGS + 2
+    # (kind, index 1 set / 0 cleared, station: where it stands, a: the key set (65535 none), b: the one before)
+    assert recs == [(codes.K_OVERRIDE, 1, DANDONG, k95, 0xFFFF), (codes.K_OVERRIDE, 1, DANDONG, kk28, k95),
+                    (codes.K_OVERRIDE, 0, DANDONG, 0xFFFF, kk28)], recs
+    assert [r[1] for r in JourneyLog(jp).records()] == [_load(p)[1].f.last_s] * 3  # dated by the last fix
+    q = _path("not_logged")
+    service.override("95", q, None, "")

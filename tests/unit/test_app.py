@@ -58,7 +58,8 @@ def _host_frame(app):
 def test_loop_feeds_journey_display_watchdog_and_state(tmp_path):
     data = TRACK.read_bytes()
     app, uart, i2c, dec, lines = _app(tmp_path, data)
-    assert app.report().startswith("trainctl %s route=%s board=test free=" % (__import__("trainctl").VERSION, R.NAME))
+    assert app.report().startswith("trainctl %s route=%s board=test coach=- free=" % (
+        __import__("trainctl").VERSION, R.NAME))
     run(app, uart, len(data) // 2 + 1000)
     assert uart.pos == len(data)  # everything read, in chunks of at most RX_CHUNK
     tianjin = route_names.names(R).ST_ID.index("tianjin")

@@ -24,7 +24,7 @@ from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 ENV = {"VBOARD_END": "-1", "VBOARD_DISPLAY": "ticker"}  # main.py runs until interrupted; no ssd1306 needed
-BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual .*restored=1", re.M)
+BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual coach=C07 .*restored=1", re.M)
 DANDONG = 9
 TRAINS = "K27 95 52 51 85 K28"
 
@@ -137,6 +137,7 @@ def board(tmp_path_factory):
         (flash / rel).parent.mkdir(parents=True, exist_ok=True)
         (flash / rel).write_bytes(data)
     _saved_state(flash / "state.bin")
+    (flash / "config.json").write_text('{"coach": "C07"}')
     with PtyBoard(flash, heap="180k", paths=[VBOARD], env=ENV) as b:
         b.flash_path = flash
         yield b
@@ -209,3 +210,60 @@ def test_a_failure_on_the_board_is_reported_and_the_board_restarted(board):
     msg = out.stderr.strip()
     assert msg.startswith("crew: error: the board failed: OSError: trainctl: write failed; restarted: trainctl "), msg
     assert "Traceback" not in msg
+
+
+def test_status_of_a_silent_port_is_one_line_and_exit_1(silent_port):
+    port, written = silent_port
+    out = crew_cli("--port", port, "status", "--timeout", "1")
+    assert out.returncode == 1 and out.stderr.startswith("crew: error: %s: no status answer within 1 s" % port)
+    assert out.stderr.count("\n") == 1 and out.stdout == ""
+    assert written() == b"status\r"  # the request only: no Ctrl-C, nothing that stops a running board
+
+
+def _status(board):
+    out = crew_cli("--port", board.port, "status", "--raw")
+    assert out.returncode == 0, (out.stderr, board.console()[-2000:])
+    return dict(kv.split("=", 1) for kv in out.stdout.split())
+
+
+def test_status_is_answered_live_without_stopping_the_display_or_a_reset(board):
+    """crew status: the running main loop answers (trainctl/status.py); frames keep coming, no reset."""
+    import time
+
+    from trainctl import VERSION
+
+    end = time.monotonic() + 30
+    while BOOT_LINE.search(board.console().decode("utf-8", "replace")) is None and time.monotonic() < end:
+        time.sleep(0.2)  # main.py runs (when this test runs first)
+    resets = board.resets
+    boots = board.console().count(b"trainctl ")
+    s1 = _status(board)
+    s2 = _status(board)
+    assert s1["fw"] == VERSION and s1["coach"] == "C07" and re.fullmatch(r"[0-9a-f]{4}/17", s1["route"])
+    assert s1["config"] == "coach:C07,wc_lockout:0,brightness:8,door_alarm_kmh:5" and s1["config_problems"] == "0"
+    train, _, onboard, _, _ = _restored(board.flash_path / "state.bin")
+    assert s1["train"] == train == "K27" and s1["at"] == str(DANDONG) and s1["onboard"] == str(onboard)  # restored
+    assert s1["doors"] == "0000" and s1["beams"] == "0000" and s1["wc"] == "00" and s1["fix_age_s"] == "-"
+    assert int(s1["free"]) > 0 and s1["reset"] == "0" and s1["faults_display"] == "0"
+    # the display kept running between the two requests, on the same boot
+    assert int(s2["frames"]) > int(s1["frames"]) > 0 and int(s2["loops"]) > int(s1["loops"])
+    assert int(s2["uptime_s"]) > int(s1["uptime_s"])
+    assert board.resets == resets and board.console().count(b"trainctl ") == boots
+    out = crew_cli("--port", board.port, "status")  # the readable form: one key and value a line
+    assert out.returncode == 0 and re.search(r"^coach +C07$", out.stdout, re.M), out.stdout
+    assert board.resets == resets
+
+
+def test_overrides_and_boots_are_in_the_boards_journey_log(board):
+    """After the round trip (override 95, clear): the crew's records and each boot's coach ID, read back on
+    the host as `jlog csv` decodes them."""
+    from host_tools.board import jlog as tool
+
+    _crew(board, "override", "95")
+    _crew(board, "clear")
+    rows = list(tool.rows(tool.read_log(str(board.flash_path / "jlog.bin"))))
+    details = [r[7] for r in rows]
+    assert "crew override 95 set (was -)" in details and "crew override 95 cleared" in details
+    kinds = [r[2] for r in rows]
+    assert kinds.count("boot") >= 3 and kinds.count("coach") == kinds.count("boot")
+    assert all(details[i + 1] == "coach C07" for i, k in enumerate(kinds) if k == "boot")

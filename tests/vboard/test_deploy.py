@@ -22,7 +22,7 @@ VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 SSD1306 = REPO / ".venv" / "mplib" / "ssd1306.py"
 BOOT_NEEDS = [REPO / "firmware" / "main.py", REPO / "firmware" / "trainctl" / "app.py",
               REPO / "boards" / "virtual" / "board.py", VBOARD / "machine.py", VBOARD / "time.py"]
-BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual free=\d+ alloc=\d+", re.M)
+BOOT_LINE = re.compile(r"^trainctl \S+ route=.+ board=virtual coach=\S+ free=\d+ alloc=\d+", re.M)
 VENV = {"VBOARD_END": "-1"}  # the virtual board runs main.py until interrupted (no track: no fixes)
 
 
