@@ -1,5 +1,6 @@
 """Numbers the firmware shares with the tools that read its output: the journey log's record kinds (the
-/jlog.bin format: trainctl/jlog.py), the coach's events and the toilets' states.
+/jlog.bin format: trainctl/jlog.py), the coach's events, the toilets' states and
+the kinds of passenger screen.
 
 The one source: host_tools/build/consts.py writes private copies (`_EV_DOOR_OPEN = const(1)` in doors.py...) into
 the modules that use them: folded by the compiler, they cost the board no RAM and no interned name. This module
@@ -39,3 +40,8 @@ K_GPS = 71  # 0: fixes lost (utc_s: the last, none since for 10 s); 1: regained,
 WC_FREE = 0
 WC_OCCUPIED = 1
 WC_CLOSED = 2  # locked out at a station (lockout rule on), nobody inside
+# What a passenger screen is (pages.Pages.kind): the rotation, or an alert, highest priority last.
+PAGE_ROTATE = 0  # pages.Pages.kind: the rotation
+PAGE_ARRIVAL = 1  # the arrival alert
+PAGE_BORDER = 2  # the border (clock change) alert
+PAGE_TRAIN = 3  # the train-number change alert

@@ -22,7 +22,6 @@ import sys
 import time
 
 from trainctl import clock, codes
-from trainctl import pages as _pages
 from trainctl.coach import Coach
 from trainctl.text import station_en
 
@@ -35,8 +34,8 @@ from host_tools.replay.pictures import Pictures, iso_name, save_gif, slug, zone
 __all__ = ["Pictures", "main", "parse_args"]
 
 CHUNK = 65536
-# Pages.kind values: the firmware's private constants, module attributes on CPython.
-ROTATE, ARRIVAL, BORDER, TRAIN = _pages._ROTATE, _pages._ARRIVAL, _pages._BORDER, _pages._TRAIN
+# Pages.kind values.
+ROTATE, ARRIVAL, BORDER, TRAIN = codes.PAGE_ROTATE, codes.PAGE_ARRIVAL, codes.PAGE_BORDER, codes.PAGE_TRAIN
 KIND_NAME = {ROTATE: "rotate", ARRIVAL: "arrival", BORDER: "border", TRAIN: "train"}
 
 

@@ -96,11 +96,11 @@ def case_screen(display, name, lang):
         return sc
     sc = screen(display, before)
     sc.pages.update(st)
-    assert sc.pages.kind != P._ROTATE
+    assert sc.pages.kind != P._PAGE_ROTATE
     p = sc.pages
     while p.lang != lang:
         p.tick(p.dwell_ms - p.phase_ms, T0)
-        assert p.kind != P._ROTATE
+        assert p.kind != P._PAGE_ROTATE
     return sc
 
 
@@ -148,44 +148,44 @@ def test_alerts_interrupt_at_once_and_rotation_resumes():
     p = sc.pages
     p.tick(2500, T0)
     sc.pages.update(state(nxt=SINUIJU, at=DANDONG))
-    assert p.kind == P._ARRIVAL and p.lang == 0 and p.phase_ms == 0
+    assert p.kind == P._PAGE_ARRIVAL and p.lang == 0 and p.phase_ms == 0
     assert text_of(sc)[:2] == ["K27 到达  丹东", "下一站  新义州"]
     seen = []
     for _ in range(20):
         p.tick(p.dwell_ms - p.phase_ms, T0)
         seen.append((p.kind, p.lang))
-        if p.kind == P._ROTATE:
+        if p.kind == P._PAGE_ROTATE:
             break
-    assert seen == [(P._ARRIVAL, 1), (P._ARRIVAL, 2), (P._ROTATE, 0)]
+    assert seen == [(P._PAGE_ARRIVAL, 1), (P._PAGE_ARRIVAL, 2), (P._PAGE_ROTATE, 0)]
 
 
 def test_train_change_preempts_an_arrival_and_clock_change_follows():
     sc = screen("oled", state("95", 480, 0, SINUIJU, at=-1))
     p = sc.pages
     p.update(state("95", 480, 0, SINUIJU + 1, at=SINUIJU))
-    assert p.kind == P._ARRIVAL
+    assert p.kind == P._PAGE_ARRIVAL
     p.update(state("52", 540, 1, SINUIJU + 1, at=SINUIJU))  # number and clock change together
-    assert p.kind == P._TRAIN
+    assert p.kind == P._PAGE_TRAIN
     kinds = []
     for _ in range(12):
         p.tick(p.dwell_ms - p.phase_ms, T0)
         if not kinds or kinds[-1] != p.kind:
             kinds.append(p.kind)
-    assert kinds[:3] == [P._TRAIN, P._BORDER, P._ROTATE]
+    assert kinds[:3] == [P._PAGE_TRAIN, P._PAGE_BORDER, P._PAGE_ROTATE]
 
 
 def test_no_alert_at_boot_or_restore_and_none_for_first_knowledge():
     p = screen("oled", state("95", 540, 1, SINUIJU, at=DANDONG)).pages  # restored from the state file
-    assert p.kind == P._ROTATE and p.pending == 0
+    assert p.kind == P._PAGE_ROTATE and p.pending == 0
     p = screen("oled", state(None, None, -1, -1, -1, -1)).pages
     p.update(state("K27", 480, 0, 1, PYONGYANG, -1))  # first fix: a number appears, no change alert
-    assert p.kind == P._ROTATE and p.pending == 0
+    assert p.kind == P._PAGE_ROTATE and p.pending == 0
 
 
 def test_no_arrival_alert_when_the_journey_is_first_found_at_a_station():
     p = screen("oled", state(None, None, -1, -1, -1, -1)).pages
     p.update(state("K27", 480, 0, 1, PYONGYANG, 0))  # the coach is found standing at Beijing
-    assert p.kind == P._ROTATE and p.pending == 0
+    assert p.kind == P._PAGE_ROTATE and p.pending == 0
 
 
 def test_an_alert_starts_at_the_beginning_of_its_lines():
@@ -195,18 +195,18 @@ def test_an_alert_starts_at_the_beginning_of_its_lines():
     while p.scroll_px == 0:  # the English route line is scrolling
         p.tick(100, T0)
     p.update(state("95", 540, 1, SINUIJU + 1, at=SINUIJU))
-    assert p.kind == P._ARRIVAL and p.scroll_px == 0  # a frame drawn before the next tick shows the start
+    assert p.kind == P._PAGE_ARRIVAL and p.scroll_px == 0  # a frame drawn before the next tick shows the start
 
 
 def test_arrival_alert_dropped_once_departed():
     p = screen("oled", state("95", 480, 0, SINUIJU, at=-1)).pages
     p.update(state("95", 480, 0, SINUIJU + 1, at=SINUIJU))
     p.update(state("52", 540, 1, SINUIJU + 1, at=SINUIJU))  # pre-empts the arrival
-    assert p.kind == P._TRAIN
+    assert p.kind == P._PAGE_TRAIN
     p.update(state("52", 540, 1, SINUIJU + 1, at=-1))  # departed while the alert was on
     for _ in range(12):
         p.tick(p.dwell_ms - p.phase_ms, T0)
-    assert p.kind == P._ROTATE
+    assert p.kind == P._PAGE_ROTATE
 
 
 def test_unknown_number_is_never_guessed():
@@ -253,7 +253,7 @@ def test_every_station_train_and_zone_composes_without_missing_or_dropped_glyphs
         for tr in R.TRAIN[0] + R.TRAIN[1]:
             for st in range(R.STATION_N):
                 for country in (0, 1):
-                    for kind in (P._ROTATE, P._ARRIVAL, P._BORDER, P._TRAIN):
+                    for kind in (P._PAGE_ROTATE, P._PAGE_ARRIVAL, P._PAGE_BORDER, P._PAGE_TRAIN):
                         p.update(state(tr, 480 + 60 * country, country, st, d, st))
                         for lang in range(3):
                             p.kind, p.lang = kind, lang
@@ -269,7 +269,7 @@ def test_every_station_train_and_zone_composes_without_missing_or_dropped_glyphs
 def test_script_covers_every_alert():
     kinds = set()
     drive(128, 64, lambda buf, t_ms, p: kinds.add(p.kind))
-    assert len(STEPS) == 10 and kinds == {P._ROTATE, P._ARRIVAL, P._BORDER, P._TRAIN}
+    assert len(STEPS) == 10 and kinds == {P._PAGE_ROTATE, P._PAGE_ARRIVAL, P._PAGE_BORDER, P._PAGE_TRAIN}
 
 
 if __name__ == "__main__":
