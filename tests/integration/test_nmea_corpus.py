@@ -292,4 +292,5 @@ def test_readme_lists_the_receivers(results):
         text = README.read_text()
         a = text.index(TABLE_START) + len(TABLE_START)
         b = text.index(TABLE_END)
-    assert text[a:b] == want, "README's receivers table is stale: UPDATE_README=1 pytest tests/integration/test_nmea_corpus.py"
+    assert text[a:b] == want, ("README's receivers table is stale: "
+                               "UPDATE_README=1 pytest tests/integration/test_nmea_corpus.py")

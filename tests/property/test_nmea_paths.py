@@ -1,9 +1,9 @@
 """The firmware's NMEA parser (trainctl.nmea.Parser) gives the same results whatever the chunking.
 
 The same bytes are fed twice, each time cut into its own random chunks of assorted buffer types; the fixes
-reported (every Fix field), the Stats counters and the parser state left behind must be identical. Streams mix good sentences of every type with
-garbage (all 256 byte values), cut and over-long lines, control bytes inside lines, lone CR and LF, runs of
-'$', and sentences whose checksum is right but whose fields are malformed.
+reported (every Fix field), the Stats counters and the parser state left behind must be identical. Streams mix
+good sentences of every type with garbage (all 256 byte values), cut and over-long lines, control bytes inside
+lines, lone CR and LF, runs of '$', and sentences whose checksum is right but whose fields are malformed.
 """
 
 from pathlib import Path
