@@ -13,7 +13,6 @@ from trainctl.nmea import Parser
 from host_tools.bench.common import CHUNK_BYTES, ROOT, best_of_ns, compile_route, fmt, log, run_mp, verdict
 from host_tools.bench.route import WARM_FIXES, bench_route_mp
 from host_tools.common.fakes import LineUART
-from host_tools.replay.fast_nmea import FastParser
 from host_tools.synth import journey as synth
 
 PYNMEA2_RUN = os.path.join(ROOT, "host_tools", "bench", "pynmea2_run.py")  # CPython: pynmea2 over a file
@@ -26,14 +25,6 @@ MP_TARGET_US = 20  # issue 15: our parser on the unix port, per sentence, on bot
 
 def run_ours(chunks):
     p = Parser()
-    for c in chunks:
-        p.feed(c)
-    return p.stats.sentences
-
-
-def run_ours_host(chunks):
-
-    p = FastParser()
     for c in chunks:
         p.feed(c)
     return p.stats.sentences
@@ -131,8 +122,6 @@ def bench_parsers(data, repeats):
         ("ours", "`trainctl.nmea.Parser().feed()`, %d-byte chunks of bytes" % CHUNK_BYTES, run_ours, chunks),
         ("ours: byte loop only", "diagnostic: the same, `Parser._line` (checksum test, fields, Fix) stubbed "
          "out", run_ours_loop, chunks),
-        ("ours, host fast path", "`host_tools.replay.fast_nmea.FastParser().feed()` (what the replay CLI uses on "
-         "CPython; same results as the firmware's parser), %d-byte chunks" % CHUNK_BYTES, run_ours_host, chunks),
         ("pynmea2", "`pynmea2.parse(line)` per line (str lines, decoded beforehand)", run_pynmea2, text_lines),
         ("pynmea2+fields", "`pynmea2.parse(line)`, then reading the fields our Fix holds (time, date, "
          "lat, lon, speed, course, status; quality, sats, HDOP, altitude; sats in view)",
@@ -268,10 +257,9 @@ def render_end_to_end(ctx):
         "Ratio replay / pynmea2 parse only: **%s**. Target (the issue): the replay takes no longer than "
         "pynmea2 takes merely to parse (ratio ≤ 1): %s." % (fmt(ratio), verdict(ratio <= 1.0)),
         "",
-        "For scale, from section 1 (same run): the replay CLI parses with the host fast path, %s µs per "
-        "sentence on CPython (the firmware's per-byte parser: %s, of which its byte loop %s); `pynmea2.parse` "
-        "takes %s." % (fmt(by_name["ours, host fast path"]), fmt(by_name["ours"]),
-                       fmt(by_name["ours: byte loop only"]), fmt(by_name["pynmea2"])),
+        "For scale, from section 1 (same run): the replay CLI parses with the firmware's parser, %s µs per "
+        "sentence on CPython (of which its byte loop %s); `pynmea2.parse` takes %s." % (
+            fmt(by_name["ours"]), fmt(by_name["ours: byte loop only"]), fmt(by_name["pynmea2"])),
         "",
     ]
 

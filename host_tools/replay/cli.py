@@ -21,7 +21,6 @@ from host_tools.build import route as gen_route
 from host_tools.common import cli
 from host_tools.common.cli import UsageError, check_track, check_writable
 from host_tools.replay import core as replay_core
-from host_tools.replay import fast_nmea
 
 CHUNK = 4096
 
@@ -43,9 +42,8 @@ def load_route(path=None):
 
 
 def make_replay(route, state_path=None, on_event=None, inputs=None):
-    """The replay engine with the fast parser (same results as the firmware's, proven by tests);
-    inputs: changes from replay_core.parse_inputs, or None."""
-    return replay_core.Replay(route, state_path, on_event, fast_nmea.FastParser, inputs)
+    """The replay engine (the firmware's coach and parser); inputs: changes from replay_core.parse_inputs, or None."""
+    return replay_core.Replay(route, state_path, on_event, inputs=inputs)
 
 
 def load_inputs(path):

@@ -64,16 +64,17 @@ class Replay:
     """The coach (trainctl.coach.Coach, as the board runs it) fed NMEA bytes; what passengers see arrives as
     (utc_s, utc_ms, state dict-like pairs) via on_event."""
 
-    def __init__(self, route, state_path=None, on_event=None, parser=None, inputs=None):
+    def __init__(self, route, state_path=None, on_event=None, inputs=None):
         """inputs: None, or changes [(t_ms, input index, level)] from parse_inputs: sensor events then
         arrive through on_event too."""
         self.route = route
         self.on_event = on_event
         self.events = 0
         self.sens = None
+        parser = None  # the coach's default: the firmware's nmea.Parser
         if inputs is not None:
             self.sens = SensorReplay(route, inputs, self._emit)
-            parser = self.sens.wrap_parser(parser)  # the sensors see each epoch around the coach's own handling
+            parser = self.sens.wrap_parser()  # the sensors see each epoch around the coach's own handling
         hw = Hardware("replay", None, state_path=state_path, inputs=self.sens.inputs if self.sens else None)
         self.coach = Coach(route, hw, None, None, parser)
         self.ctl = self.coach.ctl
@@ -141,9 +142,9 @@ class Replay:
             pairs += self.sens.summary_pairs()
         return pairs
 
-def run_file(route, path, state_path=None, emit=print, chunk=512, parser=None):
+def run_file(route, path, state_path=None, emit=print, chunk=512):
     """Replay a whole NMEA file, emitting JSON lines through emit; returns the Replay."""
-    r = Replay(route, state_path, lambda pairs: emit(line(pairs)), parser)
+    r = Replay(route, state_path, lambda pairs: emit(line(pairs)))
     buf = bytearray(chunk)
     with open(path, "rb") as f:
         while True:
@@ -243,15 +244,14 @@ class SensorReplay:
         self.coach = coach
         self.s = coach.sensors
 
-    def wrap_parser(self, parser_cls):
-        """A parser class whose fixes reach the sensors' polls first, then the coach's own handler."""
-
-        cls = parser_cls or nmea.Parser
+    def wrap_parser(self):
+        """A parser factory (the firmware's nmea.Parser) whose fixes reach the sensors' polls first, then the
+        coach's own handler."""
         sr = self
 
         def make(on_fix):
             sr._ctl_fix = on_fix
-            return cls(sr._on_fix)
+            return nmea.Parser(sr._on_fix)
 
         return make
 

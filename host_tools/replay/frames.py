@@ -21,13 +21,13 @@ import shlex
 import sys
 import time
 
-from trainctl import clock, codes
+from trainctl import clock, codes, nmea
 from trainctl.coach import Coach
 from trainctl.text import station_en
 
 from host_tools.common import cli, route_names
 from host_tools.replay import cli as replay
-from host_tools.replay import fast_nmea, screen
+from host_tools.replay import screen
 from host_tools.replay.pictures import Pictures, iso_name, save_gif, slug, zone
 
 # Read from here by the virtual board (host_tools/vboard/sim.py): frames.Pictures.
@@ -306,7 +306,7 @@ class Run:
                 run.before_fix(fix.utc_s * 1000 + fix.utc_ms)
                 on_fix(fix)
 
-            return fast_nmea.FastParser(fix_first)
+            return nmea.Parser(fix_first)
 
         self.coach = Coach(route, None, self.on_event, None, parser)
         self.ctl = self.coach.ctl

@@ -21,7 +21,6 @@ from trainctl import route_data
 from host_tools.common import cli
 from host_tools.common.cli import UsageError, check_track
 from host_tools.replay import core as replay_core
-from host_tools.replay import fast_nmea
 from host_tools.synth import journey as synth
 
 SWITCH_S = 120  # the number changes within 2 minutes of the train stopping at Dandong / Sinuiju
@@ -314,8 +313,7 @@ def main(argv=None):
     if missing:
         raise UsageError("%s: not a ground-truth file of host_tools.synth (no %s)" % (a.truth, ", ".join(missing)))
     events = []
-    replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)),
-                         parser=fast_nmea.FastParser)
+    replay_core.run_file(route_data, a.track, emit=lambda line: events.append(json.loads(line)))
     bad = judge(events, truth)
     shown = [e["train"] for e in events if e.get("event") == "display"]
     seq = [t for i, t in enumerate(shown) if t is not None and (i == 0 or shown[i - 1] != t)]

@@ -6,8 +6,8 @@ the inputs CSV parser, with atheris (libFuzzer); a seeded random-mutation loop w
 
 Targets and what counts as a crash (anything else raised, or a broken invariant):
   parser  the bytes into trainctl.coach.Controller(route_data) (firmware Parser, journey, filter, geometry)
-          and into host_tools.replay.fast_nmea.FastParser, each in its own chunking: nothing may be raised, and both
-          parsers must report the same fixes, Stats and state.
+          and into a lone trainctl.nmea.Parser, each in its own chunking: nothing may be raised, both must
+          report the same fixes, Stats and state, and each fix must be dated, in range and counted in Stats.
   route   the bytes as a route source file: gen_route.load() then render(); only RouteError may be raised,
           and the rendered module must compile.
   inputs  the bytes as an inputs CSV read as host_tools/replay/cli.py reads it: replay_core.parse_inputs() may only

@@ -16,7 +16,6 @@ from trainctl.coach import Coach
 from trainctl.codes import EV_SHOWN
 from trainctl.text import Font, text
 
-from host_tools.replay.fast_nmea import FastParser
 from host_tools.replay.screen import DISPLAYS
 
 TICK_MS = 250
@@ -35,7 +34,7 @@ def _states(track):
             out.append((c.utc_s, dict(train=c.train, utc_offset_min=c.utc_offset_min, country=c.country,
                                       next_stop=c.next_stop, destination=c.destination, at_stop=c.at_stop)))
 
-    coach = Coach(R, None, on_event, None, FastParser)
+    coach = Coach(R, None, on_event)
     data = track.read_bytes()
     for i in range(0, len(data), 4096):
         coach.feed(data[i:i + 4096])

@@ -17,7 +17,7 @@ from trainctl import route_data
 
 from host_tools.build import route as gen_route
 from host_tools.replay import core as replay_core
-from host_tools.replay import fast_nmea, judge
+from host_tools.replay import judge
 from host_tools.synth import journey as synth
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
@@ -27,8 +27,7 @@ FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP
 
 def run(route, data):
     events = []
-    r = replay_core.Replay(route, None, lambda pairs: events.append(json.loads(replay_core.line(pairs))),
-                           fast_nmea.FastParser)
+    r = replay_core.Replay(route, None, lambda pairs: events.append(json.loads(replay_core.line(pairs))))
     view = memoryview(data)
     for i in range(0, len(data), 4096):
         chunk = bytearray(view[i:i + 4096])

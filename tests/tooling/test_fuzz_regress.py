@@ -2,8 +2,8 @@
 
 tests/data/fuzz/<target>/ holds the seed corpus (`python -m host_tools.verify.fuzz corpus`); tests/data/fuzz/crashes/
 holds the inputs that raised or broke a contract, named <target>-<sha1>.<ext>. Each must now pass: no
-exception but the target's documented one, and the firmware's Parser and the host's FastParser agreeing on
-every NMEA input (in two different chunkings each). A crash file fails here until its bug is fixed.
+exception but the target's documented one, and on every NMEA input the firmware's Parser giving the same
+results in two different chunkings, each fix within its contract. A crash file fails here until its bug is fixed.
 """
 
 import os
