@@ -5,11 +5,11 @@ Sinuiju with the departure only where a source gives it, the scheduled arrival a
 import json
 
 import pytest
+from mp.mp import REPO
 from test_pages import DANDONG, PYONGYANG, SINUIJU, case_screen, text_of
 from trainctl import route_data as R
 
 from host_tools import gen_route
-from mp.mp import REPO
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
 

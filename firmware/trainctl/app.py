@@ -35,6 +35,7 @@ _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
+_AUDIO = const(3)  # the announcements (trainctl.announce, trainctl.voice)
 # The journey log's own record kinds (trainctl/codes.py K_*; a test checks these copies).
 _K_STATION = const(64)
 _K_BOOT = const(65)
@@ -142,8 +143,8 @@ class App:
         self.config = cfg
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
-        self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
-        self._rest_ms = [0, 0]  # while > 0 that subsystem is skipped
+        self.faults = [0, 0, 0, 0]  # exceptions caught per subsystem: display, sensors, -, audio
+        self._rest_ms = [0, 0, 0, 0]  # while > 0 that subsystem is skipped
         boot_fault = None
         inputs = getattr(hw, "inputs", None)
         if inputs:
@@ -177,6 +178,13 @@ class App:
                         disp.contrast(cfg.brightness * 17)
                 except Exception as e:  # reported below, once the journey is up
                     disp_fault = e
+        self.ann = None
+        if getattr(hw, "audio", None) is not None:
+            from .announce import Announcer
+            from .voice import Voice
+
+            self.ann = Announcer(route, Voice(hw.audio), *((cfg.volume, cfg.quiet_from_h, cfg.quiet_to_h)
+                                                           if cfg is not None else ()))
         self.ctl = Controller(route, self.store, self._changed)
         self.rx_bytes = 0
         self.loops = 0
@@ -225,9 +233,16 @@ class App:
         self.faults[kind] += 1
         self._rest_ms[kind] = _REST_MS
         code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
-        self.log("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
+        self.log("fault: %s: %s %s" % (("display", "sensors", "config", "audio")[kind], type(e).__name__, e))
         if self.jlog is not None:
             self.jlog.add(self.ctl.utc_s, _K_FAULT, kind, -1, code & 0xFFFF)
+
+    def _audio_fault(self, e):
+        try:
+            self.ann.voice.close()  # silent and its RAM freed until it is tried again
+        except Exception:  # noqa: BLE001 (the output's own fault: already counted below)
+            self.ann.voice.out = None
+        self._fault(_AUDIO, e)
 
     def _status(self, ln, lang):
         """The pages' fourth line: a configuration notice for a while after boot, then doors/WC."""
@@ -263,6 +278,11 @@ class App:
                 self.panel.pages.update(ctl)
             except Exception as e:
                 self._fault(_DISPLAY, e)
+        if self.ann is not None and self._rest_ms[_AUDIO] <= 0:
+            try:
+                self.ann.changed(ctl)
+            except Exception as e:
+                self._audio_fault(e)
         r = self.route
         off = ctl.utc_offset_min
         if off is None:
@@ -330,6 +350,15 @@ class App:
                 self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
             except Exception as e:
                 self._fault(_DISPLAY, e)
+        ann = self.ann
+        if ann is not None:
+            if rest[_AUDIO] > 0:
+                rest[_AUDIO] -= dt_ms
+            else:
+                try:
+                    ann.step(self.ctl, dt_ms)
+                except Exception as e:
+                    self._audio_fault(e)
         self._flash(dt_ms, got)
         wdt = self.wdt
         if wdt is not None:
