@@ -35,6 +35,7 @@ _WINDOW_MS = const(900)  # ... until this long after the burst began (1 Hz GPS: 
 _GONE_MS = const(1100)  # no byte for this long: no burst to wait for
 _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that never pauses)
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
+_AUDIO = const(3)  # index into Coach.faults and Coach.rest_ms: the announcements (trainctl.announce)
 
 
 def source(path):
@@ -111,6 +112,7 @@ class App:
         self.frame_ms = getattr(hw, "frame_ms", _FRAME_MS)
         self.on_event = None  # (kind, index) of every coach event, for a host tool
         self.panel = None
+        self.ann = None
         c = self.coach = Coach(route, hw, self._event, log, None, True)
         self.ctl = c.ctl  # what passengers see
         self.sensors = c.sensors
@@ -134,6 +136,13 @@ class App:
                         disp.contrast(cfg.brightness * 17)
                 except Exception as e:
                     c.fault(_DISPLAY, e)
+        self.ann = None  # the announcements (trainctl.announce), when the board has an I2S output
+        if getattr(hw, "audio", None) is not None:
+            from .announce import Announcer
+            from .voice import Voice
+
+            self.ann = Announcer(route, Voice(hw.audio), *((cfg.volume, cfg.quiet_from_h, cfg.quiet_to_h)
+                                                           if cfg is not None else ()))
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
@@ -161,6 +170,15 @@ class App:
             alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
             1 if src == 1 else 0, 1 if src == 2 else 0)
 
+    def _audio_fault(self, e):
+        ann = self.ann
+        if ann is not None:
+            try:
+                ann.voice.close()  # silent and its RAM freed until it is tried again
+            except Exception:  # noqa: BLE001 (the output's own fault: already counted below)
+                ann.voice.out = None
+        self.coach.fault(_AUDIO, e)
+
     def _event(self, kind, index):
         """The coach's events: what passengers see changed (EV_SHOWN), or the doors/WC line (the others)."""
         p = self.panel
@@ -172,6 +190,12 @@ class App:
                     self.coach.fault(_DISPLAY, e)
             else:
                 p.pages.refresh()
+        ann = self.ann
+        if ann is not None and kind == _EV_SHOWN and self.coach.rest_ms[_AUDIO] <= 0:
+            try:
+                ann.changed(self.ctl)
+            except Exception as e:
+                self._audio_fault(e)
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
@@ -214,6 +238,15 @@ class App:
                 self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
             except Exception as e:
                 c.fault(_DISPLAY, e)
+        ann = self.ann
+        if ann is not None:
+            if rest[_AUDIO] > 0:
+                rest[_AUDIO] -= dt_ms
+            else:
+                try:
+                    ann.step(self.ctl, dt_ms)
+                except Exception as e:
+                    self._audio_fault(e)
         self._flash(dt_ms, got)
         wdt = self.wdt
         if wdt is not None:

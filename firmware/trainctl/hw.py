@@ -9,10 +9,11 @@ class Hardware:
     (from a timer) once the loop is stopped from the console for service, or None; jlog_path: the
     journey log on flash (door events, alarms, boardings per station), or None; reset_cause:
     machine.reset_cause() (power-on, watchdog, brown-out...); config_path: the optional configuration
-    file (trainctl.config), or None."""
+    file (trainctl.config), or None; audio: callable opening the announcements' I2S output (a machine.I2S,
+    non-blocking once its irq is set; trainctl.voice), or None."""
 
     def __init__(self, name, uart, display=None, wdt=None, state_path=None, inputs=None, alarm=None,
-                 poll_ms=10, frame_ms=40, keep_alive=None, jlog_path=None, reset_cause=0, config_path=None):
+                 poll_ms=10, frame_ms=40, keep_alive=None, jlog_path=None, reset_cause=0, config_path=None, audio=None):
         self.name = name
         self.uart = uart
         self.display = display
@@ -26,6 +27,7 @@ class Hardware:
         self.jlog_path = jlog_path
         self.reset_cause = reset_cause  # machine.reset_cause() at boot, for the boot line and the log
         self.config_path = config_path
+        self.audio = audio
 
 
 def inverted(pin):

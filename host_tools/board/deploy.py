@@ -168,6 +168,13 @@ def _pinned_driver(exe, march, out_dir, bundle=None):
         return f.read()
 
 
+def native_only(path):
+    """A module of native code (viper: trainctl/adpcm_viper.py), which mpy-cross compiles only for a -march; a
+    bytecode build leaves it out and its importer falls back to its own Python copy."""
+    with open(path, "rb") as f:
+        return b"@micropython.viper" in f.read()
+
+
 def build(board, out_dir=None, log=print, bundle=None):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
@@ -184,6 +191,8 @@ def build(board, out_dir=None, log=print, bundle=None):
             if rel == "main.py":
                 with open(src, "rb") as f:
                     files[rel] = f.read()
+                continue
+            if not march and native_only(src):
                 continue
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)

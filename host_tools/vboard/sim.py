@@ -32,13 +32,14 @@ import time
 
 from PIL import Image, ImageDraw, ImageFont
 
-from host_tools.board.deploy import romfs_image, source_name
+from host_tools.board.deploy import native_only, romfs_image, source_name
 from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
 from host_tools.common.tools import ToolMissing, venv_tool
 from host_tools.replay import frames, screen
 from host_tools.replay import judge as judge_mod
+from host_tools.vboard import voice_check
 from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
 
@@ -100,7 +101,7 @@ def build_flash(out, romfs=False):
     vb = os.path.join(out, "vboard")
     fw = os.path.join(ROOT, "firmware")
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
-        if name.endswith(".py"):
+        if name.endswith(".py") and not native_only(os.path.join(fw, "trainctl", name)):  # bytecode, as deploy
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
@@ -561,7 +562,9 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
         track, truth = synth(out, direction, seed)
     t_build = time.perf_counter() - t0
     capture = os.path.join(out, "capture.bin")
-    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img)
+    wav = os.path.join(out, "announcements.wav")
+    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img,
+                                 extra_env={"VBOARD_AUDIO": wav})
     boot, vbi = boot_info(lines), vboard_info(lines)
     events = timeline_events(lines)
     t1 = time.perf_counter()
@@ -574,13 +577,14 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
     if truth:
         with open(truth, encoding="utf-8") as f:
             violations = judge_mod.judge([e for e in events if e["utc"]], json.load(f))
+    voice = _voice(wav, truth, out)
     with open(os.path.join(out, "timeline.jsonl"), "w", encoding="utf-8") as f:
         for e in events:
             f.write(json.dumps(e) + "\n")
     res = {
         "rc": rc, "heap": heap, "romfs": os.path.getsize(img) if img else 0,
         "display": display, "boot": boot, "vboard": vbi, "timeline": len(events),
-        "frames": len(frames), "pngs": pngs, "gif_frames": gif_frames, "violations": violations,
+        "voice": voice, "frames": len(frames), "pngs": pngs, "gif_frames": gif_frames, "violations": violations,
         "wall_s": {"build_and_synth": round(t_build, 1), "board": round(t_run, 1), "pictures": round(t_pics, 1),
                    "total": round(time.perf_counter() - t0, 1)},
         "errors": [ln for ln in lines if "Error" in ln or "Traceback" in ln],
@@ -588,6 +592,22 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(res, f, indent=1)
     return res
+
+
+def _voice(wav, truth, out):
+    """The announcements heard in the I2S stream (host_tools.vboard.voice_check), one WAV each in OUT/announcements/."""
+    if not os.path.exists(wav) or os.path.getsize(wav) <= 44:
+        return {}
+    from trainctl import route_data, voice_data
+    t = None
+    if truth:
+        with open(truth, encoding="utf-8") as f:
+            t = json.load(f)
+    shutil.rmtree(os.path.join(out, "announcements"), ignore_errors=True)
+    try:
+        return voice_check.report(wav, t, route_data, voice_data, os.path.join(out, "announcements"))
+    except ValueError as e:
+        return {"error": str(e)}
 
 
 def report(res):
@@ -613,6 +633,14 @@ def report(res):
         print("uart: %d epochs, %d bytes, %d dropped; display: %d frames decoded (%d I2C / %d SPI transactions)"
               % (vb["epochs"], vb["rx_bytes"], vb["rx_dropped"], res["frames"], vb["i2c_tx"], vb["spi_tx"]))
     print("pictures: %d PNG in frames/, journey.gif with %d frames" % (res["pngs"], res["gif_frames"]))
+    v = res.get("voice") or {}
+    if "heard" in v:
+        print("announcements: %d heard (announcements.wav, one WAV each in announcements/), every one in zh, ko, en: "
+              "%s%s" % (len(v["heard"]), v["languages_ok"], "; against the ground truth: order %s, quiet hours %s, "
+                        "missing %s, unexpected %s" % (v["order_ok"], v["quiet_ok"], v["missing"], v["unexpected"])
+                        if "order_ok" in v else ""))
+    elif v:
+        print("announcements: %s" % v)
     if res["violations"] is not None:
         print("judged against the ground truth: %d violation(s)" % len(res["violations"]))
         for b in res["violations"][:20]:

@@ -1,0 +1,48 @@
+"""trainctl.voice.decode as native code (viper): the same IMA ADPCM decoder, for ports that run it (mpy-cross
+-march=armv6m, xtensawin, x64; loaded only through trainctl.voice, which falls back to its own copy).
+Loads through viper pointers are unsigned, and so are comparisons and shifts of what comes of them: the
+predictor is kept offset by 32768 (0..65535) and the output computed modulo 2**16."""
+
+import micropython
+
+
+@micropython.viper
+def decode(src: ptr8, dst: ptr16, st: ptr32, tab: ptr16) -> int:  # noqa: F821 (viper's pointer types)
+    u = (st[0] + 32768) & 0xFFFF  # predictor + 32768
+    k8 = st[1]
+    pos = st[2]
+    end = st[3]
+    n = st[4]
+    mul = st[5]
+    base = 128 * mul  # 32768 * mul >> 8
+    j = 0
+    while j < n and pos < end:
+        b = src[pos]
+        pos += 1
+        c = b >> 4
+        k = k8 + (c & 7)
+        d = tab[k]
+        if c & 8:
+            u = 0 if d > u else u - d
+        else:
+            u += d
+            if u > 65535:
+                u = 65535
+        k8 = tab[712 + k]
+        dst[j] = ((u * mul >> 8) - base) & 0xFFFF
+        c = b & 15
+        k = k8 + (c & 7)
+        d = tab[k]
+        if c & 8:
+            u = 0 if d > u else u - d
+        else:
+            u += d
+            if u > 65535:
+                u = 65535
+        k8 = tab[712 + k]
+        dst[j + 1] = ((u * mul >> 8) - base) & 0xFFFF
+        j += 2
+    st[0] = u - 32768
+    st[1] = k8
+    st[2] = pos
+    return j

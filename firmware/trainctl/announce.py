@@ -1,0 +1,155 @@
+"""When to announce what, from journey events: leaving a station (the next stop), about a minute before a calling
+station (arriving at), the number changing, the clocks changing at the bridge; each in zh, ko and en in turn,
+as clips of trainctl/voice_data.py queued on a trainctl.voice.Voice.
+
+Quiet hours (local time, from /config.json): arrivals only, at half the volume. Fed the controller's display
+state (changed(), on every change) and every fix (fix()); no clock is read here.
+"""
+
+from micropython import const
+
+from .voice import PAUSE
+
+# Fixed phrases: their first clip in voice_data (host_tools/voice_text.py ORDER, 3 languages each; a test checks).
+_V_NEXT_PRE = const(0)
+_V_NEXT_POST = const(3)
+_V_ARR_PRE = const(6)
+_V_ARR_POST = const(9)
+_V_TRAIN_PRE = const(12)
+_V_TRAIN_POST = const(15)
+_V_CLOCK_FWD = const(18)
+_V_CLOCK_BACK = const(21)
+# What was announced (on_say's first argument).
+NEXT = const(0)
+ARRIVING = const(1)
+TRAIN = const(2)
+CLOCK = const(3)
+_NEAR_S = const(60)  # "arriving at": this long before the station at the current speed
+_NEAR_M = const(1200)  # ... or this near it, whatever the speed
+_MIN_CMS = const(300)  # below this (11 km/h) the speed says nothing of the time to the station
+_LEFT_M = const(300)  # "next stop": this far on from the station at speed, or once the journey has left it
+# (the journey clears its stop later: 400 m on at 30 km/h, which the bridge's 20 km/h never reaches)
+
+
+class Announcer:
+    """route: route_data; voice: trainctl.voice.Voice; volume 0..10; quiet hours from_h..to_h (local)."""
+
+    def __init__(self, route, voice, volume=8, quiet_from_h=22, quiet_to_h=6):
+        self.route = route
+        self.voice = voice
+        self.volume = volume
+        self.quiet = quiet_from_h * 60 << 11 | quiet_to_h * 60  # minutes of the day, from and to (one name)
+        self.on_say = None  # (kind, station or train leg or clock step) of every announcement, for host tools
+        self.made = 0  # announcements queued
+        self._seen = False
+        self.train = None
+        self.offset_min = None
+        self.at_stop = -1
+        self._near = -1  # the stop whose arrival is announced
+        self._left = -1  # the stop whose departure is announced
+        self._local = -1  # local minute of the day at the last event, -1 unknown
+        self._fix_s = -1
+
+    def step(self, c, dt_ms):
+        """A pass of the loop: a new fix of controller c, if any, then the voice's refill."""
+        if c.utc_s != self._fix_s:
+            self._fix_s = c.utc_s
+            self.fix(c)
+        self.voice.step(dt_ms)
+
+    def _quiet(self):
+        m = self._local
+        if m < 0:
+            return False
+        a = self.quiet >> 11
+        b = self.quiet & 2047
+        return (a <= m or m < b) if a > b else a <= m < b
+
+    def _say(self, kind, arg, pre, clip, post):
+        """pre + clip + post in each language in turn (clip: its zh clip), at the volume of the hour."""
+        quiet = self._quiet()
+        if quiet and kind != ARRIVING:
+            return
+        v = self.voice
+        v.mul = (self.volume * 256 // 10) >> (1 if quiet else 0)
+        for lang in range(3):
+            v.say(pre + lang)
+            v.say(clip + lang)
+            if post >= 0:
+                v.say(post + lang)
+            v.say(PAUSE)
+        self.made += 1
+        cb = self.on_say
+        if cb is not None:
+            cb(kind, arg)
+
+    def _data(self):
+        d = self.voice.data
+        if d is None:
+            from . import voice_data
+
+            d = self.voice.data = voice_data
+        return d
+
+    def _time(self, c):
+        off = c.utc_offset_min
+        self._local = -1 if c.utc_s < 0 or off is None else (c.utc_s // 60 + off) % 1440
+
+    def changed(self, c):
+        """The controller's display state changed (controller.Controller.on_display)."""
+        self._time(c)
+        if self._seen:
+            d = None
+            if c.train is not None and self.train is not None and c.train != self.train:
+                tr = self.route.TRAIN
+                for k in range(2 * self.route.LEGS):
+                    if tr[k // self.route.LEGS][k % self.route.LEGS] == c.train:
+                        d = self._data()
+                        self._say(TRAIN, k, _V_TRAIN_PRE, d.TRAIN_CLIP + 3 * k, _V_TRAIN_POST)
+            off = c.utc_offset_min
+            if off is not None and self.offset_min is not None and off != self.offset_min and c.country >= 0:
+                step = off - self.offset_min
+                if step == 60 or step == -60:  # the clips say "one hour"
+                    d = self._data()
+                    self._say(CLOCK, step, _V_CLOCK_FWD if step > 0 else _V_CLOCK_BACK, d.ZONE_CLIP + 3 * c.country,
+                              -1)
+            nxt = c.next_stop
+            if self.at_stop >= 0 and c.at_stop < 0 and nxt >= 0 and self._left != self.at_stop:  # left a station
+                self._left = self.at_stop
+                self._station(NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
+        self._seen = True
+        self.train = c.train
+        self.offset_min = c.utc_offset_min
+        self.at_stop = c.at_stop
+
+    def _station(self, kind, st, pre, post):
+        k = self._data().ST_CLIP[st]
+        if k != 255:
+            self._say(kind, st, pre, k, post)
+
+    def fix(self, c):
+        """A new fix (the controller's journey updated): "arriving at" about a minute before the next stop."""
+        nxt = c.next_stop
+        j = c.journey
+        if nxt < 0 or j.along_m < 0:
+            return
+        v = c.speed_cms
+        at = c.at_stop
+        if at >= 0:  # leaving it: at speed, _LEFT_M on
+            gone = j.along_m - self.route.ST_ALONG_M[at]
+            if j.direction == 1:
+                gone = -gone
+            if at != self._left and v >= _MIN_CMS and gone >= _LEFT_M:
+                self._left = at
+                self._time(c)
+                self._station(NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
+            return
+        if nxt == self._near:
+            return
+        rem = self.route.ST_ALONG_M[nxt] - j.along_m
+        if j.direction == 1:
+            rem = -rem
+        if rem <= _NEAR_M or (v >= _MIN_CMS and rem * 100 <= v * _NEAR_S):
+            self._near = nxt
+            self._time(c)
+            self._station(ARRIVING, nxt, _V_ARR_PRE, _V_ARR_POST)

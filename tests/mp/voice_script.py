@@ -1,0 +1,102 @@
+"""trainctl.voice on MicroPython: decode clips into what a fake I2S output receives, with the pure-Python
+decoder or the viper one, and the bytes allocated per refill under heap_lock().
+
+    micropython voice_script.py pcm pure|viper FIRST LAST OUT [MUL]   clips FIRST..LAST as the driver got them
+    micropython voice_script.py alloc pure|viper                 prints the refills done under heap_lock()
+    micropython voice_script.py cost pure|viper                  prints us of decoding per second of audio
+"""
+
+import sys
+import time
+
+import micropython
+from trainctl import voice, voice_data
+
+
+class Out:
+    """A non-blocking machine.I2S: takes the buffer at once, calls back."""
+
+    def __init__(self, f=None):
+        self.f = f
+        self.n = 0
+        self.h = None
+
+    def irq(self, h):
+        self.h = h
+
+    def write(self, b):
+        if self.f is not None:
+            self.f.write(b)
+        self.n += len(b)
+        self.h(self)
+        return len(b)
+
+    def deinit(self):
+        pass
+
+
+def _pure():
+    """The Python decoder, whatever trainctl.voice picked."""
+    import trainctl.voice as V
+
+    src = open(V.__file__).read()  # noqa: SIM115
+    i = src.index("def decode(")
+    j = src.index("\ntry:", i)
+    g = {"_NXT": 712}
+    exec(src[i:j], g)
+    return g["decode"]
+
+
+def main():
+    mode = sys.argv[1]
+    kind = sys.argv[2]
+    import trainctl.voice as V
+
+    if kind == "pure":
+        V.decode = _pure()
+    else:
+        from trainctl.adpcm_viper import decode
+
+        V.decode = decode
+    if mode == "pcm":
+        f = open(sys.argv[5], "wb")  # noqa: SIM115
+        out = Out(f)
+        v = voice.Voice(lambda: out, voice_data)
+        v.mul = int(sys.argv[6]) if len(sys.argv) > 6 else 256
+        for c in range(int(sys.argv[3]), int(sys.argv[4]) + 1):
+            v.say(c)
+        while v.qn or v.out is not None:
+            v.step(10)
+        f.close()
+        print("refills", v.refills)
+    elif mode == "alloc":
+        out = Out()
+        v = voice.Voice(lambda: out, voice_data)
+        for c in range(30, 60):
+            v.say(c)
+        v.step(10)  # opens: the buffers are allocated here, once
+        r0 = v.refills
+        micropython.heap_lock()
+        try:
+            for _ in range(400):
+                v.step(10)
+        except MemoryError:
+            micropython.heap_unlock()
+            print("MemoryError after", v.refills - r0)
+            return
+        micropython.heap_unlock()
+        print("refills", v.refills - r0)
+    elif mode == "cost":
+        out = Out()
+        v = voice.Voice(lambda: out, voice_data)
+        for c in range(30, 81):
+            v.say(c)
+        v.step(10)
+        t = time.ticks_us()
+        while v.qn or v._pos != -1:
+            v.step(10)
+        dt = time.ticks_diff(time.ticks_us(), t)
+        print("us_per_s", dt * 32000 // out.n, "audio_s", out.n // 32000)
+
+
+main()
