@@ -12,7 +12,7 @@
 #   make route   regenerate firmware/trainctl/route_data.py and font_data.py from routes/beijing-pyongyang.json
 #   make pivot   regenerate firmware/trainctl/build_data.py: today's date, the GPS week-rollover pivot
 #   make golden  regenerate the display's golden images in tests/data/golden (after a deliberate change)
-#   make voice   regenerate firmware/trainctl/voice_data.py (announcement clips: espeak-ng, recordings in voice/)
+#   make voice   regenerate firmware/voice.bin (the announcement clips: espeak-ng, recordings in voice/)
 # Each target installs what it needs (a venv from requirements-dev.txt, npm packages, the Debian package
 # unifont for the display font) itself.
 
@@ -55,7 +55,7 @@ $(ESPEAK):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng
 
 voice: $(STAMP) $(ESPEAK)
-	$(VPY) -m host_tools.build.voice $(ROUTE) firmware/trainctl/voice_data.py
+	$(VPY) -m host_tools.build.voice $(ROUTE) firmware/voice.bin
 
 npm: $(NPMSTAMP)
 $(NPMSTAMP): package.json package-lock.json

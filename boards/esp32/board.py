@@ -35,7 +35,7 @@ _ALARM = const(19)  # buzzer/lamp driver, active high
 _I2S_SCK = const(2)
 _I2S_WS = const(15)
 _I2S_SD = const(12)
-_I2S_RATE = const(16000)  # the clips' rate (trainctl/voice_data.py RATE)
+_I2S_RATE = const(16000)  # the clips' rate (host_tools/build/voice.py RATE)
 _I2S_IBUF = const(8192)  # the driver's DMA ring, bytes: 256 ms of 16-bit mono; allocated only while playing
 
 
@@ -94,4 +94,4 @@ def build():
     wdt = WDT(timeout=_WDT_MS)
     return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
-                    reset_cause=reset_cause(), audio=_audio)
+                    reset_cause=reset_cause(), audio=_audio, voice_path="/voice.bin")

@@ -61,4 +61,5 @@ def build():
     return Hardware("virtual", uart, display, WDT(timeout=_WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
                     jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
-                    config_path=os.getenv("VBOARD_CONFIG") or "config.json", audio=_audio)
+                    config_path=os.getenv("VBOARD_CONFIG") or "config.json", audio=_audio,
+                    voice_path=os.getenv("VBOARD_VOICE") or "voice.bin")

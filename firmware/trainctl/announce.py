@@ -1,6 +1,6 @@
 """When to announce what, from journey events: leaving a station (the next stop), about a minute before a calling
 station (arriving at), the number changing, the clocks changing at the bridge; each in zh, ko and en in turn,
-as clips of trainctl/voice_data.py queued on a trainctl.voice.Voice.
+as clips of the clip file (host_tools/build/voice.py) queued on a trainctl.voice.Voice.
 
 Quiet hours (local time, from /config.json): arrivals only, at half the volume. Fed the controller's display
 state (changed(), on every change) and every fix (fix()); no clock is read here.
@@ -10,7 +10,9 @@ from micropython import const
 
 from .voice import PAUSE
 
-# Fixed phrases: their first clip in voice_data (host_tools/voice_text.py ORDER, 3 languages each; a test checks).
+# Fixed phrases: their first clip in the clip file (host_tools/build/voice_text.py ORDER, 3 languages each; a test
+# checks). Then (host_tools/build/voice.py phrases()) from _V_ZONE the zones, 3 a country; the train numbers, 3 a
+# leg, direction by direction; 3 a station where a train calls (route ST_CALLS), in route order.
 _V_NEXT_PRE = const(0)
 _V_NEXT_POST = const(3)
 _V_ARR_PRE = const(6)
@@ -19,6 +21,7 @@ _V_TRAIN_PRE = const(12)
 _V_TRAIN_POST = const(15)
 _V_CLOCK_FWD = const(18)
 _V_CLOCK_BACK = const(21)
+_V_ZONE = const(24)
 # What was announced (on_say's first argument).
 NEXT = const(0)
 ARRIVING = const(1)
@@ -83,14 +86,6 @@ class Announcer:
         if cb is not None:
             cb(kind, arg)
 
-    def _data(self):
-        d = self.voice.data
-        if d is None:
-            from . import voice_data
-
-            d = self.voice.data = voice_data
-        return d
-
     def _time(self, c):
         off = c.utc_offset_min
         self._local = -1 if c.utc_s < 0 or off is None else (c.utc_s // 60 + off) % 1440
@@ -99,20 +94,16 @@ class Announcer:
         """The controller's display state changed (controller.Controller.on_display)."""
         self._time(c)
         if self._seen:
-            d = None
             if c.train is not None and self.train is not None and c.train != self.train:
                 tr = self.route.TRAIN
                 for k in range(2 * self.route.LEGS):
                     if tr[k // self.route.LEGS][k % self.route.LEGS] == c.train:
-                        d = self._data()
-                        self._say(TRAIN, k, _V_TRAIN_PRE, d.TRAIN_CLIP + 3 * k, _V_TRAIN_POST)
+                        self._say(TRAIN, k, _V_TRAIN_PRE, _V_ZONE + 3 * (len(self.route.COUNTRIES) + k), _V_TRAIN_POST)
             off = c.utc_offset_min
             if off is not None and self.offset_min is not None and off != self.offset_min and c.country >= 0:
                 step = off - self.offset_min
                 if step == 60 or step == -60:  # the clips say "one hour"
-                    d = self._data()
-                    self._say(CLOCK, step, _V_CLOCK_FWD if step > 0 else _V_CLOCK_BACK, d.ZONE_CLIP + 3 * c.country,
-                              -1)
+                    self._say(CLOCK, step, _V_CLOCK_FWD if step > 0 else _V_CLOCK_BACK, _V_ZONE + 3 * c.country, -1)
             nxt = c.next_stop
             if self.at_stop >= 0 and c.at_stop < 0 and nxt >= 0 and self._left != self.at_stop:  # left a station
                 self._left = self.at_stop
@@ -123,8 +114,13 @@ class Announcer:
         self.at_stop = c.at_stop
 
     def _station(self, kind, st, pre, post):
-        k = self._data().ST_CLIP[st]
-        if k != 255:
+        r = self.route
+        calls = r.ST_CALLS
+        if calls[st]:
+            k = _V_ZONE + 3 * len(r.COUNTRIES) + 6 * r.LEGS
+            for i in range(st):
+                if calls[i]:
+                    k += 3
             self._say(kind, st, pre, k, post)
 
     def fix(self, c):

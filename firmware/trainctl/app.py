@@ -136,13 +136,14 @@ class App:
                         disp.contrast(cfg.brightness * 17)
                 except Exception as e:
                     c.fault(_DISPLAY, e)
-        self.ann = None  # the announcements (trainctl.announce), when the board has an I2S output
-        if getattr(hw, "audio", None) is not None:
+        self.ann = None  # the announcements (trainctl.announce), when the board has an I2S output and the clips
+        vp = getattr(hw, "voice_path", None)
+        if getattr(hw, "audio", None) is not None and vp and source(vp) == 0:  # 0: the file is there
             from .announce import Announcer
             from .voice import Voice
 
-            self.ann = Announcer(route, Voice(hw.audio), *((cfg.volume, cfg.quiet_from_h, cfg.quiet_to_h)
-                                                           if cfg is not None else ()))
+            self.ann = Announcer(route, Voice(hw.audio, vp), *((cfg.volume, cfg.quiet_from_h, cfg.quiet_to_h)
+                                                               if cfg is not None else ()))
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)

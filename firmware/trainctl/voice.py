@@ -1,11 +1,13 @@
-"""Announcements out of I2S: queued clips of trainctl/voice_data.py (IMA ADPCM, 16 kHz mono) decoded into one
-buffer that a non-blocking machine.I2S write sends (a MAX98357A amplifier on the board).
+"""Announcements out of I2S: clips of the clip file (/voice.bin on the board's filesystem, written by
+host_tools/build/voice.py: IMA ADPCM, 16 kHz mono) read in 256-byte chunks and decoded into one buffer that a
+non-blocking machine.I2S write sends (a MAX98357A amplifier on the board).
 
-The board gives a callable that opens the I2S output (boards/*/board.py: pins, rate, its DMA ring `ibuf`);
-Voice opens it when a clip is queued, and closes it, freeing the ring and the buffers, once the queue is
-played and the ring drained: audio holds RAM only while it plays. Between opening and closing, a refill
-(step()) decodes into the same buffer and allocates nothing. machine.I2S in non-blocking mode (irq set)
-takes one buffer at a time: write() returns at once, the callback runs once the ring has taken all of it.
+The board gives a callable that opens the I2S output (boards/*/board.py: pins, rate, its DMA ring `ibuf`) and
+the clip file's path. Voice opens both when a clip is queued, and closes them, freeing the ring, the file and
+the buffers, once the queue is played and the ring drained: audio holds RAM only while it plays. Between
+opening and closing, a refill (step()) reads into and decodes into the same buffers and allocates nothing.
+machine.I2S in non-blocking mode (irq set) takes one buffer at a time: write() returns at once, the callback
+runs once the ring has taken all of it.
 """
 
 import array
@@ -14,24 +16,29 @@ from micropython import const
 
 _QUEUE = const(48)  # clip ids queued at most (an announcement: 3 languages x (pre, name, post, pause))
 _PCM_N = const(512)  # samples a refill: 32 ms at 16 kHz (1 KB)
+_SRC_N = const(256)  # bytes of the file a refill reads: _PCM_N samples of 4 bits
 _TAIL_MS = const(400)  # after the last write: the ring (ibuf) drains before the output closes
 PAUSE = const(255)  # a clip id: _PAUSE_N samples of silence (between languages)
 _PAUSE_N = const(6400)  # 0.4 s
 _NXT = const(712)  # tables(): 89 step indexes x 8 codes
-# IMA ADPCM (the IMA Digital Audio Doc. Rev 3.00, 1992): the 89 quantiser steps.
-_STEPS = (7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 19, 21, 23, 25, 28, 31, 34, 37, 41, 45, 50, 55, 60, 66, 73, 80, 88,
-          97, 107, 118, 130, 143, 157, 173, 190, 209, 230, 253, 279, 307, 337, 371, 408, 449, 494, 544, 598, 658,
-          724, 796, 876, 963, 1060, 1166, 1282, 1411, 1552, 1707, 1878, 2066, 2272, 2499, 2749, 3024, 3327, 3660,
-          4026, 4428, 4871, 5358, 5894, 6484, 7132, 7845, 8630, 9493, 10442, 11487, 12635, 13899, 15289, 16818,
-          18500, 20350, 22385, 24623, 27086, 29794, 32767)
 
 
 def tables():
     """Per step index * 8 + the code's 3 magnitude bits: at [k] the difference to add, at [_NXT + k] the next
     step index * 8 (so the decoder indexes without multiplying)."""
-    t = array.array("H", bytes(4 * _NXT))
+    # IMA ADPCM's 89 quantiser steps (the IMA Digital Audio Doc. Rev 3.00, 1992: 7, 8, 9 ... 29794, 32767), uint16
+    # LE: a bytes constant is not a tuple of 89 objects in RAM
+    s8 = (b"\x07\x00\x08\x00\x09\x00\x0a\x00\x0b\x00\x0c\x00\x0d\x00\x0e\x00\x10\x00\x11\x00\x13\x00\x15\x00"
+          b"\x17\x00\x19\x00\x1c\x00\x1f\x00\x22\x00\x25\x00\x29\x00\x2d\x00\x32\x00\x37\x00\x3c\x00\x42\x00"
+          b"\x49\x00\x50\x00\x58\x00\x61\x00\x6b\x00\x76\x00\x82\x00\x8f\x00\x9d\x00\xad\x00\xbe\x00\xd1\x00"
+          b"\xe6\x00\xfd\x00\x17\x01\x33\x01\x51\x01\x73\x01\x98\x01\xc1\x01\xee\x01\x20\x02\x56\x02\x92\x02"
+          b"\xd4\x02\x1c\x03\x6c\x03\xc3\x03\x24\x04\x8e\x04\x02\x05\x83\x05\x10\x06\xab\x06\x56\x07\x12\x08"
+          b"\xe0\x08\xc3\x09\xbd\x0a\xd0\x0b\xff\x0c\x4c\x0e\xba\x0f\x4c\x11\x07\x13\xee\x14\x06\x17\x54\x19"
+          b"\xdc\x1b\xa5\x1e\xb6\x21\x15\x25\xca\x28\xdf\x2c\x5b\x31\x4b\x36\xb9\x3b\xb2\x41\x44\x48\x7e\x4f"
+          b"\x71\x57\x2f\x60\xce\x69\x62\x74\xff\x7f")
+    t = array.array("H", range(2 * _NXT))  # one allocation (sized from the range), no bytes to copy from
     for i in range(89):
-        s = _STEPS[i]
+        s = s8[2 * i] | s8[2 * i + 1] << 8
         for c in range(8):
             d = s >> 3
             if c & 4:
@@ -100,12 +107,12 @@ except (AttributeError, ImportError, NameError, SyntaxError, ValueError):  # CPy
 
 
 class Voice:
-    """open_out(): an I2S output (write(buf), irq(handler), deinit()); data: the clips module (voice_data),
-    or None to import it at the first clip."""
+    """open_out(): an I2S output (write(buf), irq(handler), deinit()); path: the clip file
+    (host_tools/build/voice.py's layout: b"TCV1", ..., clip count at 6, the offset table's offset at 16)."""
 
-    def __init__(self, open_out, data=None):
+    def __init__(self, open_out, path):
         self.open_out = open_out
-        self.data = data
+        self.path = path
         self.q = bytearray(_QUEUE)
         self.qn = 0  # clips queued (q[0] plays next)
         self.mul = 256  # volume: samples x mul / 256
@@ -113,15 +120,18 @@ class Voice:
         self.played = 0  # clips played to their end
         self.refills = 0
         self._busy = False  # the output still holds the buffer written last
-        self._pos = 0  # byte of the clip playing, -1 none; a pause: samples left, as -2 - n
-        self._end = 0
+        self._pos = 0  # file offset of the clip's next byte, -1 none; a pause: samples left, as -2 - n
+        self._end = 0  # file offset where the clip ends
         self._tail_ms = 0
+        self._f = None  # the clip file, open while playing
+        self._src = None  # bytes read from it
         self._pcm = None
-        self._st = None
+        self._st = None  # decode()'s state, then [6] the clip count, [7] the offset table's offset
         self._tab = None
 
     def say(self, clip):
-        """Queue a clip id (voice_data), or PAUSE; a full queue drops it. False if dropped."""
+        """Queue a clip id (host_tools/build/voice.py's order), or PAUSE; a full queue drops it. False if
+        dropped."""
         if self.qn >= _QUEUE:
             return False
         self.q[self.qn] = clip
@@ -135,33 +145,50 @@ class Voice:
         self._busy = False
 
     def _open(self):
-        if self.data is None:
-            from . import voice_data
-
-            self.data = voice_data
-        self._tab = tables()
-        self._pcm = array.array("h", bytes(2 * _PCM_N))
-        self._st = array.array("i", bytes(24))
+        """The output first (its ring is the biggest block), then the file and the buffers; any failure closes
+        what was opened (the caller counts the fault)."""
         self._pos = -1
         self._busy = False
         self._tail_ms = 0
-        out = self.open_out()
-        out.irq(self._done)  # non-blocking writes from here on
-        self.out = out
+        self.out = self.open_out()
+        try:
+            self._f = f = open(self.path, "rb")  # noqa: SIM115 (closed by close())
+            self._tab = tables()
+            self._pcm = array.array("h", range(_PCM_N))  # every sample is written before a write
+            self._src = src = bytearray(_SRC_N)
+            self._st = st = array.array("i", range(8))
+            if f.readinto(src) < 20 or src[:4] != b"TCV1":
+                raise ValueError("not a clip file")
+            st[6] = src[6] | src[7] << 8
+            st[7] = src[16] | src[17] << 8 | src[18] << 16 | src[19] << 24
+            self.out.irq(self._done)  # non-blocking writes from here on
+        except BaseException:
+            self.close()
+            raise
 
     def close(self):
         out = self.out
+        f = self._f
         self.out = None
+        self._f = None
         self._pcm = None
         self._tab = None
         self._st = None
+        self._src = None
         self.qn = 0
-        if out is not None:
-            out.deinit()
+        try:
+            if f is not None:
+                f.close()
+        finally:
+            if out is not None:
+                out.deinit()
 
     def _next_clip(self):
-        """Start the clip at the head of the queue; False if none."""
+        """Start the clip at the head of the queue (the file positioned at its first byte); False if none."""
         q = self.q
+        f = self._f
+        src = self._src
+        st = self._st
         while self.qn > 0:
             c = q[0]
             for i in range(1, self.qn):
@@ -170,14 +197,15 @@ class Voice:
             if c == PAUSE:
                 self._pos = -2 - _PAUSE_N
                 return True
-            data = self.data
-            st = self._st
-            if data is None or st is None or c >= data.CLIP_N:
+            if f is None or src is None or st is None or c >= st[6]:
                 continue
-            at = data.CLIP_AT
-            a = at[4 * c] | at[4 * c + 1] << 8 | at[4 * c + 2] << 16 | at[4 * c + 3] << 24
-            e = at[4 * c + 4] | at[4 * c + 5] << 8 | at[4 * c + 6] << 16 | at[4 * c + 7] << 24
+            f.seek(st[7] + 4 * c)  # the offset table: where clip c starts and the next one does
+            if f.readinto(src) < 8:
+                continue
+            a = src[0] | src[1] << 8 | src[2] << 16 | src[3] << 24
+            e = src[4] | src[5] << 8 | src[6] << 16 | src[7] << 24
             if e > a:
+                f.seek(a)
                 self._pos = a
                 self._end = e
                 st[0] = 0  # predictor and step index 0 at the start of each clip (host_tools/build/voice.py)
@@ -197,8 +225,9 @@ class Voice:
         st = self._st
         tab = self._tab
         out = self.out
-        data = self.data
-        if self._busy or pcm is None or st is None or tab is None or out is None or data is None:
+        f = self._f
+        src = self._src
+        if self._busy or pcm is None or st is None or tab is None or out is None or f is None or src is None:
             return
         n = 0
         while n < _PCM_N:
@@ -213,20 +242,21 @@ class Voice:
                 n += m
                 self._pos = -2 - (k - m) if k > m else -1
                 continue
-            want = _PCM_N - n
             if n:  # decode into the buffer's tail: a slice of an array would allocate, so a clip starts a refill
                 break
-            st[2] = p
-            st[3] = self._end
-            st[4] = want
+            got = f.readinto(src)  # the file is at p: a clip reads on from where the last refill stopped
+            e = self._end - p
+            st[2] = 0
+            st[3] = got if e > got else e
+            st[4] = _PCM_N
             st[5] = self.mul
-            n = decode(data.DATA, pcm, st, tab)
-            p2 = st[2]
-            if p2 >= self._end:
+            n = decode(src, pcm, st, tab)
+            p += st[2]
+            if p >= self._end or not got:  # its end (or the file's, cut short)
                 self._pos = -1
                 self.played += 1
             else:
-                self._pos = p2
+                self._pos = p
         if n == 0:
             self._tail_ms += dt_ms
             if self._tail_ms >= _TAIL_MS:

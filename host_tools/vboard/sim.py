@@ -32,7 +32,7 @@ import time
 
 from PIL import Image, ImageDraw, ImageFont
 
-from host_tools.board.deploy import native_only, romfs_image, source_name
+from host_tools.board.deploy import VOICE_FILE, native_only, romfs_image, source_name
 from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
@@ -90,10 +90,12 @@ def _read_tree(root):
     return files
 
 
-def build_flash(out, romfs=False):
+def build_flash(out, romfs=False, voice=True):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
     romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (then not on the
-    filesystem), as `make deploy` makes for a board with a ROMFS partition."""
+    filesystem), as `make deploy` makes for a board with a ROMFS partition. voice: the announcements' clip file
+    (firmware/voice.bin) on the filesystem as voice.bin, as `make deploy` puts it (without: a board that does not
+    announce)."""
 
     mpy_cross = tool("mpy-cross")
     mpy = os.path.join(out, "mpy")
@@ -112,6 +114,10 @@ def build_flash(out, romfs=False):
         _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
     os.makedirs(flash, exist_ok=True)
     shutil.copyfile(os.path.join(fw, "main.py"), os.path.join(flash, "main.py"))
+    if voice:
+        shutil.copyfile(os.path.join(fw, VOICE_FILE), os.path.join(flash, VOICE_FILE))
+    elif os.path.exists(os.path.join(flash, VOICE_FILE)):
+        os.remove(os.path.join(flash, VOICE_FILE))
     for sub in ("trainctl", "lib"):  # what a previous build put there, in either mode
         shutil.rmtree(os.path.join(flash, sub), ignore_errors=True)
     if os.path.exists(os.path.join(flash, "board.mpy")):
@@ -598,14 +604,17 @@ def _voice(wav, truth, out):
     """The announcements heard in the I2S stream (host_tools.vboard.voice_check), one WAV each in OUT/announcements/."""
     if not os.path.exists(wav) or os.path.getsize(wav) <= 44:
         return {}
-    from trainctl import route_data, voice_data
+    from trainctl import route_data
+
+    from host_tools.build.voice import load
     t = None
     if truth:
         with open(truth, encoding="utf-8") as f:
             t = json.load(f)
     shutil.rmtree(os.path.join(out, "announcements"), ignore_errors=True)
     try:
-        return voice_check.report(wav, t, route_data, voice_data, os.path.join(out, "announcements"))
+        return voice_check.report(wav, t, route_data, load(os.path.join(ROOT, "firmware", VOICE_FILE)),
+                                  os.path.join(out, "announcements"))
     except ValueError as e:
         return {"error": str(e)}
 

@@ -3,7 +3,8 @@ and what should have been, from a synthetic journey's ground truth.
 
 heard(): the stream is cut into trainctl.voice's refills (_PCM_N samples; every clip starts a refill, pauses
 and the ends of clips are zeros); each clip found is compared sample for sample with the clip decoded from
-voice_data by audioop (host_tools/build/voice.decode) at the volume it was played at; clips then group into
+the clip file (firmware/voice.bin, host_tools/build/voice.VoiceFile) by audioop (host_tools/build/voice.decode)
+at the volume it was played at; clips then group into
 announcements (kind, station/train leg/clock step, volume) in zh, ko, en. expected(): the announcements a
 journey's truth calls for, in order, quiet hours applied.
 """
@@ -27,16 +28,13 @@ def read_wav(path):
     return list(struct.unpack("<%dh" % (len(raw) // 2), raw))
 
 
-def _at(data, k):
-    return struct.unpack_from("<I", data.CLIP_AT, 4 * k)[0]
-
-
 class Clips:
-    """voice_data's clips decoded at a scale (trainctl.voice: samples * mul >> 8)."""
+    """The clip file's clips (a host_tools.build.voice.VoiceFile) decoded at a scale (trainctl.voice: samples * mul
+    >> 8)."""
 
     def __init__(self, data):
         self.data = data
-        self.raw = [gen_voice.decode(data.DATA[_at(data, k):_at(data, k + 1)]) for k in range(data.CLIP_N)]
+        self.raw = [gen_voice.decode(data.clip(k)) for k in range(data.CLIP_N)]
         self._by_head = {}
 
     def scaled(self, k, mul):

@@ -1,16 +1,17 @@
-"""trainctl.voice on MicroPython: decode clips into what a fake I2S output receives, with the pure-Python
-decoder or the viper one, and the bytes allocated per refill under heap_lock().
+"""trainctl.voice on MicroPython: decode clips of the clip file (firmware/voice.bin) into what a fake I2S output
+receives, with the pure-Python decoder or the viper one, and the bytes allocated per refill under heap_lock().
 
-    micropython voice_script.py pcm pure|viper FIRST LAST OUT [MUL]   clips FIRST..LAST as the driver got them
-    micropython voice_script.py alloc pure|viper                 prints the refills done under heap_lock()
-    micropython voice_script.py cost pure|viper                  prints us of decoding per second of audio
+    micropython voice_script.py pcm pure|viper CLIPS FIRST LAST OUT [MUL]  clips FIRST..LAST as the driver got them
+    micropython voice_script.py alloc pure|viper CLIPS                prints the refills done under heap_lock()
+    micropython voice_script.py cost pure|viper CLIPS                 prints us of reading and decoding per second
+                                                                      of audio, and per refill (32 ms)
 """
 
 import sys
 import time
 
 import micropython
-from trainctl import voice, voice_data
+from trainctl import voice
 
 
 class Out:
@@ -58,12 +59,13 @@ def main():
         from trainctl.adpcm_viper import decode
 
         V.decode = decode
+    clips = sys.argv[3]
     if mode == "pcm":
-        f = open(sys.argv[5], "wb")  # noqa: SIM115
+        f = open(sys.argv[6], "wb")  # noqa: SIM115
         out = Out(f)
-        v = voice.Voice(lambda: out, voice_data)
-        v.mul = int(sys.argv[6]) if len(sys.argv) > 6 else 256
-        for c in range(int(sys.argv[3]), int(sys.argv[4]) + 1):
+        v = voice.Voice(lambda: out, clips)
+        v.mul = int(sys.argv[7]) if len(sys.argv) > 7 else 256
+        for c in range(int(sys.argv[4]), int(sys.argv[5]) + 1):
             v.say(c)
         while v.qn or v.out is not None:
             v.step(10)
@@ -71,9 +73,11 @@ def main():
         print("refills", v.refills)
     elif mode == "alloc":
         out = Out()
-        v = voice.Voice(lambda: out, voice_data)
-        for c in range(30, 60):
+        v = voice.Voice(lambda: out, clips)
+        for c in range(30, 60):  # clips that start and end in every kind of place in a refill, and pauses
             v.say(c)
+            if c % 4 == 0:
+                v.say(voice.PAUSE)
         v.step(10)  # opens: the buffers are allocated here, once
         r0 = v.refills
         micropython.heap_lock()
@@ -88,15 +92,16 @@ def main():
         print("refills", v.refills - r0)
     elif mode == "cost":
         out = Out()
-        v = voice.Voice(lambda: out, voice_data)
-        for c in range(30, 81):
+        v = voice.Voice(lambda: out, clips)
+        for c in range(30, 78):
             v.say(c)
         v.step(10)
+        r0 = v.refills
         t = time.ticks_us()
         while v.qn or v._pos != -1:
             v.step(10)
         dt = time.ticks_diff(time.ticks_us(), t)
-        print("us_per_s", dt * 32000 // out.n, "audio_s", out.n // 32000)
+        print("us_per_s", dt * 32000 // out.n, "us_per_refill", dt // (v.refills - r0), "audio_s", out.n // 32000)
 
 
 main()

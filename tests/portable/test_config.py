@@ -9,7 +9,7 @@ DEFAULTS = (("wc_lockout", False), ("brightness", 8), ("door_alarm_kmh", 5), ("v
 
 def _pairs(**kw):
     """DEFAULTS with some values replaced."""
-    return tuple((k, kw[k] if k in kw else v) for k, v in DEFAULTS)
+    return tuple((k, kw.get(k, v)) for k, v in DEFAULTS)
 
 
 def _path(name):
