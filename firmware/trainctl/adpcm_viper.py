@@ -7,9 +7,9 @@ import micropython
 
 
 @micropython.viper
-def decode(src: ptr8, dst: ptr16, st: ptr32, tab: ptr16) -> int:  # noqa: F821 (viper's pointer types)
+def decode(src: ptr8, dst: ptr16, st: ptr32, step: ptr16) -> int:  # noqa: F821 (viper's pointer types)
     u = (st[0] + 32768) & 0xFFFF  # predictor + 32768
-    k8 = st[1]
+    k = st[1]
     pos = st[2]
     end = st[3]
     n = st[4]
@@ -17,32 +17,33 @@ def decode(src: ptr8, dst: ptr16, st: ptr32, tab: ptr16) -> int:  # noqa: F821 (
     base = 128 * mul  # 32768 * mul >> 8
     j = 0
     while j < n and pos < end:
-        b = src[pos]
-        pos += 1
-        c = b >> 4
-        k = k8 + (c & 7)
-        d = tab[k]
+        c = src[pos] >> 4
+        if j & 1:
+            c = src[pos] & 15
+        s = step[k]
+        d = s >> 3
+        if c & 4:
+            d += s
+            k += (c & 3) * 2 + 2  # the index table: -1 -1 -1 -1 2 4 6 8
+            if k > 88:
+                k = 88
+        elif k:
+            k -= 1
+        if c & 2:
+            d += s >> 1
+        if c & 1:
+            d += s >> 2
         if c & 8:
             u = 0 if d > u else u - d
         else:
             u += d
             if u > 65535:
                 u = 65535
-        k8 = tab[712 + k]
         dst[j] = ((u * mul >> 8) - base) & 0xFFFF
-        c = b & 15
-        k = k8 + (c & 7)
-        d = tab[k]
-        if c & 8:
-            u = 0 if d > u else u - d
-        else:
-            u += d
-            if u > 65535:
-                u = 65535
-        k8 = tab[712 + k]
-        dst[j + 1] = ((u * mul >> 8) - base) & 0xFFFF
-        j += 2
+        j += 1
+        if not j & 1:
+            pos += 1
     st[0] = u - 32768
-    st[1] = k8
+    st[1] = k
     st[2] = pos
     return j

@@ -17,17 +17,15 @@ from micropython import const
 _QUEUE = const(48)  # clip ids queued at most (an announcement: 3 languages x (pre, name, post, pause))
 _PCM_N = const(512)  # samples a refill: 32 ms at 16 kHz (1 KB)
 _SRC_N = const(256)  # bytes of the file a refill reads: _PCM_N samples of 4 bits
+_REFILLS = const(4)  # refills a step at most (while the output takes them)
 _TAIL_MS = const(400)  # after the last write: the ring (ibuf) drains before the output closes
 PAUSE = const(255)  # a clip id: _PAUSE_N samples of silence (between languages)
 _PAUSE_N = const(6400)  # 0.4 s
-_NXT = const(712)  # tables(): 89 step indexes x 8 codes
 
 
-def tables():
-    """Per step index * 8 + the code's 3 magnitude bits: at [k] the difference to add, at [_NXT + k] the next
-    step index * 8 (so the decoder indexes without multiplying)."""
-    # IMA ADPCM's 89 quantiser steps (the IMA Digital Audio Doc. Rev 3.00, 1992: 7, 8, 9 ... 29794, 32767), uint16
-    # LE: a bytes constant is not a tuple of 89 objects in RAM
+def steps():
+    """IMA ADPCM's 89 quantiser steps (the IMA Digital Audio Doc. Rev 3.00, 1992: 7, 8, 9 ... 29794, 32767) as an
+    array 'H' (178 bytes, made while playing): from a bytes constant, not a tuple of 89 objects held in RAM."""
     s8 = (b"\x07\x00\x08\x00\x09\x00\x0a\x00\x0b\x00\x0c\x00\x0d\x00\x0e\x00\x10\x00\x11\x00\x13\x00\x15\x00"
           b"\x17\x00\x19\x00\x1c\x00\x1f\x00\x22\x00\x25\x00\x29\x00\x2d\x00\x32\x00\x37\x00\x3c\x00\x42\x00"
           b"\x49\x00\x50\x00\x58\x00\x61\x00\x6b\x00\x76\x00\x82\x00\x8f\x00\x9d\x00\xad\x00\xbe\x00\xd1\x00"
@@ -36,66 +34,50 @@ def tables():
           b"\xe0\x08\xc3\x09\xbd\x0a\xd0\x0b\xff\x0c\x4c\x0e\xba\x0f\x4c\x11\x07\x13\xee\x14\x06\x17\x54\x19"
           b"\xdc\x1b\xa5\x1e\xb6\x21\x15\x25\xca\x28\xdf\x2c\x5b\x31\x4b\x36\xb9\x3b\xb2\x41\x44\x48\x7e\x4f"
           b"\x71\x57\x2f\x60\xce\x69\x62\x74\xff\x7f")
-    t = array.array("H", range(2 * _NXT))  # one allocation (sized from the range), no bytes to copy from
-    for i in range(89):
-        s = s8[2 * i] | s8[2 * i + 1] << 8
-        for c in range(8):
-            d = s >> 3
-            if c & 4:
-                d += s
-            if c & 2:
-                d += s >> 1
-            if c & 1:
-                d += s >> 2
-            j = i + (c * 2 - 6 if c >= 4 else -1)  # index table: -1 -1 -1 -1 2 4 6 8
-            j = 0 if j < 0 else (88 if j > 88 else j)
-            t[i * 8 + c] = d
-            t[_NXT + i * 8 + c] = j * 8
-    return t
+    return array.array("H", s8)
 
 
-def decode(src, dst, st, tab):
+def decode(src, dst, st, step):
     """Decode IMA ADPCM bytes src[st[2]:st[3]] (the first sample in the high nibble) into dst (array 'h'), st[4]
-    samples at most (even), scaled by st[5] / 256; st (array 'i'): predictor, step index * 8, pos, end, n,
-    scale; the first three updated. Returns the samples written. Allocates nothing (small ints); the board
-    uses trainctl/adpcm_viper.py's copy, native code."""
+    samples at most (even), scaled by st[5] / 256; st (array 'i'): predictor, step index, pos, end, n, scale;
+    the first three updated; step: steps(). Returns the samples written. Allocates nothing (small ints); the
+    board uses trainctl/adpcm_viper.py's copy, native code."""
     v = st[0]
-    k8 = st[1]
+    k = st[1]
     pos = st[2]
     end = st[3]
     n = st[4]
     mul = st[5]
     j = 0
     while j < n and pos < end:
-        b = src[pos]
-        pos += 1
-        c = b >> 4
-        k = k8 + (c & 7)
+        c = src[pos] & 15 if j & 1 else src[pos] >> 4
+        s = step[k]
+        d = s >> 3
+        if c & 4:
+            d += s
+            k += (c & 3) * 2 + 2  # the index table: -1 -1 -1 -1 2 4 6 8
+            if k > 88:
+                k = 88
+        elif k:
+            k -= 1
+        if c & 2:
+            d += s >> 1
+        if c & 1:
+            d += s >> 2
         if c & 8:
-            v -= tab[k]
+            v -= d
             if v < -32768:
                 v = -32768
         else:
-            v += tab[k]
+            v += d
             if v > 32767:
                 v = 32767
-        k8 = tab[_NXT + k]
         dst[j] = v * mul >> 8
-        c = b & 15
-        k = k8 + (c & 7)
-        if c & 8:
-            v -= tab[k]
-            if v < -32768:
-                v = -32768
-        else:
-            v += tab[k]
-            if v > 32767:
-                v = 32767
-        k8 = tab[_NXT + k]
-        dst[j + 1] = v * mul >> 8
-        j += 2
+        j += 1
+        if not j & 1:
+            pos += 1
     st[0] = v
-    st[1] = k8
+    st[1] = k
     st[2] = pos
     return j
 
@@ -153,7 +135,7 @@ class Voice:
         self.out = self.open_out()
         try:
             self._f = f = open(self.path, "rb")  # noqa: SIM115 (closed by close())
-            self._tab = tables()
+            self._tab = steps()
             self._pcm = array.array("h", range(_PCM_N))  # every sample is written before a write
             self._src = src = bytearray(_SRC_N)
             self._st = st = array.array("i", range(8))
@@ -215,8 +197,9 @@ class Voice:
         return False
 
     def step(self, dt_ms):
-        """Refill the output if it has taken the last buffer; open it for queued clips, close it when all is
-        played and drained. No allocation while the output is open."""
+        """Refill the output while it takes buffers (_REFILLS at most: a pass of a slow loop, the virtual board's
+        100 ms, plays more than one buffer); open it for queued clips, close it when all is played and drained.
+        No allocation while the output is open."""
         if self.out is None:
             if self.qn == 0:
                 return
@@ -227,44 +210,47 @@ class Voice:
         out = self.out
         f = self._f
         src = self._src
-        if self._busy or pcm is None or st is None or tab is None or out is None or f is None or src is None:
+        if pcm is None or st is None or tab is None or out is None or f is None or src is None:
             return
-        n = 0
-        while n < _PCM_N:
-            if self._pos == -1 and not self._next_clip():
-                break
-            p = self._pos
-            if p < -1:  # a pause
-                k = -2 - p
-                m = _PCM_N - n if k > _PCM_N - n else k
-                for i in range(n, n + m):
-                    pcm[i] = 0
-                n += m
-                self._pos = -2 - (k - m) if k > m else -1
-                continue
-            if n:  # decode into the buffer's tail: a slice of an array would allocate, so a clip starts a refill
-                break
-            got = f.readinto(src)  # the file is at p: a clip reads on from where the last refill stopped
-            e = self._end - p
-            st[2] = 0
-            st[3] = got if e > got else e
-            st[4] = _PCM_N
-            st[5] = self.mul
-            n = decode(src, pcm, st, tab)
-            p += st[2]
-            if p >= self._end or not got:  # its end (or the file's, cut short)
-                self._pos = -1
-                self.played += 1
-            else:
-                self._pos = p
-        if n == 0:
-            self._tail_ms += dt_ms
-            if self._tail_ms >= _TAIL_MS:
-                self.close()
-            return
-        for i in range(n, _PCM_N):
-            pcm[i] = 0
-        self._tail_ms = 0
-        self._busy = True
-        self.refills += 1
-        out.write(pcm)
+        done = 0
+        while not self._busy and done < _REFILLS:
+            done += 1
+            n = 0
+            while n < _PCM_N:
+                if self._pos == -1 and not self._next_clip():
+                    break
+                p = self._pos
+                if p < -1:  # a pause
+                    k = -2 - p
+                    m = _PCM_N - n if k > _PCM_N - n else k
+                    for i in range(n, n + m):
+                        pcm[i] = 0
+                    n += m
+                    self._pos = -2 - (k - m) if k > m else -1
+                    continue
+                if n:  # decoding into the buffer's tail would need a slice (an allocation): a clip starts a refill
+                    break
+                got = f.readinto(src)  # the file is at p: a clip reads on from where the last refill stopped
+                e = self._end - p
+                st[2] = 0
+                st[3] = got if e > got else e
+                st[4] = _PCM_N
+                st[5] = self.mul
+                n = decode(src, pcm, st, tab)
+                p += st[2]
+                if p >= self._end or not got:  # its end (or the file's, cut short)
+                    self._pos = -1
+                    self.played += 1
+                else:
+                    self._pos = p
+            if n == 0:  # all played: the output closes once its ring has drained
+                self._tail_ms += dt_ms
+                if self._tail_ms >= _TAIL_MS:
+                    self.close()
+                return
+            for i in range(n, _PCM_N):
+                pcm[i] = 0
+            self._tail_ms = 0
+            self._busy = True
+            self.refills += 1
+            out.write(pcm)

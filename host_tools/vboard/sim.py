@@ -130,6 +130,14 @@ def build_flash(out, romfs=False, voice=True):
     return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
 
 
+def i2s_ring(heap):
+    """Where the I2S driver keeps the board file's ibuf (fake_machine VBOARD_I2S_RING): "dma" on the 110 KiB heap
+    of an ESP32 without PSRAM (the esp32 port's machine.I2S takes DMA buffers from ESP-IDF's heap, outside
+    MicroPython's), "heap" on bigger ones, an RP2040's (extmod/machine_i2s.c's ring buffer in MicroPython's
+    heap)."""
+    return "dma" if heap_bytes(heap) <= heap_bytes("110k") else "heap"
+
+
 def synth(out, direction, seed):
     track = os.path.join(out, "journey.nmea")
     truth = os.path.join(out, "journey.truth.json")
@@ -294,16 +302,26 @@ def boot_info(lines):
 
 
 def vboard_info(lines):
-    """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why'."""
+    """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why', and the figures of its
+    line 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) before it."""
+    d = {}
     for ln in reversed(lines):
         if ln.startswith("vboard: ") and "=" in ln:
             w = ln.split()
-            d = {"why": w[1]}
+            if w[1] == "audio":
+                if d:
+                    for kv in w[2:]:
+                        k, _, v = kv.partition("=")
+                        d.setdefault(k, int(v))
+                    return d
+                continue
+            if d:
+                return d
+            d["why"] = w[1]
             for kv in w[2:]:
                 k, _, v = kv.partition("=")
                 d[k] = int(v)
-            return d
-    return {}
+    return d
 
 
 TIMELINE = re.compile(r"^(\S+) (\S+) UTC(\S+) at=(.+) next=(.+)$")
@@ -570,7 +588,7 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
     capture = os.path.join(out, "capture.bin")
     wav = os.path.join(out, "announcements.wav")
     lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img,
-                                 extra_env={"VBOARD_AUDIO": wav})
+                                 extra_env={"VBOARD_AUDIO": wav, "VBOARD_I2S_RING": i2s_ring(heap)})
     boot, vbi = boot_info(lines), vboard_info(lines)
     events = timeline_events(lines)
     t1 = time.perf_counter()

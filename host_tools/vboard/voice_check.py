@@ -17,6 +17,7 @@ from host_tools.build import voice_text
 from host_tools.common import route_names
 
 REFILL = 512  # trainctl/voice.py _PCM_N
+WINDOW_LEAD_S = 120  # expected(): a window of a journey announces a stop it starts or ends this long from
 LANGS = 3
 KINDS = ("next", "arriving", "train", "clock")
 _PRE = {"NEXT_PRE": "next", "ARR_PRE": "arriving", "TRAIN_PRE": "train", "CLOCK_FWD": "clock", "CLOCK_BACK": "clock"}
@@ -49,7 +50,7 @@ class Clips:
     def match(self, s, i):
         """(clip, mul, samples) whose samples start s at i, or None."""
         for k, mul, x in self._by_head.get(tuple(s[i:i + 64]), ()):
-            if s[i:i + len(x)] == x:
+            if s[i:i + len(x)] == x or (i + len(x) > len(s) and s[i:] == x[:len(s) - i]):  # or the stream ends in it
                 return k, mul, x
         return None
 
@@ -68,7 +69,7 @@ def clip_ids(samples, clips):
         if m is None:
             raise ValueError("sample %d: sound that is no clip at any volume tried" % i)
         k, mul, x = m
-        out.append((k, mul, i, i + len(x)))
+        out.append((k, mul, i, min(i + len(x), n)))  # n: the run ended while it played
         i += (len(x) + REFILL - 1) // REFILL * REFILL
     return out
 
@@ -117,19 +118,23 @@ def write_wav(path, samples, rate=16000):
 
 
 def report(wav, truth, route, data, out_dir=None, volume=8):
-    """{'heard': [...], 'expected': [...], 'missing', 'unexpected', 'order_ok', 'languages_ok', 'quiet_ok'}; with
-    out_dir, one WAV per announcement there (NN_kind_name.wav)."""
+    """{'heard': [...], 'expected': [...], 'missing', 'unexpected', 'order_ok', 'languages_ok', 'quiet_ok',
+    'cut_at_end'} (the last announcement cut short by the end of the run: its languages are not checked); data:
+    the clip file (host_tools.build.voice.VoiceFile); with out_dir, one WAV per announcement there
+    (NN_kind_name.wav)."""
     import os
     samples = read_wav(wav)
     clips = Clips(data)
     full = volume * 256 // 10
     clips.add_scale(full)
     clips.add_scale(full >> 1)
-    ann = announcements(clip_ids(samples, clips), data, route)
+    ids = clip_ids(samples, clips)
+    ann = announcements(ids, data, route)
+    cut = bool(ids) and ids[-1][3] - ids[-1][2] < len(clips.raw[ids[-1][0]])  # the run ended while it played
     names = route_names.names(route)
     heard = [(a[0], a[1]) for a in ann]
-    r = {"heard": [(a[0], a[1], a[2], "".join("zke"[k] for k in a[3])) for a in ann]}
-    r["languages_ok"] = all(a[3] == [0, 1, 2] for a in ann)
+    r = {"heard": [(a[0], a[1], a[2], "".join("zke"[k] for k in a[3])) for a in ann], "cut_at_end": cut}
+    r["languages_ok"] = all(a[3] == [0, 1, 2] for a in (ann[:-1] if cut else ann))
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
         for i, a in enumerate(ann):
@@ -153,10 +158,19 @@ def _local_min(utc_iso, off_min):
     return (t.hour * 60 + t.minute + off_min) % 1440
 
 
-def expected(truth, route, quiet=(22 * 60, 6 * 60)):
+def _utc_s(iso):
+    import datetime
+
+    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def expected(truth, route, quiet=(22 * 60, 6 * 60), lead_s=WINDOW_LEAD_S):
     """[(kind, arg, quiet)] a journey's truth calls for, in order: arriving before each stop after the first,
     next stop on leaving each one before the last (with the number change on arrival at a stop where the train
-    number changes, the clock change at the border crossing); quiet: in the quiet hours (arrivals only)."""
+    number changes, the clock change at the border crossing); quiet: in the quiet hours (arrivals only). A track
+    that is a window of the journey (synth --start/--end) also has the arrival at its first stop when it starts
+    lead_s or more before it, and the next stop (the route's next calling station) on leaving its last one
+    when it goes on lead_s or more after."""
     ids = list(route_names.names(route).ST_ID)
     stops = truth["stops"]
     d = 0 if truth["direction"] == "to_pyongyang" else 1
@@ -173,9 +187,12 @@ def expected(truth, route, quiet=(22 * 60, 6 * 60)):
         return (a <= m or m < b) if a > b else a <= m < b
 
     events = []  # (utc, kind, arg, local minute)
+    track = truth.get("track") or {}
+    t0 = _utc_s(track["from_utc"]) if track.get("from_utc") else None
+    t1 = _utc_s(track["to_utc"]) if track.get("to_utc") else None
     for i, s in enumerate(stops):
         st = ids.index(s["station"])
-        if i > 0:
+        if i > 0 or (t0 is not None and s.get("arr_utc") and _utc_s(s["arr_utc"]) - t0 >= lead_s):
             events.append((s["arr_utc"], "arriving", st, _local_min(s["arr_utc"], off(st))))
             for leg in range(1, len(legs)):
                 if ends[leg - 1] == st:
@@ -184,6 +201,11 @@ def expected(truth, route, quiet=(22 * 60, 6 * 60)):
         if i + 1 < len(stops):
             nst = ids.index(stops[i + 1]["station"])
             events.append((s["dep_utc"], "next", nst, _local_min(s["dep_utc"], off(st))))
+        elif t1 is not None and s.get("dep_utc") and t1 - _utc_s(s["dep_utc"]) >= lead_s:
+            on = range(st + 1, route.STATION_N) if d == 0 else range(st - 1, -1, -1)
+            nst = next((k for k in on if route.ST_CALLS[k] & (1 << d)), None)
+            if nst is not None:
+                events.append((s["dep_utc"], "next", nst, _local_min(s["dep_utc"], off(st))))
     if border:
         c_after = route.ST_COUNTRY[ids.index(stops[-1]["station"])]
         c_before = route.ST_COUNTRY[ids.index(stops[0]["station"])]

@@ -136,7 +136,7 @@ def test_announcer_finds_every_clip_where_the_generator_puts_it():
 def test_python_decoder_matches_audioop_on_every_clip():
     """trainctl.voice.decode (the pure one) against the standard library's IMA decoder, every clip, at full scale
     and at a volume."""
-    tab = voice.tables()
+    tab = voice.steps()
     pure = voice.decode if voice.decode.__module__ == "trainctl.voice" else None
     assert pure is not None  # CPython: no viper
     for k in range(VF.CLIP_N):

@@ -17,6 +17,9 @@ Hardware runs on the virtual clock of host_tools/vboard/fake_machine/time.py. Co
   VBOARD_BAUD     the GPS UART's baud rate when set (overrides the board file's), e.g. 115200.
   VBOARD_AUDIO    WAV file (16-bit mono at the I2S rate) of every sample the firmware wrote to I2S, in order; the
                   gaps between announcements are left out (their start times: "A" capture records)
+  VBOARD_I2S_RING where the I2S driver's buffer of ibuf bytes lives: "heap" (default: the RP2040's, extmod's ring
+                  buffer in MicroPython's heap, the firmware's) or "dma" (the ESP32's: DMA buffers from ESP-IDF's
+                  heap, outside MicroPython's)
   VBOARD_I2S_REFILL_US virtual us a write to I2S costs the loop (the decoding of the buffer written on a board;
                   default 0: see BENCH.md for the unix port's figure)
   VBOARD_FLASH_MS virtual ms a flash erase holds the CPU with interrupts off (default 45: W25Q16JV sector
@@ -194,6 +197,8 @@ class _Board:
         self.next_mem_ms = 0
         self.heap = []  # [first, max, last] of gc.mem_alloc() after gc.collect()
         self.heap_samples = 0
+        self.heap_audio_max = -1  # gc.mem_alloc() after gc.collect() of samples while the I2S output is open
+        self.heap_audio_samples = 0
         self.last_sample_ms = -1
         self.end_ms = -1 if os.getenv("VBOARD_TRACK") or self.end_s < 0 else 1000 * self.end_s
         self.wdt = None
@@ -270,6 +275,10 @@ class _Board:
         self.last_sample_ms = _t.now_ms()
         gc.collect()
         a = gc.mem_alloc() - self.late_bytes
+        if self.i2s is not None:  # announcing: what audio holds while it plays, apart (heap_audio_max)
+            self.heap_audio_max = max(self.heap_audio_max, a)
+            self.heap_audio_samples += 1
+            return
         h = self.heap
         if not h:
             h.extend((a, a, a))
@@ -295,8 +304,9 @@ class _Board:
             cap.close()
         if self.audio is not None:
             self._wav_close()
-        print("vboard: audio i2s_opens=%d i2s_samples=%d i2s_underrun_ms=%d i2s_max_ring=%d" % (
-            self.i2s_opens, self.i2s_samples, self.i2s_underrun_ms, self.i2s_max_ring))
+        print("vboard: audio i2s_opens=%d i2s_samples=%d i2s_underrun_ms=%d i2s_max_ring=%d heap_audio_max=%d "
+              "heap_audio_samples=%d" % (self.i2s_opens, self.i2s_samples, self.i2s_underrun_ms, self.i2s_max_ring,
+                                         self.heap_audio_max, self.heap_audio_samples))
         u = self.uart
         w = self.wdt
         h = self.heap or [-1, -1, -1]
@@ -1089,7 +1099,9 @@ class I2S:
         if mode != I2S.TX or bits != 16 or format != I2S.MONO:
             raise ValueError("the virtual board plays 16-bit mono TX only")
         self.rate = rate
-        self.ring = bytearray(ibuf)  # what the port allocates (its DMA buffers): the firmware's heap
+        # the rp2 port's ring buffer is in the firmware's heap (MICROPY_PY_MACHINE_I2S_RING_BUF); the esp32 port's
+        # DMA buffers are not (ESP-IDF's heap)
+        self.ring = bytearray(ibuf) if os.getenv("VBOARD_I2S_RING", "heap") == "heap" else None
         self.ibuf = ibuf
         self.fill = 0  # bytes in the ring
         self.pending = 0  # bytes of the last write not in the ring yet
@@ -1131,7 +1143,9 @@ class I2S:
     def write(self, buf):
         if self.pending:
             raise OSError(11)  # EAGAIN: the driver still has the last buffer
-        n = len(buf)
+        # bytes: the buffer's length in bytes, as the port takes it (buffer protocol); MicroPython's array has no
+        # itemsize to ask, and the only array the firmware writes is of 16-bit samples (array 'h')
+        n = len(buf) if isinstance(buf, (bytes, bytearray, memoryview)) else 2 * len(buf)
         b = _board
         if self.dry_ms >= 0:
             if self.written:
