@@ -34,7 +34,7 @@ _I2S_SCK = const(2)
 _I2S_WS = const(3)
 _I2S_SD = const(26)
 _I2S_RATE = const(16000)  # the clips' rate (host_tools/build/voice.py RATE)
-_I2S_IBUF = const(8192)  # the driver's DMA ring, bytes: 256 ms of 16-bit mono; allocated only while playing
+_I2S_IBUF = const(4096)  # the ring buffer, bytes (128 ms), in MicroPython's heap: allocated only while playing
 
 
 def _keep_alive(wdt):
@@ -57,11 +57,6 @@ def _display():
     return Oled(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
-def _audio():
-    """The announcements' output, opened while they play (trainctl.voice)."""
-    return I2S(0, sck=Pin(_I2S_SCK), ws=Pin(_I2S_WS), sd=Pin(_I2S_SD), mode=I2S.TX, bits=16, format=I2S.MONO,
-               rate=_I2S_RATE, ibuf=_I2S_IBUF)
-
 
 def build():
     from trainctl.hw import Hardware, inverted, optional_display
@@ -73,6 +68,9 @@ def build():
         pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=_WDT_MS)
+    # The announcements: the I2S output (a MAX98357A, opened while they play: trainctl.voice) and the clip file.
+    audio = (lambda: I2S(0, sck=Pin(_I2S_SCK), ws=Pin(_I2S_WS), sd=Pin(_I2S_SD), mode=I2S.TX, bits=16,
+                         format=I2S.MONO, rate=_I2S_RATE, ibuf=_I2S_IBUF), "/voice.bin")
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
-                    reset_cause=reset_cause(), audio=_audio, voice_path="/voice.bin")
+                    reset_cause=reset_cause(), audio=audio)

@@ -43,11 +43,6 @@ def _display():
     return Oled(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
 
 
-def _audio():
-    """The announcements' output (a MAX98357A on the real boards), opened while they play."""
-    return I2S(0, sck=Pin("i2s_sck"), ws=Pin("i2s_ws"), sd=Pin("i2s_sd"), mode=I2S.TX, bits=16, format=I2S.MONO,
-               rate=16000, ibuf=8192)
-
 
 def build():
     from trainctl.hw import Hardware, optional_display
@@ -61,5 +56,6 @@ def build():
     return Hardware("virtual", uart, display, WDT(timeout=_WDT_MS), os.getenv("VBOARD_STATE") or "state.bin",
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
                     jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
-                    config_path=os.getenv("VBOARD_CONFIG") or "config.json", audio=_audio,
-                    voice_path=os.getenv("VBOARD_VOICE") or "voice.bin")
+                    config_path=os.getenv("VBOARD_CONFIG") or "config.json",
+                    audio=(lambda: I2S(0, sck=Pin("i2s_sck"), ws=Pin("i2s_ws"), sd=Pin("i2s_sd"), mode=I2S.TX,
+                                       bits=16, format=I2S.MONO, rate=16000, ibuf=8192), "voice.bin"))

@@ -7,7 +7,7 @@ import micropython
 
 
 @micropython.viper
-def decode(src: ptr8, dst: ptr16, st: ptr32, step: ptr16) -> int:  # noqa: F821 (viper's pointer types)
+def decode(buf: ptr8, out: ptr16, st: ptr32, table: ptr16) -> int:  # noqa: F821 (viper's pointer types)
     u = (st[0] + 32768) & 0xFFFF  # predictor + 32768
     k = st[1]
     pos = st[2]
@@ -17,10 +17,10 @@ def decode(src: ptr8, dst: ptr16, st: ptr32, step: ptr16) -> int:  # noqa: F821 
     base = 128 * mul  # 32768 * mul >> 8
     j = 0
     while j < n and pos < end:
-        c = src[pos] >> 4
+        c = buf[pos] >> 4
         if j & 1:
-            c = src[pos] & 15
-        s = step[k]
+            c = buf[pos] & 15
+        s = table[k]
         d = s >> 3
         if c & 4:
             d += s
@@ -39,7 +39,7 @@ def decode(src: ptr8, dst: ptr16, st: ptr32, step: ptr16) -> int:  # noqa: F821 
             u += d
             if u > 65535:
                 u = 65535
-        dst[j] = ((u * mul >> 8) - base) & 0xFFFF
+        out[j] = ((u * mul >> 8) - base) & 0xFFFF
         j += 1
         if not j & 1:
             pos += 1

@@ -8,8 +8,6 @@ state (changed(), on every change) and every fix (fix()); no clock is read here.
 
 from micropython import const
 
-from .voice import PAUSE
-
 # Fixed phrases: their first clip in the clip file (host_tools/build/voice_text.py ORDER, 3 languages each; a test
 # checks). Then (host_tools/build/voice.py phrases()) from _V_ZONE the zones, 3 a country; the train numbers, 3 a
 # leg, direction by direction; 3 a station where a train calls (route ST_CALLS), in route order.
@@ -22,16 +20,28 @@ _V_TRAIN_POST = const(15)
 _V_CLOCK_FWD = const(18)
 _V_CLOCK_BACK = const(21)
 _V_ZONE = const(24)
-# What was announced (on_say's first argument).
-NEXT = const(0)
-ARRIVING = const(1)
-TRAIN = const(2)
-CLOCK = const(3)
+# What was announced (on_say's first argument; host_tools/vboard/voice_check.py KINDS): next stop, arriving at,
+# the train's number, the clocks.
+_NEXT = const(0)
+_ARRIVING = const(1)
+_TRAIN = const(2)
+_CLOCK = const(3)
+_PAUSE = const(255)  # trainctl.voice's clip id of a pause
 _NEAR_S = const(60)  # "arriving at": this long before the station at the current speed
 _NEAR_M = const(1200)  # ... or this near it, whatever the speed
 _MIN_CMS = const(300)  # below this (11 km/h) the speed says nothing of the time to the station
 _LEFT_M = const(300)  # "next stop": this far on from the station at speed, or once the journey has left it
 # (the journey clears its stop later: 400 m on at 30 km/h, which the bridge's 20 km/h never reaches)
+
+
+def make(route, audio, c):
+    """The announcements of a board: audio, the board file's (callable opening the I2S output, clip file path);
+    c: trainctl.config's Config (volume, quiet hours), or None for the defaults."""
+    from .voice import Voice
+
+    if c is None:
+        return Announcer(route, Voice(audio[0], audio[1]))
+    return Announcer(route, Voice(audio[0], audio[1]), c.volume, c.quiet_from_h, c.quiet_to_h)
 
 
 class Announcer:
@@ -43,14 +53,12 @@ class Announcer:
         self.volume = volume
         self.quiet = quiet_from_h * 60 << 11 | quiet_to_h * 60  # minutes of the day, from and to (one name)
         self.on_say = None  # (kind, station or train leg or clock step) of every announcement, for host tools
-        self.made = 0  # announcements queued
         self._seen = False
         self.train = None
         self.offset_min = None
         self.at_stop = -1
         self._near = -1  # the stop whose arrival is announced
         self._left = -1  # the stop whose departure is announced
-        self._local = -1  # local minute of the day at the last event, -1 unknown
         self._fix_s = -1
 
     def step(self, c, dt_ms):
@@ -60,60 +68,63 @@ class Announcer:
             self.fix(c)
         self.voice.step(dt_ms)
 
-    def _quiet(self):
-        m = self._local
-        if m < 0:
-            return False
-        a = self.quiet >> 11
-        b = self.quiet & 2047
-        return (a <= m or m < b) if a > b else a <= m < b
+    def fault(self):
+        """The loop caught an exception of the announcements (it counts it and rests them): the voice closes,
+        silent and its RAM freed until it is tried again."""
+        try:
+            self.voice.close()
+        except Exception:  # noqa: BLE001 (the output's own fault: the loop counts the first)
+            self.voice.out = None
 
-    def _say(self, kind, arg, pre, clip, post):
-        """pre + clip + post in each language in turn (clip: its zh clip), at the volume of the hour."""
-        quiet = self._quiet()
-        if quiet and kind != ARRIVING:
+    def say(self, c, kind, a, lead, k, n):
+        """lead + k + n in each language in turn (clips: their zh clip; n < 0 none) at the volume of the hour
+        (local time of controller c: in the quiet hours arrivals only, at half volume); a: on_say's argument."""
+        off = c.utc_offset_min
+        quiet = False
+        if c.utc_s >= 0 and off is not None:
+            m = (c.utc_s // 60 + off) % 1440  # local minute of the day
+            a0 = self.quiet >> 11
+            b0 = self.quiet & 2047
+            quiet = (a0 <= m or m < b0) if a0 > b0 else a0 <= m < b0
+        if quiet and kind != _ARRIVING:
             return
         v = self.voice
         v.mul = (self.volume * 256 // 10) >> (1 if quiet else 0)
         for lang in range(3):
-            v.say(pre + lang)
-            v.say(clip + lang)
-            if post >= 0:
-                v.say(post + lang)
-            v.say(PAUSE)
-        self.made += 1
+            v.say(lead + lang)
+            v.say(k + lang)
+            if n >= 0:
+                v.say(n + lang)
+            v.say(_PAUSE)
         cb = self.on_say
         if cb is not None:
-            cb(kind, arg)
-
-    def _time(self, c):
-        off = c.utc_offset_min
-        self._local = -1 if c.utc_s < 0 or off is None else (c.utc_s // 60 + off) % 1440
+            cb(kind, a)
 
     def changed(self, c):
         """The controller's display state changed (controller.Controller.on_display)."""
-        self._time(c)
         if self._seen:
             if c.train is not None and self.train is not None and c.train != self.train:
                 tr = self.route.TRAIN
                 for k in range(2 * self.route.LEGS):
                     if tr[k // self.route.LEGS][k % self.route.LEGS] == c.train:
-                        self._say(TRAIN, k, _V_TRAIN_PRE, _V_ZONE + 3 * (len(self.route.COUNTRIES) + k), _V_TRAIN_POST)
+                        self.say(c, _TRAIN, k, _V_TRAIN_PRE, _V_ZONE + 3 * (len(self.route.COUNTRIES) + k),
+                                  _V_TRAIN_POST)
             off = c.utc_offset_min
             if off is not None and self.offset_min is not None and off != self.offset_min and c.country >= 0:
                 step = off - self.offset_min
                 if step == 60 or step == -60:  # the clips say "one hour"
-                    self._say(CLOCK, step, _V_CLOCK_FWD if step > 0 else _V_CLOCK_BACK, _V_ZONE + 3 * c.country, -1)
+                    self.say(c, _CLOCK, step, _V_CLOCK_FWD if step > 0 else _V_CLOCK_BACK, _V_ZONE + 3 * c.country,
+                              -1)
             nxt = c.next_stop
             if self.at_stop >= 0 and c.at_stop < 0 and nxt >= 0 and self._left != self.at_stop:  # left a station
                 self._left = self.at_stop
-                self._station(NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
+                self._station(c, _NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
         self._seen = True
         self.train = c.train
         self.offset_min = c.utc_offset_min
         self.at_stop = c.at_stop
 
-    def _station(self, kind, st, pre, post):
+    def _station(self, c, kind, st, lead, n):
         r = self.route
         calls = r.ST_CALLS
         if calls[st]:
@@ -121,7 +132,7 @@ class Announcer:
             for i in range(st):
                 if calls[i]:
                     k += 3
-            self._say(kind, st, pre, k, post)
+            self.say(c, kind, st, lead, k, n)
 
     def fix(self, c):
         """A new fix (the controller's journey updated): "arriving at" about a minute before the next stop."""
@@ -137,8 +148,7 @@ class Announcer:
                 gone = -gone
             if at != self._left and v >= _MIN_CMS and gone >= _LEFT_M:
                 self._left = at
-                self._time(c)
-                self._station(NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
+                self._station(c, _NEXT, nxt, _V_NEXT_PRE, _V_NEXT_POST)
             return
         if nxt == self._near:
             return
@@ -147,5 +157,4 @@ class Announcer:
             rem = -rem
         if rem <= _NEAR_M or (v >= _MIN_CMS and rem * 100 <= v * _NEAR_S):
             self._near = nxt
-            self._time(c)
-            self._station(ARRIVING, nxt, _V_ARR_PRE, _V_ARR_POST)
+            self._station(c, _ARRIVING, nxt, _V_ARR_PRE, _V_ARR_POST)

@@ -112,7 +112,7 @@ class App:
         self.frame_ms = getattr(hw, "frame_ms", _FRAME_MS)
         self.on_event = None  # (kind, index) of every coach event, for a host tool
         self.panel = None
-        self.ann = None
+        self.announce = None  # trainctl.announce.Announcer: a board with an I2S output and the clip file
         c = self.coach = Coach(route, hw, self._event, log, None, True)
         self.ctl = c.ctl  # what passengers see
         self.sensors = c.sensors
@@ -136,14 +136,11 @@ class App:
                         disp.contrast(cfg.brightness * 17)
                 except Exception as e:
                     c.fault(_DISPLAY, e)
-        self.ann = None  # the announcements (trainctl.announce), when the board has an I2S output and the clips
-        vp = getattr(hw, "voice_path", None)
-        if getattr(hw, "audio", None) is not None and vp and source(vp) == 0:  # 0: the file is there
-            from .announce import Announcer
-            from .voice import Voice
+        audio = getattr(hw, "audio", None)
+        if audio is not None and source(audio[1]) == 0:  # 0: the clip file is on the filesystem
+            from . import announce
 
-            self.ann = Announcer(route, Voice(hw.audio, vp), *((cfg.volume, cfg.quiet_from_h, cfg.quiet_to_h)
-                                                               if cfg is not None else ()))
+            self.announce = announce.make(route, audio, cfg)
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
@@ -171,15 +168,6 @@ class App:
             alloc() if alloc else -1, 1 if self.ctl.restored else 0, getattr(self.hw, "reset_cause", 0),
             1 if src == 1 else 0, 1 if src == 2 else 0)
 
-    def _audio_fault(self, e):
-        ann = self.ann
-        if ann is not None:
-            try:
-                ann.voice.close()  # silent and its RAM freed until it is tried again
-            except Exception:  # noqa: BLE001 (the output's own fault: already counted below)
-                ann.voice.out = None
-        self.coach.fault(_AUDIO, e)
-
     def _event(self, kind, index):
         """The coach's events: what passengers see changed (EV_SHOWN), or the doors/WC line (the others)."""
         p = self.panel
@@ -191,12 +179,13 @@ class App:
                     self.coach.fault(_DISPLAY, e)
             else:
                 p.pages.refresh()
-        ann = self.ann
+        ann = self.announce
         if ann is not None and kind == _EV_SHOWN and self.coach.rest_ms[_AUDIO] <= 0:
             try:
                 ann.changed(self.ctl)
             except Exception as e:
-                self._audio_fault(e)
+                ann.fault()
+                self.coach.fault(_AUDIO, e)
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
@@ -239,7 +228,7 @@ class App:
                 self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
             except Exception as e:
                 c.fault(_DISPLAY, e)
-        ann = self.ann
+        ann = self.announce
         if ann is not None:
             if rest[_AUDIO] > 0:
                 rest[_AUDIO] -= dt_ms
@@ -247,7 +236,8 @@ class App:
                 try:
                     ann.step(self.ctl, dt_ms)
                 except Exception as e:
-                    self._audio_fault(e)
+                    ann.fault()
+                    c.fault(_AUDIO, e)
         self._flash(dt_ms, got)
         wdt = self.wdt
         if wdt is not None:

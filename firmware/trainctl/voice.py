@@ -18,12 +18,21 @@ _QUEUE = const(48)  # clip ids queued at most (an announcement: 3 languages x (p
 _PCM_N = const(512)  # samples a refill: 32 ms at 16 kHz (1 KB)
 _SRC_N = const(256)  # bytes of the file a refill reads: _PCM_N samples of 4 bits
 _REFILLS = const(4)  # refills a step at most (while the output takes them)
+# Voice's state while open, after decode()'s six: the clip count and where the offset table is (the file's header),
+# the clip playing (file offset of its next byte, -1 none; a pause: -2 - samples left) and where it ends, ms since
+# the last write, 1 while the output holds the buffer written last.
+_N = const(6)
+_TAB = const(7)
+_POS = const(8)
+_END = const(9)
+_TAIL = const(10)
+_BUSY = const(11)
 _TAIL_MS = const(400)  # after the last write: the ring (ibuf) drains before the output closes
-PAUSE = const(255)  # a clip id: _PAUSE_N samples of silence (between languages)
+_PAUSE = const(255)  # a clip id: _PAUSE_N samples of silence (between languages; trainctl.announce says it too)
 _PAUSE_N = const(6400)  # 0.4 s
 
 
-def steps():
+def table():
     """IMA ADPCM's 89 quantiser steps (the IMA Digital Audio Doc. Rev 3.00, 1992: 7, 8, 9 ... 29794, 32767) as an
     array 'H' (178 bytes, made while playing): from a bytes constant, not a tuple of 89 objects held in RAM."""
     s8 = (b"\x07\x00\x08\x00\x09\x00\x0a\x00\x0b\x00\x0c\x00\x0d\x00\x0e\x00\x10\x00\x11\x00\x13\x00\x15\x00"
@@ -37,10 +46,10 @@ def steps():
     return array.array("H", s8)
 
 
-def decode(src, dst, st, step):
-    """Decode IMA ADPCM bytes src[st[2]:st[3]] (the first sample in the high nibble) into dst (array 'h'), st[4]
+def decode(buf, out, st, table):
+    """Decode IMA ADPCM bytes buf[st[2]:st[3]] (the first sample in the high nibble) into out (array 'h'), st[4]
     samples at most (even), scaled by st[5] / 256; st (array 'i'): predictor, step index, pos, end, n, scale;
-    the first three updated; step: steps(). Returns the samples written. Allocates nothing (small ints); the
+    the first three updated; table: table(). Returns the samples written. Allocates nothing (small ints); the
     board uses trainctl/adpcm_viper.py's copy, native code."""
     v = st[0]
     k = st[1]
@@ -50,8 +59,8 @@ def decode(src, dst, st, step):
     mul = st[5]
     j = 0
     while j < n and pos < end:
-        c = src[pos] & 15 if j & 1 else src[pos] >> 4
-        s = step[k]
+        c = buf[pos] & 15 if j & 1 else buf[pos] >> 4
+        s = table[k]
         d = s >> 3
         if c & 4:
             d += s
@@ -72,7 +81,7 @@ def decode(src, dst, st, step):
             v += d
             if v > 32767:
                 v = 32767
-        dst[j] = v * mul >> 8
+        out[j] = v * mul >> 8
         j += 1
         if not j & 1:
             pos += 1
@@ -89,60 +98,53 @@ except (AttributeError, ImportError, NameError, SyntaxError, ValueError):  # CPy
 
 
 class Voice:
-    """open_out(): an I2S output (write(buf), irq(handler), deinit()); path: the clip file
+    """audio(): opens an I2S output (write(buf), irq(handler), deinit()); path: the clip file
     (host_tools/build/voice.py's layout: b"TCV1", ..., clip count at 6, the offset table's offset at 16)."""
 
-    def __init__(self, open_out, path):
-        self.open_out = open_out
+    def __init__(self, audio, path):
+        self.audio = audio
         self.path = path
         self.q = bytearray(_QUEUE)
         self.qn = 0  # clips queued (q[0] plays next)
         self.mul = 256  # volume: samples x mul / 256
         self.out = None
-        self.played = 0  # clips played to their end
-        self.refills = 0
-        self._busy = False  # the output still holds the buffer written last
-        self._pos = 0  # file offset of the clip's next byte, -1 none; a pause: samples left, as -2 - n
-        self._end = 0  # file offset where the clip ends
-        self._tail_ms = 0
         self._f = None  # the clip file, open while playing
-        self._src = None  # bytes read from it
-        self._pcm = None
-        self._st = None  # decode()'s state, then [6] the clip count, [7] the offset table's offset
-        self._tab = None
+        self._buf = None  # bytes read from it
+        self._state = None  # while playing: [PCM buffer (array 'h'), state (array 'i': decode()'s, _N.._BUSY), table()]
 
-    def say(self, clip):
-        """Queue a clip id (host_tools/build/voice.py's order), or PAUSE; a full queue drops it. False if
+    def say(self, k):
+        """Queue clip k (host_tools/build/voice.py's order), or _PAUSE (255); a full queue drops it. False if
         dropped."""
         if self.qn >= _QUEUE:
             return False
-        self.q[self.qn] = clip
+        self.q[self.qn] = k
         self.qn += 1
         return True
 
     def busy(self):
         return self.out is not None
 
-    def _done(self, _i2s):
-        self._busy = False
+    def _done(self, out):
+        st = self._state
+        if st is not None:
+            st[1][_BUSY] = 0
 
     def _open(self):
-        """The output first (its ring is the biggest block), then the file and the buffers; any failure closes
-        what was opened (the caller counts the fault)."""
-        self._pos = -1
-        self._busy = False
-        self._tail_ms = 0
-        self.out = self.open_out()
+        """The output first (on an RP2040 its ring is the biggest block), then the file and the buffers; any
+        failure closes what was opened (the caller counts the fault)."""
+        self.out = self.audio()
         try:
             self._f = f = open(self.path, "rb")  # noqa: SIM115 (closed by close())
-            self._tab = steps()
-            self._pcm = array.array("h", range(_PCM_N))  # every sample is written before a write
-            self._src = src = bytearray(_SRC_N)
-            self._st = st = array.array("i", range(8))
-            if f.readinto(src) < 20 or src[:4] != b"TCV1":
+            self._buf = buf = bytearray(_SRC_N)
+            st = array.array("i", range(12))
+            self._state = [array.array("h", range(_PCM_N)), st, table()]  # each sample is set before a write
+            if f.readinto(buf) < 20 or buf[:4] != b"TCV1":
                 raise ValueError("not a clip file")
-            st[6] = src[6] | src[7] << 8
-            st[7] = src[16] | src[17] << 8 | src[18] << 16 | src[19] << 24
+            st[_N] = buf[6] | buf[7] << 8
+            st[_TAB] = buf[16] | buf[17] << 8 | buf[18] << 16 | buf[19] << 24
+            st[_POS] = -1
+            st[_TAIL] = 0
+            st[_BUSY] = 0
             self.out.irq(self._done)  # non-blocking writes from here on
         except BaseException:
             self.close()
@@ -153,10 +155,8 @@ class Voice:
         f = self._f
         self.out = None
         self._f = None
-        self._pcm = None
-        self._tab = None
-        self._st = None
-        self._src = None
+        self._buf = None
+        self._state = None
         self.qn = 0
         try:
             if f is not None:
@@ -164,37 +164,6 @@ class Voice:
         finally:
             if out is not None:
                 out.deinit()
-
-    def _next_clip(self):
-        """Start the clip at the head of the queue (the file positioned at its first byte); False if none."""
-        q = self.q
-        f = self._f
-        src = self._src
-        st = self._st
-        while self.qn > 0:
-            c = q[0]
-            for i in range(1, self.qn):
-                q[i - 1] = q[i]
-            self.qn -= 1
-            if c == PAUSE:
-                self._pos = -2 - _PAUSE_N
-                return True
-            if f is None or src is None or st is None or c >= st[6]:
-                continue
-            f.seek(st[7] + 4 * c)  # the offset table: where clip c starts and the next one does
-            if f.readinto(src) < 8:
-                continue
-            a = src[0] | src[1] << 8 | src[2] << 16 | src[3] << 24
-            e = src[4] | src[5] << 8 | src[6] << 16 | src[7] << 24
-            if e > a:
-                f.seek(a)
-                self._pos = a
-                self._end = e
-                st[0] = 0  # predictor and step index 0 at the start of each clip (host_tools/build/voice.py)
-                st[1] = 0
-                return True
-        self._pos = -1
-        return False
 
     def step(self, dt_ms):
         """Refill the output while it takes buffers (_REFILLS at most: a pass of a slow loop, the virtual board's
@@ -204,53 +173,67 @@ class Voice:
             if self.qn == 0:
                 return
             self._open()
-        pcm = self._pcm
-        st = self._st
-        tab = self._tab
         out = self.out
         f = self._f
-        src = self._src
-        if pcm is None or st is None or tab is None or out is None or f is None or src is None:
+        buf = self._buf
+        s = self._state
+        if out is None or f is None or buf is None or s is None:
             return
+        pcm, st, tab = s
+        q = self.q
         done = 0
-        while not self._busy and done < _REFILLS:
+        while not st[_BUSY] and done < _REFILLS:
             done += 1
             n = 0
             while n < _PCM_N:
-                if self._pos == -1 and not self._next_clip():
-                    break
-                p = self._pos
+                if st[_POS] == -1:  # the next clip of the queue, the file at its first byte
+                    while self.qn > 0 and st[_POS] == -1:
+                        c = q[0]
+                        for i in range(1, self.qn):
+                            q[i - 1] = q[i]
+                        self.qn -= 1
+                        if c == _PAUSE:
+                            st[_POS] = -2 - _PAUSE_N
+                        elif c < st[_N]:
+                            f.seek(st[_TAB] + 4 * c)  # the offset table: where clip c starts and the next one does
+                            if f.readinto(buf) >= 8:
+                                a = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24
+                                e = buf[4] | buf[5] << 8 | buf[6] << 16 | buf[7] << 24
+                                if e > a:
+                                    f.seek(a)
+                                    st[_POS] = a
+                                    st[_END] = e
+                                    st[0] = 0  # predictor, step index 0 at a clip's start (host_tools/build/voice.py)
+                                    st[1] = 0
+                    if st[_POS] == -1:
+                        break
+                p = st[_POS]
                 if p < -1:  # a pause
                     k = -2 - p
                     m = _PCM_N - n if k > _PCM_N - n else k
                     for i in range(n, n + m):
                         pcm[i] = 0
                     n += m
-                    self._pos = -2 - (k - m) if k > m else -1
+                    st[_POS] = -2 - (k - m) if k > m else -1
                     continue
                 if n:  # decoding into the buffer's tail would need a slice (an allocation): a clip starts a refill
                     break
-                got = f.readinto(src)  # the file is at p: a clip reads on from where the last refill stopped
-                e = self._end - p
+                got = f.readinto(buf)  # the file is at p: a clip reads on from where the last refill stopped
+                e = st[_END] - p
                 st[2] = 0
                 st[3] = got if e > got else e
                 st[4] = _PCM_N
                 st[5] = self.mul
-                n = decode(src, pcm, st, tab)
+                n = decode(buf, pcm, st, tab)
                 p += st[2]
-                if p >= self._end or not got:  # its end (or the file's, cut short)
-                    self._pos = -1
-                    self.played += 1
-                else:
-                    self._pos = p
+                st[_POS] = -1 if p >= st[_END] or not got else p  # its end (or the file's, cut short)
             if n == 0:  # all played: the output closes once its ring has drained
-                self._tail_ms += dt_ms
-                if self._tail_ms >= _TAIL_MS:
+                st[_TAIL] += dt_ms
+                if st[_TAIL] >= _TAIL_MS:
                     self.close()
                 return
             for i in range(n, _PCM_N):
                 pcm[i] = 0
-            self._tail_ms = 0
-            self._busy = True
-            self.refills += 1
+            st[_TAIL] = 0
+            st[_BUSY] = 1
             out.write(pcm)

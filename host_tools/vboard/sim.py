@@ -273,12 +273,13 @@ def qstr_board_figures(lines, out):
     return r
 
 
-def ram_after_boot_wasm(out, romfs):
+def ram_after_boot_wasm(out, romfs, voice=True):
     """Firmware RAM after boot on the 32-bit WebAssembly port (build_flash + boot_wasm in out): a dict with the
     boot line's alloc, the board's share (vboard_bytes), firmware = alloc - share, the interned names' figures
     (qstr_board_figures) and firmware_board = firmware with the name pools a board would hold for the
-    firmware's names instead of the ones counted here; or with error."""
-    flash, vb, img = build_flash(out, romfs)
+    firmware's names instead of the ones counted here; or with error. voice: the clip file on the flash (the
+    announcements' modules are imported at boot only then)."""
+    flash, vb, img = build_flash(out, romfs, voice)
     try:
         lines, rc = boot_wasm(flash, vb, img, out)
     except (SystemExit, subprocess.TimeoutExpired) as e:

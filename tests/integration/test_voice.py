@@ -26,6 +26,8 @@ from host_tools.replay.fast_nmea import FastParser
 from host_tools.vboard import voice_check
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
+NEXT, ARRIVING = voice_check.KINDS.index("next"), voice_check.KINDS.index("arriving")  # trainctl.announce's kinds
+PAUSE = 255  # trainctl.voice's clip id of a pause
 CLIPS = REPO / "firmware" / "voice.bin"
 CMD = "python -m host_tools.build.voice routes/beijing-pyongyang.json firmware/voice.bin"
 VF = gen_voice.load(CLIPS)
@@ -120,10 +122,10 @@ def test_announcer_finds_every_clip_where_the_generator_puts_it():
     ann = Announcer(R, V(), 10, 0, 0)
     for st in range(R.STATION_N):
         del said[:]
-        ann._station(A.NEXT, st, 0, 3)
+        ann._station(_C(), NEXT, st, 0, 3)
         if R.ST_CALLS[st]:
             k = VF.ST_CLIP[st]
-            assert said == [0, k, 3, voice.PAUSE, 1, k + 1, 4, voice.PAUSE, 2, k + 2, 5, voice.PAUSE], st
+            assert said == [0, k, 3, PAUSE, 1, k + 1, 4, PAUSE, 2, k + 2, 5, PAUSE], st
             assert all(len(VF.clip(k + lang)) > 0 for lang in range(3))
         else:
             assert said == [] and VF.ST_CLIP[st] == 255
@@ -136,7 +138,7 @@ def test_announcer_finds_every_clip_where_the_generator_puts_it():
 def test_python_decoder_matches_audioop_on_every_clip():
     """trainctl.voice.decode (the pure one) against the standard library's IMA decoder, every clip, at full scale
     and at a volume."""
-    tab = voice.steps()
+    tab = voice.table()
     pure = voice.decode if voice.decode.__module__ == "trainctl.voice" else None
     assert pure is not None  # CPython: no viper
     for k in range(VF.CLIP_N):
@@ -250,7 +252,7 @@ def test_quiet_hours_arrivals_only_and_quieter():
     ann.changed(_C(at_stop=1, next_stop=4, utc_s=night))
     ann.changed(_C(at_stop=-1, next_stop=4, utc_s=night))  # leaves Tianjin at night: nothing
     ann.changed(_C(train="95", at_stop=-1, next_stop=4, utc_s=night))  # number change at night: nothing
-    assert said == [(A.NEXT, 1, 256)]
+    assert said == [(NEXT, 1, 256)]
     j = type("J", (), {"along_m": R.ST_ALONG_M[4] - 1000, "direction": 0})()
     ann.fix(_C(at_stop=-1, next_stop=4, utc_s=night, journey=j, speed_cms=2000))
-    assert said[-1] == (A.ARRIVING, 4, 128)  # arrivals in the quiet hours, at half the volume
+    assert said[-1] == (ARRIVING, 4, 128)  # arrivals in the quiet hours, at half the volume

@@ -2,7 +2,7 @@
 receives, with the pure-Python decoder or the viper one, and the bytes allocated per refill under heap_lock().
 
     micropython voice_script.py pcm pure|viper CLIPS FIRST LAST OUT [MUL]  clips FIRST..LAST as the driver got them
-    micropython voice_script.py alloc pure|viper CLIPS                prints the refills done under heap_lock()
+    micropython voice_script.py alloc pure|viper CLIPS                prints the refills done under heap_lock() (400)
     micropython voice_script.py cost pure|viper CLIPS                 prints us of reading and decoding per second
                                                                       of audio, and per refill (32 ms)
 """
@@ -20,6 +20,7 @@ class Out:
     def __init__(self, f=None):
         self.f = f
         self.n = 0
+        self.writes = 0
         self.h = None
 
     def irq(self, h):
@@ -28,7 +29,8 @@ class Out:
     def write(self, b):
         if self.f is not None:
             self.f.write(b)
-        self.n += len(b)
+        self.n += len(b)  # samples (an array 'h')
+        self.writes += 1
         self.h(self)
         return len(b)
 
@@ -70,38 +72,40 @@ def main():
         while v.qn or v.out is not None:
             v.step(10)
         f.close()
-        print("refills", v.refills)
+        print("refills", out.writes)
     elif mode == "alloc":
         out = Out()
         v = voice.Voice(lambda: out, clips)
         for c in range(30, 60):  # clips that start and end in every kind of place in a refill, and pauses
             v.say(c)
             if c % 4 == 0:
-                v.say(voice.PAUSE)
+                v.say(255)  # a pause
         v.step(10)  # opens: the buffers are allocated here, once
-        r0 = v.refills
+        r0 = out.writes
         micropython.heap_lock()
         try:
-            for _ in range(400):
+            for _ in range(400):  # up to 4 refills a step (the output here takes each buffer at once)
+                if out.writes - r0 >= 400:
+                    break
                 v.step(10)
         except MemoryError:
             micropython.heap_unlock()
-            print("MemoryError after", v.refills - r0)
+            print("MemoryError after", out.writes - r0)
             return
         micropython.heap_unlock()
-        print("refills", v.refills - r0)
+        print("refills", out.writes - r0)
     elif mode == "cost":
         out = Out()
         v = voice.Voice(lambda: out, clips)
         for c in range(30, 78):
             v.say(c)
         v.step(10)
-        r0 = v.refills
+        r0 = out.writes
         t = time.ticks_us()
-        while v.qn or v._pos != -1:
+        while v.qn or v._state[1][8] != -1:  # queued, or a clip playing (voice._POS)
             v.step(10)
         dt = time.ticks_diff(time.ticks_us(), t)
-        print("us_per_s", dt * 32000 // out.n, "us_per_refill", dt // (v.refills - r0), "audio_s", out.n // 32000)
+        print("us_per_s", dt * 16000 // out.n, "us_per_refill", dt // (out.writes - r0), "audio_s", out.n // 16000)
 
 
 main()
