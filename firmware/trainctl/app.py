@@ -137,10 +137,15 @@ class App:
                 except Exception as e:
                     c.fault(_DISPLAY, e)
         audio = getattr(hw, "audio", None)
-        if audio is not None and source(audio[1]) == 0:  # 0: the clip file is on the filesystem
-            from . import announce
+        # Announcements: an I2S output, the clip file on the filesystem (0), and the firmware run in place (from a
+        # ROMFS partition or frozen: a stock build's modules, loaded into RAM, leave no room for them on 180 KiB)
+        if audio is not None and source(audio[1]) == 0 and source(__file__) != 0:
+            try:
+                from . import announce
 
-            self.announce = announce.make(route, audio, cfg)
+                self.announce = announce.make(route, audio, cfg)
+            except MemoryError as e:  # a stock build on a small heap: the journey and the display first, silent
+                c.fault(_AUDIO, e)
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
