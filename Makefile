@@ -12,6 +12,7 @@
 #   make route   regenerate firmware/trainctl/route_data.py and font_data.py from routes/beijing-pyongyang.json
 #   make pivot   regenerate firmware/trainctl/build_data.py: today's date, the GPS week-rollover pivot
 #   make golden  regenerate the display's golden images in tests/data/golden (after a deliberate change)
+#   make voice   regenerate firmware/voice.bin (the announcement clips: espeak-ng, recordings in voice/)
 # Each target installs what it needs (a venv from requirements-dev.txt, npm packages, the Debian package
 # unifont for the display font) itself.
 
@@ -27,9 +28,10 @@ SEED    ?= 1
 SYNTH   = $(VPY) -m host_tools.synth --noise-m 15 --jumps 4 --frozen 2 --garbage 0.002 --talkers GN,GP,BD,GB --shunting --wander-m 8000
 
 UNIFONT := /usr/share/unifont/unifont.hex
+ESPEAK  := /usr/bin/espeak-ng
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: pivot fuzz sim demo frames docs-frames package deploy bundle check test lint typecheck bench route golden soak clean venv npm unifont
+.PHONY: pivot fuzz sim demo frames docs-frames package deploy bundle check test lint typecheck bench route golden soak clean venv npm unifont voice espeak
 
 venv: $(STAMP)
 $(STAMP): requirements-dev.txt pyproject.toml typecheck/install_stubs.py host_tools/build/fetch_mplib.py
@@ -45,6 +47,15 @@ unifont: $(UNIFONT)
 $(UNIFONT):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends unifont
+
+# espeak-ng (Debian package espeak-ng; voices cmn, ko, en), the synthetic voice of the announcements.
+espeak: $(ESPEAK)
+$(ESPEAK):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng
+
+voice: $(STAMP) $(ESPEAK)
+	$(VPY) -m host_tools.build.voice $(ROUTE) firmware/voice.bin
 
 npm: $(NPMSTAMP)
 $(NPMSTAMP): package.json package-lock.json
@@ -122,7 +133,7 @@ check: lint typecheck
 	$(VPY) -m pytest -q tests/unit tests/portable
 
 # Everything CI runs (.ci/run): lint, then every tier on both cores (one file per worker), the 24-hour runs aside.
-test: $(STAMP) $(NPMSTAMP) $(UNIFONT)
+test: $(STAMP) $(NPMSTAMP) $(UNIFONT) $(ESPEAK)
 	$(VPY) -m ruff check .
 	$(VPY) -m pytest -n 2 --dist loadgroup -m "not soak" tests
 

@@ -6,7 +6,7 @@ Bluetooth are switched off; nothing here opens a network service.
 
 import sys
 
-from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
+from machine import I2C, I2S, SPI, UART, WDT, Pin, Timer, reset_cause
 from micropython import const
 
 # Settings and pins as private constants (_NAME = const(...)): folded into the code by the compiler, so
@@ -32,6 +32,13 @@ INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts clo
     "wc_1": 13, "wc_2": 4,
 }
 _ALARM = const(19)  # buzzer/lamp driver, active high
+# Announcements: MAX98357A I2S amplifier (BCLK, LRC, DIN). GPIO12 and 15 are strapping pins: the MAX98357A's
+# inputs do not drive them, so their reset levels (12 low: 3.3 V flash; 15 high) stand.
+_I2S_SCK = const(2)
+_I2S_WS = const(15)
+_I2S_SD = const(12)
+_I2S_RATE = const(16000)  # the clips' rate (host_tools/build/voice.py RATE)
+_I2S_IBUF = const(8192)  # DMA buffers, bytes (256 ms): from ESP-IDF's heap, not MicroPython's; only while playing
 
 
 def _radios_off():
@@ -70,6 +77,7 @@ def _display():
     return Oled(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
+
 def build():
     from trainctl.hw import Hardware, inverted, optional_display
 
@@ -81,6 +89,10 @@ def build():
         pin = Pin(gpio, Pin.IN) if gpio >= 34 else Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=_WDT_MS)
+    # The announcements: the I2S output (a MAX98357A, opened while they play: trainctl.voice) and the clip file.
+    audio = (lambda: I2S(0, sck=Pin(_I2S_SCK), ws=Pin(_I2S_WS), sd=Pin(_I2S_SD), mode=I2S.TX, bits=16,
+                         format=I2S.MONO, rate=_I2S_RATE, ibuf=_I2S_IBUF), "/voice.bin")
     return Hardware("esp32", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
-                    reset_cause=reset_cause(), console=sys.stdin)  # USB console: `crew status` requests
+                    reset_cause=reset_cause(), audio=audio,
+                    console=sys.stdin)  # USB console: `crew status` requests

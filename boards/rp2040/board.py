@@ -6,7 +6,7 @@ radio (a Pico W's stays off: nothing here starts it).
 
 import sys
 
-from machine import I2C, SPI, UART, WDT, Pin, Timer, reset_cause
+from machine import I2C, I2S, SPI, UART, WDT, Pin, Timer, reset_cause
 from micropython import const
 
 # Settings and pins as private constants (_NAME = const(...)): folded into the code by the compiler, so
@@ -31,6 +31,12 @@ INPUTS = {  # logical 1 = door open / beam broken / WC locked. Door contacts clo
     "wc_1": 20, "wc_2": 21,
 }
 _ALARM = const(22)  # buzzer/lamp driver, active high
+# Announcements: MAX98357A I2S amplifier (BCLK, LRC, DIN); the rp2 port wants WS on the pin after SCK.
+_I2S_SCK = const(2)
+_I2S_WS = const(3)
+_I2S_SD = const(26)
+_I2S_RATE = const(16000)  # the clips' rate (host_tools/build/voice.py RATE)
+_I2S_IBUF = const(4096)  # the ring buffer, bytes (128 ms), in MicroPython's heap: allocated only while playing
 
 
 def _keep_alive(wdt):
@@ -53,6 +59,7 @@ def _display():
     return Oled(128, 64, I2C(0, sda=Pin(_I2C_SDA), scl=Pin(_I2C_SCL), freq=400000))
 
 
+
 def build():
     from trainctl.hw import Hardware, inverted, optional_display
 
@@ -63,6 +70,10 @@ def build():
         pin = Pin(gpio, Pin.IN, Pin.PULL_UP)
         inputs[name] = inverted(pin) if name.startswith("wc_") else pin
     wdt = WDT(timeout=_WDT_MS)
+    # The announcements: the I2S output (a MAX98357A, opened while they play: trainctl.voice) and the clip file.
+    audio = (lambda: I2S(0, sck=Pin(_I2S_SCK), ws=Pin(_I2S_WS), sd=Pin(_I2S_SD), mode=I2S.TX, bits=16,
+                         format=I2S.MONO, rate=_I2S_RATE, ibuf=_I2S_IBUF), "/voice.bin")
     return Hardware("rp2040", uart, display, wdt, "/state.bin", inputs, Pin(_ALARM, Pin.OUT, value=0),
                     keep_alive=_keep_alive(wdt), jlog_path="/jlog.bin", config_path="/config.json",
-                    reset_cause=reset_cause(), console=sys.stdin)  # USB console: `crew status` requests
+                    reset_cause=reset_cause(), audio=audio,
+                    console=sys.stdin)  # USB console: `crew status` requests

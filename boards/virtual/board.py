@@ -13,7 +13,7 @@ from micropython import const
 
 gc.collect()
 _A0 = gc.mem_alloc()
-from machine import I2C, SPI, UART, WDT, Pin  # noqa: E402
+from machine import I2C, I2S, SPI, UART, WDT, Pin  # noqa: E402
 
 gc.collect()
 import machine  # noqa: E402
@@ -44,6 +44,7 @@ def _display():
     return Oled(128, 64, I2C(0, sda=Pin("i2c_sda"), scl=Pin("i2c_scl"), freq=400000))
 
 
+
 def build():
     from trainctl.hw import Hardware, optional_display
 
@@ -57,4 +58,6 @@ def build():
                     inputs, Pin("alarm", Pin.OUT, value=0), poll_ms=poll_ms, frame_ms=frame_ms,
                     jlog_path=os.getenv("VBOARD_JLOG") or "jlog.bin",
                     config_path=os.getenv("VBOARD_CONFIG") or "config.json",
+                    audio=(lambda: I2S(0, sck=Pin("i2s_sck"), ws=Pin("i2s_ws"), sd=Pin("i2s_sd"), mode=I2S.TX,
+                                       bits=16, format=I2S.MONO, rate=16000, ibuf=8192), "voice.bin"),
                     console=sys.stdin)  # the pty's console (host_tools/vboard/ptyboard.py): `crew status` requests

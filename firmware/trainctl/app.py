@@ -37,6 +37,7 @@ _HOLD_MS = const(5000)  # a held state save waits at most this long (a GPS that 
 _LOG_HOLD_MS = const(120000)  # log records wait for the doors to close at most this long
 _REQ = const(b"status")  # the console request (crew status): App._rq counts its letters matched so far
 _NO_REQ = const(7)  # a line that is not the request
+_AUDIO = const(3)  # index into Coach.faults and Coach.rest_ms: the announcements (trainctl.announce)
 
 
 def source(path):
@@ -113,6 +114,7 @@ class App:
         self.frame_ms = getattr(hw, "frame_ms", _FRAME_MS)
         self.on_event = None  # (kind, index) of every coach event, for a host tool
         self.panel = None
+        self.announce = None  # trainctl.announce.Announcer: a board with an I2S output and the clip file
         c = self.coach = Coach(route, hw, self._event, log, None, True)
         self.ctl = c.ctl  # what passengers see
         self.sensors = c.sensors
@@ -136,6 +138,16 @@ class App:
                         disp.contrast(cfg.brightness * 17)
                 except Exception as e:
                     c.fault(_DISPLAY, e)
+        audio = getattr(hw, "audio", None)
+        # Announcements: an I2S output, the clip file on the filesystem (0), and the firmware run in place (from a
+        # ROMFS partition or frozen: a stock build's modules, loaded into RAM, leave no room for them on 180 KiB)
+        if audio is not None and source(audio[1]) == 0 and source(__file__) != 0:
+            try:
+                from . import announce
+
+                self.announce = announce.make(route, audio, cfg)
+            except MemoryError as e:  # a stock build on a small heap: the journey and the display first, silent
+                c.fault(_AUDIO, e)
         self.rx_bytes = 0
         self.loops = 0
         self.max_pass_us = 0  # longest pass of run() (rx, sensors, display, flash writes)
@@ -187,6 +199,13 @@ class App:
                     self.coach.fault(_DISPLAY, e)
             else:
                 p.pages.refresh()
+        ann = self.announce
+        if ann is not None and kind == _EV_SHOWN and self.coach.rest_ms[_AUDIO] <= 0:
+            try:
+                ann.changed(self.ctl)
+            except Exception as e:
+                ann.fault()
+                self.coach.fault(_AUDIO, e)
         cb = self.on_event
         if cb is not None:
             cb(kind, index)
@@ -229,6 +248,16 @@ class App:
                 self.panel.send()  # the rest of a frame, _FRAME_PAGES a pass
             except Exception as e:
                 c.fault(_DISPLAY, e)
+        ann = self.announce
+        if ann is not None:
+            if rest[_AUDIO] > 0:
+                rest[_AUDIO] -= dt_ms
+            else:
+                try:
+                    ann.step(self.ctl, dt_ms)
+                except Exception as e:
+                    ann.fault()
+                    c.fault(_AUDIO, e)
         self._flash(dt_ms, got)
         if self._con is not None:
             for _ in self._con.ipoll(0):  # MicroPython: an iterator that allocates only when a byte is there

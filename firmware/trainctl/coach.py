@@ -176,8 +176,8 @@ class Coach:
             self._au = [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
-        self.faults = [0, 0]  # exceptions caught per subsystem: display, sensors
-        self.rest_ms = [0, 0]  # while > 0 that subsystem is skipped
+        self.faults = [0, 0, 0, 0]  # exceptions caught per subsystem: display, sensors, (config), audio
+        self.rest_ms = [0, 0, 0, 0]  # while > 0 that subsystem is skipped
         self._fix_s = -1
         boot_fault = None
         inputs = getattr(hw, "inputs", None)
@@ -269,12 +269,12 @@ class Coach:
                 self._event(_EV_STATUS, 0)
 
     def fault(self, kind, e):
-        """A subsystem (kind: 0 display, 1 sensors) raised: count it, log it, rest it; the journey goes on."""
+        """A subsystem (kind: 0 display, 1 sensors, 3 audio) raised: count it, log it, rest it; the journey goes on."""
         self.faults[kind] += 1
         self.rest_ms[kind] = _REST_MS
         code = e.args[0] if isinstance(e, OSError) and e.args and isinstance(e.args[0], int) else 0
         if self.log is not None:
-            self.log("fault: %s: %s %s" % (("display", "sensors")[kind], type(e).__name__, e))
+            self.log("fault: %s: %s %s" % (("display", "sensors", "config", "audio")[kind], type(e).__name__, e))
         if self.jlog is not None:
             self.jlog.add(self.ctl.utc_s, _K_FAULT, kind, -1, code & 0xFFFF)
         self._event(_K_FAULT, kind)

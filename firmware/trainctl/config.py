@@ -5,9 +5,11 @@ A value of the wrong type or out of range falls back to that key's default, an u
 defaults, and each fallback is recorded in Config.problems (short ASCII lines for the console, the
 display and the journey log). The file is parsed with json only: it is data, never code.
 
-    {"coach": "C01", "wc_lockout": true, "brightness": 8, "door_alarm_kmh": 5}
+    {"coach": "C01", "wc_lockout": true, "brightness": 8, "door_alarm_kmh": 5, "volume": 8, "quiet_from_h": 22,
+     "quiet_to_h": 6}
 
 coach: the coach's ID, 1-6 characters A-Z a-z 0-9 - _ (boot line, journey log, pulled file names); default "".
+volume: announcements 0..10; quiet hours (local, quiet_from_h to quiet_to_h): arrivals only, at half volume.
 """
 
 import json
@@ -21,7 +23,8 @@ WC_LOCKOUT = False  # show the toilets closed while standing at a station
 BRIGHTNESS = const(8)  # display: MAX7219 intensity 0..15, SSD1306 contrast = brightness * 17
 DOOR_ALARM_KMH = const(5)  # a door open above this speed raises the alarm
 # key, least, greatest (-1, -1: true/false; -2, n: an ID of 1..n letters, digits, - or _)
-_KEYS = (("coach", -2, 6), ("wc_lockout", -1, -1), ("brightness", 0, 15), ("door_alarm_kmh", 3, 30))
+_KEYS = (("coach", -2, 6), ("wc_lockout", -1, -1), ("brightness", 0, 15), ("door_alarm_kmh", 3, 30),
+         ("volume", 0, 10), ("quiet_from_h", 0, 23), ("quiet_to_h", 0, 23))
 
 
 class Config:
@@ -32,6 +35,9 @@ class Config:
         self.wc_lockout = WC_LOCKOUT
         self.brightness = BRIGHTNESS
         self.door_alarm_kmh = DOOR_ALARM_KMH
+        self.volume = 8
+        self.quiet_from_h = 22
+        self.quiet_to_h = 6
         self.problems = []
 
     def door_alarm_cms(self):

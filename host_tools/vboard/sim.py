@@ -32,13 +32,14 @@ import time
 
 from PIL import Image, ImageDraw, ImageFont
 
-from host_tools.board.deploy import romfs_image, source_name
+from host_tools.board.deploy import VOICE_FILE, native_only, romfs_image, source_name
 from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
 from host_tools.common.tools import ToolMissing, venv_tool
 from host_tools.replay import frames, screen
 from host_tools.replay import judge as judge_mod
+from host_tools.vboard import voice_check
 from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
 
@@ -89,10 +90,12 @@ def _read_tree(root):
     return files
 
 
-def build_flash(out, romfs=False):
+def build_flash(out, romfs=False, voice=True):
     """OUT/flash (the board's filesystem) and OUT/vboard (the fake hardware, compiled); returns both, and with
     romfs the ROMFS image OUT/rom/trainctl.romfs of trainctl, lib/ and board.mpy (then not on the
-    filesystem), as `make deploy` makes for a board with a ROMFS partition."""
+    filesystem), as `make deploy` makes for a board with a ROMFS partition. voice: the announcements' clip file
+    (firmware/voice.bin) on the filesystem as voice.bin, as `make deploy` puts it (without: a board that does not
+    announce)."""
 
     mpy_cross = tool("mpy-cross")
     mpy = os.path.join(out, "mpy")
@@ -100,7 +103,7 @@ def build_flash(out, romfs=False):
     vb = os.path.join(out, "vboard")
     fw = os.path.join(ROOT, "firmware")
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
-        if name.endswith(".py"):
+        if name.endswith(".py") and not native_only(os.path.join(fw, "trainctl", name)):  # bytecode, as deploy
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
@@ -111,6 +114,10 @@ def build_flash(out, romfs=False):
         _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
     os.makedirs(flash, exist_ok=True)
     shutil.copyfile(os.path.join(fw, "main.py"), os.path.join(flash, "main.py"))
+    if voice:
+        shutil.copyfile(os.path.join(fw, VOICE_FILE), os.path.join(flash, VOICE_FILE))
+    elif os.path.exists(os.path.join(flash, VOICE_FILE)):
+        os.remove(os.path.join(flash, VOICE_FILE))
     for sub in ("trainctl", "lib"):  # what a previous build put there, in either mode
         shutil.rmtree(os.path.join(flash, sub), ignore_errors=True)
     if os.path.exists(os.path.join(flash, "board.mpy")):
@@ -121,6 +128,14 @@ def build_flash(out, romfs=False):
 
     romfs_image(_read_tree(mpy), os.path.join(out, "rom"), log=lambda *_: None)
     return flash, vb, os.path.join(out, "rom", "trainctl.romfs")
+
+
+def i2s_ring(heap):
+    """Where the I2S driver keeps the board file's ibuf (fake_machine VBOARD_I2S_RING): "dma" on the 110 KiB heap
+    of an ESP32 without PSRAM (the esp32 port's machine.I2S takes DMA buffers from ESP-IDF's heap, outside
+    MicroPython's), "heap" on bigger ones, an RP2040's (extmod/machine_i2s.c's ring buffer in MicroPython's
+    heap)."""
+    return "dma" if heap_bytes(heap) <= heap_bytes("110k") else "heap"
 
 
 def synth(out, direction, seed):
@@ -259,12 +274,13 @@ def qstr_board_figures(lines, out):
     return r
 
 
-def ram_after_boot_wasm(out, romfs):
+def ram_after_boot_wasm(out, romfs, voice=True):
     """Firmware RAM after boot on the 32-bit WebAssembly port (build_flash + boot_wasm in out): a dict with the
     boot line's alloc, the board's share (vboard_bytes), firmware = alloc - share, the interned names' figures
     (qstr_board_figures) and firmware_board = firmware with the name pools a board would hold for the
-    firmware's names instead of the ones counted here; or with error."""
-    flash, vb, img = build_flash(out, romfs)
+    firmware's names instead of the ones counted here; or with error. voice: the clip file on the flash (the
+    announcements' modules are imported at boot only then)."""
+    flash, vb, img = build_flash(out, romfs, voice)
     try:
         lines, rc = boot_wasm(flash, vb, img, out)
     except (SystemExit, subprocess.TimeoutExpired) as e:
@@ -288,16 +304,26 @@ def boot_info(lines):
 
 
 def vboard_info(lines):
-    """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why'."""
+    """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why', and the figures of its
+    line 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) before it."""
+    d = {}
     for ln in reversed(lines):
         if ln.startswith("vboard: ") and "=" in ln:
             w = ln.split()
-            d = {"why": w[1]}
+            if w[1] == "audio":
+                if d:
+                    for kv in w[2:]:
+                        k, _, v = kv.partition("=")
+                        d.setdefault(k, int(v))
+                    return d
+                continue
+            if d:
+                return d
+            d["why"] = w[1]
             for kv in w[2:]:
                 k, _, v = kv.partition("=")
                 d[k] = int(v)
-            return d
-    return {}
+    return d
 
 
 TIMELINE = re.compile(r"^(\S+) (\S+) UTC(\S+) at=(.+) next=(.+)$")
@@ -562,7 +588,9 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
         track, truth = synth(out, direction, seed)
     t_build = time.perf_counter() - t0
     capture = os.path.join(out, "capture.bin")
-    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img)
+    wav = os.path.join(out, "announcements.wav")
+    lines, rc, t_run = run_board(flash, vb, track, capture, heap, display, rate, echo=echo, romfs=img,
+                                 extra_env={"VBOARD_AUDIO": wav, "VBOARD_I2S_RING": i2s_ring(heap)})
     boot, vbi = boot_info(lines), vboard_info(lines)
     events = timeline_events(lines)
     t1 = time.perf_counter()
@@ -575,13 +603,14 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
     if truth:
         with open(truth, encoding="utf-8") as f:
             violations = judge_mod.judge([e for e in events if e["utc"]], json.load(f))
+    voice = _voice(wav, truth, out)
     with open(os.path.join(out, "timeline.jsonl"), "w", encoding="utf-8") as f:
         for e in events:
             f.write(json.dumps(e) + "\n")
     res = {
         "rc": rc, "heap": heap, "romfs": os.path.getsize(img) if img else 0,
         "display": display, "boot": boot, "vboard": vbi, "timeline": len(events),
-        "frames": len(frames), "pngs": pngs, "gif_frames": gif_frames, "violations": violations,
+        "voice": voice, "frames": len(frames), "pngs": pngs, "gif_frames": gif_frames, "violations": violations,
         "wall_s": {"build_and_synth": round(t_build, 1), "board": round(t_run, 1), "pictures": round(t_pics, 1),
                    "total": round(time.perf_counter() - t0, 1)},
         "errors": [ln for ln in lines if "Error" in ln or "Traceback" in ln],
@@ -589,6 +618,25 @@ def simulate(track=None, truth=None, direction="to_pyongyang", seed=1, heap="180
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:
         json.dump(res, f, indent=1)
     return res
+
+
+def _voice(wav, truth, out):
+    """The announcements heard in the I2S stream (host_tools.vboard.voice_check), one WAV each in OUT/announcements/."""
+    if not os.path.exists(wav) or os.path.getsize(wav) <= 44:
+        return {}
+    from trainctl import route_data
+
+    from host_tools.build.voice import load
+    t = None
+    if truth:
+        with open(truth, encoding="utf-8") as f:
+            t = json.load(f)
+    shutil.rmtree(os.path.join(out, "announcements"), ignore_errors=True)
+    try:
+        return voice_check.report(wav, t, route_data, load(os.path.join(ROOT, "firmware", VOICE_FILE)),
+                                  os.path.join(out, "announcements"))
+    except ValueError as e:
+        return {"error": str(e)}
 
 
 def report(res):
@@ -614,6 +662,14 @@ def report(res):
         print("uart: %d epochs, %d bytes, %d dropped; display: %d frames decoded (%d I2C / %d SPI transactions)"
               % (vb["epochs"], vb["rx_bytes"], vb["rx_dropped"], res["frames"], vb["i2c_tx"], vb["spi_tx"]))
     print("pictures: %d PNG in frames/, journey.gif with %d frames" % (res["pngs"], res["gif_frames"]))
+    v = res.get("voice") or {}
+    if "heard" in v:
+        print("announcements: %d heard (announcements.wav, one WAV each in announcements/), every one in zh, ko, en: "
+              "%s%s" % (len(v["heard"]), v["languages_ok"], "; against the ground truth: order %s, quiet hours %s, "
+                        "missing %s, unexpected %s" % (v["order_ok"], v["quiet_ok"], v["missing"], v["unexpected"])
+                        if "order_ok" in v else ""))
+    elif v:
+        print("announcements: %s" % v)
     if res["violations"] is not None:
         print("judged against the ground truth: %d violation(s)" % len(res["violations"]))
         for b in res["violations"][:20]:

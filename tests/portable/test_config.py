@@ -3,7 +3,14 @@ import os
 
 from trainctl import config
 
-DEFAULTS = (("coach", ""), ("wc_lockout", False), ("brightness", 8), ("door_alarm_kmh", 5))
+DEFAULTS = (("coach", ""), ("wc_lockout", False), ("brightness", 8), ("door_alarm_kmh", 5), ("volume", 8),
+            ("quiet_from_h", 22),
+            ("quiet_to_h", 6))
+
+
+def _pairs(**kw):
+    """DEFAULTS with some values replaced."""
+    return tuple((k, kw.get(k, v)) for k, v in DEFAULTS)
 
 
 def _path(name):
@@ -47,22 +54,21 @@ def test_missing_file_gives_defaults_and_no_problem():
 def test_full_file_is_used():
     cfg = _load("full", '{"wc_lockout": true, "brightness": 15, "door_alarm_kmh": 30}')
     assert cfg.problems == []
-    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", True), ("brightness", 15), ("door_alarm_kmh", 30))
+    assert cfg.as_pairs() == _pairs(wc_lockout=True, brightness=15, door_alarm_kmh=30)
     assert cfg.wc_lockout is True
 
 
 def test_missing_keys_keep_their_defaults():
     cfg = _load("partial", '{\n  "brightness": 0\n}\n')
     assert cfg.problems == []
-    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == _pairs(brightness=0)
     cfg = _load("empty_object", "{}")
     assert cfg.problems == [] and cfg.as_pairs() == DEFAULTS
 
 
 def test_range_limits_are_inclusive():
     cfg = _load("low", '{"wc_lockout": false, "brightness": 0, "door_alarm_kmh": 3}')
-    assert cfg.problems == []
-    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 0), ("door_alarm_kmh", 3))
+    assert cfg.problems == [] and cfg.as_pairs() == _pairs(brightness=0, door_alarm_kmh=3)
     cfg = _load("high", '{"brightness": 15, "door_alarm_kmh": 30}')
     assert cfg.problems == [] and cfg.brightness == 15 and cfg.door_alarm_kmh == 30
 
@@ -144,7 +150,7 @@ def test_wrong_types_fall_back_per_key():
 
 def test_out_of_range_falls_back_per_key_and_keeps_the_others():
     cfg = _load("range", '{"wc_lockout": true, "brightness": 16, "door_alarm_kmh": 2}')
-    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", True), ("brightness", 8), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == _pairs(wc_lockout=True)
     assert cfg.problems == ["brightness: not in 0..15, using 8", "door_alarm_kmh: not in 3..30, using 5"]
     cfg = _load("range2", '{"brightness": -1, "door_alarm_kmh": 31}')
     assert cfg.as_pairs() == DEFAULTS and len(cfg.problems) == 2
@@ -153,9 +159,23 @@ def test_out_of_range_falls_back_per_key_and_keeps_the_others():
     _one_problem(cfg, ("brightness", "0..15"))
 
 
+def test_volume_and_quiet_hours():
+    """The announcements' settings (trainctl.announce): volume 0..10, quiet hours 0..23 (local), each checked alone."""
+    cfg = _load("voice", '{"volume": 0, "quiet_from_h": 23, "quiet_to_h": 0}')
+    assert cfg.problems == [] and cfg.as_pairs() == _pairs(volume=0, quiet_from_h=23, quiet_to_h=0)
+    cfg = _load("voice_hi", '{"volume": 10, "quiet_from_h": 0, "quiet_to_h": 23}')
+    assert cfg.problems == [] and cfg.as_pairs() == _pairs(volume=10, quiet_from_h=0, quiet_to_h=23)
+    cfg = _load("voice_bad", '{"volume": 11, "quiet_from_h": 24, "quiet_to_h": -1, "brightness": 3}')
+    assert cfg.as_pairs() == _pairs(brightness=3)
+    assert cfg.problems == ["volume: not in 0..10, using 8", "quiet_from_h: not in 0..23, using 22",
+                            "quiet_to_h: not in 0..23, using 6"]
+    cfg = _load("voice_types", '{"volume": true, "quiet_from_h": "22"}')
+    assert cfg.as_pairs() == DEFAULTS and len(cfg.problems) == 2, cfg.problems
+
+
 def test_unknown_keys_are_ignored_and_named():
     cfg = _load("unknown", '{"brightnes": 3, "brightness": 4, "Wc_Lockout": true}')
-    assert cfg.as_pairs() == (("coach", ""), ("wc_lockout", False), ("brightness", 4), ("door_alarm_kmh", 5))
+    assert cfg.as_pairs() == _pairs(brightness=4)
     assert cfg.problems == ["unknown key ignored: Wc_Lockout", "unknown key ignored: brightnes"]
 
 

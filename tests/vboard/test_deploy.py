@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from mp.mp import REPO, ToolMissing, venv_tool
 
+from host_tools.board.deploy import native_only
 from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
@@ -67,13 +68,14 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert first.returncode == 0, first.stderr + first.stdout
     flash = board.flash_path
     local = sorted(p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
-                   for p in (REPO / "firmware" / "trainctl").glob("*.py"))
+                   for p in (REPO / "firmware" / "trainctl").glob("*.py") if not native_only(p))  # viper: -march only
     assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
     assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
     assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local
     pinned = REPO / "build" / "deploy" / "virtual" / "lib" / "ssd1306.mpy"  # compiled from the pinned file
     assert (flash / "lib" / "ssd1306.mpy").read_bytes() == pinned.read_bytes()
-    assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py", "lib/ssd1306.mpy"] + local)
+    assert (flash / "voice.bin").read_bytes() == (REPO / "firmware" / "voice.bin").read_bytes()  # the clips
+    assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py", "voice.bin", "lib/ssd1306.mpy"] + local)
     assert (flash / "trainctl" / "geo.mpy").read_bytes()[:2] == b"M\x06"  # .mpy v6
 
 
@@ -214,8 +216,9 @@ def test_romfs_deploy_puts_trainctl_in_the_partition(rom_first, rom_board):
              b"\x08board.py")  # ROMFS names: length, name
     assert [n in img for n in names] == [True, True, True, True, False, False]
     assert "ROMFS0: image written" in out.stdout
+    assert (flash / "voice.bin").read_bytes() == (REPO / "firmware" / "voice.bin").read_bytes()  # data: on the fs
     modules = [p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
-               for p in (REPO / "firmware" / "trainctl").glob("*.py")]
+               for p in (REPO / "firmware" / "trainctl").glob("*.py") if not native_only(p)]
     assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == sorted(
         ["trainctl/", "lib/ssd1306.mpy", "board.py"] + modules)
 

@@ -15,6 +15,13 @@ Hardware runs on the virtual clock of host_tools/vboard/fake_machine/time.py. Co
   VBOARD_MEM_S    virtual seconds between heap samples (gc.collect(); gc.mem_alloc()), default 60.
   VBOARD_I2C_DEVS I2C addresses that answer, hex, comma separated (default 3c).
   VBOARD_BAUD     the GPS UART's baud rate when set (overrides the board file's), e.g. 115200.
+  VBOARD_AUDIO    WAV file (16-bit mono at the I2S rate) of every sample the firmware wrote to I2S, in order; the
+                  gaps between announcements are left out (their start times: "A" capture records)
+  VBOARD_I2S_RING where the I2S driver's buffer of ibuf bytes lives: "heap" (default: the RP2040's, extmod's ring
+                  buffer in MicroPython's heap, the firmware's) or "dma" (the ESP32's: DMA buffers from ESP-IDF's
+                  heap, outside MicroPython's)
+  VBOARD_I2S_REFILL_US virtual us a write to I2S costs the loop (the decoding of the buffer written on a board;
+                  default 0: see BENCH.md for the unix port's figure)
   VBOARD_FLASH_MS virtual ms a flash erase holds the CPU with interrupts off (default 45: W25Q16JV sector
                   erase, typical; 400 worst case). A file's flush or close after writes is a littlefs commit
                   (vboot.py): a small (inline) file's costs a page program (1 ms) and every 32nd an erase too
@@ -45,6 +52,7 @@ Capture file: b"VBCAP1\\n", then records: kind u8, chan u8, ms u32, len u16 (lit
      its channel (I2C address; SPI first byte) is not written at all (it would not change the chip)
   T  time sync: data = u32 GPS UTC seconds since 1970 of the epoch released at ms (every 60 epochs)
   P  output pin level: data = level u8 + pin name
+  A  I2S output opened (chan 1: data = u32 sample rate) or closed (chan 0: data = u32 samples written)
   W  watchdog reset (data: u32 gap ms); E end of the run
 """
 
@@ -189,6 +197,8 @@ class _Board:
         self.next_mem_ms = 0
         self.heap = []  # [first, max, last] of gc.mem_alloc() after gc.collect()
         self.heap_samples = 0
+        self.heap_audio_max = -1  # gc.mem_alloc() after gc.collect() of samples while the I2S output is open
+        self.heap_audio_samples = 0
         self.last_sample_ms = -1
         self.end_ms = -1 if os.getenv("VBOARD_TRACK") or self.end_s < 0 else 1000 * self.end_s
         self.wdt = None
@@ -221,12 +231,25 @@ class _Board:
         self.pin_gap_max = 0
         self.pin_gap_min = -1
         self.lost_at_ms = -1  # when bytes were first lost to a flash write
+        self.i2s = None
+        self.i2s_opens = 0
+        self.i2s_samples = 0
+        self.i2s_underrun_ms = 0  # the ring ran dry while the firmware still had samples to write
+        self.i2s_max_ring = 0
+        self.audio = None
+        path = os.getenv("VBOARD_AUDIO")
+        if path:
+            self.audio = open(path, "wb")  # noqa: SIM115 (closed in finish())
+            self.audio.write(bytes(44))  # the WAV header, written at the end
         _t.set_hook(self.tick)
         if os.getenv("VBOARD_INPUTS"):  # read now: the script is the board's, not the firmware's heap
             self.inputs = _Inputs(os.getenv("VBOARD_INPUTS"))
 
     def tick(self, now_ms):
         """After every advance of the virtual clock (cheap unless something is due)."""
+        s = self.i2s
+        if s is not None:
+            s._drain(now_ms)
         u = self.uart
         if u is not None and u.next_ms >= 0 and now_ms >= u.next_ms:
             u._pump()  # the GPS talks whether or not the firmware reads (a full buffer drops bytes)
@@ -252,6 +275,10 @@ class _Board:
         self.last_sample_ms = _t.now_ms()
         gc.collect()
         a = gc.mem_alloc() - self.late_bytes
+        if self.i2s is not None:  # announcing: what audio holds while it plays, apart (heap_audio_max)
+            self.heap_audio_max = max(self.heap_audio_max, a)
+            self.heap_audio_samples += 1
+            return
         h = self.heap
         if not h:
             h.extend((a, a, a))
@@ -275,6 +302,11 @@ class _Board:
         if cap is not None:
             cap.record(ord("E"), 0, b"")
             cap.close()
+        if self.audio is not None:
+            self._wav_close()
+        print("vboard: audio i2s_opens=%d i2s_samples=%d i2s_underrun_ms=%d i2s_max_ring=%d heap_audio_max=%d "
+              "heap_audio_samples=%d" % (self.i2s_opens, self.i2s_samples, self.i2s_underrun_ms, self.i2s_max_ring,
+                                         self.heap_audio_max, self.heap_audio_samples))
         u = self.uart
         w = self.wdt
         h = self.heap or [-1, -1, -1]
@@ -293,6 +325,16 @@ class _Board:
             self.flash_us // 1000, self.i2c_bytes, self.i2c_alloc, self.i2c_us // 1000, _t.max_busy_us(),
             self.pin_gap_max, self.pin_gap_min if self.pin_gap_min >= 0 else -1, self.lost_at_ms,
             _t.busy_max_at_ms, _t.busy_noflash_max_us, self.flash_max_ms))
+
+    def _wav_close(self):
+        f = self.audio
+        self.audio = None
+        n = 2 * self.i2s_samples
+        rate = self.i2s.rate if self.i2s is not None else 16000
+        f.seek(0)
+        fmt = struct.pack("<IHHIIHH", 16, 1, 1, rate, 2 * rate, 2, 16)  # PCM, mono, 16-bit
+        f.write(b"RIFF" + struct.pack("<I", 36 + n) + b"WAVEfmt " + fmt + b"data" + struct.pack("<I", n))
+        f.close()
 
     def flash_busy(self, inline):
         """One littlefs commit: the CPU stops (interrupts off); the UART keeps only its FIFO. Not modelled
@@ -1040,6 +1082,93 @@ def enable_irq(state=0):
 
 def time_pulse_us(pin, level, timeout_us=1000000):
     return -1
+
+
+class I2S:
+    """machine.I2S, transmit, 16-bit mono: a ring of ibuf bytes that drains at the sample rate in virtual time.
+    Non-blocking once irq() has a handler: write() hands over the buffer and returns at once; the handler runs
+    (from the clock's hook, as the port schedules it) once the ring has taken all of it; a write before that
+    raises OSError, as the buffer is still the driver's. Every sample goes to VBOARD_AUDIO."""
+
+    TX = 0
+    RX = 1
+    MONO = 0
+    STEREO = 1
+
+    def __init__(self, id, sck=None, ws=None, sd=None, mode=0, bits=16, format=0, rate=16000, ibuf=8192):
+        if mode != I2S.TX or bits != 16 or format != I2S.MONO:
+            raise ValueError("the virtual board plays 16-bit mono TX only")
+        self.rate = rate
+        # the rp2 port's ring buffer is in the firmware's heap (MICROPY_PY_MACHINE_I2S_RING_BUF); the esp32 port's
+        # DMA buffers are not (ESP-IDF's heap)
+        self.ring = bytearray(ibuf) if os.getenv("VBOARD_I2S_RING", "heap") == "heap" else None
+        self.ibuf = ibuf
+        self.fill = 0  # bytes in the ring
+        self.pending = 0  # bytes of the last write not in the ring yet
+        self.handler = None
+        self.t_ms = _t.now_ms()
+        self.dry_ms = -1  # since when the ring is empty while open, -1 not empty
+        self.refill_us = _env_int("VBOARD_I2S_REFILL_US", 0)
+        b = _board
+        b.i2s = self
+        b.i2s_opens += 1
+        self.written = 0
+        if b.cap is not None:
+            b.cap.record(ord("A"), 1, struct.pack("<I", rate))
+
+    def irq(self, handler):
+        self.handler = handler
+
+    def _drain(self, now_ms):
+        dt = now_ms - self.t_ms
+        if dt <= 0 and not self.pending:
+            return
+        self.t_ms = now_ms
+        used = dt * 2 * self.rate // 1000
+        if used >= self.fill:
+            if self.fill and self.dry_ms < 0:
+                self.dry_ms = now_ms  # approximately: when the last sample left
+            self.fill = 0
+        else:
+            self.fill -= used
+        if self.pending:
+            take = min(self.ibuf - self.fill, self.pending)
+            self.fill += take
+            self.pending -= take
+            if self.fill > _board.i2s_max_ring:
+                _board.i2s_max_ring = self.fill
+            if self.pending == 0 and self.handler is not None:
+                self.handler(self)
+
+    def write(self, buf):
+        if self.pending:
+            raise OSError(11)  # EAGAIN: the driver still has the last buffer
+        # bytes: the buffer's length in bytes, as the port takes it (buffer protocol); MicroPython's array has no
+        # itemsize to ask, and the only array the firmware writes is of 16-bit samples (array 'h')
+        n = len(buf) if isinstance(buf, (bytes, bytearray, memoryview)) else 2 * len(buf)
+        b = _board
+        if self.dry_ms >= 0:
+            if self.written:
+                b.i2s_underrun_ms += _t.now_ms() - self.dry_ms
+            self.dry_ms = -1
+        if b.audio is not None:
+            b.audio.write(buf)
+        b.i2s_samples += n // 2
+        self.written += n // 2
+        self.pending = n
+        if self.refill_us:
+            _t.advance_us(self.refill_us)
+        self._drain(_t.now_ms())
+        return n
+
+    def deinit(self):
+        b = _board
+        if b.cap is not None:
+            b.cap.record(ord("A"), 0, struct.pack("<I", self.written))
+        if b.i2s is self:
+            b.i2s = None
+        self.ring = None
+        self.handler = None
 
 
 def _board_owned(cls):

@@ -1,0 +1,111 @@
+"""trainctl.voice on MicroPython: decode clips of the clip file (firmware/voice.bin) into what a fake I2S output
+receives, with the pure-Python decoder or the viper one, and the bytes allocated per refill under heap_lock().
+
+    micropython voice_script.py pcm pure|viper CLIPS FIRST LAST OUT [MUL]  clips FIRST..LAST as the driver got them
+    micropython voice_script.py alloc pure|viper CLIPS                prints the refills done under heap_lock() (400)
+    micropython voice_script.py cost pure|viper CLIPS                 prints us of reading and decoding per second
+                                                                      of audio, and per refill (32 ms)
+"""
+
+import sys
+import time
+
+import micropython
+from trainctl import voice
+
+
+class Out:
+    """A non-blocking machine.I2S: takes the buffer at once, calls back."""
+
+    def __init__(self, f=None):
+        self.f = f
+        self.n = 0
+        self.writes = 0
+        self.h = None
+
+    def irq(self, h):
+        self.h = h
+
+    def write(self, b):
+        if self.f is not None:
+            self.f.write(b)
+        self.n += len(b)  # samples (an array 'h')
+        self.writes += 1
+        self.h(self)
+        return len(b)
+
+    def deinit(self):
+        pass
+
+
+def _pure():
+    """The Python decoder, whatever trainctl.voice picked."""
+    import trainctl.voice as V
+
+    src = open(V.__file__).read()  # noqa: SIM115
+    i = src.index("def decode(")
+    j = src.index("\ntry:", i)
+    g = {}
+    exec(src[i:j], g)
+    return g["decode"]
+
+
+def main():
+    mode = sys.argv[1]
+    kind = sys.argv[2]
+    import trainctl.voice as V
+
+    if kind == "pure":
+        V.decode = _pure()
+    else:
+        from trainctl.adpcm_viper import decode
+
+        V.decode = decode
+    clips = sys.argv[3]
+    if mode == "pcm":
+        f = open(sys.argv[6], "wb")  # noqa: SIM115
+        out = Out(f)
+        v = voice.Voice(lambda: out, clips)
+        v.mul = int(sys.argv[7]) if len(sys.argv) > 7 else 256
+        for c in range(int(sys.argv[4]), int(sys.argv[5]) + 1):
+            v.say(c)
+        while v.qn or v.out is not None:
+            v.step(10)
+        f.close()
+        print("refills", out.writes)
+    elif mode == "alloc":
+        out = Out()
+        v = voice.Voice(lambda: out, clips)
+        for c in range(30, 60):  # clips that start and end in every kind of place in a refill, and pauses
+            v.say(c)
+            if c % 4 == 0:
+                v.say(255)  # a pause
+        v.step(10)  # opens: the buffers are allocated here, once
+        r0 = out.writes
+        micropython.heap_lock()
+        try:
+            for _ in range(400):  # up to 4 refills a step (the output here takes each buffer at once)
+                if out.writes - r0 >= 400:
+                    break
+                v.step(10)
+        except MemoryError:
+            micropython.heap_unlock()
+            print("MemoryError after", out.writes - r0)
+            return
+        micropython.heap_unlock()
+        print("refills", out.writes - r0)
+    elif mode == "cost":
+        out = Out()
+        v = voice.Voice(lambda: out, clips)
+        for c in range(30, 78):
+            v.say(c)
+        v.step(10)
+        r0 = out.writes
+        t = time.ticks_us()
+        while v.qn or v._state[1][8] != -1:  # queued, or a clip playing (voice._POS)
+            v.step(10)
+        dt = time.ticks_diff(time.ticks_us(), t)
+        print("us_per_s", dt * 16000 // out.n, "us_per_refill", dt // (out.writes - r0), "audio_s", out.n // 16000)
+
+
+main()
