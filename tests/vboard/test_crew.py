@@ -138,7 +138,7 @@ def board(tmp_path_factory):
         (flash / rel).write_bytes(data)
     _saved_state(flash / "state.bin")
     (flash / "config.json").write_text('{"coach": "C07"}')
-    with PtyBoard(flash, heap="180k", paths=[VBOARD], env=ENV) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV) as b:  # the RP2040's heap: see test_deploy.py
         b.flash_path = flash
         yield b
 

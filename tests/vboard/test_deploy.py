@@ -53,7 +53,10 @@ def _copied(out):
 @pytest.fixture(scope="module")
 def board(tmp_path_factory):
     flash = tmp_path_factory.mktemp("flash")
-    with PtyBoard(flash, heap="180k", paths=[VBOARD], env=VENV) as b:
+    # An RP2040 has a 240 KiB heap of 32-bit words; the 64-bit unix port holds the same firmware in more, and the
+    # pty board's launcher and REPL take their share, so 240k here is no looser than the board (a stock build from
+    # .mpy files no longer starts in 180k here since issues 16-18; the RAM budget itself is test_vboard.py's).
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=VENV) as b:
         b.flash_path = flash
         yield b
 
@@ -189,7 +192,7 @@ def _fs_files(flash):
 @pytest.fixture(scope="module")
 def rom_board(tmp_path_factory):
     flash = tmp_path_factory.mktemp("romflash")
-    with PtyBoard(flash, heap="180k", paths=[VBOARD], env=VENV, romfs=ROMFS_BYTES) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=VENV, romfs=ROMFS_BYTES) as b:
         b.flash_path = flash
         yield b
 
