@@ -30,7 +30,7 @@ from host_tools.replay import cli as replay
 from host_tools.replay import screen
 from host_tools.replay.pictures import Pictures, iso_name, save_gif, slug, zone
 
-# Read from here by the virtual board (host_tools/vboard/sim.py): frames.Pictures.
+# Pictures is re-exported for other tools; the virtual board imports host_tools.replay.pictures itself.
 __all__ = ["Pictures", "main", "parse_args"]
 
 CHUNK = 65536

@@ -37,8 +37,9 @@ from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
 from host_tools.common.tools import ToolMissing, venv_tool
-from host_tools.replay import frames, screen
 from host_tools.replay import judge as judge_mod
+from host_tools.replay import pictures as picture_mod
+from host_tools.replay import screen
 from host_tools.vboard import voice_check
 from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
@@ -467,9 +468,9 @@ def ms_at(syncs, utc_s):
 class Pictures:
     def __init__(self, display, scale):
 
-        self.frames_mod = frames
+        self.frames_mod = picture_mod  # CAPTION_PAD and the picture helpers
         self.scr = screen.Screen(display)
-        self.pics = frames.Pictures(self.scr, scale)
+        self.pics = picture_mod.Pictures(self.scr, scale)
 
     def png(self, hlsb, path):
         self.pics.of(hlsb).save(path, optimize=True)
