@@ -302,6 +302,15 @@ def test_summary_written(run):
     assert s["vboard"]["epochs"] > 3600 * run["hours"]
 
 
+def test_sim_writes_its_pictures(tmp_path):
+    """make sim's last step: PNG stills and the journey GIF from the decoded bus traffic (a short track)."""
+    track = Path(paths.ROOT) / "tests" / "data" / "short_clean.nmea"
+    res = sim.simulate(str(track), str(track.with_suffix(".truth.json")), heap="180k", out=str(tmp_path),
+                       echo=False, images=True)
+    assert res["rc"] == 0 and res["violations"] == [] and res["pngs"] > 0 and res["gif_frames"] > 1, res
+    assert (tmp_path / "journey.gif").stat().st_size > 0 and list((tmp_path / "frames").glob("*.png"))
+
+
 def test_an_unplugged_display_does_not_stop_the_board(tmp_path, monkeypatch):
     """No device answers at the OLED's address: the board boots without a display and the journey runs."""
     monkeypatch.setenv("VBOARD_I2C_DEVS", "0")
