@@ -12,7 +12,6 @@ import subprocess
 import sys
 
 import pytest
-from host_tools.replay.fast_nmea import FastParser
 from mp.mp import REPO, run_unix
 from trainctl import announce as A
 from trainctl import route_data as R
@@ -192,7 +191,7 @@ def _journey(direction, seed, tmp_path, volume=8, quiet=(22, 6)):
     out = Out()
     v = voice.Voice(lambda: out, str(CLIPS))
     ann = Announcer(R, v, volume, *quiet)
-    ctl = Controller(R, None, ann.changed, parser=FastParser)
+    ctl = Controller(R, None, ann.changed)
     data = track.read_bytes()
     for i in range(0, len(data), 700):  # about a GPS second of NMEA
         ctl.feed(data[i:i + 700])

@@ -240,7 +240,8 @@ def test_status_is_answered_live_without_stopping_the_display_or_a_reset(board):
     s1 = _status(board)
     s2 = _status(board)
     assert s1["fw"] == VERSION and s1["coach"] == "C07" and re.fullmatch(r"[0-9a-f]{4}/17", s1["route"])
-    assert s1["config"] == "coach:C07,wc_lockout:0,brightness:8,door_alarm_kmh:5" and s1["config_problems"] == "0"
+    assert s1["config"] == ("coach:C07,wc_lockout:0,brightness:8,door_alarm_kmh:5,volume:8,quiet_from_h:22,"
+                            "quiet_to_h:6") and s1["config_problems"] == "0"
     train, _, onboard, _, _ = _restored(board.flash_path / "state.bin")
     assert s1["train"] == train == "K27" and s1["at"] == str(DANDONG) and s1["onboard"] == str(onboard)  # restored
     assert s1["doors"] == "0000" and s1["beams"] == "0000" and s1["wc"] == "00" and s1["fix_age_s"] == "-"

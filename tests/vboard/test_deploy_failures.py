@@ -21,6 +21,7 @@ from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
 ENV = {"VBOARD_END": "-1", "VBOARD_DISPLAY": "ticker"}
+# heap="240k" below: the RP2040's heap (a stock build from .mpy files no longer starts in 180k here: see test_deploy.py)
 BOOT = re.compile(rb"trainctl \S+ route=[^\r\n]+ board=virtual ")
 RAW = b"raw REPL; CTRL-B to exit\r\n>"
 
@@ -46,7 +47,7 @@ def booted_after(b, mark, timeout_s=30):
 def deployed(tmp_path_factory):
     """A flash folder holding the deployed firmware (files, no ROMFS)."""
     flash = tmp_path_factory.mktemp("golden")
-    with PtyBoard(flash, paths=[VBOARD], env=ENV) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV) as b:
         out = run("host_tools.board.deploy", "--board", "virtual", "--port", b.port, "--romfs", "no")
         assert out.returncode == 0, out.stdout + out.stderr
     return flash
@@ -55,7 +56,7 @@ def deployed(tmp_path_factory):
 def board_from(deployed, tmp_path, **kw):
     flash = tmp_path / "flash"
     shutil.copytree(deployed, flash)
-    b = PtyBoard(flash, paths=[VBOARD], env=ENV, **kw).start()
+    b = PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV, **kw).start()
     assert booted_after(b, 0), b.console()[-2000:]
     return b
 
@@ -80,7 +81,7 @@ def test_full_filesystem_leaves_the_firmware_running(deployed, tmp_path):
         f.write("# changed\n")  # one file to copy, with no room for it
     used = sum((p.stat().st_size + 4095) // 4096 * 4096 for p in flash.rglob("*") if p.is_file())
     used += 4096 * sum(1 for p in flash.rglob("*") if p.is_dir())
-    with PtyBoard(flash, paths=[VBOARD], env=ENV, capacity=used) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV, capacity=used) as b:
         assert booted_after(b, 0)
         mark = len(b.console())
         out = run("host_tools.board.deploy", "--board", "virtual", "--port", b.port, "--romfs", "no")
@@ -136,7 +137,7 @@ def test_port_lost_mid_copy_the_board_resets_itself(deployed, tmp_path, monkeypa
         raise deploy_mod.DeployError("writing %s: port lost" % path, code=1)
 
     monkeypatch.setattr(deploy_mod.Board, "write", write_then_unplug)
-    with PtyBoard(flash, paths=[VBOARD], env=ENV) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV) as b:
         assert booted_after(b, 0)
         mark = len(b.console())
         logs = []
@@ -225,7 +226,7 @@ def test_crew_selftest_walks_the_inputs_and_restarts(deployed, tmp_path):
     flash = tmp_path / "flash"
     shutil.copytree(deployed, flash)
     env = dict(ENV, VBOARD_INPUTS=str(script), VBOARD_CAPTURE=str(tmp_path / "cap.bin"))
-    with PtyBoard(flash, paths=[VBOARD], env=env) as b:
+    with PtyBoard(flash, heap="240k", paths=[VBOARD], env=env) as b:
         assert booted_after(b, 0)
         mark = len(b.console())
         out = run("host_tools.board.crew", "--port", b.port, "--boot-timeout", "20", "selftest", "--seconds", "10")
