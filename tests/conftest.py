@@ -43,7 +43,7 @@ def border_journey(tmp_path_factory):
 # Test files that run the deploy CLI share its build folder (build/deploy/<board>/): under pytest-xdist
 # (make test: --dist loadgroup) they run in one worker; every other file keeps its tests on one worker, so a
 # module's fixtures are built once.
-_DEPLOY_FILES = {"test_crew.py", "test_deploy.py", "test_deploy_failures.py"}
+_DEPLOY_FILES = {"test_crew.py", "test_deploy.py", "test_deploy_failures.py", "test_cli_errors.py"}
 
 
 def pytest_collection_modifyitems(config, items):
