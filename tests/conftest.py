@@ -1,10 +1,18 @@
 """Shared fixtures: whole synthetic journeys with faults, generated once per test session."""
 
 import json
+import os
 
 import pytest
 
-from host_tools.synth import journey as synth
+from host_tools.synth import journey as synth  # imports no deploy code: the folder below is set in time
+
+# The deploy CLI builds into one folder per board (build/deploy/<board>/): each pytest-xdist worker (make test
+# runs two) gets its own, so two test files deploying at once never rebuild each other's image.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    os.environ["TRAINCTL_DEPLOY_BUILD"] = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                       "build", "deploy-" + _WORKER)
 
 FAULTS = dict(noise_m=15.0, jumps=6, frozen=4, garbage=0.005, talkers=("GN", "GP", "BD", "GB", "GL"),
               shunting=True, outages=(("2026-11-23T12:00:00Z", 240), (40000, 600)))
@@ -39,14 +47,3 @@ def border_journey(tmp_path_factory):
     at 1 Hz with the same faults and a 4-minute outage after the first half hour."""
     return _journey(tmp_path_factory, "to_pyongyang", 11, start="dandong", end="sinuiju", outages=((1800, 240),))
 
-
-# Test files that run the deploy CLI share its build folder (build/deploy/<board>/): under pytest-xdist
-# (make test: --dist loadgroup) they run in one worker; every other file keeps its tests on one worker, so a
-# module's fixtures are built once.
-_DEPLOY_FILES = {"test_crew.py", "test_deploy.py", "test_deploy_failures.py", "test_cli_errors.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("deploy" if name in _DEPLOY_FILES else str(item.path)))

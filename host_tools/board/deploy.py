@@ -53,7 +53,7 @@ from host_tools.common.paths import ROOT
 from host_tools.common.tools import ToolMissing, venv_tool
 
 FIRMWARE = os.path.join(ROOT, "firmware")
-BUILD = os.path.join(ROOT, "build", "deploy")
+BUILD = os.environ.get("TRAINCTL_DEPLOY_BUILD") or os.path.join(ROOT, "build", "deploy")  # tests: one per worker
 # board -> (mpy-cross -march, sys.implementation._mpy arch field, firmware download page)
 BOARDS = {
     "esp32": ("xtensawin", 10, "https://micropython.org/download/ESP32_GENERIC/"),
