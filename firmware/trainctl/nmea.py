@@ -19,11 +19,12 @@ _BUF = const(119)  # MAX_LINE without the '$'
 _MAX_FIELDS = const(40)  # sentences with more are refused
 _FIELDS = const(13)  # field starts found per sentence: what RMC reads (_NEED)
 _HEX = const(b"0123456789abcdef")
-# 1 for the bytes that end a run of body bytes in feed(): control bytes, '$' and those above '~'.
-_STOP = const(  # bytes(1 if b < 0x20 or b == 0x24 or b > 0x7E else 0 for b in range(256))
+# 1 for the bytes that end a run of body bytes in feed() (control bytes, '$' and those above '~') and for ','
+# (noted there, and the run goes on).
+_STOP = const(  # bytes(1 if b < 0x20 or b == 0x24 or b == 0x2C or b > 0x7E else 0 for b in range(256))
     b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
     b"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01"
-    b"\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+    b"\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00"
     b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
     b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
     b"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
@@ -122,15 +123,18 @@ class Parser:
         if n < 0:
             n = len(data)
         buf = self.buf
+        f = self.fields
         k = self._n
         xsum = self._sum
+        nc = self._nf
         i = 0
         while i < n:
             if self._state != _BODY:
                 i = self._outside(data, i, n)
-                k = xsum = 0
+                k = xsum = nc = 0
                 continue
-            # A run of printable bytes but '$' while buf has room: copied and summed ('*' and checksum: _line).
+            # A run of printable bytes but '$' while buf has room: copied and summed ('*' and checksum: _line);
+            # each comma's next offset noted in fields (the first _FIELDS of them), commas counted in nc.
             e = i + _BUF - k
             if e > n:
                 e = n
@@ -139,21 +143,37 @@ class Parser:
             for j in range(i, e - 1, 2):  # two bytes a turn: half the loop steps
                 b = data[j]
                 if _STOP[b]:
-                    break
+                    if b != 0x2C:
+                        break
+                    if nc < _FIELDS:
+                        f[nc] = j + d + 1
+                    nc += 1
                 buf[j + d] = b
                 xsum ^= b
                 b = data[j + 1]
                 if _STOP[b]:
-                    j += 1
-                    break
+                    if b != 0x2C:
+                        j += 1
+                        break
+                    if nc < _FIELDS:
+                        f[nc] = j + d + 2
+                    nc += 1
                 buf[j + d + 1] = b
                 xsum ^= b
             else:
                 j = e - (e - i) % 2  # the byte left when the run is odd
-                if j < e and not _STOP[data[j]]:
-                    buf[j + d] = data[j]
-                    xsum ^= data[j]
-                    j += 1
+                if j < e:
+                    b = data[j]
+                    if b == 0x2C:
+                        if nc < _FIELDS:
+                            f[nc] = j + d + 1
+                        nc += 1
+                    elif _STOP[b]:
+                        b = -1
+                    if b >= 0:
+                        buf[j + d] = b
+                        xsum ^= b
+                        j += 1
                 if j == n:  # the chunk ends in the run (at j == e < n, buf is full: the next byte decides)
                     k = j + d
                     break
@@ -163,12 +183,13 @@ class Parser:
             if b == 0x0A or b == 0x0D:  # LF / CR: end of line
                 self._n = k
                 self._sum = xsum
+                self._nf = nc
                 self._line()
                 self._state = _IDLE
             elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
                 if k:
                     self.stats.truncated += 1
-                k = xsum = 0
+                k = xsum = nc = 0
             elif b < 0x20 or b > 0x7E:  # a control byte, or one above '~'
                 self.stats.truncated += 1
                 self._state = _SKIP
@@ -177,6 +198,7 @@ class Parser:
                 self._state = _SKIP
         self._n = k
         self._sum = xsum
+        self._nf = nc
 
     def _outside(self, data, i, n):
         """Bytes outside a sentence from data[i] on: to just after a '$' (_state is then _BODY), or to n."""
@@ -217,10 +239,11 @@ class Parser:
         if c1 | 0x20 != _HEX[x >> 4] or c2 | 0x20 != _HEX[x & 15]:
             st.bad_checksum += 1
             return
-        if buf.find(b",", 0, star) != 5 or buf[0] == 0x50:
+        nf = self._nf  # the commas before '*' (none follows it here): fields after the address
+        f = self.fields
+        if not nf or f[0] != 6 or buf[0] == 0x50:
             st.unknown_type += 1  # proprietary ($Pxxx) or not a 5-letter address
             return
-        nf = buf.count(b",", 6, star) + 1
         if nf >= _MAX_FIELDS:
             st.bad_field += 1
             return
@@ -232,21 +255,11 @@ class Parser:
                     st.bad_field += 1
                     return
         st.by_kind[kind * _N_TALKERS + talker] += 1
-        # The start of each field the decoders read (fields[i - 1] for field i; it ends at fields[i] - 1),
-        # by C-level finds; absent fields as empty ones after '*'.
-        f = self.fields
-        f[0] = 6
-        need = _NEED[kind]
-        j = 6
-        for m in range(1, need):
-            j = buf.find(b",", j, star) + 1
-            if not j:  # field m - 1 is the last: the rest read as empty
-                for m in range(m, need):  # noqa: B020 (from the first missing field on)
-                    star += 1
-                    f[m] = star
-                break
-            f[m] = j
-        self._nf = nf
+        # fields[i - 1] is the start of field i (it ends at fields[i] - 1), noted by feed(); the fields the
+        # decoders read that the line lacks, as empty ones after '*'.
+        for j in range(nf, _NEED[kind]):
+            star += 1
+            f[j] = star
         if kind == _N_KINDS - 1:
             st.unknown_type += 1
             return
