@@ -100,7 +100,7 @@ class Parser:
 
     def __init__(self, on_fix=None):
         self.buf = bytearray(_BUF)
-        self.fields = [0] * _FIELDS  # start offset of each field the decoders read (see _line)
+        self.fields = [0] * (_FIELDS + 1)  # start offset of each field the decoders read (see _line)
         self.stats = Stats()
         self.fix = Fix()
         self.on_fix = on_fix
@@ -134,7 +134,7 @@ class Parser:
                 k = xsum = nc = 0
                 continue
             # A run of printable bytes but '$' while buf has room: copied and summed ('*' and checksum: _line);
-            # each comma's next offset noted in fields (the first _FIELDS of them), commas counted in nc.
+            # each comma's next offset noted in fields (the first _FIELDS; the slot after them takes the rest).
             e = i + _BUF - k
             if e > n:
                 e = n
@@ -145,8 +145,7 @@ class Parser:
                 if _STOP[b]:
                     if b != 0x2C:
                         break
-                    if nc < _FIELDS:
-                        f[nc] = j + d + 1
+                    f[nc if nc < _FIELDS else _FIELDS] = j + d + 1
                     nc += 1
                 buf[j + d] = b
                 xsum ^= b
@@ -155,50 +154,47 @@ class Parser:
                     if b != 0x2C:
                         j += 1
                         break
-                    if nc < _FIELDS:
-                        f[nc] = j + d + 2
+                    f[nc if nc < _FIELDS else _FIELDS] = j + d + 2
                     nc += 1
                 buf[j + d + 1] = b
                 xsum ^= b
             else:
                 j = e - (e - i) % 2  # the byte left when the run is odd
-                if j < e:
+                if j < e and (data[j] == 0x2C or not _STOP[data[j]]):  # unless it ends the run
                     b = data[j]
                     if b == 0x2C:
-                        if nc < _FIELDS:
-                            f[nc] = j + d + 1
+                        f[nc if nc < _FIELDS else _FIELDS] = j + d + 1
                         nc += 1
-                    elif _STOP[b]:
-                        b = -1
-                    if b >= 0:
-                        buf[j + d] = b
-                        xsum ^= b
-                        j += 1
+                    buf[j + d] = b
+                    xsum ^= b
+                    j += 1
                 if j == n:  # the chunk ends in the run (at j == e < n, buf is full: the next byte decides)
                     k = j + d
                     break
-            k = j + d
-            b = data[j]
+            self._end(data[j], j + d, xsum, nc)  # any end leaves nothing to carry
+            k = xsum = nc = 0
             i = j + 1
-            if b == 0x0A or b == 0x0D:  # LF / CR: end of line
-                self._n = k
-                self._sum = xsum
-                self._nf = nc
-                self._line()
-                self._state = _IDLE
-            elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
-                if k:
-                    self.stats.truncated += 1
-                k = xsum = nc = 0
-            elif b < 0x20 or b > 0x7E:  # a control byte, or one above '~'
-                self.stats.truncated += 1
-                self._state = _SKIP
-            else:  # one byte more than buf holds
-                self.stats.too_long += 1
-                self._state = _SKIP
         self._n = k
         self._sum = xsum
         self._nf = nc
+
+    def _end(self, b, k, xsum, nc):
+        """A run of body bytes ended at byte b, with k bytes in buf, their XOR xsum and nc commas."""
+        if b == 0x0A or b == 0x0D:  # LF / CR: end of line
+            self._n = k
+            self._sum = xsum
+            self._nf = nc
+            self._line()
+            self._state = _IDLE
+        elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
+            if k:
+                self.stats.truncated += 1
+        elif b < 0x20 or b > 0x7E:  # a control byte, or one above '~'
+            self.stats.truncated += 1
+            self._state = _SKIP
+        else:  # one byte more than buf holds
+            self.stats.too_long += 1
+            self._state = _SKIP
 
     def _outside(self, data, i, n):
         """Bytes outside a sentence from data[i] on: to just after a '$' (_state is then _BODY), or to n."""
