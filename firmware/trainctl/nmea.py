@@ -178,12 +178,13 @@ class Parser:
         self._sum = xsum
         self._nf = nc
 
-    def _end(self, b, k, xsum, nc):
-        """A run of body bytes ended at byte b, with k bytes in buf, their XOR xsum and nc commas."""
+    def _end(self, b, k, x, n):
+        """A run of body bytes ended at byte b, with k bytes in buf, x their XOR and n commas (argument names that
+        the firmware has elsewhere: no new entries in a board's name pools)."""
         if b == 0x0A or b == 0x0D:  # LF / CR: end of line
             self._n = k
-            self._sum = xsum
-            self._nf = nc
+            self._sum = x
+            self._nf = n
             self._line()
             self._state = _IDLE
         elif b == 0x24:  # '$' before the end starts a new sentence; '$$' loses nothing
