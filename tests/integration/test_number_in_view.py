@@ -8,6 +8,8 @@ display (a fixed field from the left edge, the rest inside its scrolling window)
 glyphs appear among them in order.
 """
 
+import functools
+
 import pytest
 from trainctl import font_data
 from trainctl import pages as P
@@ -23,9 +25,10 @@ TICK_MS = 250
 CYCLE_MS = 2 * P._PAUSE_MS + 128 * 1000 // P._SCROLL_PX_S
 
 
+@functools.cache
 def _states(track):
     """(utc_s, display state) at every change of what the coach shows (its EV_SHOWN events), and the last fix's
-    time."""
+    time; one replay per track (both displays read the same states)."""
     out = []
 
     def on_event(kind, index):
@@ -71,6 +74,7 @@ def _contains(seq, sub):
     return any(seq[i:i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
 
 
+@functools.cache
 def _number_refs(font, train):
     legs = [t for d in R.TRAIN for t in d]
     k = legs.index(train)
@@ -86,18 +90,23 @@ def _longest_gap_ms(track, display):
     gap = worst = 0
     seen_known = 0
     i = 0
+    drawn, shown = -1, False
     t_ms = states[0][0] * 1000
     while t_ms <= end_s * 1000:
         while i < len(states) and states[i][0] * 1000 <= t_ms:
             pages.update(_State(states[i][1]))
             i += 1
-        pages.tick(TICK_MS, t_ms // 1000)
+        # A tick that changes nothing leaves the last frame on the glass (the board draws only when tick() says
+        # so): what is in view is what was.
+        if pages.tick(TICK_MS, t_ms // 1000) or i != drawn:
+            drawn = i
+            shown = pages.train is not None and any(
+                _contains(row, _number_refs(font, pages.train)) for row in _visible(pages, font, width))
         if pages.train is None:
             gap = 0
         else:
             seen_known += 1
-            num = _number_refs(font, pages.train)
-            if any(_contains(row, num) for row in _visible(pages, font, width)):
+            if shown:
                 gap = 0
             else:
                 gap += TICK_MS
