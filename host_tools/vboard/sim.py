@@ -32,7 +32,7 @@ import time
 
 from PIL import Image, ImageDraw, ImageFont
 
-from host_tools.board.deploy import VOICE_FILE, native_only, romfs_image, source_name
+from host_tools.board.deploy import VOICE_FILE, romfs_image, source_name
 from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
@@ -104,7 +104,7 @@ def build_flash(out, romfs=False, voice=True):
     vb = os.path.join(out, "vboard")
     fw = os.path.join(ROOT, "firmware")
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
-        if name.endswith(".py") and not native_only(os.path.join(fw, "trainctl", name)):  # bytecode, as deploy
+        if name.endswith(".py"):  # bytecode, as deploy builds for the virtual board (without firmware/native/)
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
