@@ -306,25 +306,33 @@ def boot_info(lines):
 
 def vboard_info(lines):
     """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why', and the figures of its
-    line 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) before it."""
+    lines 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) and 'vboard: nmea k=v ...' (rx_lines, the
+    firmware parser's nmea_*) before it."""
     d = {}
+    parts = set()
     for ln in reversed(lines):
-        if ln.startswith("vboard: ") and "=" in ln:
-            w = ln.split()
-            if w[1] == "audio":
-                if d:
-                    for kv in w[2:]:
-                        k, _, v = kv.partition("=")
-                        d.setdefault(k, int(v))
+        if not (ln.startswith("vboard: ") and "=" in ln):
+            continue
+        w = ln.split()
+        if w[1] in VBOARD_PARTS:
+            if d and w[1] not in parts:
+                parts.add(w[1])
+                for kv in w[2:]:
+                    k, _, v = kv.partition("=")
+                    d.setdefault(k, int(v))
+                if len(parts) == len(VBOARD_PARTS):
                     return d
-                continue
-            if d:
-                return d
-            d["why"] = w[1]
-            for kv in w[2:]:
-                k, _, v = kv.partition("=")
-                d[k] = int(v)
+            continue
+        if d:
+            return d
+        d["why"] = w[1]
+        for kv in w[2:]:
+            k, _, v = kv.partition("=")
+            d[k] = int(v)
     return d
+
+
+VBOARD_PARTS = ("audio", "nmea")  # the fake machine's lines before its last
 
 
 TIMELINE = re.compile(r"^(\S+) (\S+) UTC(\S+) at=(.+) next=(.+)$")
