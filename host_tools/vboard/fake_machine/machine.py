@@ -1163,7 +1163,9 @@ class I2S:
             raise OSError(11)  # EAGAIN: the driver still has the last buffer
         # bytes: the buffer's length in bytes, as the port takes it (buffer protocol); MicroPython's array has no
         # itemsize to ask, and the only array the firmware writes is of 16-bit samples (array 'h')
-        n = len(buf) if isinstance(buf, (bytes, bytearray, memoryview)) else 2 * len(buf)
+        # (no isinstance() with a tuple: building it allocates, and a port's write allocates nothing)
+        t = type(buf)
+        n = len(buf) if t is bytes or t is bytearray or t is memoryview else 2 * len(buf)
         b = _board
         if self.dry_ms >= 0:
             if self.written:
