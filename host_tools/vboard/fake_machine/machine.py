@@ -311,6 +311,7 @@ class _Board:
               "heap_audio_samples=%d" % (self.i2s_opens, self.i2s_samples, self.i2s_underrun_ms, self.i2s_max_ring,
                                          self.heap_audio_max, self.heap_audio_samples))
         u = self.uart
+        gc.collect()  # the lines below need room: a firmware that could not start may have left the heap full
         ps = _parser_stats()
         print("vboard: nmea rx_lines=%d nmea_sentences=%d nmea_fixes=%d nmea_bad_checksum=%d nmea_truncated=%d" % (
             u.lines if u else 0, ps.sentences if ps else -1, ps.fixes if ps else -1, ps.bad_checksum if ps else -1,
