@@ -15,7 +15,7 @@ def test_section_7_measures_flash_ram_cost_and_allocation(tmp_path):
     assert set(f["langs"]) == {"zh", "ko", "en"} and all(r["audio_s"] > 10 for r in f["langs"].values())
     assert not d["mp_error"] and "viper_error" not in d, d
     ram = bench_voice._find(d, "ram")
-    assert ram["idle"] < ram["idle"] + 1024 < ram["playing"] and ram["after"][-1] == ram["after"][-2] < ram["playing"]
+    assert ram["playing"] - ram["idle"] > 1024 and ram["after"][-1] == ram["after"][-2] < ram["playing"]  # no growth
     py, vi = bench_voice._find(d, "cost", "python"), bench_voice._find(d, "cost", "viper")
     assert py["samples"] == vi["samples"] > 16000 * 30 and vi["best_us"] < py["best_us"]
     for dec in ("python", "viper"):
