@@ -50,7 +50,7 @@ def decode(buf, out, st, table):
     """Decode IMA ADPCM bytes buf[st[2]:st[3]] (the first sample in the high nibble) into out (array 'h'), st[4]
     samples at most (even), scaled by st[5] / 256; st (array 'i'): predictor, step index, pos, end, n, scale;
     the first three updated; table: table(). Returns the samples written. Allocates nothing (small ints); the
-    board uses trainctl/adpcm_viper.py's copy, native code."""
+    board uses trainctl/adpcm_viper's copy, native code (firmware/native/: compiled for boards with a -march)."""
     v = st[0]
     k = st[1]
     pos = st[2]
@@ -91,8 +91,8 @@ def decode(buf, out, st, table):
     return j
 
 
-try:  # noqa: SIM105 (no contextlib on MicroPython). Native code where the port has it (mpy-cross -march)
-    from .adpcm_viper import decode  # noqa: F811
+try:  # noqa: SIM105 (no contextlib on MicroPython). Native code: deploy's .mpy of firmware/native/trainctl/ (-march)
+    from .adpcm_viper import decode  # noqa: F811  # pyright: ignore[reportMissingImports] (built for a -march only)
 except (AttributeError, ImportError, NameError, SyntaxError, ValueError):  # CPython, bytecode builds: the above
     pass
 
@@ -174,59 +174,15 @@ class Voice:
                 return
             self._open()
         out = self.out
-        f = self._f
-        buf = self._buf
         s = self._state
-        if out is None or f is None or buf is None or s is None:
+        if out is None or s is None:
             return
-        pcm, st, tab = s
-        q = self.q
+        pcm = s[0]
+        st = s[1]
         done = 0
         while not st[_BUSY] and done < _REFILLS:
             done += 1
-            n = 0
-            while n < _PCM_N:
-                if st[_POS] == -1:  # the next clip of the queue, the file at its first byte
-                    while self.qn > 0 and st[_POS] == -1:
-                        c = q[0]
-                        for i in range(1, self.qn):
-                            q[i - 1] = q[i]
-                        self.qn -= 1
-                        if c == _PAUSE:
-                            st[_POS] = -2 - _PAUSE_N
-                        elif c < st[_N]:
-                            f.seek(st[_TAB] + 4 * c)  # the offset table: where clip c starts and the next one does
-                            if f.readinto(buf) >= 8:
-                                a = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24
-                                e = buf[4] | buf[5] << 8 | buf[6] << 16 | buf[7] << 24
-                                if e > a:
-                                    f.seek(a)
-                                    st[_POS] = a
-                                    st[_END] = e
-                                    st[0] = 0  # predictor, step index 0 at a clip's start (host_tools/build/voice.py)
-                                    st[1] = 0
-                    if st[_POS] == -1:
-                        break
-                p = st[_POS]
-                if p < -1:  # a pause
-                    k = -2 - p
-                    m = _PCM_N - n if k > _PCM_N - n else k
-                    for i in range(n, n + m):
-                        pcm[i] = 0
-                    n += m
-                    st[_POS] = -2 - (k - m) if k > m else -1
-                    continue
-                if n:  # decoding into the buffer's tail would need a slice (an allocation): a clip starts a refill
-                    break
-                got = f.readinto(buf)  # the file is at p: a clip reads on from where the last refill stopped
-                e = st[_END] - p
-                st[2] = 0
-                st[3] = got if e > got else e
-                st[4] = _PCM_N
-                st[5] = self.mul
-                n = decode(buf, pcm, st, tab)
-                p += st[2]
-                st[_POS] = -1 if p >= st[_END] or not got else p  # its end (or the file's, cut short)
+            n = self.fill()
             if n == 0:  # all played: the output closes once its ring has drained
                 st[_TAIL] += dt_ms
                 if st[_TAIL] >= _TAIL_MS:
@@ -237,3 +193,68 @@ class Voice:
             st[_TAIL] = 0
             st[_BUSY] = 1
             out.write(pcm)
+
+    def fill(self):
+        """Fill the PCM buffer from the playing clip, pauses and the next clips of the queue; returns the samples
+        (a clip starts a buffer: decoding into its tail would need a slice, an allocation), 0 when all is played."""
+        s = self._state
+        f = self._f
+        buf = self._buf
+        if s is None or f is None or buf is None:
+            return 0
+        pcm, st, tab = s
+        n = 0
+        while n < _PCM_N:
+            if st[_POS] == -1 and not self._start():
+                break
+            p = st[_POS]
+            if p < -1:  # a pause
+                k = -2 - p
+                m = _PCM_N - n if k > _PCM_N - n else k
+                for i in range(n, n + m):
+                    pcm[i] = 0
+                n += m
+                st[_POS] = -2 - (k - m) if k > m else -1
+                continue
+            if n:
+                break
+            got = f.readinto(buf)  # the file is at p: a clip reads on from where the last refill stopped
+            e = st[_END] - p
+            st[2] = 0
+            st[3] = got if e > got else e
+            st[4] = _PCM_N
+            st[5] = self.mul
+            n = decode(buf, pcm, st, tab)
+            p += st[2]
+            st[_POS] = -1 if p >= st[_END] or not got else p  # its end (or the file's, cut short)
+        return n
+
+    def _start(self):
+        """Start the next clip: take clips off the queue until one plays (a pause, or a clip: the file at its first
+        byte); False when the queue is empty."""
+        s = self._state
+        f = self._f
+        buf = self._buf
+        if s is None or f is None or buf is None:
+            return False
+        st = s[1]
+        q = self.q
+        while self.qn > 0 and st[_POS] == -1:
+            c = q[0]
+            for i in range(1, self.qn):
+                q[i - 1] = q[i]
+            self.qn -= 1
+            if c == _PAUSE:
+                st[_POS] = -2 - _PAUSE_N
+            elif c < st[_N]:
+                f.seek(st[_TAB] + 4 * c)  # the offset table: where clip c starts and the next one does
+                if f.readinto(buf) >= 8:
+                    a = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24
+                    e = buf[4] | buf[5] << 8 | buf[6] << 16 | buf[7] << 24
+                    if e > a:
+                        f.seek(a)
+                        st[_POS] = a
+                        st[_END] = e
+                        st[0] = 0  # predictor, step index 0 at a clip's start (host_tools/build/voice.py)
+                        st[1] = 0
+        return st[_POS] != -1

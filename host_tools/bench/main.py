@@ -1,7 +1,7 @@
 """Benchmarks: our NMEA parser and controller beside their peers, and the passenger display, on CPython and the
 MicroPython unix port.
 
-    python -m host_tools.bench.main [--quick] [--only display|vboard] [-o BENCH.md]
+    python -m host_tools.bench.main [--quick] [--only display|vboard|voice] [-o BENCH.md]
 
 Not tests: every figure is measured in this run, on the same input for every contender, and written as
 markdown (command, date, machine, versions) to BENCH.md at the repository root and to stdout.
@@ -14,6 +14,8 @@ Section 6 (the virtual board): python -m host_tools.vboard.sim --heap 180k, then
 each), and the RAM after boot step by step on the unix and the WebAssembly port (tests/mp/run_wasm.mjs).
 --only display: section 5 alone, in a few seconds (to stdout, and to -o if given).
 --only vboard: section 6 alone, in about 1.5 minutes (to stdout, and to -o if given).
+Section 7 (the announcements): the clip file's flash, the player's RAM, decoding cost and allocation per refill on
+the unix port (host_tools/bench/mp/bench_voice_mp.py). --only voice: section 7 alone, in a few seconds.
 """
 
 import argparse
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from host_tools.bench import display, parser, ram, report, route
+from host_tools.bench import display, parser, ram, report, route, voice
 from host_tools.bench.common import DIRECTION, ROOT, SEED, cut_epochs, cut_lines, log
 from host_tools.common import cli
 from host_tools.common.tools import venv_tool
@@ -42,7 +44,7 @@ def parse_args(argv):
                     "root; with --only, stdout only)")
     ap.add_argument("--only", choices=tuple(report.ONLY), help="run one section alone, for development: display = "
                     "section 5, the passenger display (a few seconds); vboard = section 6, the virtual board "
-                    "(two whole journeys, about 1.5 minutes)")
+                    "(two whole journeys, about 1.5 minutes); voice = section 7, the announcements (a few seconds)")
     return ap.parse_args(argv)
 
 
@@ -62,6 +64,8 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix="trainctl-bench-") as tmp:
             if a.only == "display":
                 ctx["display"] = display.bench_display(mp_exe, mpy_cross, tmp, cfg)
+            elif a.only == "voice":
+                ctx["voice"] = voice.bench_voice(mp_exe, mpy_cross, tmp, cfg)
             else:
                 ctx["vboard"] = ram.bench_vboard(mp_exe, tmp)
         ctx["elapsed_s"] = time.perf_counter() - t_start
@@ -115,6 +119,7 @@ def run_all(ctx, mpy_cross):
                                                               routes, cfg, plain_file)
         ctx["display"] = display.bench_display(mp_exe, mpy_cross, tmp, cfg)
         ctx["vboard"] = ram.bench_vboard(mp_exe, tmp)
+        ctx["voice"] = voice.bench_voice(mp_exe, mpy_cross, tmp, cfg)
 
 
 if __name__ == "__main__":

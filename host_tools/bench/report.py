@@ -7,7 +7,7 @@ import platform
 import subprocess
 import sys
 
-from host_tools.bench import display, parser, ram_report, route
+from host_tools.bench import display, parser, ram_report, route, voice
 from host_tools.bench.common import DIRECTION, ROOT, SEED, log
 
 
@@ -52,7 +52,8 @@ def machine_lines(ctx):
 
 
 # --only NAME: (section, renderer)
-ONLY = {"display": (5, display.render_display), "vboard": (6, ram_report.render_vboard)}
+ONLY = {"display": (5, display.render_display), "vboard": (6, ram_report.render_vboard),
+        "voice": (7, voice.render_voice)}
 
 
 def render_only(ctx):
@@ -81,6 +82,7 @@ def render(ctx):
     out += route.render_route(ctx)  # 4
     out += display.render_display(ctx)  # 5
     out += ram_report.render_vboard(ctx)  # 6
+    out += voice.render_voice(ctx)  # 7
     return "\n".join(out) + "\n"
 
 

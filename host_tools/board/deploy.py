@@ -4,8 +4,9 @@
                                 [--no-reset] [--hard-reset] [--boot-timeout S] [--romfs auto|yes|no]
 
 1. compiles firmware/ with mpy-cross into build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy,
-   -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual) and adds boards/<board>/board.py
-   as board.py;
+   -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual; firmware/native/'s native code, e.g.
+   native/trainctl/adpcm_viper.py -> trainctl/adpcm_viper.mpy, only for a board with a -march) and adds
+   boards/<board>/board.py as board.py;
 2. connects (mpremote's serial transport: Ctrl-C, raw REPL, soft reset) and checks that the board runs the
    MicroPython version and .mpy version mpy-cross compiles for (and the board's native architecture);
    With a ROMFS partition on the board (MicroPython built with one; `--romfs auto`, the default), trainctl/,
@@ -168,11 +169,15 @@ def _pinned_driver(exe, march, out_dir, bundle=None):
         return f.read()
 
 
-def native_only(path):
-    """A module of native code (viper: trainctl/adpcm_viper.py), which mpy-cross compiles only for a -march; a
-    bytecode build leaves it out and its importer falls back to its own Python copy."""
-    with open(path, "rb") as f:
-        return b"@micropython.viper" in f.read()
+# firmware/native/: modules of native code (viper), laid out as on the board (native/trainctl/adpcm_viper.py ->
+# trainctl/adpcm_viper.mpy). mpy-cross compiles them only for a -march, so a bytecode build (the virtual board)
+# leaves the folder out and their importers fall back to a Python copy (trainctl.voice.decode).
+NATIVE = "native/"
+
+
+def board_path(rel):
+    """Where firmware/REL goes on the board: native/X -> X, the rest as it is."""
+    return rel[len(NATIVE):] if rel.startswith(NATIVE) else rel
 
 
 VOICE_FILE = "voice.bin"  # the announcements' clips (host_tools/build/voice.py): firmware/voice.bin -> /voice.bin
@@ -195,8 +200,10 @@ def build(board, out_dir=None, log=print, bundle=None):
                 with open(src, "rb") as f:
                     files[rel] = f.read()
                 continue
-            if not march and native_only(src):
-                continue
+            if rel.startswith(NATIVE):
+                if not march:
+                    continue
+                rel = board_path(rel)
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)

@@ -1,4 +1,6 @@
-"""Write firmware/package.json, mip's manifest: every firmware file and the firmware's version.
+"""Write firmware/package.json, mip's manifest: every firmware file and the firmware's version. A file of
+firmware/native/ (native code: a board compiles it at import with its own native emitter) is installed where
+deploy puts it, without the native/ prefix.
 
     python -m host_tools.build.package      (make package; run after adding or removing a firmware file)
 """
@@ -8,14 +10,15 @@ import pathlib
 import re
 import sys
 
+from host_tools.board.deploy import board_path
 from host_tools.common.paths import FIRMWARE
 
 
 def manifest(fw=pathlib.Path(FIRMWARE)):
-    """The package.json dict: {"urls": [[file, file], ...], "deps": [], "version": VERSION}."""
-    files = sorted(str(p.relative_to(fw)) for p in fw.rglob("*.py") if p.name != "manifest.py")
+    """The package.json dict: {"urls": [[board path, file], ...], "deps": [], "version": VERSION}."""
+    files = sorted(p.relative_to(fw).as_posix() for p in fw.rglob("*.py") if p.name != "manifest.py")
     version = re.search(r'VERSION = "(.*)"', (fw / "trainctl" / "__init__.py").read_text()).group(1)
-    return {"urls": [[f, f] for f in files], "deps": [], "version": version}
+    return {"urls": [[board_path(f), f] for f in files], "deps": [], "version": version}
 
 
 def main(argv=None):

@@ -32,7 +32,7 @@ import time
 
 from PIL import Image, ImageDraw, ImageFont
 
-from host_tools.board.deploy import VOICE_FILE, native_only, romfs_image, source_name
+from host_tools.board.deploy import VOICE_FILE, romfs_image, source_name
 from host_tools.build import qstrs
 from host_tools.common import cli, paths
 from host_tools.common.cli import check_track
@@ -104,7 +104,7 @@ def build_flash(out, romfs=False, voice=True):
     vb = os.path.join(out, "vboard")
     fw = os.path.join(ROOT, "firmware")
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
-        if name.endswith(".py") and not native_only(os.path.join(fw, "trainctl", name)):  # bytecode, as deploy
+        if name.endswith(".py"):  # bytecode, as deploy builds for the virtual board (without firmware/native/)
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
@@ -306,25 +306,33 @@ def boot_info(lines):
 
 def vboard_info(lines):
     """The fake machine's last line 'vboard: <why> k=v ...' as a dict (ints), with 'why', and the figures of its
-    line 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) before it."""
+    lines 'vboard: audio k=v ...' (the I2S output: i2s_*, heap_audio_*) and 'vboard: nmea k=v ...' (rx_lines, the
+    firmware parser's nmea_*) before it."""
     d = {}
+    parts = set()
     for ln in reversed(lines):
-        if ln.startswith("vboard: ") and "=" in ln:
-            w = ln.split()
-            if w[1] == "audio":
-                if d:
-                    for kv in w[2:]:
-                        k, _, v = kv.partition("=")
-                        d.setdefault(k, int(v))
+        if not (ln.startswith("vboard: ") and "=" in ln):
+            continue
+        w = ln.split()
+        if w[1] in VBOARD_PARTS:
+            if d and w[1] not in parts:
+                parts.add(w[1])
+                for kv in w[2:]:
+                    k, _, v = kv.partition("=")
+                    d.setdefault(k, int(v))
+                if len(parts) == len(VBOARD_PARTS):
                     return d
-                continue
-            if d:
-                return d
-            d["why"] = w[1]
-            for kv in w[2:]:
-                k, _, v = kv.partition("=")
-                d[k] = int(v)
+            continue
+        if d:
+            return d
+        d["why"] = w[1]
+        for kv in w[2:]:
+            k, _, v = kv.partition("=")
+            d[k] = int(v)
     return d
+
+
+VBOARD_PARTS = ("audio", "nmea")  # the fake machine's lines before its last
 
 
 TIMELINE = re.compile(r"^(\S+) (\S+) UTC(\S+) at=(.+) next=(.+)$")

@@ -50,6 +50,17 @@ def _pure():
     return g["decode"]
 
 
+def _viper():
+    """firmware/native/trainctl/adpcm_viper.py's decoder, compiled here by the unix port's own native emitter (the
+    board's is an .mpy of it, where trainctl.voice imports it)."""
+    import trainctl.voice as V
+
+    src = open(V.__file__.rsplit("/trainctl/", 1)[0] + "/native/trainctl/adpcm_viper.py").read()  # noqa: SIM115
+    g = {}
+    exec(src, g)
+    return g["decode"]
+
+
 def main():
     mode = sys.argv[1]
     kind = sys.argv[2]
@@ -58,9 +69,7 @@ def main():
     if kind == "pure":
         V.decode = _pure()
     else:
-        from trainctl.adpcm_viper import decode
-
-        V.decode = decode
+        V.decode = _viper()
     clips = sys.argv[3]
     if mode == "pcm":
         f = open(sys.argv[6], "wb")  # noqa: SIM115

@@ -26,12 +26,15 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-from host_tools.board.deploy import native_only
+from host_tools.board.deploy import NATIVE
 from host_tools.common.paths import MPLIB, ROOT
 
 REPO = Path(ROOT)
 FIRMWARE = REPO / "firmware"
-SOURCES = sorted(p for p in FIRMWARE.rglob("*.py") if p.name != "manifest.py")  # manifest: build-time only
+# manifest: build-time only; firmware/native/: native code, compiled for a board's -march only (deploy.NATIVE)
+SOURCES = sorted(p for p in FIRMWARE.rglob("*.py")
+                 if p.name != "manifest.py" and not p.relative_to(FIRMWARE).as_posix().startswith(NATIVE))
+NATIVE_SOURCES = sorted((FIRMWARE / NATIVE).rglob("*.py"))
 ARCHS = [None, "armv6m", "xtensawin"]  # None: portable bytecode (no -march)
 
 
@@ -73,14 +76,14 @@ def _micropython_implementation():
 
 def test_firmware_sources_exist():
     assert SOURCES, "no firmware/**/*.py found"
+    assert NATIVE_SOURCES, "no firmware/native/**/*.py found"
 
 
 @pytest.mark.parametrize("arch", ARCHS, ids=lambda a: a or "bytecode")
 def test_every_firmware_file_compiles(arch, tmp_path):
+    """Every file outside firmware/native/ for every target; firmware/native/ for the boards' -march."""
     failures = []
-    for src in SOURCES:
-        if arch is None and native_only(src):  # viper: compiled for a -march only (deploy leaves it out)
-            continue
+    for src in SOURCES + (NATIVE_SOURCES if arch else []):
         proc, out = _compile(src, tmp_path, arch)
         if proc.returncode != 0 or not out.is_file():
             failures.append("%s: %s%s" % (src.relative_to(REPO), proc.stdout, proc.stderr))
@@ -100,10 +103,18 @@ def test_mpy_cross_version_matches_micropython():
     assert (mp_abi["version"], mp_abi["sub"]) == (int(m.group(3)), int(m.group(4))), (mp_abi, proc.stdout)
 
 
+def test_native_folder_holds_what_only_a_march_compiles(tmp_path):
+    """firmware/native/ is for native code: plain mpy-cross refuses each of its files (so every other check that
+    runs plain mpy-cross skips the folder, not a list of names), and -march=host compiles it."""
+    for src in NATIVE_SOURCES:
+        proc, _ = _compile(src, tmp_path)
+        assert proc.returncode != 0 and "invalid arch" in proc.stderr, (src, proc.stderr)
+        proc, out = _compile(src, tmp_path, "host")
+        assert proc.returncode == 0 and _mpy_header(out)["arch"] != 0, (src, proc.stderr)
+
+
 def test_compiled_firmware_imports_on_unix_port(tmp_path):
     for src in SOURCES:
-        if native_only(src):  # viper: compiled for a -march only; a bytecode build leaves it out, as deploy does
-            continue
         proc, out = _compile(src, tmp_path)
         assert proc.returncode == 0, proc
     _, mp_abi = _micropython_implementation()
@@ -164,3 +175,15 @@ def test_every_host_micropython_program_compiles(tmp_path):
         if proc.returncode:
             failures.append("%s: %s" % (src.relative_to(REPO), proc.stderr.strip()))
     assert not failures, "\n".join(failures)
+
+
+def test_deploy_builds_firmware_native_for_a_march_only(tmp_path):
+    """deploy puts firmware/native/trainctl/adpcm_viper.py on an RP2040 as trainctl/adpcm_viper.mpy, armv6m code
+    (where trainctl.voice imports it), and leaves it out of the virtual board's bytecode build."""
+    from host_tools.board import deploy
+
+    rp = deploy.build("rp2040", out_dir=str(tmp_path / "rp2040"), log=lambda *a: None)
+    vb = deploy.build("virtual", out_dir=str(tmp_path / "virtual"), log=lambda *a: None)
+    assert _mpy_header(tmp_path / "rp2040" / "trainctl" / "adpcm_viper.mpy")["arch"] == deploy.BOARDS["rp2040"][1]
+    assert "trainctl/adpcm_viper.mpy" in rp and not any("native" in p or "adpcm_viper" in p for p in vb)
+    assert sorted(rp) == sorted([*vb, "trainctl/adpcm_viper.mpy"])

@@ -6,6 +6,8 @@ import re
 
 from mp.mp import REPO
 
+from host_tools.board.deploy import NATIVE
+
 FW = REPO / "firmware"
 
 
@@ -15,9 +17,11 @@ def _version():
 
 def test_package_json_lists_exactly_the_firmware_files():
     doc = json.loads((FW / "package.json").read_text())
-    files = sorted(str(p.relative_to(FW)) for p in FW.rglob("*.py") if p.name != "manifest.py")
-    assert [u[0] for u in doc["urls"]] == files, "firmware/package.json is stale: run `make package`"
-    assert all(src == dest for dest, src in doc["urls"])  # relative URLs: the same path beside package.json
+    files = sorted(p.relative_to(FW).as_posix() for p in FW.rglob("*.py") if p.name != "manifest.py")
+    assert [u[1] for u in doc["urls"]] == files, "firmware/package.json is stale: run `make package`"
+    # relative URLs: the same path beside package.json; native code (firmware/native/X) installed as X
+    assert all(dest == (src[len(NATIVE):] if src.startswith(NATIVE) else src) for dest, src in doc["urls"])
+    assert ["trainctl/adpcm_viper.py", NATIVE + "trainctl/adpcm_viper.py"] in doc["urls"]
     assert doc["deps"] == []  # not mip's `latest` ssd1306: deploy and the manifest use the pinned file
     assert doc["version"] == _version()
 
@@ -27,4 +31,6 @@ def test_manifest_freezes_the_package_main_and_the_driver():
     calls = re.findall(r"^(\w+)\((.*)\)$", text, re.M)
     assert ("module", '"ssd1306.py", base_path="../.venv/mplib"') in calls  # the pinned driver, as the tests
     assert ("package", '"trainctl", opt=2') in calls and ("module", '"main.py", opt=2') in calls
+    # native code, frozen with the port's -march (a freeze always has one) where the board's import finds it
+    assert ("module", '"trainctl/adpcm_viper.py", base_path="native", opt=2') in calls
     assert (FW / "trainctl" / "__init__.py").is_file() and (FW / "main.py").is_file()

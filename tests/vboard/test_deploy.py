@@ -17,7 +17,6 @@ import pytest
 from mp.mp import REPO, ToolMissing, venv_tool
 
 from host_tools.board import deploy as deploy_mod
-from host_tools.board.deploy import native_only
 from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
@@ -72,7 +71,7 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert first.returncode == 0, first.stderr + first.stdout
     flash = board.flash_path
     local = sorted(p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
-                   for p in (REPO / "firmware" / "trainctl").glob("*.py") if not native_only(p))  # viper: -march only
+                   for p in (REPO / "firmware" / "trainctl").glob("*.py"))  # firmware/native/: -march only
     assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
     assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
     assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local
@@ -222,7 +221,7 @@ def test_romfs_deploy_puts_trainctl_in_the_partition(rom_first, rom_board):
     assert "ROMFS0: image written" in out.stdout
     assert (flash / "voice.bin").read_bytes() == (REPO / "firmware" / "voice.bin").read_bytes()  # data: on the fs
     modules = [p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
-               for p in (REPO / "firmware" / "trainctl").glob("*.py") if not native_only(p)]
+               for p in (REPO / "firmware" / "trainctl").glob("*.py")]
     assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == sorted(
         ["trainctl/", "lib/ssd1306.mpy", "board.py"] + modules)
 

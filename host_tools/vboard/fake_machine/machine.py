@@ -20,6 +20,8 @@ Hardware runs on the virtual clock of host_tools/vboard/fake_machine/time.py. Co
   VBOARD_I2S_RING where the I2S driver's buffer of ibuf bytes lives: "heap" (default: the RP2040's, extmod's ring
                   buffer in MicroPython's heap, the firmware's) or "dma" (the ESP32's: DMA buffers from ESP-IDF's
                   heap, outside MicroPython's)
+  VBOARD_I2S_IBUF the I2S driver's buffer in bytes when set (overrides the board file's ibuf, as VBOARD_BAUD its baud
+                  rate): another board's (boards/rp2040/board.py _I2S_IBUF) on the virtual board
   VBOARD_I2S_REFILL_US virtual us a write to I2S costs the loop (the decoding of the buffer written on a board;
                   default 0: see BENCH.md for the unix port's figure)
   VBOARD_FLASH_MS virtual ms a flash erase holds the CPU with interrupts off (default 45: W25Q16JV sector
@@ -40,9 +42,10 @@ As strict as the rp2 port (measured there, issue 19), in virtual time:
          flush()/close() (vboot.py puts the flash open() in place).
 The longest stretch of virtual time between two of the firmware's own sleeps (the longest main-loop pass)
 and the longest and shortest gaps between reads of the first input pin read are in the summary line.
-At the end one line "vboard: key=value ..." (heap samples, watchdog, buses) is printed. A watchdog
-starved past its timeout prints "vboard: WDT reset ..." and ends the run with SystemExit(3), as the
-real one resets the board; machine.reset() ends it with SystemExit(4).
+At the end one line "vboard: key=value ..." (heap samples, watchdog, buses) is printed, after a line
+"vboard: audio ..." (the I2S output) and a line "vboard: nmea ..." (lines the GPS sent; the firmware parser's
+counts: sentences, fixes). A watchdog starved past its timeout prints "vboard: WDT reset ..." and ends the run
+with SystemExit(3), as the real one resets the board; machine.reset() ends it with SystemExit(4).
 
 Capture file: b"VBCAP1\\n", then records: kind u8, chan u8, ms u32, len u16 (little-endian), len bytes.
   I  I2C write transaction (writeto; writevto's buffers joined), chan = address
@@ -308,6 +311,11 @@ class _Board:
               "heap_audio_samples=%d" % (self.i2s_opens, self.i2s_samples, self.i2s_underrun_ms, self.i2s_max_ring,
                                          self.heap_audio_max, self.heap_audio_samples))
         u = self.uart
+        gc.collect()  # the lines below need room: a firmware that could not start may have left the heap full
+        ps = _parser_stats()
+        print("vboard: nmea rx_lines=%d nmea_sentences=%d nmea_fixes=%d nmea_bad_checksum=%d nmea_truncated=%d" % (
+            u.lines if u else 0, ps.sentences if ps else -1, ps.fixes if ps else -1, ps.bad_checksum if ps else -1,
+            ps.truncated if ps else -1))
         w = self.wdt
         h = self.heap or [-1, -1, -1]
         print(("vboard: %s ms=%d utc=%d heap_first=%d heap_max=%d heap_end=%d heap_size=%d heap_samples=%d"
@@ -383,6 +391,14 @@ class _Board:
         now = _t.now_ms()
         lv = self.inputs.level(name, self.utc_s * 1000 + now - self.utc_ms if self.utc_s >= 0 else -1, now)
         return self.levels.get(name, 0) if lv is None else lv
+
+
+def _parser_stats():
+    """The firmware's NMEA parser counters (trainctl.nmea.Stats of main.py's `app`, run by vboot.py), or None before
+    the controller started (or without one: service mode)."""
+    g = getattr(sys.modules.get("vboot"), "main_globals", None)
+    ctl = getattr(g.get("app") if g else None, "ctl", None)
+    return getattr(getattr(ctl, "parser", None), "stats", None)
 
 
 class _Inputs:
@@ -550,6 +566,7 @@ class UART:
         self.wr = 0
         self.dropped = 0
         self.rx_total = 0
+        self.lines = 0  # lines the GPS sent (each _send)
         self.tx_total = 0
         self.epochs = 0
         self.lost_flash = 0  # bytes lost to flash writes in the main loop
@@ -597,6 +614,7 @@ class UART:
             w[0:n - k] = line[k:n]
         self.w_wr += n
         self.rx_total += n
+        self.lines += 1
 
     def _arrived(self, now_us):
         """Bytes on the wire that have arrived by now_us."""
@@ -1099,6 +1117,7 @@ class I2S:
         if mode != I2S.TX or bits != 16 or format != I2S.MONO:
             raise ValueError("the virtual board plays 16-bit mono TX only")
         self.rate = rate
+        ibuf = _env_int("VBOARD_I2S_IBUF", ibuf)
         # the rp2 port's ring buffer is in the firmware's heap (MICROPY_PY_MACHINE_I2S_RING_BUF); the esp32 port's
         # DMA buffers are not (ESP-IDF's heap)
         self.ring = bytearray(ibuf) if os.getenv("VBOARD_I2S_RING", "heap") == "heap" else None
@@ -1145,7 +1164,9 @@ class I2S:
             raise OSError(11)  # EAGAIN: the driver still has the last buffer
         # bytes: the buffer's length in bytes, as the port takes it (buffer protocol); MicroPython's array has no
         # itemsize to ask, and the only array the firmware writes is of 16-bit samples (array 'h')
-        n = len(buf) if isinstance(buf, (bytes, bytearray, memoryview)) else 2 * len(buf)
+        # (no isinstance() with a tuple: building it allocates, and a port's write allocates nothing)
+        t = type(buf)
+        n = len(buf) if t is bytes or t is bytearray or t is memoryview else 2 * len(buf)
         b = _board
         if self.dry_ms >= 0:
             if self.written:

@@ -107,4 +107,5 @@ if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (sim.qstr_boar
 with open("main.py") as _f:  # as the firmware runs it: compiled from the file, as the __main__ module
     _code = compile(_f.read(), "main.py", "exec")
 del _f
-exec(_code, {"__name__": "__main__"})
+main_globals = {"__name__": "__main__"}  # main.py's globals: its `app` (machine.py's summary reads the parser's counts)
+exec(_code, main_globals)

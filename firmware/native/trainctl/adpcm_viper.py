@@ -1,5 +1,7 @@
-"""trainctl.voice.decode as native code (viper): the same IMA ADPCM decoder, for ports that run it (mpy-cross
--march=armv6m, xtensawin, x64; loaded only through trainctl.voice, which falls back to its own copy).
+"""trainctl.voice.decode as native code (viper): the same IMA ADPCM decoder, for ports that run it. In
+firmware/native/ because only mpy-cross -march (armv6m, xtensawin, x64) compiles it: deploy builds it into
+trainctl/adpcm_viper.mpy for a board with a -march; loaded only through trainctl.voice, which falls back to its
+own copy.
 Loads through viper pointers are unsigned, and so are comparisons and shifts of what comes of them: the
 predictor is kept offset by 32768 (0..65535) and the output computed modulo 2**16."""
 
