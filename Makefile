@@ -79,7 +79,7 @@ frames: $(STAMP)
 	$(SYNTH) --direction $(DIRECTION) --seed $(SEED) -o $(BUILD)/journey.nmea --truth $(BUILD)/journey.truth.json
 	$(VPY) -m host_tools.replay.frames $(BUILD)/journey.nmea --display both --gif --clip-s 40 --out $(BUILD)/frames
 
-# The README's pictures (docs/frames), from the default demo journey.
+# The pictures of docs/passengers.md (docs/frames), from the default demo journey.
 docs-frames: $(STAMP)
 	@mkdir -p $(BUILD)
 	$(SYNTH) --direction to_pyongyang --seed 1 -o $(BUILD)/docs-journey.nmea

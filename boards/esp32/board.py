@@ -1,4 +1,4 @@
-"""ESP32-DevKitC (ESP32-WROOM-32, no PSRAM): the only file with pin numbers. Wiring: README, "Boards".
+"""ESP32-DevKitC (ESP32-WROOM-32, no PSRAM): the only file with pin numbers. Wiring: docs/boards.md.
 
 build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardware. Wi-Fi and
 Bluetooth are switched off; nothing here opens a network service.

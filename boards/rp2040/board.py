@@ -1,4 +1,4 @@
-"""Raspberry Pi Pico (RP2040): the only file with pin numbers. Wiring: README, "Boards".
+"""Raspberry Pi Pico (RP2040): the only file with pin numbers. Wiring: docs/boards.md.
 
 build() creates the hardware, big buffers first, and returns a trainctl.hw.Hardware. The Pico has no
 radio (a Pico W's stays off: nothing here starts it).

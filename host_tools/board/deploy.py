@@ -503,7 +503,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
                 deploy_romfs(b, os.path.join(out_dir, "trainctl.romfs"), log)
         elif romfs == "yes":
             raise DeployError("the board has no ROMFS partition big enough for the %d-byte image (%s): flash a "
-                              "MicroPython build with one (README, Deploy) or use --romfs auto"
+                              "MicroPython build with one (docs/deploy.md) or use --romfs auto"
                               % (len(img), "partition of %d bytes" % rom_size if rom_size else "none"))
         elif img:
             log("no ROMFS partition (or too small): trainctl goes onto the filesystem as .mpy and loads into RAM "

@@ -14,7 +14,7 @@ from trainctl.text import Font
 
 from host_tools.common import cli
 
-# name: (width, height, look). Sizes of the two display types the firmware drives (see README).
+# name: (width, height, look). Sizes of the two display types the firmware drives (see docs/passengers.md).
 DISPLAYS = {
     "oled": (128, 64, "oled"),  # SSD1306/SH1106 128x64, I2C
     "ticker": (64, 16, "led"),  # 2 x 8 MAX7219 8x8 LED modules, SPI

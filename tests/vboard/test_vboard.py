@@ -100,7 +100,7 @@ def _ms(r):
 
 def test_110k_heap_from_files_says_it_cannot_start_and_keeps_the_watchdog_fed(run_110k):
     """A stock build (no ROMFS partition) on the heap of an ESP32 without PSRAM: since issues 14, 15 and 19 the
-    modules loaded from .mpy files take about 115 KiB (the README: such a board needs the ROMFS partition or a
+    modules loaded from .mpy files take about 115 KiB (docs/deploy.md: such a board needs the ROMFS partition or a
     frozen build). What it must do then: say why on the console and the display, feed the watchdog, no crash
     loop."""
     r = run_110k
