@@ -12,11 +12,12 @@ from host_tools.verify import faults
 
 DATA = REPO / "tests" / "data"
 
-# A quick run of seeds where every kind of fault occurs (make soak runs 1,000 journeys).
-SEED, JOURNEYS = 201, 12
+# A quick run of seeds where every kind of fault occurs (make soak runs 1,000 journeys): seeds 209..212 are the
+# fewest in a row that hold them all (seeds 201..212 run one by one, /tmp runs of faults.soak, Dec 2026).
+SEED, JOURNEYS = 209, 4
 KINDS = ("noise", "outage", "long_outage", "outage_border", "jump", "frozen", "garbage", "talker_mix",
          "shunting", "silence", "binary_noise", "power_cut", "state_torn_write", "state_truncated",
-         "state_garbage", "inputs", "door_stuck", "input_float")  # state_deleted is drawn rarely: not in these 12
+         "state_garbage", "inputs", "door_stuck", "input_float")  # state_deleted is drawn rarely: not in these 4
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_small_soak_injects_every_fault(small_soak):
     assert all(total[k] > 0 for k in KINDS), total
     assert sum(r["mid_sentence"] for r in results) > 0
     assert "power cuts: %d" % total["power_cut"] in text
-    assert sum(r.get("crossings", 0) for r in results) > 300
+    assert sum(r.get("crossings", 0) for r in results) > 200
     assert "passenger counts: %d journeys" % total["inputs"] in text
 
 
