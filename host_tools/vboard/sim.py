@@ -40,7 +40,7 @@ from host_tools.common.tools import ToolMissing, venv_tool
 from host_tools.replay import judge as judge_mod
 from host_tools.replay import pictures as picture_mod
 from host_tools.replay import screen
-from host_tools.vboard import voice_check
+from host_tools.vboard import fake_hardware, voice_check
 from host_tools.vboard.buses import Max7219Decoder, Ssd1306Decoder
 from host_tools.vboard.ptyboard import heap_bytes
 
@@ -111,7 +111,7 @@ def build_flash(out, romfs=False, voice=True):
              source_name("board.py"))
     _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(mpy, "lib", "ssd1306.mpy"),
              mpy_cross, "ssd1306.py")
-    for m in ("machine", "time", "vboot"):
+    for m in fake_hardware() + ["vboot"]:
         _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
     os.makedirs(flash, exist_ok=True)
     shutil.copyfile(os.path.join(fw, "main.py"), os.path.join(flash, "main.py"))
