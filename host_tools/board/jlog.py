@@ -23,7 +23,7 @@ import sys
 from PIL import Image, ImageDraw, ImageFont
 from trainctl import clock, codes, doors, jlog, route_data
 
-from host_tools.board.deploy import Board, DeployError
+from host_tools.board.link import Board, DeployError
 from host_tools.common import cli, paths, route_names
 
 PULL_DIR = os.path.join(paths.ROOT, "build")
@@ -264,7 +264,7 @@ def pull_name(records, now=None):
 
 def pull(port, out=None, boot_timeout_s=30, log=None):
     """Copy jlog.bin off the board at port into out (default: pull_name); the board is rebooted into main.py
-    afterwards whatever happened (host_tools.board.deploy.Board.restart). (path written, record count)."""
+    afterwards whatever happened (host_tools.board.link.Board.restart). (path written, record count)."""
 
     log = log or print
     try:

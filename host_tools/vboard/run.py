@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 
-from host_tools.board.deploy import VOICE_FILE, native_only, romfs_image, source_name
 from host_tools.build import qstrs
+from host_tools.build.firmware import VOICE_FILE, native_only, romfs_image, source_name
 from host_tools.common import paths
 from host_tools.common.tools import ToolMissing, venv_tool
 from host_tools.vboard import fake_hardware

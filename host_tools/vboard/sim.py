@@ -29,7 +29,7 @@ import time
 
 from trainctl import route_data
 
-from host_tools.board.deploy import VOICE_FILE
+from host_tools.build.firmware import VOICE_FILE
 from host_tools.build.voice import load
 from host_tools.common import cli
 from host_tools.common.cli import check_track

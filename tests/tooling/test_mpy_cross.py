@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-from host_tools.board.deploy import native_only
+from host_tools.build.firmware import native_only
 from host_tools.common.paths import MPLIB, ROOT
 
 REPO = Path(ROOT)
