@@ -4,10 +4,10 @@ and the frames into PNG stills after each timeline event and a captioned journey
 import os
 import shutil
 import struct
-import time
 
 from PIL import Image, ImageDraw, ImageFont
 
+from host_tools.common.utc import iso_utc
 from host_tools.replay import judge as judge_mod
 from host_tools.replay import pictures as picture_mod
 from host_tools.replay import screen
@@ -18,11 +18,6 @@ GIF_SAMPLE_S = 300  # one GIF frame per 5 virtual minutes between events
 
 HDR = struct.Struct("<BBIH")
 
-
-
-def iso_utc(t_s):
-    """Seconds since 1970 -> '2026-11-23T09:16:27Z'."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t_s))
 
 
 def read_capture(path):
