@@ -188,33 +188,25 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=STATUS_TIMEOUT_S, help="seconds to wait for the answer")
     args = ap.parse_args(argv)
     if args.command == "status":
-        try:
+        def show():
             text = status(args.port, args.timeout)
-        except DeployError as e:
-            print("crew: error: %s" % e, file=sys.stderr)
-            return e.code
-        print(text if args.raw else "\n".join(status_lines(text)))
-        return 0
+            print(text if args.raw else "\n".join(status_lines(text)))
+
+        return cli.board_command("crew", show, DeployError)
     try:
         value = getattr(args, "train", getattr(args, "n", getattr(args, "seconds", None)))
         code = board_call(args.command, value, args.state)
     except ValueError as e:
         print("crew: error: %s" % e, file=sys.stderr)
         return 2
-    try:
-        live = None
-        if args.command == "selftest":
-            def live(data):
-                sys.stdout.write(data.decode("utf-8", "replace").replace("\r", "").replace("\x04", ""))
-                sys.stdout.flush()
-        run(args.port, code, args.boot_timeout, live=live)
-    except DeployError as e:
-        print("crew: error: %s" % e, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        print("crew: interrupted", file=sys.stderr)
-        return 1
-    return 0
+    live = _echo if args.command == "selftest" else None
+    return cli.board_command("crew", lambda: run(args.port, code, args.boot_timeout, live=live), DeployError)
+
+
+def _echo(data):
+    """The self-test's walk-test as it comes."""
+    sys.stdout.write(data.decode("utf-8", "replace").replace("\r", "").replace("\x04", ""))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -241,17 +241,9 @@ def main(argv=None):
     ap.add_argument("--boot-timeout", type=float, default=30, help="seconds to wait for the boot line")
     ap.add_argument("--romfs", choices=("auto", "yes", "no"), default="auto",
                     help="trainctl into the board's ROMFS partition: auto (if it has one, default), yes, no")
-    args = ap.parse_args(argv)
-    try:
-        deploy(args.board, args.port, not args.no_reset, args.hard_reset, args.boot_timeout,
-               romfs=args.romfs, bundle=args.bundle)
-    except BuildError as e:  # DeployError too
-        print("deploy: error: %s" % e, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        print("deploy: interrupted", file=sys.stderr)
-        return 1
-    return 0
+    a = ap.parse_args(argv)
+    return cli.board_command("deploy", lambda: deploy(a.board, a.port, not a.no_reset, a.hard_reset, a.boot_timeout,
+                                                      romfs=a.romfs, bundle=a.bundle), BuildError)  # DeployError too
 
 
 if __name__ == "__main__":

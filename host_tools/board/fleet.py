@@ -324,7 +324,7 @@ def plot(db, a):
     jlog.plot(recs, a.output)
 
 
-def main(argv=None):
+def _arg_parser():
     ap = argparse.ArgumentParser(prog="python -m host_tools.board.fleet", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -354,7 +354,11 @@ def main(argv=None):
     p.add_argument("dir", help="folder to write jlog-<coach>-<n>.bin into")
     p.add_argument("--days", type=int, default=365, help="days of daily journeys (default 365)")
     p.add_argument("--pulls", type=int, default=500, help="pulls per coach (default 500)")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    a = _arg_parser().parse_args(argv)
     if a.cmd == "synth":
         if not 1 <= a.days <= 3660 or not 1 <= a.pulls <= 100000:
             raise UsageError("--days 1..3660, --pulls 1..100000")
@@ -367,24 +371,29 @@ def main(argv=None):
     except sqlite3.DatabaseError as e:
         raise UsageError("%s: not a fleet database (%s)" % (a.db, e)) from None
     try:
-        if a.cmd == "import":
-            import_files(db, a.files, a.coach)
-        elif a.cmd == "stations":
-            _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
-        elif a.cmd == "journeys":
-            _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
-                       "alightings", "door_alarms", "faults", "resets", "gps_outages", "gps_outage_s", "overrides"),
-                   journey_report(db, a))
-        elif a.cmd == "events":
-            _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey", "detail"),
-                   event_rows(db, a))
-        elif a.cmd == "plot":
-            plot(db, a)
+        _run(db, a)
     except sqlite3.DatabaseError as e:
         raise UsageError("%s: %s" % (a.db, e)) from None
     finally:
         db.close()
     return 0
+
+
+def _run(db, a):
+    """The command a.cmd on the open database."""
+    if a.cmd == "import":
+        import_files(db, a.files, a.coach)
+    elif a.cmd == "stations":
+        _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
+    elif a.cmd == "journeys":
+        _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
+                   "alightings", "door_alarms", "faults", "resets", "gps_outages", "gps_outage_s", "overrides"),
+               journey_report(db, a))
+    elif a.cmd == "events":
+        _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey", "detail"),
+               event_rows(db, a))
+    elif a.cmd == "plot":
+        plot(db, a)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,21 @@ def check_track(path):
         raise UsageError("%s: not an NMEA track (binary, or no line starting with '$')" % path)
 
 
+def board_command(prog, fn, errors):
+    """The exit status of a command that talks to a board: fn() done, 0; one of errors (exceptions with a .code,
+    e.g. DeployError) printed as one line "prog: error: ..." with its code; Ctrl-C, 1 (fn's own cleanup has put
+    the board back to running its firmware)."""
+    try:
+        fn()
+    except errors as e:
+        print("%s: error: %s" % (prog, e), file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 1
+    return 0
+
+
 def quiet(fn, *args, **kw):
     """fn(*args, **kw) with its prints captured (mpremote's calls print): (result, text printed)."""
     buf = io.StringIO()
