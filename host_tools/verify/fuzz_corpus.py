@@ -6,7 +6,8 @@ import os
 import random
 
 from host_tools.common import paths
-from host_tools.verify.fuzz_mutate import _json_edit, gen_track, sentence
+from host_tools.common.nmea import line as sentence
+from host_tools.verify.fuzz_mutate import _json_edit, gen_track
 from host_tools.verify.fuzz_targets import CRASH_DIR, FUZZ_DIR, MAX_LEN, ROUTE_SRC, TARGETS
 
 DATA_DIR = os.path.join(paths.ROOT, "tests", "data")
