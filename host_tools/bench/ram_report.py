@@ -112,7 +112,8 @@ def _vboard_intro(d):
 def render_wasm_boot(d):
     w = d.get("wasm") or {}
     out = [
-        "The same boot on the 32-bit WebAssembly port (`board_run.boot_wasm`: `node tests/mp/run_wasm.mjs` with the "
+        "The same boot on the 32-bit WebAssembly port (`host_tools/vboard/run.py` `boot_wasm`: "
+        "`node tests/mp/run_wasm.mjs` with the "
         "flash folder, the fake hardware and, for ROMFS, the image; 5 virtual seconds without a track; that "
         "port keeps files its program writes in the GC heap, so the journey log and state file are there "
         "beforehand at full size, as on a board that has run before, and the display is not captured). Its heap "

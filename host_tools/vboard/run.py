@@ -36,7 +36,7 @@ def tool(name):
 
 
 def _compile(src, dst, mpy_cross, name):
-    """src -> dst with mpy-cross; name: the source name the .mpy carries (deploy.source_name, as `make deploy`
+    """src -> dst with mpy-cross; name: the source name the .mpy carries (firmware.source_name, as `make deploy`
     gives it)."""
     if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
         return

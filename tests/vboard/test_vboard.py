@@ -240,7 +240,7 @@ def test_ram_after_boot_64_bit_romfs_leaves_room_in_110k(run_110k_rom):
 
 
 def _epochs(path):
-    """The track's epochs as the fake UART releases them (host_tools/vboard/fake_machine/machine.py, _Track)."""
+    """The track's epochs as the fake UART releases them (host_tools/vboard/fake_machine/vb_track.py, _Track)."""
     def key(line):
         if len(line) < 14 or line[0] != 36 or line[6] != 44 or line[3:6] not in (b"RMC", b"GGA", b"ZDA"):
             return None
