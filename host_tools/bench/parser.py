@@ -23,8 +23,8 @@ MP_TARGET_US = 20  # issue 15: our parser on the unix port, per sentence, on bot
 # ---- 1. CPython parser comparison -------------------------------------------------------------
 
 
-def run_ours(chunks):
-    p = Parser()
+def run_ours(chunks, parser=Parser):
+    p = parser()
     for c in chunks:
         p.feed(c)
     return p.stats.sentences
@@ -38,10 +38,7 @@ class _LoopOnly(Parser):
 
 
 def run_ours_loop(chunks):
-    p = _LoopOnly()
-    for c in chunks:
-        p.feed(c)
-    return p.stats.sentences
+    return run_ours(chunks, _LoopOnly)
 
 
 def run_pynmea2(text_lines):

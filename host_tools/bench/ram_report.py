@@ -3,7 +3,7 @@ RAM after boot step by step, as markdown."""
 
 from host_tools.bench.common import DIRECTION, SEED, kib, verdict
 from host_tools.bench.ram import FIRMWARE_RAM_MAX_B, RAM_STEPS, SIM_WALL_MAX_S, VBOARD_HEAPS, VBOARD_RUNS, WASM_HEAP
-from host_tools.vboard import sim
+from host_tools.vboard import run as board_run
 
 
 def _vb_figures(r):
@@ -37,7 +37,7 @@ def _run_name(r):
 
 def sim_heap_bytes(text):
 
-    return sim.heap_bytes(text)
+    return board_run.heap_bytes(text)
 
 
 def render_vboard(ctx):
@@ -112,7 +112,8 @@ def _vboard_intro(d):
 def render_wasm_boot(d):
     w = d.get("wasm") or {}
     out = [
-        "The same boot on the 32-bit WebAssembly port (`sim.boot_wasm`: `node tests/mp/run_wasm.mjs` with the "
+        "The same boot on the 32-bit WebAssembly port (`host_tools/vboard/run.py` `boot_wasm`: "
+        "`node tests/mp/run_wasm.mjs` with the "
         "flash folder, the fake hardware and, for ROMFS, the image; 5 virtual seconds without a track; that "
         "port keeps files its program writes in the GC heap, so the journey log and state file are there "
         "beforehand at full size, as on a board that has run before, and the display is not captured). Its heap "

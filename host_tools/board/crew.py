@@ -27,10 +27,12 @@ import os
 import sys
 import time
 
+import serial
+from mpremote.transport import TransportExecError
 from trainctl import route_data, service
 
-from host_tools.board import deploy
-from host_tools.board.deploy import DeployError
+from host_tools.board import link
+from host_tools.board.link import DeployError
 from host_tools.common import cli
 
 STATE = "/state.bin"
@@ -100,14 +102,12 @@ def run(port, code, boot_timeout_s=30, log=print, live=None):
     """Run code on the board at port, log its output, reboot it into main.py; return (output, boot line).
     Whatever fails after connecting, the board is rebooted into main.py (Board.restart, in a finally).
     live: called with each chunk of the board's output as it comes (the self-test's walk-test)."""
-    b = deploy.Board(port)
+    b = link.Board(port)
     line = None
     try:
         try:
             ret, err = b.t.exec_raw(code, timeout=EXEC_TIMEOUT_S, data_consumer=live)
             if err:
-                from mpremote.transport import TransportExecError
-
                 raise TransportExecError(ret, err.decode("utf-8", "replace"))
             out = ret.decode("utf-8", "replace").replace("\r", "").strip()
         except (b.TransportError, OSError) as e:
@@ -118,7 +118,7 @@ def run(port, code, boot_timeout_s=30, log=print, live=None):
             raise DeployError("the board failed: %s; %s" % (msg, line), code=1) from None
         if live is None:
             log(out)
-        line = deploy.reset_and_read(b, False, boot_timeout_s, log)
+        line = link.reset_and_read(b, False, boot_timeout_s, log)
         log(line)
         return out, line
     finally:
@@ -134,7 +134,6 @@ STATUS_PREFIX = b"status fw="
 def status(port, timeout_s=STATUS_TIMEOUT_S):
     """Ask the firmware running on the board at port for its status line (str, without the word `status`):
     the port is opened as a plain serial line (no Ctrl-C, no soft reset: the display keeps running)."""
-    import serial
 
     if not os.path.exists(port):
         raise DeployError("%s: no such device (is the board plugged in? try `mpremote connect list`)" % port)
@@ -189,33 +188,25 @@ def main(argv=None):
     p.add_argument("--timeout", type=float, default=STATUS_TIMEOUT_S, help="seconds to wait for the answer")
     args = ap.parse_args(argv)
     if args.command == "status":
-        try:
+        def show():
             text = status(args.port, args.timeout)
-        except DeployError as e:
-            print("crew: error: %s" % e, file=sys.stderr)
-            return e.code
-        print(text if args.raw else "\n".join(status_lines(text)))
-        return 0
+            print(text if args.raw else "\n".join(status_lines(text)))
+
+        return cli.board_command("crew", show, DeployError)
     try:
         value = getattr(args, "train", getattr(args, "n", getattr(args, "seconds", None)))
         code = board_call(args.command, value, args.state)
     except ValueError as e:
         print("crew: error: %s" % e, file=sys.stderr)
         return 2
-    try:
-        live = None
-        if args.command == "selftest":
-            def live(data):
-                sys.stdout.write(data.decode("utf-8", "replace").replace("\r", "").replace("\x04", ""))
-                sys.stdout.flush()
-        run(args.port, code, args.boot_timeout, live=live)
-    except DeployError as e:
-        print("crew: error: %s" % e, file=sys.stderr)
-        return e.code
-    except KeyboardInterrupt:
-        print("crew: interrupted", file=sys.stderr)
-        return 1
-    return 0
+    live = _echo if args.command == "selftest" else None
+    return cli.board_command("crew", lambda: run(args.port, code, args.boot_timeout, live=live), DeployError)
+
+
+def _echo(data):
+    """The self-test's walk-test as it comes."""
+    sys.stdout.write(data.decode("utf-8", "replace").replace("\r", "").replace("\x04", ""))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -26,27 +26,23 @@ Exit status 0, or 2 with one line on stderr (host_tools/common/cli.py).
 """
 
 import argparse
-import binascii
-import calendar
 import csv
 import hashlib
 import os
 import re
 import sqlite3
-import struct
 import sys
 
 from trainctl import clock, codes, route_data
 
 from host_tools.board import jlog
-from host_tools.common import cli, route_names
+from host_tools.common import cli, route_names, utc
 from host_tools.common.cli import UsageError
+from host_tools.synth import jlogs
 
-SIZE = 16
-_REC = struct.Struct("<HBBiBbHHH")
+SIZE = jlog.SIZE
 JOURNEY_GAP_S = 6 * 3600
 MARGIN_S = 3600
-EPOCH_UNIX = 1577836800  # 2020-01-01T00:00:00Z: the firmware's utc_s counts from it (trainctl/clock.py)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pulls (id INTEGER PRIMARY KEY, coach TEXT NOT NULL, file TEXT NOT NULL,
     sha256 TEXT NOT NULL UNIQUE, records INTEGER NOT NULL, new INTEGER NOT NULL, conflicts INTEGER NOT NULL);
@@ -65,31 +61,8 @@ NAME_RE = re.compile(r"jlog-([A-Za-z0-9_-]+)-[0-9TZ]+(?:\.|$)")  # jlog pull: jl
 OLD_NAME_RE = re.compile(r"jlog-([A-Za-z0-9_.]+?)-")
 
 
-def kind_names():
-    out = {}
-    for name in dir(codes):
-        for prefix in ("EV_", "K_"):
-            if name.startswith(prefix) and isinstance(getattr(codes, name), int):
-                out[getattr(codes, name)] = name[len(prefix):].lower()
-    return out
-
-
-KINDS = kind_names()
+KINDS = jlog.KIND_NAMES
 KIND_BY_NAME = {v: k for k, v in KINDS.items()}
-
-
-def decode(data):
-    """Valid records of a pulled ring file's bytes: [(seq, utc_s, kind, index, station, a, b)], in file order.
-    CRC-16/CCITT-FALSE (binascii.crc_hqx with 0xFFFF), as trainctl.jlog checks it."""
-    out = []
-    crc = binascii.crc_hqx
-    for o in range(0, len(data) - SIZE + 1, SIZE):
-        rec = data[o:o + SIZE]
-        lo, hi, kind, utc_s, index, station, a, b, c = _REC.unpack(rec)
-        if c != crc(rec[:14], 0xFFFF) or not any(rec):
-            continue
-        out.append((lo | hi << 16, utc_s, kind, index, station, a, b))
-    return out
 
 
 def connect(path):
@@ -104,12 +77,11 @@ def coach_in_log(data):
     for o in range(3, len(data), SIZE):
         if data[o] != codes.K_COACH:
             continue
-        rec = data[o - 3:o - 3 + SIZE]
-        lo, hi, kind, utc_s, index, station, a, b, c = _REC.unpack(rec)
-        if c != binascii.crc_hqx(rec[:14], 0xFFFF):
+        r = jlog.unpack(data[o - 3:o - 3 + SIZE])
+        if r is None:
             continue
+        seq, _, _, index, station, a, b = r
         cid = jlog.coach_id(index, station, a, b)
-        seq = lo | hi << 16
         if cid and (best is None or ((seq - best[0]) & 0xFFFFFF) < 0x800000):
             best = (seq, cid)
     return best[1] if best else None
@@ -133,7 +105,7 @@ def coach_of(path, coach=None, data=None, log=None):
 def _known(db, coach, cache):
     """{seq: raw 16 bytes} of the coach's records in the database (loaded once per import)."""
     if coach not in cache:
-        cache[coach] = {r[0]: _REC.pack(r[0] & 0xFFFF, r[0] >> 16, r[2], r[1], r[3], r[4], r[5], r[6], 0)[:14]
+        cache[coach] = {r[0]: jlog.pack_body(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
                         for r in db.execute("SELECT seq, utc_s, kind, idx, station, a, b FROM records "
                                             "WHERE coach = ?", (coach,))}
     return cache[coach]
@@ -145,7 +117,6 @@ def import_files(db, files, coach=None, log=print):
     touched = set()
     cache = {}
     n_files = n_new = n_conf = 0
-    crc = binascii.crc_hqx
     for path in files:
         with open(path, "rb") as f:
             data = f.read()
@@ -164,15 +135,14 @@ def import_files(db, files, coach=None, log=print):
             if have == body:
                 valid += 1
                 continue
-            rec = data[o:o + SIZE]
-            if not any(rec) or crc(body, 0xFFFF) != rec[14] | rec[15] << 8:
+            r = jlog.unpack(data[o:o + SIZE])
+            if r is None:
                 continue  # blank, torn or corrupt
             valid += 1
             if have is not None:
                 conflicts += 1
                 continue
-            lo, hi, kind, utc_s, index, station, a, b, _ = _REC.unpack(rec)
-            new.append((c, seq, utc_s, kind, index, station, a, b))
+            new.append((c,) + r)
             known[seq] = body
         db.executemany("INSERT INTO records (coach, seq, utc_s, kind, idx, station, a, b) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new)
@@ -233,13 +203,10 @@ def day_s(text, end=False):
     if not m:
         raise UsageError("%r is not a date YYYY-MM-DD" % text)
     try:
-        t = calendar.timegm((int(m[1]), int(m[2]), int(m[3]), 0, 0, 0))
-        import datetime
-
-        datetime.date(int(m[1]), int(m[2]), int(m[3]))
+        t = utc.day_s(text)
     except ValueError:
         raise UsageError("%r is not a date YYYY-MM-DD" % text) from None
-    return t - EPOCH_UNIX + (86399 if end else 0)
+    return t - utc.EPOCH_UNIX + (86399 if end else 0)
 
 
 def where(a, alias="r"):
@@ -357,83 +324,7 @@ def plot(db, a):
     jlog.plot(recs, a.output)
 
 
-def synth(out_dir, days=365, coaches=("C01", "C02"), pulls_per_coach=500, seed=1, log=print):
-    """A synthetic fleet: each coach runs a journey a day (alternate directions, every station, door openings,
-    an occasional door alarm, fault and reboot) into the firmware's own JourneyLog (1024-record ring), with the
-    audit trail as the firmware writes it (a boot and its coach ID before the time is known, the time known, the
-    train number at departure and at the leg changes, the UTC offset at the border, now and then a GPS outage
-    and a crew override set and cleared), and is pulled pulls_per_coach times over the days:
-    jlog-<coach>-<n>.bin in out_dir. The files written."""
-    import random
-
-    from trainctl.jlog import JourneyLog
-
-    rng = random.Random(seed)
-    os.makedirs(out_dir, exist_ok=True)
-    n_st = route_data.STATION_N
-    written = []
-    for coach in coaches:
-        ring = os.path.join(out_dir, ".ring-%s" % coach)
-        if os.path.exists(ring):
-            os.remove(ring)
-        jl = JourneyLog(ring, 1024)
-        jl.load()
-        t0 = calendar.timegm((2026, 1, 1, 0, 0, 0)) - EPOCH_UNIX
-        pull_at = [int(days * 86400 * (k + 1) / pulls_per_coach) for k in range(pulls_per_coach)]
-        k = 0
-        for day in range(days):
-            t = t0 + day * 86400 + rng.randint(6 * 3600, 9 * 3600)
-            jl.add(-1, codes.K_BOOT, 0, -1, rng.choice((1, 1, 1, 3)), 0)
-            cid = [ord(ch) for ch in coach[:6]] + [0] * (6 - len(coach[:6]))
-            jl.add(-1, codes.K_COACH, cid[0], cid[1], cid[2] | cid[3] << 8, cid[4] | cid[5] << 8)
-            up = rng.randint(25, 90)  # seconds to the first GPS time after boot
-            jl.add(t + up, codes.K_CLOCK, 0, -1, up, 0)
-            order = range(n_st) if day % 2 == 0 else range(n_st - 1, -1, -1)
-            d = day % 2
-            onboard = 0
-            override = rng.random() < 0.05
-            for n, st in enumerate(order):
-                if n == 0 or st == route_data.BORDER_ST[0] or st == route_data.BORDER_ST[1]:
-                    leg = 0 if n == 0 else 1 if st == route_data.BORDER_ST[d] else 2
-                    jl.add(t + 100, codes.K_NUMBER, 0, st, d * route_data.LEGS + leg, 0)
-                if override and n == 3:
-                    jl.add(t + 70, codes.K_OVERRIDE, 1, st, d * route_data.LEGS, 0xFFFF)
-                if override and n == 5:
-                    jl.add(t + 70, codes.K_OVERRIDE, 0, st, 0xFFFF, d * route_data.LEGS)
-                if n and (st == route_data.BORDER_ST[1] if d == 0 else st == route_data.BORDER_ST[0]):
-                    new, old = (540, 480) if d == 0 else (480, 540)  # crossed the border before this stop
-                    jl.add(t + 600, codes.K_CLOCK, 2, -1, new, old)
-                if n and rng.random() < 0.03:  # a tunnel or a cutting: no fix for a while
-                    lost = rng.randint(15, 400)
-                    jl.add(t + 300, codes.K_GPS, 0, -1)
-                    jl.add(t + 300 + lost, codes.K_GPS, 1, -1, lost, 0)
-                t += rng.randint(20 * 60, 90 * 60)
-                door = rng.randrange(4)
-                jl.add(t, codes.EV_DOOR_OPEN, door, st)
-                if rng.random() < 0.03:
-                    jl.add(t + 30, codes.EV_ALARM_ON, door, st)
-                    jl.add(t + 45, codes.EV_ALARM_OFF, door, st)
-                jl.add(t + 120, codes.EV_DOOR_CLOSED, door, st)
-                off = rng.randint(0, onboard)
-                on = rng.randint(0, 30) if st != order[-1] else 0
-                off = onboard if st == order[-1] else off
-                onboard += on - off
-                jl.add(t + 125, codes.K_STATION, st, -1, on, off)
-                if rng.random() < 0.005:
-                    jl.add(t + 200, codes.K_FAULT, 0, st, 5, 0)
-            while k < pulls_per_coach and pull_at[k] <= (day + 1) * 86400:
-                path = os.path.join(out_dir, "jlog-%s-%04d.bin" % (coach, k))
-                with open(ring, "rb") as f, open(path, "wb") as g:
-                    g.write(f.read())
-                written.append(path)
-                k += 1
-        jl.close()
-        os.remove(ring)
-    log("%d pulled logs of %d coaches over %d days in %s" % (len(written), len(coaches), days, out_dir))
-    return written
-
-
-def main(argv=None):
+def _arg_parser():
     ap = argparse.ArgumentParser(prog="python -m host_tools.board.fleet", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -463,11 +354,15 @@ def main(argv=None):
     p.add_argument("dir", help="folder to write jlog-<coach>-<n>.bin into")
     p.add_argument("--days", type=int, default=365, help="days of daily journeys (default 365)")
     p.add_argument("--pulls", type=int, default=500, help="pulls per coach (default 500)")
-    a = ap.parse_args(argv)
+    return ap
+
+
+def main(argv=None):
+    a = _arg_parser().parse_args(argv)
     if a.cmd == "synth":
         if not 1 <= a.days <= 3660 or not 1 <= a.pulls <= 100000:
             raise UsageError("--days 1..3660, --pulls 1..100000")
-        synth(a.dir, a.days, pulls_per_coach=a.pulls)
+        jlogs.synth(a.dir, a.days, pulls_per_coach=a.pulls)
         return 0
     if a.cmd != "import" and not os.path.isfile(a.db):
         raise UsageError("%s: no such database (make one with `import`)" % a.db)
@@ -476,24 +371,29 @@ def main(argv=None):
     except sqlite3.DatabaseError as e:
         raise UsageError("%s: not a fleet database (%s)" % (a.db, e)) from None
     try:
-        if a.cmd == "import":
-            import_files(db, a.files, a.coach)
-        elif a.cmd == "stations":
-            _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
-        elif a.cmd == "journeys":
-            _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
-                       "alightings", "door_alarms", "faults", "resets", "gps_outages", "gps_outage_s", "overrides"),
-                   journey_report(db, a))
-        elif a.cmd == "events":
-            _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey", "detail"),
-                   event_rows(db, a))
-        elif a.cmd == "plot":
-            plot(db, a)
+        _run(db, a)
     except sqlite3.DatabaseError as e:
         raise UsageError("%s: %s" % (a.db, e)) from None
     finally:
         db.close()
     return 0
+
+
+def _run(db, a):
+    """The command a.cmd on the open database."""
+    if a.cmd == "import":
+        import_files(db, a.files, a.coach)
+    elif a.cmd == "stations":
+        _table(a, ("station", "boardings", "alightings", "stops", "door_alarms"), station_report(db, a))
+    elif a.cmd == "journeys":
+        _table(a, ("journey", "coach", "first_stop_utc", "last_stop_utc", "direction", "stops", "boardings",
+                   "alightings", "door_alarms", "faults", "resets", "gps_outages", "gps_outage_s", "overrides"),
+               journey_report(db, a))
+    elif a.cmd == "events":
+        _table(a, ("coach", "seq", "utc", "kind", "index", "station", "a", "b", "journey", "detail"),
+               event_rows(db, a))
+    elif a.cmd == "plot":
+        plot(db, a)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,17 @@ Exit status 0, or 2 with one line on stderr.
 import argparse
 import csv
 import os
+import struct
 import sys
 
 from PIL import Image, ImageDraw, ImageFont
 from trainctl import clock, codes, doors, jlog, route_data
 
-from host_tools.board.deploy import Board, DeployError
+from host_tools.board.link import Board, DeployError
 from host_tools.common import cli, paths, route_names
 
 PULL_DIR = os.path.join(paths.ROOT, "build")
+SIZE = jlog.SIZE  # bytes a record (trainctl/jlog.py)
 VESTIBULES = ("A", "B")  # counter index: the vestibule (BeamCounter door)
 WC_NAMES = ("wc_1", "wc_2")
 COLUMNS = ("seq", "utc", "kind", "index", "station", "a", "b", "detail")
@@ -70,6 +72,26 @@ def index_name(kind, index):
     if kind in (codes.EV_WC_OCCUPIED, codes.EV_WC_FREE):
         return _pick(WC_NAMES, index)
     return str(index)
+
+
+def unpack(rec):
+    """One 16-byte record -> (seq, utc_s, kind, index, station, a, b), or None when it is blank or fails the
+    firmware's CRC check (trainctl.jlog: its record format and check, the one source)."""
+    if not any(rec) or not jlog._valid(rec):
+        return None
+    lo, hi, kind, utc_s, index, station, a, b, _ = struct.unpack(jlog._FMT, rec)
+    return (lo | hi << 16, utc_s, kind, index, station, a, b)
+
+
+def pack_body(seq, utc_s, kind, index, station, a, b):
+    """The first 14 bytes (before the CRC) of the record unpack() reads back."""
+    return struct.pack(jlog._FMT, seq & 0xFFFF, seq >> 16, kind, utc_s, index, station, a, b, 0)[:14]
+
+
+def decode(data):
+    """Valid records of a ring file's bytes, in file order: [(seq, utc_s, kind, index, station, a, b)]."""
+    recs = (unpack(data[o:o + SIZE]) for o in range(0, len(data) - SIZE + 1, SIZE))
+    return [r for r in recs if r is not None]
 
 
 def read_log(path):
@@ -264,7 +286,7 @@ def pull_name(records, now=None):
 
 def pull(port, out=None, boot_timeout_s=30, log=None):
     """Copy jlog.bin off the board at port into out (default: pull_name); the board is rebooted into main.py
-    afterwards whatever happened (host_tools.board.deploy.Board.restart). (path written, record count)."""
+    afterwards whatever happened (host_tools.board.link.Board.restart). (path written, record count)."""
 
     log = log or print
     try:

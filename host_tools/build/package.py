@@ -10,7 +10,7 @@ import pathlib
 import re
 import sys
 
-from host_tools.board.deploy import board_path
+from host_tools.build.firmware import board_path
 from host_tools.common.paths import FIRMWARE
 
 

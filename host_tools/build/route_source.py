@@ -1,10 +1,11 @@
 """The human-edited route source (JSON) read and validated for host_tools/build/route.py: every problem is a
 RouteError naming the field, e.g. "points[3].lat: ..."."""
 
-import calendar
 import json
 import math
 import os
+
+from host_tools.common import utc
 
 NEVER = -(2**30)  # "since always" in the time-zone table
 UI_LANGS = ("zh", "ko", "en")  # the languages host_tools/build/ui_text.py has every fixed text in, in its order
@@ -35,14 +36,12 @@ def _iso_to_epoch(text, where):
     try:
         if not isinstance(text, str) or len(text) != 20 or text[10] != "T" or not text.endswith("Z"):
             raise ValueError
-        y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
-        hh, mm, ss = int(text[11:13]), int(text[14:16]), int(text[17:19])
-        if not (1970 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]
-                and hh < 24 and mm < 60 and ss < 60) or min(hh, mm, ss) < 0:
+        t = int(utc.utc_s(text))
+        if not 1970 <= int(text[0:4]) <= 2100:
             raise ValueError
-    except (ValueError, IndexError):
+    except ValueError:
         raise RouteError("%s: expected 'YYYY-MM-DDThh:mm:ssZ', got %r" % (where, text)) from None
-    return calendar.timegm((y, mo, d, hh, mm, ss)) - calendar.timegm((2020, 1, 1, 0, 0, 0))
+    return t - utc.EPOCH_UNIX
 
 
 def _names(obj, key, where, langs):

@@ -10,6 +10,8 @@ and UsageError exit 2; anything else exits 1 as "internal error" (TRAINCTL_DEBUG
 Ctrl-C exits 130; a closed pipe (| head) exits 0. argparse's own usage errors keep their exit status 2.
 """
 
+import contextlib
+import io
 import os
 import sys
 
@@ -80,3 +82,26 @@ def check_track(path):
     text = sum(1 for c in head if c in (9, 10, 13) or 32 <= c < 127)
     if b"$" not in head or text < len(head) * 0.9:  # NMEA is ASCII; a garbage-injected track is >99 % text
         raise UsageError("%s: not an NMEA track (binary, or no line starting with '$')" % path)
+
+
+def board_command(prog, fn, errors):
+    """The exit status of a command that talks to a board: fn() done, 0; one of errors (exceptions with a .code,
+    e.g. DeployError) printed as one line "prog: error: ..." with its code; Ctrl-C, 1 (fn's own cleanup has put
+    the board back to running its firmware)."""
+    try:
+        fn()
+    except errors as e:
+        print("%s: error: %s" % (prog, e), file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("%s: interrupted" % prog, file=sys.stderr)
+        return 1
+    return 0
+
+
+def quiet(fn, *args, **kw):
+    """fn(*args, **kw) with its prints captured (mpremote's calls print): (result, text printed)."""
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        r = fn(*args, **kw)
+    return r, buf.getvalue()

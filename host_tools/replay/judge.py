@@ -12,13 +12,12 @@ being off the line.
 """
 
 import argparse
-import calendar
 import json
 import sys
 
 from trainctl import route_data
 
-from host_tools.common import cli
+from host_tools.common import cli, utc
 from host_tools.common.cli import UsageError, check_track
 from host_tools.replay import core as replay_core
 from host_tools.synth import journey as synth
@@ -39,10 +38,7 @@ def epoch(iso):
     """Seconds (float) since 1970 of an ISO-8601 UTC time with Z."""
     if iso is None:
         return None
-    base, _, frac = iso.rstrip("Z").partition(".")
-    t = calendar.timegm((int(base[0:4]), int(base[5:7]), int(base[8:10]),
-                         int(base[11:13]), int(base[14:16]), int(base[17:19])))
-    return t + (float("0." + frac) if frac else 0.0)
+    return utc.utc_s(iso)
 
 
 def _true_train(legs, t):
@@ -179,8 +175,7 @@ def _judge_next_stops(disp, stops, names, span, excused):
 
 
 def _iso(t):
-
-    return synth.iso_utc(t)
+    return utc.iso_utc(t)
 
 
 def judge(events, truth):

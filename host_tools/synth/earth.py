@@ -3,11 +3,10 @@ and destination on a sphere of radius EARTH_RADIUS_M, and the route's line as a 
 independent oracle for the firmware's integer geometry)."""
 
 import bisect
-import calendar
 import itertools
 import math
-import time
-from datetime import datetime
+
+from host_tools.common.utc import day_s, utc_s
 
 EARTH_RADIUS_M = 6371008.8
 MS_TO_KN = 3600.0 / 1852.0
@@ -16,28 +15,14 @@ MS_TO_KMH = 3.6
 # ---------------------------------------------------------------- time helpers
 
 
-def iso_utc(t_s):
-    """Format UTC seconds as ISO-8601 with Z (milliseconds only when not whole)."""
-    whole_s = math.floor(t_s)
-    ms = round((t_s - whole_s) * 1000)
-    if ms == 1000:
-        whole_s, ms = whole_s + 1, 0
-    text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole_s))
-    return f"{text}.{ms:03d}Z" if ms else text + "Z"
-
-
 def parse_iso_utc(text):
-    """Parse an ISO-8601 UTC time (``Z`` or offset) into UTC seconds."""
-    stamp = datetime.fromisoformat(text)
-    if stamp.tzinfo is None:
-        raise ValueError(f"time without zone: {text!r}")
-    return stamp.timestamp()
+    """An ISO-8601 UTC time with its zone (Z or an offset) -> seconds since 1970; ValueError without one."""
+    return utc_s(text, zone=True)
 
 
 def _local_to_utc_s(date, day, hhmm, utc_offset_min):
-    year, month, mday = (int(x) for x in date.split("-"))
     hours, minutes = (int(x) for x in hhmm.split(":"))
-    midnight_s = calendar.timegm((year, month, mday, 0, 0, 0, 0, 0, 0))
+    midnight_s = day_s(date)
     return midnight_s + day * 86400 + hours * 3600 + minutes * 60 - utc_offset_min * 60
 
 

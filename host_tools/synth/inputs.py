@@ -17,16 +17,17 @@ stuck open for a whole long run (`stuck`: alarm, then a suspected fault after 20
 """
 
 import argparse
+import functools
 import json
 import random
 import sys
-import time
 
 from trainctl import route_data
 from trainctl.config import Config
 from trainctl.doors import DOOR_NAMES, EXTERIOR
 
 from host_tools.common import cli, route_names
+from host_tools.common.utc import iso_utc
 from host_tools.synth import journey as synth
 from host_tools.synth import sensors as sensor_synth
 
@@ -35,11 +36,7 @@ EXTERIOR_DOORS = tuple(n for n, e in zip(DOOR_NAMES, EXTERIOR) if e)
 MARGIN_S = 60.0  # the display shows the stop ~20 s after arrival and keeps it ~55 s after departure
 THRESHOLD_MS = Config().door_alarm_cms() / 100  # the door monitor's default moving threshold (m/s)
 MIN_WINDOW_S = 150.0
-
-
-def _iso_ms(t_s):
-    ms = int(round(t_s * 1000))
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
+_iso_ms = functools.partial(iso_utc, ms=True)  # truth times and input rows carry milliseconds
 
 
 def _subtract(iv, holes):

@@ -21,14 +21,14 @@ import json
 import math
 import random
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from host_tools.build import route as gen_route
 from host_tools.common import cli
 from host_tools.common.paths import ROOT
+from host_tools.common.utc import day_s, iso_utc
 from host_tools.synth import truth as synth_truth
-from host_tools.synth.earth import RoutePath, bearing_deg, destination, distance_m, iso_utc, parse_iso_utc
+from host_tools.synth.earth import RoutePath, bearing_deg, destination, distance_m, parse_iso_utc
 from host_tools.synth.motion import BORDER_STATIONS, SHUNT_BORDER_CLEAR_M, Motion, _schedule, _shunting
 from host_tools.synth.nmea import GARBAGE_KINDS, _garbage, _Noise, _Sky, epoch_lines
 from host_tools.synth.truth import BORDER_HYST_M
@@ -345,7 +345,7 @@ def _parse_outage(text):
 def _date(text):
     """argparse type: a real calendar date YYYY-MM-DD."""
     try:
-        datetime.strptime(text, "%Y-%m-%d")
+        day_s(text)
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a date YYYY-MM-DD" % text) from None
     return text

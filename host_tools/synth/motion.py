@@ -4,7 +4,8 @@ timetable solved into stops and main-line phases, and the shunting moves at the 
 import bisect
 import math
 
-from host_tools.synth.earth import MS_TO_KMH, _local_to_utc_s, iso_utc
+from host_tools.common.utc import iso_utc
+from host_tools.synth.earth import MS_TO_KMH, _local_to_utc_s
 
 ACCEL_MS2 = 0.3
 BRAKE_MS2 = 0.4

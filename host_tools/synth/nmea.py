@@ -5,6 +5,7 @@ import math
 import time
 from typing import ClassVar
 
+from host_tools.common.nmea import checksum, sentence, valid
 from host_tools.synth.earth import EARTH_RADIUS_M, MS_TO_KMH, MS_TO_KN
 
 GARBAGE_KINDS = ("binary", "truncated", "bad_checksum", "too_long", "unknown_type")
@@ -62,27 +63,6 @@ class _Noise:
 
 
 # ---------------------------------------------------------------- NMEA formatting
-
-
-def _xor(data):
-    """XOR of all bytes (folded big-integer form: fast for whole lines)."""
-    n = len(data)
-    x = int.from_bytes(data, "little")
-    while n > 1:
-        half = (n + 1) // 2
-        x = (x & ((1 << (8 * half)) - 1)) ^ (x >> (8 * half))
-        n = half
-    return x
-
-
-def nmea_checksum(body):
-    """Checksum of the text between '$' and '*' (str or bytes) as an int."""
-    return _xor(body.encode("ascii") if isinstance(body, str) else body)
-
-
-def sentence(body):
-    """'$' + body + '*HH' (no line end)."""
-    return f"${body}*{nmea_checksum(body):02X}"
 
 
 def _fmt_angle(value_deg, deg_digits, hemis):
@@ -251,7 +231,7 @@ def _garbage(rng, kind, rmc_body, talker):
                 rng.choice(_BINARY_SPECIALS) if rng.random() < 0.3 else rng.randrange(256)
                 for _ in range(rng.randint(1, 48))
             )
-            if not any(_valid_line(part) for part in junk.split(b"\n")):
+            if not any(valid(part) for part in junk.split(b"\n")):
                 return junk
     if kind == "truncated":
         line = sentence(rmc_body)
@@ -261,7 +241,7 @@ def _garbage(rng, kind, rmc_body, talker):
         pos = rng.choice(digits)
         new = rng.choice([d for d in "0123456789" if d != rmc_body[pos]])
         body = rmc_body[:pos] + new + rmc_body[pos + 1 :]
-        return f"${body}*{nmea_checksum(rmc_body):02X}\r\n".encode("ascii")
+        return ("$%s*%02X\r\n" % (body, checksum(rmc_body))).encode("ascii")  # the unchanged body's
     if kind == "too_long":
         target = rng.randint(130, 300)
         body = f"{talker}GSV,1,1,{rng.randint(13, 40):02d}"
@@ -279,17 +259,3 @@ def _garbage(rng, kind, rmc_body, talker):
     raise ValueError(kind)
 
 
-def _valid_line(raw):
-    """True when raw (one line, CR/LF optional) holds a sentence with a valid checksum."""
-    raw = raw.rstrip(b"\r\n")
-    start = raw.rfind(b"$")
-    if start < 0:
-        return False
-    line = raw[start:]
-    star = line.find(b"*")
-    if star < 0 or len(line) != star + 3:
-        return False
-    try:
-        return int(line[star + 1 :], 16) == _xor(line[1:star])
-    except ValueError:
-        return False

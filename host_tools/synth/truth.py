@@ -1,7 +1,8 @@
 """The ground truth of a synthetic journey (host_tools.synth.journey._Journey): stops, passes, the border's
 crossings and band, legs and the faults placed, as a JSON-ready dict."""
 
-from host_tools.synth.earth import EARTH_RADIUS_M, iso_utc, parse_iso_utc
+from host_tools.common.utc import iso_utc
+from host_tools.synth.earth import EARTH_RADIUS_M, parse_iso_utc
 from host_tools.synth.motion import ACCEL_MS2, BORDER_STATIONS, BRAKE_MS2, BRIDGE_SPEED_KMH
 from host_tools.synth.nmea import NOISE_TAU_S
 

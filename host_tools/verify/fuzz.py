@@ -107,55 +107,67 @@ class Worker:
 
 
 def child(a):
-    target = a.target
-    max_len = MAX_LEN[target]
-    mutate = MUTATORS[target]
+    """One fuzzing worker: atheris (coverage-guided, libFuzzer) or the seeded random-mutation loop; never returns."""
     seeds = [d for _, d in read_dir(a.corpus)] or [b""]
     if a.engine == "atheris":
-        import atheris
+        _child_atheris(a, seeds)
+    _child_random(a, seeds)
 
-        # The per-byte loop Parser.feed is left uninstrumented (a counter per branch per byte made the parser
-        # target ~8x slower); its sentence and field methods are instrumented one by one below.
-        parts = ["trainctl.nmea", "trainctl.nmeafield", "trainctl.nmeasent", "trainctl.nmeaepoch"]
-        with atheris.instrument_imports(include=["trainctl", "host_tools"],
-                                        exclude=["host_tools.verify.fuzz", "host_tools.verify.fuzz_targets",
-                                                 "host_tools.verify.fuzz_mutate", "host_tools.verify.fuzz_corpus",
-                                                 *parts]):
-            _m("nmea")
-        nmea = _m("nmea")
-        mods = [sys.modules[m] for m in parts]
 
-        for k, v in list(vars(nmea.Parser).items()):
-            if callable(v) and k != "feed":
-                setattr(nmea.Parser, k, atheris.instrument_func(v))
-        done = {}  # the parser's module-level functions, instrumented, by name
-        for mod in mods[1:]:
-            for k, v in list(vars(mod).items()):
-                if callable(v) and not isinstance(v, type) and getattr(v, "__module__", "") == mod.__name__:
-                    done[k] = (v, atheris.instrument_func(v))
-        for mod in mods:
-            for k, v in list(vars(mod).items()):
-                if k in done and v is done[k][0]:
-                    setattr(mod, k, done[k][1])  # where defined and where imported by name
-        by_id = {id(v[0]): v[1] for v in done.values()}
-        decode = tuple(by_id.get(id(f), f) for f in mods[2]._DECODE)  # nmeasent's table of decoders
-        mods[0]._DECODE = mods[2]._DECODE = decode
-        w = Worker(target, a.runs, a.summary)
-        w.known()
+def _instrument_parser(atheris):
+    """Instrument the parser's modules for coverage. The per-byte loop Parser.feed is left uninstrumented (a counter
+    per branch per byte made the parser target ~8x slower); its sentence and field methods are instrumented one by
+    one."""
+    parts = ["trainctl.nmea", "trainctl.nmeafield", "trainctl.nmeasent", "trainctl.nmeaepoch"]
+    with atheris.instrument_imports(include=["trainctl", "host_tools"],
+                                    exclude=["host_tools.verify.fuzz", "host_tools.verify.fuzz_targets",
+                                             "host_tools.verify.fuzz_mutate", "host_tools.verify.fuzz_corpus",
+                                             *parts]):
+        _m("nmea")
+    nmea = _m("nmea")
+    mods = [sys.modules[m] for m in parts]
+    for k, v in list(vars(nmea.Parser).items()):
+        if callable(v) and k != "feed":
+            setattr(nmea.Parser, k, atheris.instrument_func(v))
+    done = {}  # the parser's module-level functions, instrumented, by name
+    for mod in mods[1:]:
+        for k, v in list(vars(mod).items()):
+            if callable(v) and not isinstance(v, type) and getattr(v, "__module__", "") == mod.__name__:
+                done[k] = (v, atheris.instrument_func(v))
+    for mod in mods:
+        for k, v in list(vars(mod).items()):
+            if k in done and v is done[k][0]:
+                setattr(mod, k, done[k][1])  # where defined and where imported by name
+    by_id = {id(v[0]): v[1] for v in done.values()}
+    decode = tuple(by_id.get(id(f), f) for f in mods[2]._DECODE)  # nmeasent's table of decoders
+    mods[0]._DECODE = mods[2]._DECODE = decode
 
-        def custom_mutator(data, max_size, seed):
-            rng = random.Random(seed)
-            if rng.random() < 0.02:  # a fresh generated track now and then
-                return gen_track(rng, max_size) if target == "parser" else rng.choice(seeds)[:max_size]
-            return mutate(data, max_size, rng, atheris.Mutate)
 
-        os.makedirs(a.workdir, exist_ok=True)
-        argv = [sys.argv[0], a.workdir, a.corpus, "-seed=%d" % a.seed, "-max_len=%d" % max_len,
-                "-timeout=20", "-rss_limit_mb=4096", "-artifact_prefix=%s/%s-" % (CRASH_DIR, target),
-                "-print_pcs=0", "-reduce_inputs=1"]
-        atheris.Setup(argv, w.one, custom_mutator=custom_mutator)
-        atheris.Fuzz()
-        w.finish()
+def _child_atheris(a, seeds):
+    import atheris  # optional (requirements-dev.txt): the random engine runs without it
+
+    target, mutate = a.target, MUTATORS[a.target]
+    _instrument_parser(atheris)
+    w = Worker(target, a.runs, a.summary)
+    w.known()
+
+    def custom_mutator(data, max_size, seed):
+        rng = random.Random(seed)
+        if rng.random() < 0.02:  # a fresh generated track now and then
+            return gen_track(rng, max_size) if target == "parser" else rng.choice(seeds)[:max_size]
+        return mutate(data, max_size, rng, atheris.Mutate)
+
+    os.makedirs(a.workdir, exist_ok=True)
+    argv = [sys.argv[0], a.workdir, a.corpus, "-seed=%d" % a.seed, "-max_len=%d" % MAX_LEN[target],
+            "-timeout=20", "-rss_limit_mb=4096", "-artifact_prefix=%s/%s-" % (CRASH_DIR, target),
+            "-print_pcs=0", "-reduce_inputs=1"]
+    atheris.Setup(argv, w.one, custom_mutator=custom_mutator)
+    atheris.Fuzz()
+    w.finish()
+
+
+def _child_random(a, seeds):
+    target, mutate, max_len = a.target, MUTATORS[a.target], MAX_LEN[a.target]
     rng = random.Random(a.seed)
     raw = raw_mutate(rng)
     w = Worker(target, a.runs, a.summary)

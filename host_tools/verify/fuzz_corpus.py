@@ -6,7 +6,8 @@ import os
 import random
 
 from host_tools.common import paths
-from host_tools.verify.fuzz_mutate import _json_edit, gen_track, sentence
+from host_tools.common.nmea import line as sentence
+from host_tools.verify.fuzz_mutate import _json_edit, gen_track
 from host_tools.verify.fuzz_targets import CRASH_DIR, FUZZ_DIR, MAX_LEN, ROUTE_SRC, TARGETS
 
 DATA_DIR = os.path.join(paths.ROOT, "tests", "data")
@@ -25,21 +26,34 @@ def read_dir(d):
     return out
 
 
-def make_corpus():
-    """Seed inputs from tests/data and the route source: tens of files of a few KB per target."""
+def corpus_files():
+    """{"<target>/<name>": bytes} of the seed corpus, cut to the target's MAX_LEN. Deterministic: a fixed seed, the
+    files of tests/data and the route source only (no clock, no hash order), so a regeneration equals the committed
+    corpus until one of those sources changes (tests/tooling/test_fuzz_regress.py checks)."""
     files = {}
     rng = random.Random(7)
     _parser_seeds(files, rng, DATA_DIR)
     _route_seeds(files, rng)
     _inputs_seeds(files, rng, DATA_DIR)
+    return {name: data[: MAX_LEN[name.split("/")[0]]] for name, data in sorted(files.items())}
+
+
+def committed_files():
+    """{"<target>/<name>": bytes} of the corpus now under tests/data/fuzz."""
+    return {"%s/%s" % (t, n): data for t in TARGETS for n, data in read_dir(os.path.join(FUZZ_DIR, t))}
+
+
+def make_corpus():
+    """Rewrite tests/data/fuzz/<target>/ from tests/data and the route source: tens of files of a few KB a target."""
+    files = corpus_files()
     for t in TARGETS:
         d = os.path.join(FUZZ_DIR, t)
         os.makedirs(d, exist_ok=True)
         for n, _ in read_dir(d):
             os.remove(os.path.join(d, n))
-    for name, data in sorted(files.items()):
+    for name, data in files.items():
         with open(os.path.join(FUZZ_DIR, name), "wb") as f:
-            f.write(data[: MAX_LEN[name.split("/")[0]]])
+            f.write(data)
     os.makedirs(CRASH_DIR, exist_ok=True)
     print("wrote %d files under %s" % (len(files), os.path.relpath(FUZZ_DIR, paths.ROOT)))
 

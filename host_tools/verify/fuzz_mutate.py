@@ -7,7 +7,7 @@ import re
 
 from trainctl import clock
 
-from host_tools.common import segs
+from host_tools.common import nmea, segs
 from host_tools.verify.fuzz_targets import _m
 
 # ---- structure-aware mutators ---------------------------------------------------------------------------
@@ -24,13 +24,6 @@ NMEA_TEXTS = [
 ]
 SENTENCE_KINDS = ("RMC", "GGA", "VTG", "GSA", "GSV", "ZDA")
 TALKERS = ("GN", "GP", "GL", "GA", "GB", "BD", "GQ", "GI", "G1", "gp", "PG")
-
-
-def sentence(body):
-    x = 0
-    for c in body:
-        x ^= c
-    return b"$%s*%02X\r\n" % (body, x)
 
 
 def _angle(udeg, deg_digits, pos, neg):
@@ -99,7 +92,7 @@ def gen_epoch(rng, t_s, lat, lon, speed_cms):
 
         y, mo, d = clock.civil_from_epoch_days(t_s // 86400)
         out.append("GNZDA,%s,%02d,%02d,%04d,00,00" % (tod, d, mo, y))
-    return b"".join(sentence(s.encode()) for s in out)
+    return b"".join(nmea.line(s.encode()) for s in out)
 
 
 def gen_track(rng, max_size):
@@ -150,7 +143,7 @@ def _resign(line):
     m = _SENT.search(line)
     if m is None:
         return line
-    return line[: m.start()] + sentence(m.group(1))[:-2] + line[m.end():]
+    return line[: m.start()] + nmea.line(m.group(1))[:-2] + line[m.end():]
 
 
 def _perturb_number(text, rng):
@@ -197,7 +190,7 @@ def mutate_nmea(data, max_size, rng, raw):
                 j = rng.randrange(len(fields))
                 fields[i], fields[j] = fields[j], fields[i]
             body = b",".join(fields)
-            lines[k] = lines[k][: m.start()] + sentence(body)[:-2] + lines[k][m.end():]
+            lines[k] = lines[k][: m.start()] + nmea.line(body)[:-2] + lines[k][m.end():]
         elif op == 4:
             lat, lon = _route_point(rng)
             lines.insert(k, gen_epoch(rng, T0_S + rng.randrange(-86400, 86400), lat, lon, rng.randrange(5000)))

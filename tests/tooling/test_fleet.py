@@ -15,7 +15,8 @@ from mp.mp import REPO
 from trainctl import codes
 from trainctl.jlog import JourneyLog
 
-from host_tools.board import fleet
+from host_tools.board import fleet, jlog
+from host_tools.synth import jlogs
 
 
 def _records(path):
@@ -25,7 +26,7 @@ def _records(path):
 @pytest.fixture(scope="module")
 def pulls(tmp_path_factory):
     d = tmp_path_factory.mktemp("pulls")
-    files = fleet.synth(str(d), days=40, pulls_per_coach=30, log=lambda m: None)
+    files = jlogs.synth(str(d), days=40, pulls_per_coach=30, log=lambda m: None)
     return d, sorted(files)
 
 
@@ -57,8 +58,8 @@ def test_decode_matches_the_firmware_reader(tmp_path):
     data = bytearray(p.read_bytes())
     data[16 * 7 + 3] ^= 0xFF  # a corrupt record: skipped by both
     p.write_bytes(bytes(data))
-    assert sorted(fleet.decode(bytes(data))) == sorted(_records(p))
-    assert len(fleet.decode(bytes(data))) == 63
+    assert sorted(jlog.decode(bytes(data))) == sorted(_records(p))
+    assert len(jlog.decode(bytes(data))) == 63
 
 
 def test_every_unique_record_once_and_journeys_split(db, pulls):
@@ -153,7 +154,7 @@ def test_cli_reports_csv_and_plot(db, pulls, tmp_path):
 
 def test_a_year_of_two_coaches_1000_pulls_imports_in_under_30_s(tmp_path):
     """The issue's target, measured here (wall time of the import and of a per-station report)."""
-    files = fleet.synth(str(tmp_path / "year"), days=365, pulls_per_coach=500, log=lambda m: None)
+    files = jlogs.synth(str(tmp_path / "year"), days=365, pulls_per_coach=500, log=lambda m: None)
     assert len(files) == 1000
     c = fleet.connect(str(tmp_path / "y.db"))
     t0 = time.monotonic()

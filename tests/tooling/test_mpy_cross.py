@@ -26,12 +26,13 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-from host_tools.board.deploy import NATIVE
+from host_tools.build.firmware import NATIVE
 from host_tools.common.paths import MPLIB, ROOT
 
 REPO = Path(ROOT)
 FIRMWARE = REPO / "firmware"
-# manifest: build-time only; firmware/native/: native code, compiled for a board's -march only (deploy.NATIVE)
+# manifest: build-time only; firmware/native/: native code, compiled for a board's -march only
+# (host_tools.build.firmware.NATIVE)
 SOURCES = sorted(p for p in FIRMWARE.rglob("*.py")
                  if p.name != "manifest.py" and not p.relative_to(FIRMWARE).as_posix().startswith(NATIVE))
 NATIVE_SOURCES = sorted((FIRMWARE / NATIVE).rglob("*.py"))

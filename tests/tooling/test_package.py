@@ -6,7 +6,7 @@ import re
 
 from mp.mp import REPO
 
-from host_tools.board.deploy import NATIVE
+from host_tools.build.firmware import NATIVE
 
 FW = REPO / "firmware"
 

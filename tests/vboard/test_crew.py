@@ -19,7 +19,8 @@ from trainctl.counter import Tally
 from trainctl.journey import Journey
 from trainctl.store import StateFile
 
-from host_tools.board import crew, deploy
+from host_tools.board import crew
+from host_tools.build import firmware
 from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
@@ -130,8 +131,8 @@ def board(tmp_path_factory):
     """The virtual board with the deployed firmware (.mpy, as `make deploy` copies it) running main.py."""
     flash = tmp_path_factory.mktemp("flash")
     try:
-        files = deploy.build("virtual", out_dir=str(tmp_path_factory.mktemp("build")), log=lambda *a: None)
-    except deploy.DeployError as e:
+        files = firmware.build("virtual", out_dir=str(tmp_path_factory.mktemp("build")), log=lambda *a: None)
+    except firmware.BuildError as e:
         pytest.fail("cannot build the firmware: %s" % e, pytrace=False)
     for rel, data in files.items():
         (flash / rel).parent.mkdir(parents=True, exist_ok=True)

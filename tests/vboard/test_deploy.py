@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from mp.mp import REPO, ToolMissing, venv_tool
 
-from host_tools.board import deploy as deploy_mod
+from host_tools.build import firmware
 from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
@@ -75,7 +75,7 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
     assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
     assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local
-    pinned = Path(deploy_mod.BUILD) / "virtual" / "lib" / "ssd1306.mpy"  # compiled from the pinned file
+    pinned = Path(firmware.BUILD) / "virtual" / "lib" / "ssd1306.mpy"  # compiled from the pinned file
     assert (flash / "lib" / "ssd1306.mpy").read_bytes() == pinned.read_bytes()
     assert (flash / "voice.bin").read_bytes() == (REPO / "firmware" / "voice.bin").read_bytes()  # the clips
     assert sorted(_copied(first.stdout)) == sorted(["main.py", "board.py", "voice.bin", "lib/ssd1306.mpy"] + local)
@@ -114,7 +114,7 @@ def test_changed_file_is_the_only_one_copied_and_stale_ones_go(first, board):
     assert _copied(out.stdout) == ["trainctl/geo.mpy"]
     assert sorted(re.findall(r"^removed (\S+)", out.stdout, re.M)) == ["trainctl/nmea.py", "trainctl/old.mpy"]
     assert not (flash / "trainctl" / "old.mpy").exists() and not (flash / "trainctl" / "nmea.py").exists()
-    built = Path(deploy_mod.BUILD) / "virtual" / "trainctl" / "geo.mpy"
+    built = Path(firmware.BUILD) / "virtual" / "trainctl" / "geo.mpy"
     assert (flash / "trainctl" / "geo.mpy").read_bytes() == built.read_bytes()
 
 
@@ -213,7 +213,7 @@ def test_romfs_deploy_puts_trainctl_in_the_partition(rom_first, rom_board):
     code = [f for f in _fs_files(flash) if f.endswith((".py", ".mpy"))]  # beside the firmware's state files
     assert code == ["main.py"]  # the board file and micropython-lib's driver went into the image too
     part = Path(rom_board.romfs_file).read_bytes()
-    img = (Path(deploy_mod.BUILD) / "virtual" / "trainctl.romfs").read_bytes()
+    img = (Path(firmware.BUILD) / "virtual" / "trainctl.romfs").read_bytes()
     assert len(part) == ROMFS_BYTES and part.startswith(ROMFS_MAGIC) and part[:len(img)] == img
     names = (b"\x07geo.mpy", b"\x07app.mpy", b"\x0bssd1306.mpy", b"\x09board.mpy", b"\x07main.py",
              b"\x08board.py")  # ROMFS names: length, name

@@ -17,6 +17,7 @@ import pytest
 from mp.mp import REPO
 
 from host_tools.board import deploy as deploy_mod
+from host_tools.board import link
 from host_tools.vboard.ptyboard import PtyBoard
 
 VBOARD = REPO / "host_tools" / "vboard" / "fake_machine"
@@ -125,8 +126,8 @@ def test_port_lost_mid_copy_the_board_resets_itself(deployed, tmp_path, monkeypa
         with open(flash / name, "a") as f:
             f.write("# old\n")
     old = {n: (flash / n).read_bytes() for n in ("main.py", "board.py")}
-    monkeypatch.setattr(deploy_mod, "LEASE_S", 3)
-    real_write = deploy_mod.Board.write
+    monkeypatch.setattr(link, "LEASE_S", 3)
+    real_write = link.Board.write
     calls = []
 
     def write_then_unplug(self, path, data):
@@ -134,21 +135,21 @@ def test_port_lost_mid_copy_the_board_resets_itself(deployed, tmp_path, monkeypa
         if len(calls) == 1:
             return real_write(self, path, data)
         self.t.serial.close()  # the USB cable goes
-        raise deploy_mod.DeployError("writing %s: port lost" % path, code=1)
+        raise link.DeployError("writing %s: port lost" % path, code=1)
 
-    monkeypatch.setattr(deploy_mod.Board, "write", write_then_unplug)
+    monkeypatch.setattr(link.Board, "write", write_then_unplug)
     with PtyBoard(flash, heap="240k", paths=[VBOARD], env=ENV) as b:
         assert booted_after(b, 0)
         mark = len(b.console())
         logs = []
-        with pytest.raises(deploy_mod.DeployError, match="port lost"):
+        with pytest.raises(link.DeployError, match="port lost"):
             deploy_mod.deploy("virtual", b.port, romfs="no", log=logs.append, boot_timeout_s=5)
         assert len(calls) == 2, calls
         assert any("resets itself within 3 s (lease)" in m for m in logs), logs
         assert booted_after(b, mark, timeout_s=20), b.console()[mark:][-2000:]
         assert {n: (flash / n).read_bytes() for n in old} == old  # nothing half-replaced
         assert list(flash.glob("*.new")), "the first file was written as .new"
-        monkeypatch.setattr(deploy_mod.Board, "write", real_write)
+        monkeypatch.setattr(link.Board, "write", real_write)
         mark = len(b.console())
         line = deploy_mod.deploy("virtual", b.port, romfs="no", log=logs.append, boot_timeout_s=20)
         assert line.startswith("trainctl ")

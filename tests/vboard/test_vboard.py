@@ -18,7 +18,8 @@ from trainctl.sensors import Sensors
 
 from host_tools.common import paths
 from host_tools.replay.screen import Screen
-from host_tools.vboard import sim
+from host_tools.vboard import capture, sim
+from host_tools.vboard import run as board_run
 from host_tools.vboard.buses import Ssd1306Decoder
 
 KIB = 1024
@@ -36,10 +37,10 @@ FIRST_S = 120  # frames compared pixel by pixel with host_tools.replay.screen
 # Issue 17 items 2-3 (coach ID, the audit trail in the coach core, the console's status request): 61,136 B ->
 # 61,632 B and 688 -> 694 names (this test's wasm boot, before and after); RAM_MAX raised by those 496 B.
 # Issue 16's split of pages.py into pages.py + pagelines.py (each under 300 lines): +624 B, +4 names.
-# All of the above merged: 62,608 B and 697 names (sim.ram_after_boot_wasm, ROMFS).
+# All of the above merged: 62,608 B and 697 names (board_run.ram_after_boot_wasm, ROMFS).
 # Issue 18's announcements (trainctl.announce, trainctl.voice: imported at boot when the clip file is on the
 # flash), merged onto all of the above: 65,472 B and 717 names with the clip file, 62,880 B and 700 names without
-# it (sim.ram_after_boot_wasm(out, True, voice=True/False), 32-bit, ROMFS, with a board's name pools).
+# it (board_run.ram_after_boot_wasm(out, True, voice=True/False), 32-bit, ROMFS, with a board's name pools).
 NAMES_MAX = 720  # a 6th pool holds up to 1,260; 640 names more would add the 7th
 RAM_MAX = 65792
 QUIET_NAMES_MAX = 704  # a board without the clip file
@@ -87,9 +88,9 @@ def run_110k(journey, tmp_path_factory):
     """The ESP32-without-PSRAM-sized heap, a stock build: the board alone (its console, the watchdog)."""
     track, hours = journey
     out = tmp_path_factory.mktemp("vboard-110k-files")
-    flash, vb, _ = sim.build_flash(str(out), romfs=False)
-    lines, rc, _ = sim.run_board(flash, vb, str(track), str(out / "capture.bin"), "110k", echo=False)
-    return {"rc": rc, "hours": hours, "vboard": sim.vboard_info(lines),
+    flash, vb, _ = board_run.build_flash(str(out), romfs=False)
+    lines, rc, _ = board_run.run_board(flash, vb, str(track), str(out / "capture.bin"), "110k", echo=False)
+    return {"rc": rc, "hours": hours, "vboard": board_run.vboard_info(lines),
             "errors": [ln for ln in lines if "Error" in ln or "Traceback" in ln]}
 
 
@@ -117,7 +118,7 @@ def test_whole_journey_on_the_110k_heap_from_romfs(run_110k_rom):
     assert r["vboard"]["why"] == "end" and r["vboard"]["ms"] > _ms(r)
     assert r["timeline"] > 20 * r["hours"] / 23
     vb = r["vboard"]
-    assert vb["heap_max"] - vb["vboard_bytes"] < sim.heap_bytes("110k")  # the firmware within the given heap
+    assert vb["heap_max"] - vb["vboard_bytes"] < board_run.heap_bytes("110k")  # the firmware within the given heap
     assert vb["heap_end"] - vb["heap_first"] <= HEAP_GROWTH_MAX
     assert vb["heap_max"] - vb["heap_first"] <= HEAP_GROWTH_MAX
 
@@ -166,7 +167,7 @@ def test_firmware_stays_within_the_boards_heap(run):
     """The fake hardware lives in the host's heap too (it is built in on a board); without it the firmware's
     live heap never exceeds --heap."""
     vb = run["vboard"]
-    assert vb["heap_max"] - vb["vboard_bytes"] < sim.heap_bytes(run["heap"])
+    assert vb["heap_max"] - vb["vboard_bytes"] < board_run.heap_bytes(run["heap"])
 
 
 def test_no_heap_growth(run):
@@ -184,16 +185,17 @@ def test_watchdog_fed_within_its_timeout(run):
 
 @pytest.fixture(scope="module")
 def wasm_boots(tmp_path_factory):
-    """Firmware RAM after boot on the 32-bit WebAssembly port (sim.ram_after_boot_wasm), from a ROMFS image and
+    """Firmware RAM after boot on the 32-bit WebAssembly port (board_run.ram_after_boot_wasm), from a ROMFS image and
     from .mpy files: the boot line's alloc minus the virtual board's share (what precedes main.py, the fake
     devices), and the same with the interned-name pools a board holds for the firmware (host_tools/build/qstrs.py)."""
     out = {}
     for romfs in (True, False):
-        r = sim.ram_after_boot_wasm(str(tmp_path_factory.mktemp("wasm-%s" % ("rom" if romfs else "files"))), romfs)
+        tmp = tmp_path_factory.mktemp("wasm-%s" % ("rom" if romfs else "files"))
+        r = board_run.ram_after_boot_wasm(str(tmp), romfs)
         assert "error" not in r, r
         assert r["rom"] == ("1" if romfs else "0")
         out[romfs] = r
-    r = sim.ram_after_boot_wasm(str(tmp_path_factory.mktemp("wasm-rom-quiet")), True, voice=False)
+    r = board_run.ram_after_boot_wasm(str(tmp_path_factory.mktemp("wasm-rom-quiet")), True, voice=False)
     assert "error" not in r, r
     out["quiet"] = r  # from a ROMFS image, without the clip file: no announcements
     return out
@@ -238,7 +240,7 @@ def test_ram_after_boot_64_bit_romfs_leaves_room_in_110k(run_110k_rom):
 
 
 def _epochs(path):
-    """The track's epochs as the fake UART releases them (host_tools/vboard/fake_machine/machine.py, _Track)."""
+    """The track's epochs as the fake UART releases them (host_tools/vboard/fake_machine/vb_track.py, _Track)."""
     def key(line):
         if len(line) < 14 or line[0] != 36 or line[6] != 44 or line[3:6] not in (b"RMC", b"GGA", b"ZDA"):
             return None
@@ -269,7 +271,7 @@ def test_first_frames_equal_the_host_screen(run):
     scr.pages.update(ctl)
     scr.pages.tick(0, ctl.utc_s)
     dec = Ssd1306Decoder(128, 64)
-    records = sim.read_capture(str(run["out"] / "capture.bin"))
+    records = capture.read_capture(str(run["out"] / "capture.bin"))
     pending = next(records)
     compared = changed = 0
     last = None
@@ -325,10 +327,10 @@ def test_an_unplugged_display_does_not_stop_the_board(tmp_path, monkeypatch):
 
 def test_a_missing_route_file_means_service_mode_not_a_crash_loop(tmp_path):
     """route_data.mpy deleted from the flash: the board says so and keeps feeding the watchdog."""
-    flash, vb, _ = sim.build_flash(str(tmp_path))
+    flash, vb, _ = board_run.build_flash(str(tmp_path))
     os.remove(os.path.join(flash, "trainctl", "route_data.mpy"))
     track = Path(paths.ROOT) / "tests" / "data" / "short_clean.nmea"
-    lines, rc, _ = sim.run_board(flash, vb, str(track), str(tmp_path / "capture.bin"), "180k", echo=False,
+    lines, rc, _ = board_run.run_board(flash, vb, str(track), str(tmp_path / "capture.bin"), "180k", echo=False,
                                  end_s=60, extra_env={"VBOARD_TRACK": ""}, timeout=120)  # 60 virtual s
     text = "\n".join(lines)
     assert rc == 0, text  # the run's end after 60 s, not the watchdog (that would be exit code 3)

@@ -23,7 +23,7 @@ from trainctl import voice
 from host_tools.build import voice as gen_voice
 from host_tools.common.paths import ROOT
 from host_tools.common.route_names import names
-from host_tools.vboard import sim, voice_check
+from host_tools.vboard import run, voice_check
 
 SHORT = os.path.join(ROOT, "tests", "data", "short_clean.nmea")
 CLIPS = os.path.join(ROOT, "firmware", "voice.bin")
@@ -56,7 +56,7 @@ def board_files(tmp_path_factory):
     part = lines[starts[FIRST_EPOCH]:starts[END_EPOCH]]
     track = out / "track.nmea"
     track.write_bytes(b"".join(part))
-    flash, vb, img = sim.build_flash(str(out), romfs=True)
+    flash, vb, img = run.build_flash(str(out), romfs=True)
     return dict(out=out, flash=flash, vb=vb, img=img, track=str(track), lines=len(part),
                 epochs=END_EPOCH - FIRST_EPOCH)
 
@@ -106,9 +106,9 @@ def test_announcing_at_the_real_loop_rate_loses_nothing(board_files, expected, h
     wav = str(tmp_path / "audio.wav")
     env = {"VBOARD_AUDIO": wav, "VBOARD_I2S_RING": ring, "VBOARD_I2S_IBUF": str(_ibuf(board_file)),
            "VBOARD_I2S_REFILL_US": str(refill_us), "VBOARD_MEM_S": "1", "VBOARD_JLOG": str(tmp_path / "jlog.bin")}
-    lines, rc, _ = sim.run_board(b["flash"], b["vb"], b["track"], str(tmp_path / "cap.bin"), heap, "oled", "real",
+    lines, rc, _ = run.run_board(b["flash"], b["vb"], b["track"], str(tmp_path / "cap.bin"), heap, "oled", "real",
                                  echo=False, extra_env=env, end_s=2, romfs=b["img"], timeout=120)
-    vb = sim.vboard_info(lines)
+    vb = run.vboard_info(lines)
     assert rc == 0 and vb["why"] == "end", lines[-12:]
     assert not [ln for ln in lines if "Error" in ln or "fault:" in ln or "Traceback" in ln], lines
     assert "rom=1" in next(ln for ln in lines if ln.startswith("trainctl "))  # from the partition: it announces

@@ -16,7 +16,7 @@ import pytest
 from host_tools.board import jlog as jlog_tool
 from host_tools.common.paths import ROOT
 from host_tools.synth import inputs as inputs_synth
-from host_tools.vboard import sim
+from host_tools.vboard import run as board_run
 
 REPO = ROOT
 VBOARD = os.path.join(REPO, "host_tools", "vboard", "fake_machine")
@@ -77,7 +77,7 @@ def _probe(tmp_path, *args):
     script = tmp_path / "probe.py"
     script.write_text(PROBE)
     env = dict(os.environ, MICROPYPATH=VBOARD + os.pathsep + ".frozen", VBOARD_TRACK=SHORT, VBOARD_END="-1")
-    p = subprocess.run([sim.tool("micropython"), str(script), *args], env=env, capture_output=True, text=True,
+    p = subprocess.run([board_run.tool("micropython"), str(script), *args], env=env, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     return p.stdout.split()
@@ -116,7 +116,7 @@ def _truth_counts():
 @pytest.fixture(scope="module")
 def flash_dir(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("strict"))
-    return out, sim.build_flash(out, False)
+    return out, board_run.build_flash(out, False)
 
 
 @pytest.mark.slow
@@ -125,9 +125,9 @@ def test_the_loop_holds_on_the_strict_fakes_through_a_station_stop(flash_dir, ba
     out, (flash, vb, _) = flash_dir
     log = str(tmp_path / "jlog.bin")  # this run's journey log alone
     env = {"VBOARD_BAUD": str(baud), "VBOARD_INPUTS": INPUTS, "VBOARD_JLOG": log}
-    lines, rc, _ = sim.run_board(flash, vb, SHORT, os.path.join(out, "cap-%d.bin" % baud), "180k", "oled", "real",
+    lines, rc, _ = board_run.run_board(flash, vb, SHORT, os.path.join(out, "cap-%d.bin" % baud), "180k", "oled", "real",
                                  echo=False, extra_env=env, end_s=5)
-    vb_ = sim.vboard_info(lines)
+    vb_ = board_run.vboard_info(lines)
     assert rc == 0 and vb_["why"] == "end", lines[-20:]
     assert not [ln for ln in lines if "Error" in ln or "fault:" in ln], lines
     assert vb_["baud"] == baud and vb_["epochs"] > 1150
@@ -157,9 +157,9 @@ def test_worst_case_erases_lose_no_passenger(flash_dir, tmp_path):
     out, (flash, vb, _) = flash_dir
     log = str(tmp_path / "jlog.bin")
     env = {"VBOARD_INPUTS": INPUTS, "VBOARD_JLOG": log, "VBOARD_FLASH_MS": "400"}
-    lines, rc, _ = sim.run_board(flash, vb, SHORT, os.path.join(out, "cap-400.bin"), "180k", "oled", "real",
+    lines, rc, _ = board_run.run_board(flash, vb, SHORT, os.path.join(out, "cap-400.bin"), "180k", "oled", "real",
                                  echo=False, extra_env=env, end_s=5)
-    vb_ = sim.vboard_info(lines)
+    vb_ = board_run.vboard_info(lines)
     assert rc == 0 and vb_["why"] == "end" and vb_["flash_max_ms"] >= 400, lines[-20:]
     on, off = _truth_counts()
     board = {name: (b, a) for name, b, a in jlog_tool.per_station(jlog_tool.read_log(log)) if b or a}

@@ -125,79 +125,98 @@ def bench_display(repeats):
         p.update(st)
         clk = Clock(T0)
         clk.step(p)
-
-        # 1. One page: the first screen of the rotation (zh), rendered whole again and again (render() alone
-        # would redraw only what changed since the last: nothing).
-        def render(p=p, fb=fb):
-            p.render(fb, True)
-
-        render()
-        d = stats(timed(render, repeats))
-        d.update({"what": "render", "size": size, "format": fmt_name, "fb_bytes": fb_b,
-                  "lines": [p.lines[r].width_px for r in range(p.rows)],
-                  "alloc_bytes": alloc_of(render, repeats), "alloc_calls": repeats,
-                  "locked_ok": locked_ok(render, repeats)})
-        emit(d)
-
-        # 2. Scroll steps: DRIVE_S of display time in 40 ms ticks, rendering each changed frame. A
-        # scroll step = a tick that moved the scroll by 2 px on the same screen, plus its render (the rows that moved).
-        def frame(p=p, fb=fb, clk=clk):
-            if clk.step(p):
-                p.render(fb)
-
-        n_frames = DRIVE_S * 1000 // FRAME_MS
-        steps = []
-        frames = [0] * n_frames
-        widest = 0
-        gc.collect()
-        for i in range(n_frames):
-            before = (p.kind, p.lang, p.screen, p.scroll_px)
-            t0 = time.ticks_us()
-            frame()
-            dt = time.ticks_diff(time.ticks_us(), t0)
-            frames[i] = dt
-            moved = p.scroll_px - before[3]
-            if (p.kind, p.lang, p.screen) == before[:3] and 1 <= moved <= 2:
-                steps.append(dt)
-                widest = max(widest, p._over + w)
-        d = stats(steps)
-        d["frames"] = stats(frames)
-        d.update({"what": "scroll", "size": size, "widest_px": widest,
-                  "alloc_bytes": alloc_of(frame, n_frames), "alloc_calls": n_frames,
-                  "locked_ok": locked_ok(frame, n_frames)})
-        emit(d)
-
-        # 3. Compose: update() with a new next stop (no alert): every line of the screen is recomposed.
-        sa = State("K27", 480, 0, 2, 16, -1)
-        flip = [st, sa]
-        k = [0]
-
-        def compose(p=p, flip=flip, k=k):
-            k[0] ^= 1
-            p.update(flip[k[0]])
-
-        compose()
-        d = stats(timed(compose, repeats))
-        d.update({"what": "compose", "size": size, "alloc_bytes": alloc_of(compose, repeats),
-                  "alloc_calls": repeats, "locked_ok": locked_ok(compose, repeats)})
-        emit(d)
+        _bench_render(p, fb, repeats, {"size": size, "format": fmt_name, "fb_bytes": fb_b})
+        _bench_scroll(p, fb, clk, w, size)
+        _bench_compose(p, st, repeats, size)
         del fb, p
+    _bench_drivers(Pages, R, font, st, repeats)
 
-    # 4. The real drivers on buses that accept every write and record nothing.
-    class I2C:
-        def writeto(self, addr, buf, stop=True):
-            return len(buf) + 1
 
-        def writevto(self, addr, vector, stop=True):
-            return 0
+def _bench_render(p, fb, repeats, info):
+    """1. One page: the first screen of the rotation (zh), rendered whole again and again (render() alone would
+    redraw only what changed since the last: nothing)."""
 
-    class SPI:
-        def write(self, buf):
-            pass
+    def render(p=p, fb=fb):
+        p.render(fb, True)
 
-    def cs(v):
+    render()
+    d = stats(timed(render, repeats))
+    d.update(info)
+    d.update({"what": "render", "lines": [p.lines[r].width_px for r in range(p.rows)],
+              "alloc_bytes": alloc_of(render, repeats), "alloc_calls": repeats,
+              "locked_ok": locked_ok(render, repeats)})
+    emit(d)
+
+
+def _bench_scroll(p, fb, clk, w, size):
+    """2. Scroll steps: DRIVE_S of display time in 40 ms ticks, rendering each changed frame. A scroll step = a tick
+    that moved the scroll by 2 px on the same screen, plus its render (the rows that moved)."""
+
+    def frame(p=p, fb=fb, clk=clk):
+        if clk.step(p):
+            p.render(fb)
+
+    n_frames = DRIVE_S * 1000 // FRAME_MS
+    steps = []
+    frames = [0] * n_frames
+    widest = 0
+    gc.collect()
+    for i in range(n_frames):
+        before = (p.kind, p.lang, p.screen, p.scroll_px)
+        t0 = time.ticks_us()
+        frame()
+        dt = time.ticks_diff(time.ticks_us(), t0)
+        frames[i] = dt
+        moved = p.scroll_px - before[3]
+        if (p.kind, p.lang, p.screen) == before[:3] and 1 <= moved <= 2:
+            steps.append(dt)
+            widest = max(widest, p._over + w)
+    d = stats(steps)
+    d["frames"] = stats(frames)
+    d.update({"what": "scroll", "size": size, "widest_px": widest,
+              "alloc_bytes": alloc_of(frame, n_frames), "alloc_calls": n_frames,
+              "locked_ok": locked_ok(frame, n_frames)})
+    emit(d)
+
+
+def _bench_compose(p, st, repeats, size):
+    """3. Compose: update() with a new next stop (no alert): every line of the screen is recomposed."""
+    sa = State("K27", 480, 0, 2, 16, -1)
+    flip = [st, sa]
+    k = [0]
+
+    def compose(p=p, flip=flip, k=k):
+        k[0] ^= 1
+        p.update(flip[k[0]])
+
+    compose()
+    d = stats(timed(compose, repeats))
+    d.update({"what": "compose", "size": size, "alloc_bytes": alloc_of(compose, repeats),
+              "alloc_calls": repeats, "locked_ok": locked_ok(compose, repeats)})
+    emit(d)
+
+
+class _NullI2C:
+    """A bus that accepts every write and records nothing."""
+
+    def writeto(self, addr, buf, stop=True):
+        return len(buf) + 1
+
+    def writevto(self, addr, vector, stop=True):
+        return 0
+
+
+class _NullSPI:
+    def write(self, buf):
         pass
 
+
+def _null_cs(v):
+    pass
+
+
+def _displays():
+    """(name, how, make) of the real drivers on null buses; an ssd1306 that does not import is reported."""
     try:
         import ssd1306
     except ImportError as e:
@@ -207,9 +226,14 @@ def bench_display(repeats):
 
     displays = []
     if ssd1306 is not None:
-        displays.append(("ssd1306", "SSD1306_I2C(128, 64, i2c)", lambda: ssd1306.SSD1306_I2C(128, 64, I2C())))
-    displays.append(("max7219", "Max7219Chain(spi, cs) (2 x 8 modules)", lambda: Max7219Chain(SPI(), cs)))
-    for name, how, make in displays:
+        displays.append(("ssd1306", "SSD1306_I2C(128, 64, i2c)", lambda: ssd1306.SSD1306_I2C(128, 64, _NullI2C())))
+    displays.append(("max7219", "Max7219Chain(spi, cs) (2 x 8 modules)", lambda: Max7219Chain(_NullSPI(), _null_cs)))
+    return displays
+
+
+def _bench_drivers(Pages, R, font, st, repeats):
+    """4. The real drivers on buses that accept every write and record nothing."""
+    for name, how, make in _displays():
         disp, disp_b = held(make)
         p = Pages(R, font, disp.width, disp.height)
         p.update(st)

@@ -170,9 +170,14 @@ def bench_pipeline(path, route_name, warm_fixes, repeats):
     }
     out["whole_best_us"], out["whole_median_us"] = best_median(whole)
     out["moving_best_us"], out["moving_median_us"] = best_median(per_fix)
-    # Allocation per fix in steady state: the collector off once warm_fixes are in. Counted between
-    # feed() calls, where no function frame is live (MicroPython puts big frames on the heap and
-    # frees them on return, which would show as a negative delta).
+    out.update(_alloc_per_fix(Coach, route, path, buf, warm_fixes))
+    return out
+
+
+def _alloc_per_fix(Coach, route, path, buf, warm_fixes):
+    """Allocation per fix in steady state: the collector off once warm_fixes are in. Counted between feed() calls,
+    where no function frame is live (MicroPython puts big frames on the heap and frees them on return, which would
+    show as a negative delta)."""
     ctl = Coach(route).ctl  # the coach as the board runs it (no sensors, no files)
     tm = Timed(ctl, warm_fixes)
     ctl.parser.on_fix = tm.count
@@ -196,10 +201,7 @@ def bench_pipeline(path, route_name, warm_fixes, repeats):
             alloc = -1
             err = "MemoryError"
         gc.enable()
-    out["alloc_bytes"] = alloc
-    out["alloc_fixes"] = tm.n - n0
-    out["alloc_error"] = err
-    return out
+    return {"alloc_bytes": alloc, "alloc_fixes": tm.n - n0, "alloc_error": err}
 
 
 class FakeUART:

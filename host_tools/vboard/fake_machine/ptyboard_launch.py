@@ -71,6 +71,31 @@ def _ptyboard_rom(path, size):
 
     part = bytearray(size)  # the only copy: the heap was given `size` more for it
     mv = memoryview(part)
+    erase = _ptyboard_eraser(mv)  # noqa: F821 (deleted at the end, after this has run)
+    try:
+        with open(path, "rb") as f:
+            n = f.readinto(part)
+    except OSError:
+        n = 0
+    erase(n, size - n)
+
+    class _VfsProxy:
+        def __getattr__(self, name):
+            return getattr(_vfs, name)
+
+    proxy = _VfsProxy()
+    proxy.rom_ioctl = _ptyboard_ioctl(path, part, mv, erase)  # noqa: F821 (as above)
+    sys.modules["vfs"] = proxy
+    if part[:3] == b"\xd2\xcd\x31":
+        try:
+            _vfs.mount(_vfs.VfsRom(mv), "/rom")
+            sys.path[1:1] = ["/rom", "/rom/lib"]
+        except OSError as e:
+            print("ROMFS0: cannot mount:", e)
+
+
+def _ptyboard_eraser(mv):
+    # erase(offset, n): flash erased reads 0xff
     ff = b"\xff" * 256
 
     def erase(off, n):
@@ -78,12 +103,12 @@ def _ptyboard_rom(path, size):
             k = min(256, off + n - i)
             mv[i:i + k] = ff[:k]
 
-    try:
-        with open(path, "rb") as f:
-            n = f.readinto(part)
-    except OSError:
-        n = 0
-    erase(n, size - n)
+    return erase
+
+
+def _ptyboard_ioctl(path, part, mv, erase):
+    # vfs.rom_ioctl(op, ...) of the one partition ROMFS0 (extmod/vfs_rom_ioctl's ops); op 5 saves it to path
+    size = len(part)
 
     def rom_ioctl(op, *a):
         if op == 1:
@@ -112,19 +137,7 @@ def _ptyboard_rom(path, size):
             return 4096  # erase block
         return -22
 
-    class _VfsProxy:
-        def __getattr__(self, name):
-            return getattr(_vfs, name)
-
-    proxy = _VfsProxy()
-    proxy.rom_ioctl = rom_ioctl
-    sys.modules["vfs"] = proxy
-    if part[:3] == b"\xd2\xcd\x31":
-        try:
-            _vfs.mount(_vfs.VfsRom(mv), "/rom")
-            sys.path[1:1] = ["/rom", "/rom/lib"]
-        except OSError as e:
-            print("ROMFS0: cannot mount:", e)
+    return rom_ioctl
 
 
 def _ptyboard_run(names):
@@ -150,7 +163,7 @@ _ptyboard_setup(_conf.REPORT_VERSION, _conf.CAPACITY)
 if _conf.ROMFS:
     _ptyboard_rom(_conf.ROMFS_FILE, _conf.ROMFS)
 _run = _conf.RUN
-del _ptyboard_setup, _ptyboard_rom, _conf
+del _ptyboard_setup, _ptyboard_rom, _ptyboard_eraser, _ptyboard_ioctl, _conf
 _ptyboard_run(_run)
 del _ptyboard_run, _run
 gc.collect()

@@ -100,7 +100,7 @@ if sys.platform != "webassembly":  # the WebAssembly boot measures RAM after boo
     builtins.open = _flash_open
 gc.collect()
 machine.note_bytes(gc.mem_alloc() - machine.board_bytes())
-if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (sim.qstr_board_figures)
+if os.getenv("VBOARD_QSTR"):  # the interned names before main.py (host_tools.vboard.run.qstr_board_figures)
     import micropython
 
     micropython.qstr_info()
