@@ -184,7 +184,7 @@ def _romfs_step(b, board, local, out_dir, romfs, log):
         return {p: v for p, v in local.items() if p in ("main.py", VOICE_FILE)}, True  # the rest is in the image
     if romfs == "yes":
         raise DeployError("the board has no ROMFS partition big enough for the %d-byte image (%s): flash a "
-                          "MicroPython build with one (README, Deploy) or use --romfs auto"
+                          "MicroPython build with one (docs/deploy.md) or use --romfs auto"
                           % (len(img), "partition of %d bytes" % rom_size if rom_size else "none"))
     if img:
         log("no ROMFS partition (or too small): trainctl goes onto the filesystem as .mpy and loads into RAM "

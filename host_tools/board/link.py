@@ -28,6 +28,7 @@ CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 NEW = ".new"  # a changed file is written as path.new, then all are renamed over the old ones in one command
+HAS_MAIN = "import os\ntry:\n os.stat('main.py')\n print(1)\nexcept OSError:\n print(0)"
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 
 
@@ -92,9 +93,15 @@ class Board:
 
     def restart(self, timeout_s=10, log=print):
         """After a failure: run main.py again (soft reboot from the friendly REPL) so that the board is not left
-        stopped. Logs and returns what happened ("restarted: <boot line>", ...); never raises."""
+        stopped. Logs and returns what happened ("restarted: <boot line>", ...); never raises. A board without
+        a main.py (a fresh one, refused before anything was copied) prints no boot line: it is not waited for."""
         try:
-            what = "restarted: " + reset_and_read(self, False, timeout_s, log)
+            if not self.eval(HAS_MAIN):
+                self.t.exit_raw_repl()
+                self.t.serial.write(b"\x04")  # soft reboot from the friendly REPL
+                what = "restarted: no main.py on it, nothing runs (a fresh board)"
+            else:
+                what = "restarted: " + reset_and_read(self, False, timeout_s, log)
         except DeployError as e:
             what = "restarted, but: %s" % str(e).splitlines()[0]
         except Exception as e:  # the port is gone: the lease feeder resets the board within LEASE_S
