@@ -140,15 +140,15 @@ def wire(route, hw, coach, log):
         status = c.status if c.sensors is not None or c._notice_ms else None
         p = Panel(Pages(route, Font(font_data), disp.width, disp.height, status), disp,
                   getattr(hw, "frame_pages", _FRAME_PAGES))
-        try:
-            if c.config is None:
-                pass
-            elif hasattr(disp, "brightness"):  # MAX7219 chain
-                disp.brightness(c.config.brightness)
-            elif hasattr(disp, "contrast"):  # SSD1306
-                disp.contrast(c.config.brightness * 17)
-        except Exception as e:
-            c.fault(_DISPLAY, e)
+        cfg = c.config
+        if cfg is not None:
+            try:
+                if hasattr(disp, "brightness"):  # MAX7219 chain
+                    disp.brightness(cfg.brightness)
+                elif hasattr(disp, "contrast"):  # SSD1306
+                    disp.contrast(cfg.brightness * 17)
+            except Exception as e:
+                c.fault(_DISPLAY, e)
     audio = getattr(hw, "audio", None)
     if audio is not None and source(audio[1]) == 0 and source(__file__) != 0:
         try:
