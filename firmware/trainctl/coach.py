@@ -1,5 +1,5 @@
 """The coach without its hardware: receiver bytes (feed), time passing (step) and the inputs' levels (the
-callables in hw.inputs) in; what passengers see (ctl, a Controller: train, utc_offset_min, country,
+callables in hw.inputs) in; what passengers see (ctl, a journey.Controller: train, utc_offset_min, country,
 next_stop, destination, at_stop) and one event stream (on_event(kind, index), kinds in trainctl/codes.py) out.
 
 The one place that wires the journey (Controller), the sensors, the state file, the journey log and the
@@ -9,8 +9,8 @@ drive it; a subsystem that raises is counted, logged and rests _REST_MS while th
 
 from micropython import const
 
-from . import clock, nmea
-from .journey import Journey, train_key
+from . import clock
+from .journey import Controller, train_key
 from .store import StateFile
 from .text import station_en
 
@@ -51,85 +51,6 @@ _A_UP_S = const(7)  # uptime, s and ms
 _A_UP_MS = const(8)
 
 
-class Controller:
-    """Feed receiver bytes with feed(); on_display(self) runs whenever what passengers see changes."""
-
-    def __init__(self, route, store=None, on_display=None, parser=None):
-        """parser: a class taking on_fix, like nmea.Parser (the default); the host may pass an equivalent."""
-        self.route = route
-        self.journey = Journey(route)
-        self.parser = (parser or nmea.Parser)(self._on_fix)
-        self.store = store
-        self.on_display = on_display
-        self.utc_s = -1  # GPS time of the last epoch
-        self._fix_s = -1  # GPS time of the last valid fix (the audit trail's GPS lost/regained)
-        self.utc_ms = 0
-        self.speed_cms = -1  # speed over ground of the last epoch, -1 none (no fix or not reported)
-        # What the display shows now; compared after every epoch, without allocating.
-        self.train = None
-        self.utc_offset_min = None
-        self.country = -1  # whose clock is shown: index into route.COUNTRIES, -1 unknown
-        self.next_stop = -1
-        self.destination = -1
-        self.at_stop = -1
-        self._shown = False
-        self.restored = store is not None and store.load(self.journey)
-        if self.restored:  # show the restored state at once, before any fix (clock from the last fix)
-            self._after(self.journey.f.last_s)
-
-    def feed(self, data, n=-1):
-        self.parser.feed(data, n)
-
-    def set_override(self, train):
-        self.journey.set_override(train)
-        self._after(self.utc_s)
-
-    def clear_override(self):
-        self.journey.clear_override()
-        self._after(self.utc_s)
-
-    def _on_fix(self, fix):
-        self.utc_s = fix.utc_s
-        self.utc_ms = fix.utc_ms
-        if fix.valid:
-            self._fix_s = fix.utc_s
-        self.speed_cms = fix.speed_cms if fix.valid else -1
-        self.journey.update(fix)
-        self._after(fix.utc_s)
-
-    def _after(self, t):
-        j = self.journey
-        st = self.store
-        if st is not None and st.due(j):
-            st.save(j)
-        train = j.train()
-        off = j.utc_offset_min(t) if t >= 0 else None
-        country = j.shown_country()
-        nxt = j.next_stop()
-        dest = j.destination()
-        at = j.at_stop
-        if (
-            self._shown
-            and train == self.train
-            and off == self.utc_offset_min
-            and country == self.country
-            and nxt == self.next_stop
-            and dest == self.destination
-            and at == self.at_stop
-        ):
-            return
-        self._shown = True
-        self.train = train
-        self.utc_offset_min = off
-        self.country = country
-        self.next_stop = nxt
-        self.destination = dest
-        self.at_stop = at
-        cb = self.on_display
-        if cb is not None:
-            cb(self)
-
-
 class Coach:
     """hw: any object with the optional attributes state_path, jlog_path, config_path, inputs ({name:
     callable returning 0/1}), alarm (callable taking 0/1), reset_cause (see hw.Hardware); on_event(kind,
@@ -143,37 +64,8 @@ class Coach:
         self.on_event = on_event
         path = getattr(hw, "state_path", None)
         self.store = StateFile(path) if path else None
-        self.jlog = None
-        jpath = getattr(hw, "jlog_path", None)
-        if jpath:
-            from .jlog import JourneyLog
-
-            self.jlog = JourneyLog(jpath)
-            self.jlog.load()
-            self.jlog.hold = hold  # the boot's record waits too
-            self.jlog.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
-        cfg = None
-        cpath = getattr(hw, "config_path", None)
-        if cpath:
-            import os
-
-            try:
-                os.stat(cpath)
-                from . import config  # no file, no import: the defaults cost no RAM (~4 KB of code)
-
-                cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
-            except OSError:
-                pass
-        self.config = cfg
-        self._au = None  # the audit trail's state, with a journey log (_A_* slots)
-        jl = self.jlog
-        if jl is not None:  # after the boot record, the coach ID: 6 ASCII bytes (config.py checks them)
-            c = [0] * 6
-            for i, ch in enumerate(cfg.coach if cfg is not None else ""):
-                if i < 6:
-                    c[i] = ord(ch) & 0x7F
-            jl.add(-1, _K_COACH, c[0], c[1], c[2] | c[3] << 8, c[4] | c[5] << 8)
-            self._au = [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
+        self._open(hw, hold)  # the journey log, the configuration
+        cfg = self.config
         self._notice_ms = _CONFIG_NOTICE_MS if cfg is not None and cfg.problems else 0
         self.sensors = None
         self.faults = [0, 0, 0, 0]  # exceptions caught per subsystem: display, sensors, (config), audio
@@ -204,6 +96,40 @@ class Coach:
         if hold and self.store is not None:
             self.store.open()  # at boot: the first save in the loop allocates nothing
             self.store.hold = True
+
+    def _open(self, hw, hold):
+        """The journey log (its boot record), the configuration file (None without one), then the log's coach
+        ID record and the audit trail's state (_au, with a journey log)."""
+        jl = cfg = None
+        jpath = getattr(hw, "jlog_path", None)
+        if jpath:
+            from .jlog import JourneyLog
+
+            jl = JourneyLog(jpath)
+            jl.load()
+            jl.hold = hold  # the boot's record waits too
+            jl.add(-1, _K_BOOT, 0, -1, getattr(hw, "reset_cause", 0))
+        cpath = getattr(hw, "config_path", None)
+        if cpath:
+            import os
+
+            try:
+                os.stat(cpath)
+                from . import config  # no file, no import: the defaults cost no RAM (~4 KB of code)
+
+                cfg = config.load(cpath)  # never raises for the file's content: defaults and problems
+            except OSError:
+                pass
+        self.jlog = jl
+        self.config = cfg
+        self._au = None  # the audit trail's state, with a journey log (_A_* slots)
+        if jl is not None:  # after the boot record, the coach ID: 6 ASCII bytes (config.py checks them)
+            c = [0] * 6
+            for i, ch in enumerate(cfg.coach if cfg is not None else ""):
+                if i < 6:
+                    c[i] = ord(ch) & 0x7F
+            jl.add(-1, _K_COACH, c[0], c[1], c[2] | c[3] << 8, c[4] | c[5] << 8)
+            self._au = [-2, _UNKNOWN, -1, 0, 0, -1, 0, 0, 0]
 
     def feed(self, data, n=-1):
         """Receiver bytes: data[:n] (all of it if n < 0). A journey exception propagates (the board resets)."""

@@ -68,21 +68,18 @@ def _ident(s):
     return all("0" <= c <= "9" or "A" <= c <= "Z" or "a" <= c <= "z" or c == "-" or c == "_" for c in s)
 
 
-def load(path="/config.json"):
-    """Config from the JSON file at path; defaults (and problems) for whatever is missing or wrong.
-    Raises ValueError only for a bad path argument, never for the file's content."""
-    if not isinstance(path, str) or not path:
-        raise ValueError("path")
-    cfg = Config()
+def _read(path, cfg):
+    """The file's JSON object, or None: no file, or one that cannot be read or is not a JSON object of at most
+    MAX_BYTES (said in cfg.problems)."""
     try:
         f = open(path, "rb")  # noqa: SIM115 (closed below; no contextlib on MicroPython)
     except OSError:
         try:  # errno values differ between ports (the WebAssembly one says 44 for ENOENT): ask os.stat
             os.stat(path)
         except OSError:
-            return cfg  # no file: the defaults, nothing to report
+            return None  # no file: the defaults, nothing to report
         cfg._problem("config.json: cannot open, defaults used")
-        return cfg
+        return None
     try:
         data = f.read(MAX_BYTES + 1)
     except OSError:
@@ -90,19 +87,31 @@ def load(path="/config.json"):
     f.close()
     if data is None:
         cfg._problem("config.json: cannot read, defaults used")
-        return cfg
+        return None
     if len(data) > MAX_BYTES:
         cfg._problem("config.json: over %d bytes, defaults used" % MAX_BYTES)
-        return cfg
+        return None
     if data[:3] == b"\xef\xbb\xbf":  # UTF-8 BOM (some editors): CPython's json skips it, MicroPython's not
         data = data[3:]
     try:
         d = json.loads(data)
     except (ValueError, RuntimeError, MemoryError):  # RuntimeError: CPython's RecursionError ([[[[...)
         cfg._problem("config.json: not valid JSON, defaults used")
-        return cfg
+        return None
     if not isinstance(d, dict):
         cfg._problem("config.json: not a JSON object, defaults used")
+        return None
+    return d
+
+
+def load(path="/config.json"):
+    """Config from the JSON file at path; defaults (and problems) for whatever is missing or wrong.
+    Raises ValueError only for a bad path argument, never for the file's content."""
+    if not isinstance(path, str) or not path:
+        raise ValueError("path")
+    cfg = Config()
+    d = _read(path, cfg)
+    if d is None:
         return cfg
     for name, lo, hi in _KEYS:
         if name not in d:
@@ -131,3 +140,4 @@ def load(path="/config.json"):
     for name in sorted(str(k) for k in d if k not in known):
         cfg._problem("unknown key ignored: " + _ascii(name, 24))
     return cfg
+

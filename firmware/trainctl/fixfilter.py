@@ -92,9 +92,8 @@ class FixFilter:
             self._chain_n += 1
         else:
             self._chain_n = 1
-            self._chain_ok = self.anchor_s < 0 or self._plausible(
-                self.anchor_s, self.anchor_lat, self.anchor_lon, t, lat, lon
-            )
+            a = self.anchor_s
+            self._chain_ok = a < 0 or self._plausible(a, self.anchor_lat, self.anchor_lon, t, lat, lon)
         self._chain_s = t
         self._chain_lat = lat
         self._chain_lon = lon

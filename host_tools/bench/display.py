@@ -6,7 +6,7 @@ import shutil
 
 from trainctl import font_data
 from trainctl import route_data as R
-from trainctl.app import Panel
+from trainctl.hw import Panel
 from trainctl.max7219 import Max7219Chain
 from trainctl.oled import Oled
 from trainctl.pages import Pages

@@ -27,7 +27,7 @@ RAM_STEPS = (
      "watchdog, `Hardware(...)` (stand-in UART/I2C/Pin/WDT classes defined in the script)"),
     ("route_data", "`from trainctl import route_data` (the route tables)"),
     ("font_data", "`from trainctl import font_data` (the route's font subset)"),
-    ("modules", "the rest of what boot loads: `trainctl.app` (with `Panel`), `pages`, `text` (with `Font`) and "
+    ("modules", "the rest of what boot loads: `trainctl.app`, `pages`, `text` (with `Font`) and "
      "what they import"),
     ("app", "`App(route_data, hw)`: controller, state file record, `Pages` and `Panel`, first frame"),
 )

@@ -105,7 +105,7 @@ def alloc_panel(kind):
     import gc
 
     import micropython
-    from trainctl.app import Panel
+    from trainctl.hw import Panel
 
     if kind == "oled":
         from trainctl.oled import Oled

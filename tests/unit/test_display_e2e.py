@@ -6,7 +6,7 @@ import pytest
 from test_pages import DANDONG, SINUIJU, T0, state
 from trainctl import font_data
 from trainctl import route_data as R
-from trainctl.app import Panel
+from trainctl.hw import Panel
 from trainctl.max7219 import Max7219Chain
 from trainctl.pages import Pages
 from trainctl.text import Font
