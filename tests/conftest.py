@@ -47,3 +47,36 @@ def border_journey(tmp_path_factory):
     at 1 Hz with the same faults and a 4-minute outage after the first half hour."""
     return _journey(tmp_path_factory, "to_pyongyang", 11, start="dandong", end="sinuiju", outages=((1800, 240),))
 
+
+
+# The files that take longest (whole journeys, pty boards, the WebAssembly and unix ports; measured with
+# `pytest --durations`), run first: with `--dist loadfile` each xdist worker takes the next file when it is free,
+# so the big ones first and the small ones last let both workers finish together.
+LONGEST_FIRST = (
+    "property/test_real_line.py",
+    "vboard/test_vboard.py",
+    "vboard/test_deploy.py",
+    "integration/test_voice.py",
+    "integration/test_micropython.py",
+    "vboard/test_deploy_failures.py",
+    "vboard/test_vboard_strict.py",
+    "integration/test_journeys.py",
+    "integration/test_number_in_view.py",
+    "integration/test_jlog.py",
+    "integration/test_mp_core.py",
+    "tooling/test_faults.py",
+    "unit/test_display_e2e.py",
+    "tooling/test_synth.py",
+    "tooling/test_typecheck.py",
+    "vboard/test_vboard_audio.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {f: i for i, f in enumerate(LONGEST_FIRST)}
+
+    def key(item):
+        path = item.nodeid.split("::", 1)[0]
+        return rank.get(path[len("tests/"):] if path.startswith("tests/") else path, len(rank))
+
+    items.sort(key=key)  # stable: the order within a file, and of the rest, as collected

@@ -28,7 +28,7 @@ CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 NEW = ".new"  # a changed file is written as path.new, then all are renamed over the old ones in one command
-HAS_MAIN = "import os\ntry:\n os.stat('main.py')\n print(1)\nexcept OSError:\n print(0)"
+HAS_MAIN = "import os\nprint(int('main.py' in os.listdir()))"
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 
 

@@ -30,6 +30,8 @@ STUBS = os.path.join(ROOT, "build", "typings")
 BOARD_STUBS = {"esp32": "esp32", "rp2040": "rp2"}
 
 
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mp", "qstr_probe.py")  # run by the wasm port
+
 def pool_bytes(entries):
     """Heap bytes of one qstr pool of that many entries on a 32-bit port."""
     return -(-(POOL_HEADER_B + ENTRY_B * entries) // 16) * 16
@@ -169,9 +171,9 @@ def wasm_static(names, tmp):
         f.write("".join(n + "\n" for n in names))
     script = os.path.join(tmp, "probe.py")
     with open(script, "w", encoding="utf-8") as f:
-        f.write("import micropython\nmicropython.qstr_info(1)\nprint('=====')\n_zq_o = object()\n"
-                "for _zq_n in open(%r):\n    micropython.qstr_info()\n    getattr(_zq_o, _zq_n[:-1], None)\n"
-                "micropython.qstr_info()\n" % os.path.join(tmp, "names.txt"))
+        f.write("NAMES = %r\n" % os.path.join(tmp, "names.txt"))  # then the probe itself (host_tools/build/mp/)
+        with open(PROBE, encoding="utf-8") as g:
+            f.write(g.read())
     p = subprocess.run(["node", os.path.join(ROOT, "tests", "mp", "run_wasm.mjs"), "--copy", tmp, script],
                        capture_output=True, text=True, timeout=120, cwd=ROOT)
     lines = p.stdout.splitlines()
