@@ -25,12 +25,11 @@ _K_COACH = const(67)  # after each boot's K_BOOT: the coach ID (config "coach"),
 _K_NUMBER = const(68)  # the train number shown changed: a = its train key, b = 1 the crew's override
 _K_CLOCK = const(69)  # 0: time known, a + 65536 b = uptime s (boot: utc_s minus it); 1: GPS clock step (s, signed)
 _K_GPS = const(71)  # 0: fixes lost (utc_s: the last, none since for 10 s); 1: regained, a + 65536 b = outage s
+_F_SENSORS = const(1)  # the door, passenger and toilet inputs
 _DOOR_ALARM_CMS = const(139)  # config.DOOR_ALARM_KMH in cm/s
 # End of generated constants.
 
 _REST_MS = const(5000)  # a subsystem that raised rests this long, then is tried again
-_DISPLAY = const(0)  # index into faults and rest_ms
-_SENSORS = const(1)
 _CONFIG = const(2)  # journey log K_FAULT index: the configuration file had problems (a = how many)
 _CONFIG_NOTICE = const(b"CONFIG ERROR")  # on the display's fourth line (ASCII: every font has it)
 _CONFIG_NOTICE_MS = const(60000)
@@ -86,7 +85,7 @@ class Coach:
                 self.store.tally = self.sensors.tally  # counts saved with the journey, restored below
         self.ctl = Controller(route, self.store, self._changed, parser)  # a restored state: EV_SHOWN now
         if boot_fault is not None:
-            self.fault(_SENSORS, boot_fault)
+            self.fault(_F_SENSORS, boot_fault)
         if cfg is not None:
             for p in cfg.problems:  # a bad configuration file: defaults in force, said on the console,
                 if log is not None:  # in the log and (_CONFIG_NOTICE_MS) on the display
@@ -176,8 +175,8 @@ class Coach:
         sens = self.sensors
         rest = self.rest_ms
         if sens is not None:
-            if rest[_SENSORS] > 0:
-                rest[_SENSORS] -= dt_ms
+            if rest[_F_SENSORS] > 0:
+                rest[_F_SENSORS] -= dt_ms
             else:
                 try:
                     ctl = self.ctl
@@ -188,7 +187,7 @@ class Coach:
                     if sens.tally.dirty and self.store is not None:  # every crossing saved at once
                         self.store.save(ctl.journey)
                 except Exception as e:  # the supervisor: one subsystem's bug must not stop the journey
-                    self.fault(_SENSORS, e)
+                    self.fault(_F_SENSORS, e)
         if self._notice_ms > 0:
             self._notice_ms -= dt_ms
             if self._notice_ms <= 0:
@@ -246,7 +245,7 @@ class Coach:
                 sens.stop(ctl.at_stop)
             except Exception as e:
                 prev = -1
-                self.fault(_SENSORS, e)
+                self.fault(_F_SENSORS, e)
         self._event(_EV_SHOWN, 0)
         if prev >= 0 and ctl.at_stop != prev:
             self._event(_K_STATION, prev)

@@ -45,3 +45,9 @@ PAGE_ROTATE = 0  # pages.Pages.kind: the rotation
 PAGE_ARRIVAL = 1  # the arrival alert
 PAGE_BORDER = 2  # the border (clock change) alert
 PAGE_TRAIN = 3  # the train-number change alert
+
+# The coach's subsystems, as slots of Coach.faults (exceptions caught) and Coach.rest_ms (time it rests after one).
+F_DISPLAY = 0  # Coach.faults slot: the display (trainctl.hw.Panel)
+F_SENSORS = 1  # the door, passenger and toilet inputs
+F_CONFIG = 2  # the configuration file
+F_AUDIO = 3  # the announcements (trainctl.announce)

@@ -6,7 +6,7 @@ nmeasent.py, the field decoders in nmeafield.py, the epoch assembly in nmeaepoch
 characters ('$' to checksum, no CR/LF); '#' lines (a log's header) are skipped whole. Allocates nothing per
 sentence once built: one line buffer, one field-offset table, small ints only. Bad input never reaches the
 caller: sub-parsers raise ValueError, caught once per sentence and counted. Few names: every name costs a
-board RAM in its name pools (tests/test_vboard.py).
+board RAM in its name pools (tests/vboard/test_vboard.py).
 """
 
 from micropython import const
@@ -74,7 +74,7 @@ class Stats:
         self.undated = 0  # position epochs not reported because no date (RMC, ZDA) was seen yet
         self.rollover = 0  # dates moved forward by GPS week-rollover correction
         # Checksum-good sentences by type and talker: by_kind[kind * 9 + talker], the indexes of _KIND and
-        # _TALKER below, 8 for any other (host_tools/replay_core.by_kind() names them).
+        # _TALKER below, 8 for any other (host_tools/replay/core.py by_kind() names them).
         self.by_kind = [0] * (_N_KINDS * _N_TALKERS)
 
     def as_dict(self):
@@ -106,7 +106,7 @@ class Parser:
         self.on_fix = on_fix
         self._state = _IDLE
         self._n = 0  # bytes in buf
-        self._nf = 0  # fields found
+        self._nf = 0  # commas so far in the line (its fields after the address, once _line has it)
         self._sum = 0  # running XOR of the line's bytes
         self._day = -1  # days since epoch from the last RMC/ZDA date
         self._sats = [0] * (_N_SYS + 1)  # satellites in view by constellation, and their sum

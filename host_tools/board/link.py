@@ -28,7 +28,6 @@ CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 NEW = ".new"  # a changed file is written as path.new, then all are renamed over the old ones in one command
-HAS_MAIN = "import os\nprint(int('main.py' in os.listdir()))"
 PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 
 
@@ -96,7 +95,11 @@ class Board:
         stopped. Logs and returns what happened ("restarted: <boot line>", ...); never raises. A board without
         a main.py (a fresh one, refused before anything was copied) prints no boot line: it is not waited for."""
         try:
-            if not self.eval(HAS_MAIN):
+            try:
+                fresh = not self.eval(remote_program("has_main", "print(has_main())\ndel has_main"))
+            except DeployError:  # the board does not answer as expected: restart it as ever
+                fresh = False
+            if fresh:
                 self.t.exit_raw_repl()
                 self.t.serial.write(b"\x04")  # soft reboot from the friendly REPL
                 what = "restarted: no main.py on it, nothing runs (a fresh board)"

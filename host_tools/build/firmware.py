@@ -111,6 +111,15 @@ def board_path(rel):
 VOICE_FILE = "voice.bin"  # the announcements' clips (host_tools/build/voice.py): firmware/voice.bin -> /voice.bin
 
 
+def _up_to_date(out, src, exe):
+    """out was compiled after src last changed and after mpy-cross was installed (as make decides): a second
+    build compiles only what changed. The folder is the board's, so -march and the names are the same."""
+    try:
+        return os.path.getmtime(out) > max(os.path.getmtime(src), os.path.getmtime(exe))
+    except OSError:
+        return False
+
+
 def build(board, out_dir=None, log=print, bundle=None):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
@@ -135,10 +144,11 @@ def build(board, out_dir=None, log=print, bundle=None):
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            cmd = [exe, "-s", source_name(rel), "-o", out] + (["-march=" + march] if march else []) + [src]
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-            if p.returncode:
-                raise BuildError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
+            if not _up_to_date(out, src, exe):
+                cmd = [exe, "-s", source_name(rel), "-o", out] + (["-march=" + march] if march else []) + [src]
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+                if p.returncode:
+                    raise BuildError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
             with open(out, "rb") as f:
                 files[dest_rel] = f.read()
     with open(os.path.join(FIRMWARE, VOICE_FILE), "rb") as f:  # data read while playing: on the filesystem

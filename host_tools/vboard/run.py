@@ -2,6 +2,7 @@
 flash folder or a ROMFS image as `make deploy` puts it, the MicroPython unix port or the WebAssembly port booting it
 on the fake hardware, and what its console says (the boot line, the board's summary, the timeline, the names)."""
 
+import hashlib
 import os
 import re
 import shutil
@@ -36,13 +37,25 @@ def tool(name):
 
 
 
+MPY_CACHE = os.path.join(ROOT, "build", "mpy-cache")  # compiled bytecode by source, name and mpy-cross
+
+
 def _compile(src, dst, mpy_cross, name):
     """src -> dst with mpy-cross; name: the source name the .mpy carries (firmware.source_name, as `make deploy`
-    gives it)."""
+    gives it). Each board folder is new (a test's, a sim run's): the same source, name and mpy-cross give the same
+    bytes, so they come from MPY_CACHE after the first time."""
     if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
         return
+    with open(src, "rb") as f:
+        key = hashlib.sha256(f.read() + b"\0" + name.encode() + b"\0%d" % os.stat(mpy_cross).st_mtime_ns)
+    cached = os.path.join(MPY_CACHE, key.hexdigest() + ".mpy")
     os.makedirs(os.path.dirname(dst), exist_ok=True)
-    subprocess.run([mpy_cross, "-s", name, "-o", dst, src], check=True)
+    if not os.path.exists(cached):
+        os.makedirs(MPY_CACHE, exist_ok=True)
+        tmp = "%s.%d" % (cached, os.getpid())  # two test workers may compile the same file at once
+        subprocess.run([mpy_cross, "-s", name, "-o", tmp, src], check=True)
+        os.replace(tmp, cached)
+    shutil.copyfile(cached, dst)
 
 
 def _read_tree(root):

@@ -120,7 +120,7 @@ main(sys.argv[1])
 def test_add_allocates_nothing_under_heap_lock(tmp_path):
     script = tmp_path / "jlog_alloc.py"
     script.write_text(ALLOC_SCRIPT)
-    p = run_unix(str(script), str(tmp_path / "jlog.bin"), heap="96k", paths=(REPO / "firmware",))
+    p = run_unix(str(script), str(tmp_path / "jlog.bin"), heap="64k", paths=(REPO / "firmware",))
     assert p.returncode == 0, p.stdout + p.stderr
     r = json.loads(p.stdout.splitlines()[-1])
     assert r == {"locked": 300, "memory_error": False, "bytes_unlocked": 0, "seq": 700, "writes": 700,

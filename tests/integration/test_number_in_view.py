@@ -90,16 +90,16 @@ def _longest_gap_ms(track, display):
     gap = worst = 0
     seen_known = 0
     i = 0
-    drawn, shown = -1, False
+    first, shown = True, False
     t_ms = states[0][0] * 1000
     while t_ms <= end_s * 1000:
         while i < len(states) and states[i][0] * 1000 <= t_ms:
             pages.update(_State(states[i][1]))
             i += 1
-        # A tick that changes nothing leaves the last frame on the glass (the board draws only when tick() says
-        # so): what is in view is what was.
-        if pages.tick(TICK_MS, t_ms // 1000) or i != drawn:
-            drawn = i
+        # A tick that changes nothing leaves the last frame on the glass (hw.Panel draws only when tick() says so,
+        # or for its first frame): what is in view is what was.
+        if pages.tick(TICK_MS, t_ms // 1000) or first:
+            first = False
             shown = pages.train is not None and any(
                 _contains(row, _number_refs(font, pages.train)) for row in _visible(pages, font, width))
         if pages.train is None:
