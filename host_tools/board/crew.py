@@ -46,8 +46,7 @@ class _BoardsOwn:
 
 
 BOARDS_OWN = _BoardsOwn()
-_OWN = ("import sys, os\n_st = (os.getenv('VBOARD_STATE') or 'state.bin') if sys.platform == 'linux' else "
-        "'/state.bin'\n_jl = (os.getenv('VBOARD_JLOG') or 'jlog.bin') if sys.platform == 'linux' else '/jlog.bin'\n")
+_OWN = link.remote_program("own_paths", "_st, _jl = own_paths()\ndel own_paths")  # the board's state and log
 
 
 class _Raw:

@@ -38,10 +38,10 @@ import sys
 from host_tools.board import link
 from host_tools.board.link import (
     NEW,
-    PROBE,
     Board,
     DeployError,
     deploy_romfs,
+    files_call,
     remote_dirs,
     remote_program,
     reset_and_read,
@@ -101,7 +101,6 @@ def space_needed(local, remote, changed, stale):
     return need - freed
 
 
-COMMIT = "import os\nfor p in %r:\n    os.rename(p + %r, p)\nprint(1)"
 
 
 def check_version(board, impl_version, mpy, cross_version, cross_mpy):
@@ -156,7 +155,7 @@ def deploy(board, port, reset=True, hard_reset=False, boot_timeout_s=30, log=pri
 def _connect(b, board, cross, log):
     """Check the board's MicroPython against mpy-cross's (cross: its versions), start the watchdog feeder with its
     lease; the board's version."""
-    impl_version, mpy = b.eval(PROBE)
+    impl_version, mpy = b.eval(files_call("probe()"))
     have = check_version(board, impl_version, mpy, *cross)
     call = "keep_fed(%d, %d, %d)\ndel keep_fed" % (link.LEASE_S, WDT_MS, keep_fed_timer(board))
     fed = b.eval(remote_program("keep_fed", call))
@@ -204,19 +203,19 @@ def _copy_step(b, local, in_rom, who, log):
                                                                                free))
     for d in ("trainctl", "lib"):
         if any(p.startswith(d + "/") for p in changed) and d not in remote_dirs(b):
-            b.eval("import os\nos.mkdir(%r)\nprint(1)" % d)
+            b.eval(files_call("mkdir(%r)" % d))
     for p in stale:
-        b.eval("import os\nos.remove(%r)\nprint(1)" % p)
+        b.eval(files_call("remove(%r)" % p))
         log("removed %s" % p)
     if in_rom and "trainctl" in remote_dirs(b):
         # trainctl runs from the ROMFS: an empty folder first on sys.path would hide it
-        b.eval("import os\ntry:\n os.rmdir('trainctl')\nexcept OSError:\n pass\nprint(1)")
+        b.eval(files_call("rmdir('trainctl')"))
         log("removed trainctl/ (now in the ROMFS)")
     for p in changed:
         b.write(p, local[p])
         log("copied %s (%d bytes)" % (p, len(local[p])))
     if changed:  # all at once: a deploy cut short leaves the old firmware whole (and .new files)
-        b.eval(COMMIT % (changed, NEW))
+        b.eval(files_call("commit(%r, %r)" % (changed, NEW)))
 
 
 def _unshadow_rom(b, out_dir, log):
@@ -224,7 +223,7 @@ def _unshadow_rom(b, out_dir, log):
     stage = os.path.join(out_dir, "romfs")
     for p in sorted(os.path.relpath(os.path.join(dp, n), stage)
                     for dp, _, ns in os.walk(os.path.join(stage, "lib")) for n in ns):
-        if b.eval("import os\ntry:\n os.remove(%r)\n print(1)\nexcept OSError:\n print(0)" % p):
+        if b.eval(files_call("remove(%r)" % p)):
             log("removed %s (now in the ROMFS)" % p)
 
 

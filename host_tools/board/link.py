@@ -28,13 +28,17 @@ CONNECT_TRIES = 2
 READ_TIMEOUT_S = 2
 
 NEW = ".new"  # a changed file is written as path.new, then all are renamed over the old ones in one command
-PROBE = "import sys\nprint(repr((tuple(sys.implementation.version[:3]), getattr(sys.implementation, '_mpy', 0))))"
 
 
 def remote_program(name, call):
     """host_tools/board/remote/NAME.py followed by the line CALL: what deploy runs in the raw REPL."""
     with open(os.path.join(REMOTE, name + ".py"), encoding="utf-8") as f:
         return f.read() + "\n" + call + "\n"
+
+
+def files_call(call):
+    """host_tools/board/remote/files.py with one call whose value is printed, e.g. files_call("remove('x')")."""
+    return remote_program("files", "print(repr(%s))\ndel probe, dirs, mkdir, remove, rmdir, commit" % call)
 
 
 class DeployError(BuildError):
@@ -177,7 +181,7 @@ def reset_and_read(b, hard, timeout_s, log):
 
 
 def remote_dirs(b):
-    return b.eval("import os\nprint(repr([e[0] for e in os.ilistdir() if e[1] & 0x4000]))")
+    return b.eval(files_call("dirs()"))
 
 
 def deploy_romfs(b, path, log):
