@@ -79,47 +79,10 @@ def test_ring_against_a_slot_model(tmp_path_factory, n, adds, seed, damage):
         assert JourneyLog(p, n).records() == [r for _, r in model]
 
 
-ALLOC_SCRIPT = """
-import gc, sys, micropython
-from trainctl.jlog import JourneyLog
-
-def main(path):
-    j = JourneyLog(path, 64)
-    j.load()
-    add = j.add
-    for i in range(100):  # warm up past a wrap
-        add(1000 + i, 64, i & 15, 3, i, i)
-    gc.collect()
-    err = False
-    locked = 0
-    micropython.heap_lock()
-    try:
-        for i in range(300):
-            add(2000 + i, 1, i & 3, -1, i, 7)
-            locked += 1
-    except MemoryError:
-        err = True
-    finally:
-        micropython.heap_unlock()
-    gc.collect()
-    gc.disable()
-    a0 = gc.mem_alloc()
-    for i in range(300):
-        add(3000 + i, 17, 1, 5, i, 0)
-    unlocked = gc.mem_alloc() - a0
-    gc.enable()
-    j.close()
-    last = j.records()[-1]
-    print('{"locked": %d, "memory_error": %s, "bytes_unlocked": %d, "seq": %d, "writes": %d, "last_utc": %d}'
-          % (locked, "true" if err else "false", unlocked, j.seq, j.writes, last[1]))
-
-main(sys.argv[1])
-"""
 
 
 def test_add_allocates_nothing_under_heap_lock(tmp_path):
-    script = tmp_path / "jlog_alloc.py"
-    script.write_text(ALLOC_SCRIPT)
+    script = REPO / "tests" / "mp" / "jlog_alloc.py"
     p = run_unix(str(script), str(tmp_path / "jlog.bin"), heap="64k", paths=(REPO / "firmware",))
     assert p.returncode == 0, p.stdout + p.stderr
     r = json.loads(p.stdout.splitlines()[-1])

@@ -23,59 +23,10 @@ VBOARD = os.path.join(REPO, "host_tools", "vboard", "fake_machine")
 SHORT = os.path.join(REPO, "tests", "data", "short_clean.nmea")  # RMC, GGA, GSV; 10 min at Beijing, leaving
 INPUTS = os.path.join(REPO, "tests", "data", "inputs_short_clean.csv")  # doors, passengers through the beams
 
-PROBE = r"""
-import sys
-import time
-import machine
-import micropython
-
-what = sys.argv[1]
-if what == "uart":
-    u = machine.UART(1, baudrate=9600, rxbuf=2048, timeout=0)
-    buf = bytearray(256)
-    time.sleep_ms(20)  # the first epoch was released at 0 ms: ~19 bytes are in by now
-    t0 = time.ticks_us()
-    n = u.readinto(buf, u.any())  # what is there: no wait
-    dt = time.ticks_diff(time.ticks_us(), t0)
-    time.sleep_ms(5)  # ~5 more bytes in
-    t1 = time.ticks_us()
-    m = u.readinto(buf)  # 256 bytes asked for: waits for each next byte (timeout_char)
-    t2 = time.ticks_us()
-    print("there", n, dt, "ask256", m, time.ticks_diff(t2, t1))
-elif what == "i2c":
-    i2c = machine.I2C(0, freq=400000)
-    frame = bytearray(1025)
-    frame[0] = 0x40
-    parts = [b"\x40", bytearray(1024)]
-    t0 = time.ticks_us()
-    micropython.heap_lock()
-    try:
-        i2c.writeto(0x3C, frame)
-        ok = 1
-    except MemoryError:
-        ok = 0
-    micropython.heap_unlock()
-    t1 = time.ticks_us()
-    micropython.heap_lock()
-    try:
-        i2c.writevto(0x3C, parts)
-        okv = 1
-    except MemoryError:
-        okv = 0
-    micropython.heap_unlock()
-    print("writeto", ok, time.ticks_diff(t1, t0), "writevto", okv)
-elif what == "flash":
-    u = machine.UART(1, baudrate=int(sys.argv[2]), rxbuf=2048, timeout=0)
-    time.sleep_ms(int(sys.argv[3]))
-    u.any()
-    machine.flash_busy(False)  # an erase: 45 ms + 1 ms with interrupts off
-    print("lost", machine.board_summary().uart.lost_flash, "have", u.any())
-"""
 
 
 def _probe(tmp_path, *args):
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
+    script = os.path.join(REPO, "tests", "mp", "strict_probe.py")
     env = dict(os.environ, MICROPYPATH=VBOARD + os.pathsep + ".frozen", VBOARD_TRACK=SHORT, VBOARD_END="-1")
     p = subprocess.run([board_run.tool("micropython"), str(script), *args], env=env, capture_output=True, text=True,
                        timeout=120)
