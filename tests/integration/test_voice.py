@@ -22,6 +22,7 @@ from trainctl.coach import Controller
 from host_tools.build import route as gen_route
 from host_tools.build import voice as gen_voice
 from host_tools.build import voice_text
+from host_tools.common.fakes import FakeI2S
 from host_tools.vboard import voice_check
 
 SRC = REPO / "routes" / "beijing-pyongyang.json"
@@ -32,24 +33,7 @@ CMD = "python -m host_tools.build.voice routes/beijing-pyongyang.json firmware/v
 VF = gen_voice.load(CLIPS)
 
 
-class Out:
-    """A non-blocking machine.I2S that takes each buffer at once and keeps the samples."""
-
-    def __init__(self):
-        self.samples = []
-        self.h = None
-        self.opens = 0
-
-    def irq(self, h):
-        self.h = h
-
-    def write(self, b):
-        self.samples += list(b)
-        self.h(self)
-        return 2 * len(b)
-
-    def deinit(self):
-        pass
+Out = FakeI2S  # the output Voice plays into, keeping the samples
 
 
 def test_clip_file_names_its_command():

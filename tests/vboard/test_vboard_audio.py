@@ -21,6 +21,7 @@ from trainctl import route_data as R
 from trainctl import voice
 
 from host_tools.build import voice as gen_voice
+from host_tools.common.fakes import FakeI2S
 from host_tools.common.paths import ROOT
 from host_tools.common.route_names import names
 from host_tools.vboard import run, voice_check
@@ -65,23 +66,7 @@ def _expected_samples(st):
     """What trainctl.voice sends for "next stop" st at the default volume: on CPython, the same Voice class, an output
     that takes every buffer at once."""
 
-    class Out:
-        def __init__(self):
-            self.samples = []
-            self.h = None
-
-        def irq(self, h):
-            self.h = h
-
-        def write(self, b):
-            self.samples += list(b)
-            self.h(self)
-            return 2 * len(b)
-
-        def deinit(self):
-            pass
-
-    out = Out()
+    out = FakeI2S()
     v = voice.Voice(lambda: out, CLIPS)
     v.mul = VOLUME_MUL
     k = gen_voice.load(CLIPS).ST_CLIP[st]
