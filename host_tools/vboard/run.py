@@ -2,6 +2,7 @@
 flash folder or a ROMFS image as `make deploy` puts it, the MicroPython unix port or the WebAssembly port booting it
 on the fake hardware, and what its console says (the boot line, the board's summary, the timeline, the names)."""
 
+import functools
 import hashlib
 import os
 import re
@@ -40,6 +41,12 @@ def tool(name):
 MPY_CACHE = os.path.join(ROOT, "build", "mpy-cache")  # compiled bytecode by source, name and mpy-cross
 
 
+@functools.cache
+def _cross_id(mpy_cross):
+    """What mpy-cross says it is (`--version`: its MicroPython and .mpy versions): part of the cache's key."""
+    return subprocess.run([mpy_cross, "--version"], capture_output=True, timeout=30, check=True).stdout
+
+
 def _compile(src, dst, mpy_cross, name):
     """src -> dst with mpy-cross; name: the source name the .mpy carries (firmware.source_name, as `make deploy`
     gives it). Each board folder is new (a test's, a sim run's): the same source, name and mpy-cross give the same
@@ -47,7 +54,7 @@ def _compile(src, dst, mpy_cross, name):
     if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
         return
     with open(src, "rb") as f:
-        key = hashlib.sha256(f.read() + b"\0" + name.encode() + b"\0%d" % os.stat(mpy_cross).st_mtime_ns)
+        key = hashlib.sha256(f.read() + b"\0" + name.encode() + b"\0" + _cross_id(mpy_cross))
     cached = os.path.join(MPY_CACHE, key.hexdigest() + ".mpy")
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     if not os.path.exists(cached):
@@ -88,7 +95,7 @@ def build_flash(out, romfs=False, voice=True):
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,
              source_name("board.py"))
     _compile(os.path.join(ROOT, ".venv", "mplib", "ssd1306.py"), os.path.join(mpy, "lib", "ssd1306.mpy"),
-             mpy_cross, "ssd1306.py")
+             mpy_cross, "ssd1306")  # the source name deploy gives it
     for m in fake_hardware() + ["vboot"]:
         _compile(os.path.join(VBOARD, m + ".py"), os.path.join(vb, m + ".mpy"), mpy_cross, m + ".py")
     os.makedirs(flash, exist_ok=True)

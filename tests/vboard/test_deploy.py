@@ -257,6 +257,8 @@ def test_romfs_required_but_missing_or_too_small(tmp_path):
         assert re.fullmatch(r"deploy: error: the board has no ROMFS partition big enough for the \d+-byte image "
                             r"\(%s\): flash a MicroPython build with one .*" % re.escape(what), msg), msg
         assert not (flash / "main.py").exists()
+        # a fresh board (no main.py) is restarted without waiting for a boot line it never prints
+        assert "board restarted: no main.py on it" in out.stdout, out.stdout
 
 
 def test_romfs_too_small_falls_back_to_files(tmp_path):
