@@ -168,66 +168,77 @@ class Voice:
     def step(self, dt_ms):
         """Refill the output while it takes buffers (_REFILLS at most: a pass of a slow loop, the virtual board's
         100 ms, plays more than one buffer); open it for queued clips, close it when all is played and drained.
-        No allocation while the output is open."""
+        No allocation while the output is open: not even a call frame (MicroPython puts a frame of more than 11
+        words on the heap), so step, fill and next keep few locals."""
         if self.out is None:
             if self.qn == 0:
                 return
             self._open()
-        out = self.out
-        s = self._state
-        if out is None or s is None:
+        if self.out is None or self._state is None:
             return
-        pcm = s[0]
-        st = s[1]
+        st = self._state[1]
         done = 0
         while not st[_BUSY] and done < _REFILLS:
             done += 1
-            n = self.fill()
-            if n == 0:  # all played: the output closes once its ring has drained
+            if not self.fill():  # all played: the output closes once its ring has drained
                 st[_TAIL] += dt_ms
                 if st[_TAIL] >= _TAIL_MS:
                     self.close()
                 return
-            for i in range(n, _PCM_N):
-                pcm[i] = 0
-            st[_TAIL] = 0
-            st[_BUSY] = 1
-            out.write(pcm)
 
     def fill(self):
-        """Fill the PCM buffer from the playing clip, pauses and the next clips of the queue; returns the samples
-        (a clip starts a buffer: decoding into its tail would need a slice, an allocation), 0 when all is played."""
+        """Fill the PCM buffer from the playing clip, pauses and the next clips of the queue, and write it to the
+        output; returns the samples (a clip starts a buffer: decoding into its tail would need a slice, an
+        allocation), 0 when all is played."""
         s = self._state
-        f = self._f
-        buf = self._buf
-        if s is None or f is None or buf is None:
+        if s is None or self._f is None or self._buf is None:
             return 0
-        pcm, st, tab = s
+        st = s[1]
         n = 0
         while n < _PCM_N:
             if st[_POS] == -1 and not self._start():
                 break
-            p = st[_POS]
-            if p < -1:  # a pause
-                k = -2 - p
-                m = _PCM_N - n if k > _PCM_N - n else k
-                for i in range(n, n + m):
-                    pcm[i] = 0
-                n += m
-                st[_POS] = -2 - (k - m) if k > m else -1
-                continue
-            if n:
+            if n and st[_POS] >= 0:  # a clip starts a buffer
                 break
-            got = f.readinto(buf)  # the file is at p: a clip reads on from where the last refill stopped
-            e = st[_END] - p
-            st[2] = 0
-            st[3] = got if e > got else e
-            st[4] = _PCM_N
-            st[5] = self.mul
-            n = decode(buf, pcm, st, tab)
-            p += st[2]
-            st[_POS] = -1 if p >= st[_END] or not got else p  # its end (or the file's, cut short)
+            n = self.next(n)
+        out = self.out
+        if n and out is not None:
+            s = s[0]  # the PCM buffer (a name reused: a small frame)
+            for i in range(n, _PCM_N):
+                s[i] = 0
+            st[_TAIL] = 0
+            st[_BUSY] = 1
+            out.write(s)
         return n
+
+    def next(self, n):
+        """The next samples of what plays, a pause or a clip (read on from where the last refill stopped), into the
+        PCM buffer from sample n on; returns the samples now in it. (A builtin's name: no new entry in a board's
+        name pools; few locals: a small frame.)"""
+        if self._state is None or self._f is None:
+            return n
+        st = self._state[1]
+        k = -2 - st[_POS]  # a pause: its samples left (a clip: negative)
+        if k >= 0:
+            if k > _PCM_N - n:
+                k = _PCM_N - n
+                st[_POS] += k
+            else:
+                st[_POS] = -1
+            st = self._state[0]  # the PCM buffer (the name reused)
+            for i in range(n, n + k):
+                st[i] = 0
+            return n + k
+        n = self._f.readinto(self._buf)  # bytes got (a clip starts a buffer: n was 0)
+        k = st[_END] - st[_POS]
+        st[2] = 0
+        st[3] = n if k > n else k
+        st[4] = _PCM_N
+        st[5] = self.mul
+        k = decode(self._buf, self._state[0], st, self._state[2])
+        n = st[_POS] + st[2] if n else st[_END]  # its end, or the file's (cut short)
+        st[_POS] = -1 if n >= st[_END] else n
+        return k
 
     def _start(self):
         """Start the next clip: take clips off the queue until one plays (a pause, or a clip: the file at its first

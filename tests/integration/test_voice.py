@@ -163,7 +163,7 @@ def test_unix_port_decoders_send_the_clips_sample_for_sample(kind, mul, tmp_path
 def test_no_allocation_per_refill_under_heap_lock(kind):
     p = run_unix(str(REPO / "tests" / "mp" / "voice_script.py"), "alloc", kind, str(CLIPS), heap="64k")
     assert p.returncode == 0, p.stderr
-    assert p.stdout.split() == ["refills", "400"], p.stdout
+    assert p.stdout.split() == ["refills", "400", "frames", "0"], p.stdout  # not even a call frame on the heap
 
 
 def _journey(direction, seed, tmp_path, volume=8, quiet=(22, 6)):

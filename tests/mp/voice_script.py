@@ -7,6 +7,8 @@ receives, with the pure-Python decoder or the viper one, and the bytes allocated
                                                                       of audio, and per refill (32 ms)
 """
 
+import array
+import gc
 import sys
 import time
 
@@ -61,6 +63,45 @@ def _viper():
     return g["decode"]
 
 
+_BASE = array.array("i", [0])  # gc.mem_alloc() before a step
+_PEAK = array.array("i", [0])  # the most above it seen during a refill
+_REAL = [None, None]  # the decoder and the output's write, wrapped below
+
+
+def _seen():
+    d = gc.mem_alloc() - _BASE[0]
+    if d > _PEAK[0]:
+        _PEAK[0] = d
+
+
+def _decode(buf, pcm, st, tab):  # module functions, not closures: a closure's call may put its arguments on the heap
+    _seen()
+    return _REAL[0](buf, pcm, st, tab)
+
+
+def _write(b):
+    _seen()
+    return _REAL[1](b)
+
+
+def _frames(V, v, out):
+    """Bytes on the heap while a refill decodes and while it writes, above what was there before the step: the call
+    frames MicroPython puts on the heap (more than 11 words; heap_lock() makes it use the C stack instead, so the
+    loop above cannot see them)."""
+    _REAL[0] = V.decode
+    _REAL[1] = out.write
+    V.decode = _decode
+    out.write = _write
+    gc.collect()
+    gc.disable()
+    for _ in range(100):
+        _BASE[0] = gc.mem_alloc()
+        v.step(10)
+    gc.enable()
+    V.decode = _REAL[0]
+    return _PEAK[0]
+
+
 def main():
     mode = sys.argv[1]
     kind = sys.argv[2]
@@ -102,7 +143,7 @@ def main():
             print("MemoryError after", out.writes - r0)
             return
         micropython.heap_unlock()
-        print("refills", out.writes - r0)
+        print("refills", out.writes - r0, "frames", _frames(V, v, out))
     elif mode == "cost":
         out = Out()
         v = voice.Voice(lambda: out, clips)
