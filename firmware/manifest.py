@@ -11,6 +11,6 @@ module("ssd1306.py", base_path="../.venv/mplib")
 # opt=2 (asserts dropped; the firmware validates with raise), not 3: opt=3 drops the line numbers, so every
 # traceback of a frozen build said "line 1".
 package("trainctl", opt=2)
-# firmware/native/: native code (viper), compiled with the port's -march, frozen where the board imports it from.
-module("trainctl/adpcm_viper.py", base_path="native", opt=2)
+# boards/native/: native code (viper), compiled with the port's -march, frozen where the board imports it from.
+module("trainctl/adpcm_viper.py", base_path="../boards/native", opt=2)
 module("main.py", opt=2)

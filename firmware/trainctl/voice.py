@@ -50,7 +50,7 @@ def decode(buf, out, st, table):
     """Decode IMA ADPCM bytes buf[st[2]:st[3]] (the first sample in the high nibble) into out (array 'h'), st[4]
     samples at most (even), scaled by st[5] / 256; st (array 'i'): predictor, step index, pos, end, n, scale;
     the first three updated; table: table(). Returns the samples written. Allocates nothing (small ints); the
-    board uses trainctl/adpcm_viper's copy, native code (firmware/native/: compiled for boards with a -march)."""
+    board uses trainctl/adpcm_viper's copy, native code (boards/native/: compiled for boards with a -march)."""
     v = st[0]
     k = st[1]
     pos = st[2]
@@ -91,7 +91,7 @@ def decode(buf, out, st, table):
     return j
 
 
-try:  # noqa: SIM105 (no contextlib on MicroPython). Native code: deploy's .mpy of firmware/native/trainctl/ (-march)
+try:  # noqa: SIM105 (no contextlib on MicroPython). Native code: deploy's .mpy of boards/native/trainctl/ (-march)
     from .adpcm_viper import decode  # noqa: F811  # pyright: ignore[reportMissingImports] (built for a -march only)
 except (AttributeError, ImportError, NameError, SyntaxError, ValueError):  # CPython, bytecode builds: the above
     pass

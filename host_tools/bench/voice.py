@@ -11,7 +11,7 @@ from host_tools.build import voice as gen_voice
 
 BENCH_VOICE_MP = os.path.join(MP_DIR, "bench_voice_mp.py")
 CLIPS = os.path.join(ROOT, "firmware", "voice.bin")
-NATIVE_SRC = os.path.join(ROOT, "firmware", "native", "trainctl", "adpcm_viper.py")
+NATIVE_SRC = os.path.join(ROOT, "boards", "native", "trainctl", "adpcm_viper.py")
 FLASH_MAX_B = gen_voice.MAX_FLASH  # the issue: every clip of the route within 600 KB of flash
 LANGS = gen_voice.LANGS  # clip k is in language k % 3 (host_tools/build/voice.py phrases())
 HEAP = "64k"
@@ -79,7 +79,7 @@ def render_voice(ctx):
         "The clip file `firmware/voice.bin` (`make voice`: IMA ADPCM, 4 bits a sample, %d Hz mono) as deploy puts it "
         "on the board's filesystem, and the player `trainctl.voice` under the unix port: `micropython -X heapsize=%s "
         "host_tools/bench/mp/bench_voice_mp.py firmware/voice.bin %d DIR` with MICROPYPATH = firmware:tests:repo "
-        "root; DIR holds `adpcm_viper.mpy`, `mpy-cross -march=host` of `firmware/native/trainctl/adpcm_viper.py` "
+        "root; DIR holds `adpcm_viper.mpy`, `mpy-cross -march=host` of `boards/native/trainctl/adpcm_viper.py` "
         "(as deploy builds it for a board's architecture). It plays clips 30-77 (fixed phrases, zones, trains, "
         "stations) into an output that takes each buffer at once, so every `step()` refills and the time is the "
         "player's own: reading the file in 256-byte chunks, decoding, the queue. Times: `time.ticks_us`, best "

@@ -4,8 +4,8 @@
                                 [--no-reset] [--hard-reset] [--boot-timeout S] [--romfs auto|yes|no]
 
 1. compiles firmware/ with mpy-cross into build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy,
-   -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual; firmware/native/'s native code, e.g.
-   native/trainctl/adpcm_viper.py -> trainctl/adpcm_viper.mpy, only for a board with a -march) and adds
+   -march=xtensawin for esp32, armv6m for rp2040, bytecode for virtual; boards/native/'s native code, e.g.
+   trainctl/adpcm_viper.py -> trainctl/adpcm_viper.mpy, only for a board with a -march) and adds
    boards/<board>/board.py as board.py;
 2. connects (mpremote's serial transport: Ctrl-C, raw REPL, soft reset) and checks that the board runs the
    MicroPython version and .mpy version mpy-cross compiles for (and the board's native architecture);

@@ -1,6 +1,6 @@
 """Compile the firmware for a board (`make deploy` and the virtual board use it): firmware/ with mpy-cross into
 build/deploy/<board>/ (main.py stays .py; trainctl/*.py -> .mpy, -march=xtensawin for esp32, armv6m for rp2040,
-bytecode for virtual; firmware/native/'s native code, e.g. native/trainctl/adpcm_viper.py ->
+bytecode for virtual; boards/native/'s native code, e.g. trainctl/adpcm_viper.py ->
 trainctl/adpcm_viper.mpy, only for a board with a -march), boards/<board>/board.py as board.py,
 micropython-lib's pinned ssd1306 driver as lib/ssd1306.mpy, the announcements' clip file; and the ROMFS image
 of trainctl, board.mpy and lib/."""
@@ -15,10 +15,9 @@ from mpremote.romfs import make_romfs
 from host_tools.build import bundle as bundle_mod
 from host_tools.build import fetch_mplib
 from host_tools.common.cli import quiet
-from host_tools.common.paths import ROOT
+from host_tools.common.paths import FIRMWARE, NATIVE, ROOT
 from host_tools.common.tools import ToolMissing, venv_tool
 
-FIRMWARE = os.path.join(ROOT, "firmware")
 BUILD = os.environ.get("TRAINCTL_DEPLOY_BUILD") or os.path.join(ROOT, "build", "deploy")  # tests: one per worker
 # board -> (mpy-cross -march, sys.implementation._mpy arch field, firmware download page)
 BOARDS = {
@@ -97,17 +96,6 @@ def _pinned_driver(exe, march, out_dir, bundle=None):
         return f.read()
 
 
-# firmware/native/: modules of native code (viper), laid out as on the board (native/trainctl/adpcm_viper.py ->
-# trainctl/adpcm_viper.mpy). mpy-cross compiles them only for a -march, so a bytecode build (the virtual board)
-# leaves the folder out and their importers fall back to a Python copy (trainctl.voice.decode).
-NATIVE = "native/"
-
-
-def board_path(rel):
-    """Where firmware/REL goes on the board: native/X -> X, the rest as it is."""
-    return rel[len(NATIVE):] if rel.startswith(NATIVE) else rel
-
-
 VOICE_FILE = "voice.bin"  # the announcements' clips (host_tools/build/voice.py): firmware/voice.bin -> /voice.bin
 
 
@@ -138,28 +126,19 @@ def _same_compiler(out_dir, exe, march):
     return same
 
 
-def build(board, out_dir=None, log=print, bundle=None):
-    """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
-    march = BOARDS[board][0]
-    out_dir = out_dir or os.path.join(BUILD, board)
-    exe = tool("mpy-cross")
-    files = {}
-    same = _same_compiler(out_dir, exe, march)  # else every file is compiled again
-    for dirpath, dirnames, names in os.walk(FIRMWARE):
+def _compile_tree(root, exe, march, out_dir, same, files):
+    """Every .py under root (the manifest aside) into out_dir/REL.mpy (main.py as it is), added to files."""
+    for dirpath, dirnames, names in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(names):
             if not name.endswith(".py") or name == "manifest.py":
                 continue
             src = os.path.join(dirpath, name)
-            rel = os.path.relpath(src, FIRMWARE).replace(os.sep, "/")
+            rel = os.path.relpath(src, root).replace(os.sep, "/")
             if rel == "main.py":
                 with open(src, "rb") as f:
                     files[rel] = f.read()
                 continue
-            if rel.startswith(NATIVE):
-                if not march:
-                    continue
-                rel = board_path(rel)
             dest_rel = rel[:-3] + ".mpy"
             out = os.path.join(out_dir, dest_rel)
             os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -170,6 +149,20 @@ def build(board, out_dir=None, log=print, bundle=None):
                     raise BuildError("mpy-cross %s: %s" % (rel, (p.stderr or p.stdout).strip()), code=1)
             with open(out, "rb") as f:
                 files[dest_rel] = f.read()
+
+
+def build(board, out_dir=None, log=print, bundle=None):
+    """Compile the firmware for `board` into out_dir; {board path: bytes} of everything to put on it."""
+    march = BOARDS[board][0]
+    out_dir = out_dir or os.path.join(BUILD, board)
+    exe = tool("mpy-cross")
+    files = {}
+    same = _same_compiler(out_dir, exe, march)  # else every file is compiled again
+    # boards/native/ (paths.NATIVE: viper) only for a board with a -march: a bytecode build (the virtual board)
+    # leaves it out and its importers fall back to a Python copy (trainctl.voice.decode)
+    for root in (FIRMWARE, NATIVE) if march else (FIRMWARE,):
+        _compile_tree(root, exe, march, out_dir, same, files)
+
     with open(os.path.join(FIRMWARE, VOICE_FILE), "rb") as f:  # data read while playing: on the filesystem
         files[VOICE_FILE] = f.read()
     files["lib/ssd1306.mpy"] = _pinned_driver(exe, march, out_dir, bundle)

@@ -1,6 +1,6 @@
-"""Write firmware/package.json, mip's manifest: every firmware file and the firmware's version. A file of
-firmware/native/ (native code: a board compiles it at import with its own native emitter) is installed where
-deploy puts it, without the native/ prefix.
+"""Write firmware/package.json, mip's manifest: every firmware file and the firmware's version. The native decoder
+(boards/native/, viper) is not in it: a mip install decodes the announcements in Python (trainctl.voice's
+fallback); `make deploy` and a freeze compile it for the board's architecture.
 
     python -m host_tools.build.package      (make package; run after adding or removing a firmware file)
 """
@@ -10,7 +10,6 @@ import pathlib
 import re
 import sys
 
-from host_tools.build.firmware import board_path
 from host_tools.common.paths import FIRMWARE
 
 
@@ -18,7 +17,7 @@ def manifest(fw=pathlib.Path(FIRMWARE)):
     """The package.json dict: {"urls": [[board path, file], ...], "deps": [], "version": VERSION}."""
     files = sorted(p.relative_to(fw).as_posix() for p in fw.rglob("*.py") if p.name != "manifest.py")
     version = re.search(r'VERSION = "(.*)"', (fw / "trainctl" / "__init__.py").read_text()).group(1)
-    return {"urls": [[board_path(f), f] for f in files], "deps": [], "version": version}
+    return {"urls": [[f, f] for f in files], "deps": [], "version": version}
 
 
 def main(argv=None):

@@ -89,7 +89,7 @@ def build_flash(out, romfs=False, voice=True):
     vb = os.path.join(out, "vboard")
     fw = os.path.join(ROOT, "firmware")
     for name in sorted(os.listdir(os.path.join(fw, "trainctl"))):
-        if name.endswith(".py"):  # bytecode, as deploy builds for the virtual board (without firmware/native/)
+        if name.endswith(".py"):  # bytecode, as deploy builds for the virtual board (without boards/native/)
             _compile(os.path.join(fw, "trainctl", name), os.path.join(mpy, "trainctl", name[:-3] + ".mpy"),
                      mpy_cross, source_name("trainctl/" + name))
     _compile(os.path.join(ROOT, "boards", "virtual", "board.py"), os.path.join(mpy, "board.mpy"), mpy_cross,

@@ -53,11 +53,11 @@ def _pure():
 
 
 def _viper():
-    """firmware/native/trainctl/adpcm_viper.py's decoder, compiled here by the unix port's own native emitter (the
+    """boards/native/trainctl/adpcm_viper.py's decoder, compiled here by the unix port's own native emitter (the
     board's is an .mpy of it, where trainctl.voice imports it)."""
     import trainctl.voice as V
 
-    src = open(V.__file__.rsplit("/trainctl/", 1)[0] + "/native/trainctl/adpcm_viper.py").read()  # noqa: SIM115
+    src = open(V.__file__.rsplit("/firmware/", 1)[0] + "/boards/native/trainctl/adpcm_viper.py").read()  # noqa: SIM115
     g = {}
     exec(src, g)
     return g["decode"]

@@ -26,16 +26,13 @@ from pathlib import Path
 import pytest
 from mp.mp import ToolMissing, venv_tool
 
-from host_tools.build.firmware import NATIVE
-from host_tools.common.paths import MPLIB, ROOT
+from host_tools.common.paths import MPLIB, NATIVE, ROOT
 
 REPO = Path(ROOT)
 FIRMWARE = REPO / "firmware"
-# manifest: build-time only; firmware/native/: native code, compiled for a board's -march only
-# (host_tools.build.firmware.NATIVE)
-SOURCES = sorted(p for p in FIRMWARE.rglob("*.py")
-                 if p.name != "manifest.py" and not p.relative_to(FIRMWARE).as_posix().startswith(NATIVE))
-NATIVE_SOURCES = sorted((FIRMWARE / NATIVE).rglob("*.py"))
+SOURCES = sorted(p for p in FIRMWARE.rglob("*.py") if p.name != "manifest.py")  # manifest: build-time only
+# boards/native/ (host_tools.common.paths.NATIVE): native code, compiled for a board's -march only
+NATIVE_SOURCES = sorted(Path(NATIVE).rglob("*.py"))
 ARCHS = [None, "armv6m", "xtensawin"]  # None: portable bytecode (no -march)
 
 
@@ -51,7 +48,7 @@ def _run(cmd, **kwargs):
 
 
 def _compile(src, out_root, arch=None):
-    rel = src.relative_to(FIRMWARE)
+    rel = src.relative_to(FIRMWARE if src.is_relative_to(FIRMWARE) else Path(NATIVE))  # as on the board
     out = out_root / rel.with_suffix(".mpy")
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [_tool("mpy-cross"), "-s", str(rel), "-o", str(out)]
@@ -77,12 +74,12 @@ def _micropython_implementation():
 
 def test_firmware_sources_exist():
     assert SOURCES, "no firmware/**/*.py found"
-    assert NATIVE_SOURCES, "no firmware/native/**/*.py found"
+    assert NATIVE_SOURCES, "no boards/native/**/*.py found"
 
 
 @pytest.mark.parametrize("arch", ARCHS, ids=lambda a: a or "bytecode")
 def test_every_firmware_file_compiles(arch, tmp_path):
-    """Every file outside firmware/native/ for every target; firmware/native/ for the boards' -march."""
+    """Every firmware file for every target; boards/native/ for the boards' -march."""
     failures = []
     for src in SOURCES + (NATIVE_SOURCES if arch else []):
         proc, out = _compile(src, tmp_path, arch)
@@ -105,8 +102,8 @@ def test_mpy_cross_version_matches_micropython():
 
 
 def test_native_folder_holds_what_only_a_march_compiles(tmp_path):
-    """firmware/native/ is for native code: plain mpy-cross refuses each of its files (so every other check that
-    runs plain mpy-cross skips the folder, not a list of names), and -march=host compiles it."""
+    """boards/native/ is for native code: plain mpy-cross refuses each of its files (which is why it is not in
+    firmware/, where plain mpy-cross compiles everything), and -march=host compiles it."""
     for src in NATIVE_SOURCES:
         proc, _ = _compile(src, tmp_path)
         assert proc.returncode != 0 and "invalid arch" in proc.stderr, (src, proc.stderr)
@@ -178,8 +175,8 @@ def test_every_host_micropython_program_compiles(tmp_path):
     assert not failures, "\n".join(failures)
 
 
-def test_deploy_builds_firmware_native_for_a_march_only(tmp_path):
-    """deploy puts firmware/native/trainctl/adpcm_viper.py on an RP2040 as trainctl/adpcm_viper.mpy, armv6m code
+def test_deploy_builds_boards_native_for_a_march_only(tmp_path):
+    """deploy puts boards/native/trainctl/adpcm_viper.py on an RP2040 as trainctl/adpcm_viper.mpy, armv6m code
     (where trainctl.voice imports it), and leaves it out of the virtual board's bytecode build."""
     from host_tools.board import deploy
 

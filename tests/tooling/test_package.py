@@ -6,8 +6,6 @@ import re
 
 from mp.mp import REPO
 
-from host_tools.build.firmware import NATIVE
-
 FW = REPO / "firmware"
 
 
@@ -19,9 +17,9 @@ def test_package_json_lists_exactly_the_firmware_files():
     doc = json.loads((FW / "package.json").read_text())
     files = sorted(p.relative_to(FW).as_posix() for p in FW.rglob("*.py") if p.name != "manifest.py")
     assert [u[1] for u in doc["urls"]] == files, "firmware/package.json is stale: run `make package`"
-    # relative URLs: the same path beside package.json; native code (firmware/native/X) installed as X
-    assert all(dest == (src[len(NATIVE):] if src.startswith(NATIVE) else src) for dest, src in doc["urls"])
-    assert ["trainctl/adpcm_viper.py", NATIVE + "trainctl/adpcm_viper.py"] in doc["urls"]
+    # relative URLs: the same path beside package.json; no native code (boards/native/: compiled for a -march)
+    assert all(dest == src for dest, src in doc["urls"])
+    assert not any("adpcm_viper" in src for _, src in doc["urls"])
     assert doc["deps"] == []  # not mip's `latest` ssd1306: deploy and the manifest use the pinned file
     assert doc["version"] == _version()
 
@@ -32,5 +30,6 @@ def test_manifest_freezes_the_package_main_and_the_driver():
     assert ("module", '"ssd1306.py", base_path="../.venv/mplib"') in calls  # the pinned driver, as the tests
     assert ("package", '"trainctl", opt=2') in calls and ("module", '"main.py", opt=2') in calls
     # native code, frozen with the port's -march (a freeze always has one) where the board's import finds it
-    assert ("module", '"trainctl/adpcm_viper.py", base_path="native", opt=2') in calls
+    assert ("module", '"trainctl/adpcm_viper.py", base_path="../boards/native", opt=2') in calls
+    assert (FW / ".." / "boards" / "native" / "trainctl" / "adpcm_viper.py").is_file()
     assert (FW / "trainctl" / "__init__.py").is_file() and (FW / "main.py").is_file()

@@ -7,7 +7,7 @@ import pathlib
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HOST = REPO / "host_tools"
-FIRMWARE = REPO / "firmware"  # trainctl/, native/, main.py and the manifest
+FIRMWARE = REPO / "firmware"  # trainctl/, main.py and the manifest
 FUNC_MAX = 60
 
 

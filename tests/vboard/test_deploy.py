@@ -71,7 +71,7 @@ def test_first_deploy_copies_firmware_board_file_and_driver(first, board):
     assert first.returncode == 0, first.stderr + first.stdout
     flash = board.flash_path
     local = sorted(p.relative_to(REPO / "firmware").with_suffix(".mpy").as_posix()
-                   for p in (REPO / "firmware" / "trainctl").glob("*.py"))  # firmware/native/: -march only
+                   for p in (REPO / "firmware" / "trainctl").glob("*.py"))  # boards/native/: -march only
     assert (flash / "main.py").read_bytes() == (REPO / "firmware" / "main.py").read_bytes()
     assert (flash / "board.py").read_bytes() == (REPO / "boards" / "virtual" / "board.py").read_bytes()
     assert sorted(p.relative_to(flash).as_posix() for p in (flash / "trainctl").iterdir()) == local

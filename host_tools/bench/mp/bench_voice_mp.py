@@ -1,7 +1,7 @@
 # MicroPython only: the announcements' player (trainctl.voice) for host_tools/bench/main.py section 7 (not a test).
 #   micropython -X heapsize=64k host_tools/bench/mp/bench_voice_mp.py CLIPS REPEATS [NATIVE_DIR]
 # CLIPS: the clip file (firmware/voice.bin). NATIVE_DIR: a folder holding adpcm_viper.mpy, mpy-cross -march=host of
-# firmware/native/trainctl/adpcm_viper.py (as deploy builds it for a board); without it, the Python decoder only.
+# boards/native/trainctl/adpcm_viper.py (as deploy builds it for a board); without it, the Python decoder only.
 # One JSON line per measurement: "ram" (heap held by a Voice idle, while playing, after each of three
 # announcements: gc.mem_alloc() after gc.collect(), minus before it was made), then per decoder "cost"
 # (time.ticks_us around playing the same clips, best and median of REPEATS) and "alloc" (gc.mem_alloc() delta over

@@ -1,5 +1,5 @@
 """trainctl.voice.decode as native code (viper): the same IMA ADPCM decoder, for ports that run it. In
-firmware/native/ because only mpy-cross -march (armv6m, xtensawin, x64) compiles it: deploy builds it into
+boards/native/ (not firmware/) because only mpy-cross -march (armv6m, xtensawin, x64) compiles it: deploy builds it into
 trainctl/adpcm_viper.mpy for a board with a -march; loaded only through trainctl.voice, which falls back to its
 own copy.
 Loads through viper pointers are unsigned, and so are comparisons and shifts of what comes of them: the
